@@ -1,0 +1,192 @@
+//! Carrying out a plan: dependencies first, independent actions concurrently (bounded), and a failure
+//! stops only what depends on it.
+//!
+//! Replacements delete the old resource first (dependents before what they depend on), then everything is
+//! created or updated in dependency order. Every mutating action is logged with its resource, reason and
+//! outcome. A pass that fails part-way leaves only tagged resources behind, which the next pass finds and
+//! converges.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use futures::stream::{FuturesUnordered, StreamExt};
+use reconciler_plan::ownership::Owner;
+use reconciler_plan::{Action, ActionKind, ActionOutcome, Address, ApplyReport, Observed, OutcomeResult, Plan, Ref};
+
+use crate::error::AwsError;
+use crate::{Aws, kinds};
+
+/// How to apply.
+#[derive(Debug, Clone)]
+pub struct ApplyOptions {
+    /// Actions in flight at once.
+    pub concurrency: usize,
+    /// How long to wait for AWS to finish an asynchronous change (NAT gateway, Cloud Map operation).
+    pub wait_timeout: Duration,
+}
+
+impl Default for ApplyOptions {
+    fn default() -> Self {
+        ApplyOptions { concurrency: 4, wait_timeout: Duration::from_secs(600) }
+    }
+}
+
+/// What an action needs while it runs: clients, and the AWS id of every resource it may refer to.
+pub struct Ctx<'a> {
+    pub aws: &'a Aws,
+    pub wait_timeout: Duration,
+    ids: Mutex<HashMap<Address, String>>,
+}
+
+impl Ctx<'_> {
+    /// The AWS id behind a reference: known from observation, or from a create earlier in this pass.
+    pub fn id_of(&self, reference: &Ref) -> Result<String, AwsError> {
+        match reference {
+            Ref::Aws(id) => Ok(id.clone()),
+            Ref::Node(address) => self.ids.lock().expect("id map lock").get(address).cloned().ok_or_else(|| {
+                AwsError::invalid("apply", format!("{address} does not exist (it was not created in this pass)"))
+            }),
+        }
+    }
+
+    pub fn record_id(&self, address: &Address, id: &str) {
+        self.ids.lock().expect("id map lock").insert(address.clone(), id.to_string());
+    }
+
+    fn forget_id(&self, address: &Address) {
+        self.ids.lock().expect("id map lock").remove(address);
+    }
+
+    /// A fresh token for a create call that accepts one: the SDK resends the same request (same token) when
+    /// it retries, so AWS returns the first result instead of creating a duplicate.
+    pub fn idempotency_token(&self, _address: &Address) -> String {
+        uuid::Uuid::new_v4().to_string()
+    }
+}
+
+/// Applies `plan`. `observed` is the state the plan was computed from; it supplies the ids of resources
+/// that already exist.
+pub async fn apply(aws: &Aws, plan: &Plan, observed: &Observed, owner_id: &str, options: &ApplyOptions) -> ApplyReport {
+    let ids = observed
+        .nodes
+        .iter()
+        .filter_map(|n| match Owner::from_tags(owner_id, &n.tags) {
+            Owner::Us(address) => Some((address, n.id.clone())),
+            _ => None,
+        })
+        .collect();
+    let ctx = Ctx { aws, wait_timeout: options.wait_timeout, ids: Mutex::new(ids) };
+    let mut report = ApplyReport::default();
+    let mut failed: HashMap<Address, String> = HashMap::new();
+
+    // Refuse, up front, to touch anything that is not ours. The planner never plans that; this is the
+    // last line of defence.
+    for action in &plan.actions {
+        if let Some(found) = &action.observed {
+            if Owner::from_tags(owner_id, &found.tags) != Owner::Us(action.address.clone()) {
+                failed.insert(action.address.clone(), "it does not carry our ownership tags".to_string());
+            }
+        }
+    }
+
+    // Phase 1: delete what is replaced, dependents first.
+    for action in plan.actions.iter().rev().filter(|a| a.action == ActionKind::Replace) {
+        if failed.contains_key(&action.address) {
+            continue;
+        }
+        let Some(old) = &action.observed else { continue };
+        let started = Instant::now();
+        tracing::info!(resource = %action.address, id = %old.id, reason = %action.reason, "deleting for replacement");
+        match kinds::delete(&ctx, old).await {
+            Ok(()) => ctx.forget_id(&action.address),
+            Err(err) => {
+                tracing::warn!(resource = %action.address, error = %err, "delete for replacement failed");
+                failed.insert(action.address.clone(), format!("could not delete the old one: {err}"));
+                report.outcomes.push(outcome(action, OutcomeResult::Failed { error: err.to_string() }, started));
+            }
+        }
+    }
+
+    // Phase 2: create and update in dependency order.
+    let mut done: HashMap<Address, bool> = HashMap::new();
+    let mut started_actions = vec![false; plan.actions.len()];
+    let mut running = FuturesUnordered::new();
+    loop {
+        for (index, action) in plan.actions.iter().enumerate() {
+            if started_actions[index] {
+                continue;
+            }
+            if let Some(reason) = failed.get(&action.address) {
+                started_actions[index] = true;
+                done.insert(action.address.clone(), false);
+                if action.action != ActionKind::Replace
+                    || action.observed.is_none()
+                    || !reason.starts_with("could not delete")
+                {
+                    report.outcomes.push(outcome(
+                        action,
+                        OutcomeResult::Failed { error: format!("refused: {reason}") },
+                        Instant::now(),
+                    ));
+                }
+                continue;
+            }
+            let skip_because = action.blocked_by.as_ref().map(|b| format!("{b} is in conflict")).or_else(|| {
+                action.depends_on.iter().find(|d| done.get(*d) == Some(&false)).map(|d| format!("{d} failed"))
+            });
+            if let Some(because) = skip_because {
+                started_actions[index] = true;
+                done.insert(action.address.clone(), false);
+                report.outcomes.push(outcome(action, OutcomeResult::Skipped { because }, Instant::now()));
+                continue;
+            }
+            let ready = action.depends_on.iter().all(|d| done.get(d) == Some(&true));
+            if ready && running.len() < options.concurrency.max(1) {
+                started_actions[index] = true;
+                running.push(run(&ctx, action, index));
+            }
+        }
+        let Some((index, result, started)) = running.next().await else { break };
+        let action = &plan.actions[index];
+        let result = match result {
+            Ok(id) => {
+                ctx.record_id(&action.address, &id);
+                done.insert(action.address.clone(), true);
+                OutcomeResult::Succeeded { id }
+            }
+            Err(err) => {
+                done.insert(action.address.clone(), false);
+                OutcomeResult::Failed { error: err.to_string() }
+            }
+        };
+        report.outcomes.push(outcome(action, result, started));
+    }
+    report
+}
+
+async fn run<'a>(ctx: &'a Ctx<'a>, action: &'a Action, index: usize) -> (usize, Result<String, AwsError>, Instant) {
+    let started = Instant::now();
+    let result = match (&action.action, &action.id) {
+        (ActionKind::Update, Some(id)) => kinds::update(ctx, id, action).await.map(|()| id.clone()),
+        _ => kinds::create(ctx, &action.desired).await,
+    };
+    match &result {
+        Ok(id) => {
+            tracing::info!(resource = %action.address, action = ?action.action, reason = %action.reason, %id, "applied")
+        }
+        Err(err) => {
+            tracing::warn!(resource = %action.address, action = ?action.action, reason = %action.reason, error = %err, "failed")
+        }
+    }
+    (index, result, started)
+}
+
+fn outcome(action: &Action, result: OutcomeResult, started: Instant) -> ActionOutcome {
+    ActionOutcome {
+        address: action.address.clone(),
+        action: action.action,
+        result,
+        elapsed_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+    }
+}

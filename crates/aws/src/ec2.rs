@@ -1,0 +1,58 @@
+//! What every EC2 kind shares: finding ours by tag, and writing tags.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
+use reconciler_plan::Action;
+use reconciler_plan::ownership::{MANAGED_BY_KEY, MANAGED_BY_VALUE, OWNER_KEY};
+
+use crate::Aws;
+use crate::error::{AwsError, classify};
+
+/// The filters that select resources managed by this reconciler instance. EC2 applies them server-side, so
+/// one Describe call per kind returns exactly ours.
+pub fn owner_filters(owner_id: &str) -> Vec<Filter> {
+    vec![
+        Filter::builder().name(format!("tag:{MANAGED_BY_KEY}")).values(MANAGED_BY_VALUE).build(),
+        Filter::builder().name(format!("tag:{OWNER_KEY}")).values(owner_id).build(),
+    ]
+}
+
+pub fn tags_from(tags: Option<&[Tag]>) -> BTreeMap<String, String> {
+    tags.unwrap_or_default()
+        .iter()
+        .filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or_default().to_string())))
+        .collect()
+}
+
+fn to_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
+    tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect()
+}
+
+/// Tags applied in the create call itself, so a resource is never untagged (and so never unowned) even for
+/// an instant.
+pub fn tag_specification(resource_type: ResourceType, tags: &BTreeMap<String, String>) -> TagSpecification {
+    TagSpecification::builder().resource_type(resource_type).set_tags(Some(to_tags(tags))).build()
+}
+
+/// Writes the declared tags that differ. Tags others added are left alone.
+pub async fn update_tags(aws: &Aws, id: &str, action: &Action) -> Result<(), AwsError> {
+    if !action.changes_tags() {
+        return Ok(());
+    }
+    let changed: BTreeMap<String, String> = action
+        .desired
+        .tags
+        .iter()
+        .filter(|(k, _)| action.changes_field(&format!("tags.{k}")))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    aws.ec2
+        .create_tags()
+        .resources(id)
+        .set_tags(Some(to_tags(&changed)))
+        .send()
+        .await
+        .map_err(|e| classify("EC2.CreateTags", e))?;
+    Ok(())
+}

@@ -1,0 +1,129 @@
+//! ECS clusters: name (fixed), Container Insights, tags.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_ecs::types::{ClusterField, ClusterSetting, ClusterSettingName, Tag};
+use reconciler_plan::{Action, Node, NodeSpec, ObservedNode};
+
+use crate::Aws;
+use crate::apply::Ctx;
+use crate::error::{AwsError, classify};
+
+/// DescribeClusters takes at most 100 clusters per call.
+const DESCRIBE_BATCH: usize = 100;
+
+/// Every active cluster in the account with its tags and settings: ours, and others whose name may clash
+/// with a declaration. ListClusters plus one DescribeClusters per 100 clusters.
+pub async fn observe(aws: &Aws) -> Result<Vec<ObservedNode>, AwsError> {
+    let mut arns = Vec::new();
+    let mut pages = aws.ecs.list_clusters().into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| classify("ECS.ListClusters", e))?;
+        arns.extend(page.cluster_arns().iter().cloned());
+    }
+    let mut nodes = Vec::new();
+    for batch in arns.chunks(DESCRIBE_BATCH) {
+        let out = aws
+            .ecs
+            .describe_clusters()
+            .set_clusters(Some(batch.to_vec()))
+            .include(ClusterField::Tags)
+            .include(ClusterField::Settings)
+            .send()
+            .await
+            .map_err(|e| classify("ECS.DescribeClusters", e))?;
+        for cluster in out.clusters() {
+            // Deleted clusters stay listed as INACTIVE for a while; they no longer exist for our purposes.
+            if cluster.status() != Some("ACTIVE") {
+                continue;
+            }
+            let (Some(arn), Some(name)) = (cluster.cluster_arn(), cluster.cluster_name()) else { continue };
+            let container_insights = cluster
+                .settings()
+                .iter()
+                .find(|s| s.name() == Some(&ClusterSettingName::ContainerInsights))
+                .and_then(|s| s.value())
+                // "enhanced" is a superset of "enabled": both mean Container Insights is on.
+                .is_some_and(|v| v == "enabled" || v == "enhanced");
+            nodes.push(ObservedNode {
+                id: arn.to_string(),
+                spec: NodeSpec::Cluster { cluster_name: name.to_string(), container_insights },
+                tags: cluster
+                    .tags()
+                    .iter()
+                    .filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or_default().to_string())))
+                    .collect(),
+            });
+        }
+    }
+    Ok(nodes)
+}
+
+fn insights(enabled: bool) -> ClusterSetting {
+    ClusterSetting::builder()
+        .name(ClusterSettingName::ContainerInsights)
+        .value(if enabled { "enabled" } else { "disabled" })
+        .build()
+}
+
+fn to_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
+    tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect()
+}
+
+pub async fn create(ctx: &Ctx<'_>, node: &Node) -> Result<String, AwsError> {
+    let NodeSpec::Cluster { cluster_name, container_insights } = &node.spec else { unreachable!() };
+    let out = ctx
+        .aws
+        .ecs
+        .create_cluster()
+        .cluster_name(cluster_name)
+        .settings(insights(*container_insights))
+        .set_tags(Some(to_tags(&node.tags)))
+        .send()
+        .await
+        .map_err(|e| classify("ECS.CreateCluster", e))?;
+    Ok(out
+        .cluster()
+        .and_then(|c| c.cluster_arn())
+        .ok_or_else(|| AwsError::invalid("ECS.CreateCluster", "response has no cluster ARN"))?
+        .to_string())
+}
+
+pub async fn update(ctx: &Ctx<'_>, arn: &str, action: &Action) -> Result<(), AwsError> {
+    let NodeSpec::Cluster { container_insights, .. } = &action.desired.spec else { unreachable!() };
+    if action.changes_field("container_insights") {
+        // UpdateCluster with settings rather than UpdateClusterSettings: same effect on AWS, and the
+        // emulator only implements this one.
+        ctx.aws
+            .ecs
+            .update_cluster()
+            .cluster(arn)
+            .settings(insights(*container_insights))
+            .send()
+            .await
+            .map_err(|e| classify("ECS.UpdateCluster", e))?;
+    }
+    if action.changes_tags() {
+        let changed: BTreeMap<String, String> = action
+            .desired
+            .tags
+            .iter()
+            .filter(|(k, _)| action.changes_field(&format!("tags.{k}")))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        ctx.aws
+            .ecs
+            .tag_resource()
+            .resource_arn(arn)
+            .set_tags(Some(to_tags(&changed)))
+            .send()
+            .await
+            .map_err(|e| classify("ECS.TagResource", e))?;
+    }
+    Ok(())
+}
+
+pub async fn delete(ctx: &Ctx<'_>, arn: &str) -> Result<(), AwsError> {
+    ctx.aws.ecs.delete_cluster().cluster(arn).send().await.map_err(|e| classify("ECS.DeleteCluster", e))?;
+    Ok(())
+}

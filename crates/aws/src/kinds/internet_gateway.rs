@@ -1,0 +1,90 @@
+//! Internet gateways and their attachment to a VPC.
+
+use aws_sdk_ec2::types::ResourceType;
+use reconciler_plan::{Action, Node, NodeSpec, ObservedNode, Ref};
+
+use crate::Aws;
+use crate::apply::Ctx;
+use crate::ec2::{owner_filters, tag_specification, tags_from, update_tags};
+use crate::error::{AwsError, classify};
+
+pub async fn observe(aws: &Aws, owner_id: &str) -> Result<Vec<ObservedNode>, AwsError> {
+    let out = aws
+        .ec2
+        .describe_internet_gateways()
+        .set_filters(Some(owner_filters(owner_id)))
+        .send()
+        .await
+        .map_err(|e| classify("EC2.DescribeInternetGateways", e))?;
+    Ok(out
+        .internet_gateways()
+        .iter()
+        .filter_map(|g| {
+            Some(ObservedNode {
+                id: g.internet_gateway_id()?.to_string(),
+                spec: NodeSpec::InternetGateway {
+                    vpc: g.attachments().iter().find_map(|a| a.vpc_id()).map(|v| Ref::Aws(v.to_string())),
+                },
+                tags: tags_from(Some(g.tags())),
+            })
+        })
+        .collect())
+}
+
+pub async fn create(ctx: &Ctx<'_>, node: &Node) -> Result<String, AwsError> {
+    let NodeSpec::InternetGateway { vpc } = &node.spec else { unreachable!() };
+    let out = ctx
+        .aws
+        .ec2
+        .create_internet_gateway()
+        .tag_specifications(tag_specification(ResourceType::InternetGateway, &node.tags))
+        .send()
+        .await
+        .map_err(|e| classify("EC2.CreateInternetGateway", e))?;
+    let id = out
+        .internet_gateway()
+        .and_then(|g| g.internet_gateway_id())
+        .ok_or_else(|| AwsError::invalid("EC2.CreateInternetGateway", "response has no gateway id"))?
+        .to_string();
+    if let Some(vpc) = vpc {
+        attach(ctx, &id, vpc).await?;
+    }
+    Ok(id)
+}
+
+async fn attach(ctx: &Ctx<'_>, id: &str, vpc: &Ref) -> Result<(), AwsError> {
+    ctx.aws
+        .ec2
+        .attach_internet_gateway()
+        .internet_gateway_id(id)
+        .vpc_id(ctx.id_of(vpc)?)
+        .send()
+        .await
+        .map_err(|e| classify("EC2.AttachInternetGateway", e))?;
+    Ok(())
+}
+
+pub async fn update(ctx: &Ctx<'_>, id: &str, action: &Action) -> Result<(), AwsError> {
+    update_tags(ctx.aws, id, action).await
+}
+
+pub async fn delete(ctx: &Ctx<'_>, id: &str, observed: &NodeSpec) -> Result<(), AwsError> {
+    if let NodeSpec::InternetGateway { vpc: Some(vpc) } = observed {
+        ctx.aws
+            .ec2
+            .detach_internet_gateway()
+            .internet_gateway_id(id)
+            .vpc_id(ctx.id_of(vpc)?)
+            .send()
+            .await
+            .map_err(|e| classify("EC2.DetachInternetGateway", e))?;
+    }
+    ctx.aws
+        .ec2
+        .delete_internet_gateway()
+        .internet_gateway_id(id)
+        .send()
+        .await
+        .map_err(|e| classify("EC2.DeleteInternetGateway", e))?;
+    Ok(())
+}

@@ -1,0 +1,107 @@
+//! NAT gateways: created in a public subnet with an elastic IP; both fixed at creation. AWS creates them
+//! asynchronously, so create and delete wait for the final state.
+
+use aws_sdk_ec2::types::{Filter, NatGatewayState, ResourceType};
+use reconciler_plan::{Action, Node, NodeSpec, ObservedNode, Ref};
+
+use crate::Aws;
+use crate::apply::Ctx;
+use crate::ec2::{owner_filters, tag_specification, tags_from, update_tags};
+use crate::error::{AwsError, classify};
+use crate::wait::{self, Progress};
+
+pub async fn observe(aws: &Aws, owner_id: &str) -> Result<Vec<ObservedNode>, AwsError> {
+    let mut filters = owner_filters(owner_id);
+    // Deleted and failed gateways linger in DescribeNatGateways for an hour; they are gone for our purposes.
+    filters.push(Filter::builder().name("state").values("pending").values("available").build());
+    let out = aws
+        .ec2
+        .describe_nat_gateways()
+        .set_filter(Some(filters))
+        .send()
+        .await
+        .map_err(|e| classify("EC2.DescribeNatGateways", e))?;
+    Ok(out
+        .nat_gateways()
+        .iter()
+        .filter_map(|g| {
+            Some(ObservedNode {
+                id: g.nat_gateway_id()?.to_string(),
+                spec: NodeSpec::NatGateway {
+                    subnet: Ref::Aws(g.subnet_id()?.to_string()),
+                    allocation: Ref::Aws(g.nat_gateway_addresses().iter().find_map(|a| a.allocation_id())?.to_string()),
+                },
+                tags: tags_from(Some(g.tags())),
+            })
+        })
+        .collect())
+}
+
+pub async fn create(ctx: &Ctx<'_>, node: &Node) -> Result<String, AwsError> {
+    let NodeSpec::NatGateway { subnet, allocation } = &node.spec else { unreachable!() };
+    let out = ctx
+        .aws
+        .ec2
+        .create_nat_gateway()
+        .subnet_id(ctx.id_of(subnet)?)
+        .allocation_id(ctx.id_of(allocation)?)
+        // Makes an SDK retry of this call return the same gateway instead of creating a second one.
+        .client_token(ctx.idempotency_token(&node.address))
+        .tag_specifications(tag_specification(ResourceType::Natgateway, &node.tags))
+        .send()
+        .await
+        .map_err(|e| classify("EC2.CreateNatGateway", e))?;
+    let id = out
+        .nat_gateway()
+        .and_then(|g| g.nat_gateway_id())
+        .ok_or_else(|| AwsError::invalid("EC2.CreateNatGateway", "response has no gateway id"))?
+        .to_string();
+    wait_for(ctx, &id, NatGatewayState::Available).await?;
+    Ok(id)
+}
+
+pub async fn update(ctx: &Ctx<'_>, id: &str, action: &Action) -> Result<(), AwsError> {
+    update_tags(ctx.aws, id, action).await
+}
+
+pub async fn delete(ctx: &Ctx<'_>, id: &str) -> Result<(), AwsError> {
+    ctx.aws
+        .ec2
+        .delete_nat_gateway()
+        .nat_gateway_id(id)
+        .send()
+        .await
+        .map_err(|e| classify("EC2.DeleteNatGateway", e))?;
+    // Its elastic IP stays associated until the gateway is fully deleted.
+    wait_for(ctx, id, NatGatewayState::Deleted).await
+}
+
+async fn wait_for(ctx: &Ctx<'_>, id: &str, wanted: NatGatewayState) -> Result<(), AwsError> {
+    let what = format!("EC2.NatGateway {id} {}", wanted.as_str());
+    wait::until(&what, ctx.wait_timeout, || async {
+        let out = ctx
+            .aws
+            .ec2
+            .describe_nat_gateways()
+            .nat_gateway_ids(id)
+            .send()
+            .await
+            .map_err(|e| classify("EC2.DescribeNatGateways", e))?;
+        let gateway = out.nat_gateways().first();
+        let state = gateway.and_then(|g| g.state()).cloned();
+        match state {
+            Some(state) if state == wanted => Ok(Progress::Done(())),
+            None if wanted == NatGatewayState::Deleted => Ok(Progress::Done(())),
+            Some(NatGatewayState::Failed) => Err(AwsError::invalid(
+                "EC2.CreateNatGateway",
+                format!(
+                    "NAT gateway {id} failed: {}",
+                    gateway.and_then(|g| g.failure_message()).unwrap_or("no reason given")
+                ),
+            )),
+            Some(state) => Ok(Progress::Pending(state.as_str().to_string())),
+            None => Ok(Progress::Pending("not visible yet".to_string())),
+        }
+    })
+    .await
+}

@@ -1,0 +1,242 @@
+//! Security groups and their rules. Name, description and VPC are fixed at creation; rules are changed in
+//! place by revoking what is no longer wanted and authorizing what is missing.
+
+use std::collections::BTreeSet;
+
+use aws_sdk_ec2::types::{Filter, IpPermission, IpRange, ResourceType, SecurityGroup, UserIdGroupPair};
+use reconciler_plan::{Action, Node, NodeSpec, ObservedNode, Ref, SgPeer, SgRule, allow_all_egress};
+use reconciler_spec::{PortRange, Protocol};
+
+use crate::Aws;
+use crate::apply::Ctx;
+use crate::ec2::{tag_specification, tags_from, update_tags};
+use crate::error::{AwsError, classify};
+
+/// Every group in the given VPCs, ours and others: others matter because a group name is unique within a
+/// VPC, and a clash must be reported as a conflict. One call for all VPCs.
+pub async fn observe(aws: &Aws, vpc_ids: &[String]) -> Result<Vec<ObservedNode>, AwsError> {
+    if vpc_ids.is_empty() {
+        return Ok(vec![]);
+    }
+    let out = aws
+        .ec2
+        .describe_security_groups()
+        .filters(Filter::builder().name("vpc-id").set_values(Some(vpc_ids.to_vec())).build())
+        .send()
+        .await
+        .map_err(|e| classify("EC2.DescribeSecurityGroups", e))?;
+    Ok(out
+        .security_groups()
+        .iter()
+        .filter_map(|g| {
+            Some(ObservedNode {
+                id: g.group_id()?.to_string(),
+                spec: NodeSpec::SecurityGroup {
+                    vpc: Ref::Aws(g.vpc_id()?.to_string()),
+                    group_name: g.group_name()?.to_string(),
+                    description: g.description().unwrap_or_default().to_string(),
+                    ingress: rules_from(g.ip_permissions()),
+                    egress: rules_from(g.ip_permissions_egress()),
+                },
+                tags: tags_from(Some(g.tags())),
+            })
+        })
+        .collect())
+}
+
+/// AWS's permissions (each may list several CIDRs and groups) as one rule per peer.
+fn rules_from(permissions: &[IpPermission]) -> BTreeSet<SgRule> {
+    let mut rules = BTreeSet::new();
+    for permission in permissions {
+        let protocol = match permission.ip_protocol().unwrap_or("-1") {
+            "-1" | "all" => Protocol::All,
+            "tcp" | "6" => Protocol::Tcp,
+            "udp" | "17" => Protocol::Udp,
+            "icmp" | "1" => Protocol::Icmp,
+            // Other IP protocols cannot be declared; they are not ours to manage.
+            _ => continue,
+        };
+        let ports = match protocol {
+            Protocol::Tcp | Protocol::Udp => {
+                let from = permission.from_port().and_then(|p| u16::try_from(p).ok()).unwrap_or(0);
+                let to = permission.to_port().and_then(|p| u16::try_from(p).ok()).unwrap_or(65535);
+                Some(PortRange { from, to })
+            }
+            Protocol::Icmp | Protocol::All => None,
+        };
+        let description = |d: Option<&str>| d.filter(|d| !d.is_empty()).map(str::to_string);
+        for range in permission.ip_ranges() {
+            if let Some(cidr) = range.cidr_ip().and_then(|c| c.parse().ok()) {
+                rules.insert(SgRule {
+                    protocol,
+                    ports,
+                    peer: SgPeer::Cidr(cidr),
+                    description: description(range.description()),
+                });
+            }
+        }
+        for pair in permission.user_id_group_pairs() {
+            if let Some(group) = pair.group_id() {
+                rules.insert(SgRule {
+                    protocol,
+                    ports,
+                    peer: SgPeer::Group(Ref::Aws(group.to_string())),
+                    description: description(pair.description()),
+                });
+            }
+        }
+    }
+    rules
+}
+
+fn permission(rule: &SgRule, ctx: &Ctx<'_>) -> Result<IpPermission, AwsError> {
+    let protocol = match rule.protocol {
+        Protocol::Tcp => "tcp",
+        Protocol::Udp => "udp",
+        Protocol::Icmp => "icmp",
+        Protocol::All => "-1",
+    };
+    let mut builder = IpPermission::builder().ip_protocol(protocol);
+    builder = match (rule.protocol, rule.ports) {
+        (_, Some(PortRange { from, to })) => builder.from_port(i32::from(from)).to_port(i32::from(to)),
+        // Every ICMP type and code.
+        (Protocol::Icmp, None) => builder.from_port(-1).to_port(-1),
+        _ => builder,
+    };
+    builder = match &rule.peer {
+        SgPeer::Cidr(cidr) => builder
+            .ip_ranges(IpRange::builder().cidr_ip(cidr.to_string()).set_description(rule.description.clone()).build()),
+        SgPeer::Group(group) => builder.user_id_group_pairs(
+            UserIdGroupPair::builder().group_id(ctx.id_of(group)?).set_description(rule.description.clone()).build(),
+        ),
+    };
+    Ok(builder.build())
+}
+
+/// `rules` with every group reference turned into the group's current AWS id, so that they compare with
+/// what DescribeSecurityGroups returns.
+fn resolved(rules: &BTreeSet<SgRule>, ctx: &Ctx<'_>) -> Result<BTreeSet<SgRule>, AwsError> {
+    rules
+        .iter()
+        .map(|rule| {
+            let peer = match &rule.peer {
+                SgPeer::Group(group) => SgPeer::Group(Ref::Aws(ctx.id_of(group)?)),
+                cidr => cidr.clone(),
+            };
+            Ok(SgRule { peer, ..rule.clone() })
+        })
+        .collect()
+}
+
+pub async fn create(ctx: &Ctx<'_>, node: &Node) -> Result<String, AwsError> {
+    let NodeSpec::SecurityGroup { vpc, group_name, description, .. } = &node.spec else { unreachable!() };
+    let out = ctx
+        .aws
+        .ec2
+        .create_security_group()
+        .vpc_id(ctx.id_of(vpc)?)
+        .group_name(group_name)
+        .description(description)
+        .tag_specifications(tag_specification(ResourceType::SecurityGroup, &node.tags))
+        .send()
+        .await
+        .map_err(|e| classify("EC2.CreateSecurityGroup", e))?;
+    let id = out
+        .group_id()
+        .ok_or_else(|| AwsError::invalid("EC2.CreateSecurityGroup", "response has no group id"))?
+        .to_string();
+    ctx.record_id(&node.address, &id);
+    // A new group has no ingress and AWS's allow-all egress.
+    let egress = resolved(&BTreeSet::from([allow_all_egress()]), ctx)?;
+    converge_rules(ctx, &id, node, &BTreeSet::new(), &egress).await?;
+    Ok(id)
+}
+
+pub async fn update(ctx: &Ctx<'_>, id: &str, action: &Action) -> Result<(), AwsError> {
+    if action.changes_field("ingress") || action.changes_field("egress") || action.reason.ends_with("is replaced") {
+        // Read the rules again: ids in the plan may be stale if a referenced group was just replaced.
+        let out = ctx
+            .aws
+            .ec2
+            .describe_security_groups()
+            .group_ids(id)
+            .send()
+            .await
+            .map_err(|e| classify("EC2.DescribeSecurityGroups", e))?;
+        let group: &SecurityGroup = out
+            .security_groups()
+            .first()
+            .ok_or_else(|| AwsError::invalid("EC2.DescribeSecurityGroups", format!("group {id} is gone")))?;
+        let ingress = rules_from(group.ip_permissions());
+        let egress = rules_from(group.ip_permissions_egress());
+        converge_rules(ctx, id, &action.desired, &ingress, &egress).await?;
+    }
+    update_tags(ctx.aws, id, action).await
+}
+
+/// Revokes live rules that are not wanted, then authorizes wanted rules that are missing, each direction in
+/// at most two calls.
+async fn converge_rules(
+    ctx: &Ctx<'_>,
+    id: &str,
+    node: &Node,
+    live_ingress: &BTreeSet<SgRule>,
+    live_egress: &BTreeSet<SgRule>,
+) -> Result<(), AwsError> {
+    let NodeSpec::SecurityGroup { ingress, egress, .. } = &node.spec else { unreachable!() };
+    let ec2 = &ctx.aws.ec2;
+    let want_ingress = resolved(ingress, ctx)?;
+    let want_egress = resolved(egress, ctx)?;
+
+    let to_permissions = |rules: Vec<&SgRule>| -> Result<Option<Vec<IpPermission>>, AwsError> {
+        if rules.is_empty() {
+            return Ok(None);
+        }
+        rules.into_iter().map(|r| permission(r, ctx)).collect::<Result<Vec<_>, _>>().map(Some)
+    };
+
+    if let Some(stale) = to_permissions(live_ingress.difference(&want_ingress).collect())? {
+        ec2.revoke_security_group_ingress()
+            .group_id(id)
+            .set_ip_permissions(Some(stale))
+            .send()
+            .await
+            .map_err(|e| classify("EC2.RevokeSecurityGroupIngress", e))?;
+    }
+    if let Some(missing) = to_permissions(want_ingress.difference(live_ingress).collect())? {
+        ec2.authorize_security_group_ingress()
+            .group_id(id)
+            .set_ip_permissions(Some(missing))
+            .send()
+            .await
+            .map_err(|e| classify("EC2.AuthorizeSecurityGroupIngress", e))?;
+    }
+    if let Some(stale) = to_permissions(live_egress.difference(&want_egress).collect())? {
+        ec2.revoke_security_group_egress()
+            .group_id(id)
+            .set_ip_permissions(Some(stale))
+            .send()
+            .await
+            .map_err(|e| classify("EC2.RevokeSecurityGroupEgress", e))?;
+    }
+    if let Some(missing) = to_permissions(want_egress.difference(live_egress).collect())? {
+        ec2.authorize_security_group_egress()
+            .group_id(id)
+            .set_ip_permissions(Some(missing))
+            .send()
+            .await
+            .map_err(|e| classify("EC2.AuthorizeSecurityGroupEgress", e))?;
+    }
+    Ok(())
+}
+
+pub async fn delete(ctx: &Ctx<'_>, id: &str) -> Result<(), AwsError> {
+    ctx.aws
+        .ec2
+        .delete_security_group()
+        .group_id(id)
+        .send()
+        .await
+        .map_err(|e| classify("EC2.DeleteSecurityGroup", e))?;
+    Ok(())
+}

@@ -1,0 +1,84 @@
+//! Subnets: VPC, CIDR and zone are fixed at creation; public IPs on launch can change.
+
+use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType};
+use reconciler_plan::{Action, Node, NodeSpec, ObservedNode, Ref};
+
+use crate::Aws;
+use crate::apply::Ctx;
+use crate::ec2::{owner_filters, tag_specification, tags_from, update_tags};
+use crate::error::{AwsError, classify};
+
+pub async fn observe(aws: &Aws, owner_id: &str) -> Result<Vec<ObservedNode>, AwsError> {
+    let out = aws
+        .ec2
+        .describe_subnets()
+        .set_filters(Some(owner_filters(owner_id)))
+        .send()
+        .await
+        .map_err(|e| classify("EC2.DescribeSubnets", e))?;
+    Ok(out
+        .subnets()
+        .iter()
+        .filter_map(|s| {
+            Some(ObservedNode {
+                id: s.subnet_id()?.to_string(),
+                spec: NodeSpec::Subnet {
+                    vpc: Ref::Aws(s.vpc_id()?.to_string()),
+                    cidr: s.cidr_block()?.parse().ok()?,
+                    availability_zone: s.availability_zone()?.to_string(),
+                    map_public_ip_on_launch: s.map_public_ip_on_launch().unwrap_or(false),
+                },
+                tags: tags_from(Some(s.tags())),
+            })
+        })
+        .collect())
+}
+
+pub async fn create(ctx: &Ctx<'_>, node: &Node) -> Result<String, AwsError> {
+    let NodeSpec::Subnet { vpc, cidr, availability_zone, map_public_ip_on_launch } = &node.spec else { unreachable!() };
+    let out = ctx
+        .aws
+        .ec2
+        .create_subnet()
+        .vpc_id(ctx.id_of(vpc)?)
+        .cidr_block(cidr.to_string())
+        .availability_zone(availability_zone)
+        .tag_specifications(tag_specification(ResourceType::Subnet, &node.tags))
+        .send()
+        .await
+        .map_err(|e| classify("EC2.CreateSubnet", e))?;
+    let id = out
+        .subnet()
+        .and_then(|s| s.subnet_id())
+        .ok_or_else(|| AwsError::invalid("EC2.CreateSubnet", "response has no subnet id"))?
+        .to_string();
+    if *map_public_ip_on_launch {
+        set_map_public_ip(ctx, &id, true).await?;
+    }
+    Ok(id)
+}
+
+pub async fn update(ctx: &Ctx<'_>, id: &str, action: &Action) -> Result<(), AwsError> {
+    let NodeSpec::Subnet { map_public_ip_on_launch, .. } = &action.desired.spec else { unreachable!() };
+    if action.changes_field("map_public_ip_on_launch") {
+        set_map_public_ip(ctx, id, *map_public_ip_on_launch).await?;
+    }
+    update_tags(ctx.aws, id, action).await
+}
+
+async fn set_map_public_ip(ctx: &Ctx<'_>, id: &str, value: bool) -> Result<(), AwsError> {
+    ctx.aws
+        .ec2
+        .modify_subnet_attribute()
+        .subnet_id(id)
+        .map_public_ip_on_launch(AttributeBooleanValue::builder().value(value).build())
+        .send()
+        .await
+        .map_err(|e| classify("EC2.ModifySubnetAttribute", e))?;
+    Ok(())
+}
+
+pub async fn delete(ctx: &Ctx<'_>, id: &str) -> Result<(), AwsError> {
+    ctx.aws.ec2.delete_subnet().subnet_id(id).send().await.map_err(|e| classify("EC2.DeleteSubnet", e))?;
+    Ok(())
+}

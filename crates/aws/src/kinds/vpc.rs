@@ -1,0 +1,110 @@
+//! VPCs: CIDR (fixed at creation) and the two DNS attributes.
+
+use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType, VpcAttributeName};
+use reconciler_plan::{Action, Node, NodeSpec, ObservedNode};
+
+use crate::Aws;
+use crate::apply::Ctx;
+use crate::ec2::{owner_filters, tag_specification, tags_from, update_tags};
+use crate::error::{AwsError, classify};
+
+pub async fn observe(aws: &Aws, owner_id: &str) -> Result<Vec<ObservedNode>, AwsError> {
+    let out = aws
+        .ec2
+        .describe_vpcs()
+        .set_filters(Some(owner_filters(owner_id)))
+        .send()
+        .await
+        .map_err(|e| classify("EC2.DescribeVpcs", e))?;
+    let mut nodes = Vec::new();
+    for vpc in out.vpcs() {
+        let (Some(id), Some(cidr)) = (vpc.vpc_id(), vpc.cidr_block().and_then(|c| c.parse().ok())) else {
+            continue;
+        };
+        // DescribeVpcs does not return the DNS attributes, and DescribeVpcAttribute takes one VPC and one
+        // attribute at a time: two calls per VPC is the least AWS allows.
+        let enable_dns_support = attribute(aws, id, VpcAttributeName::EnableDnsSupport).await?;
+        let enable_dns_hostnames = attribute(aws, id, VpcAttributeName::EnableDnsHostnames).await?;
+        nodes.push(ObservedNode {
+            id: id.to_string(),
+            spec: NodeSpec::Vpc { cidr, enable_dns_support, enable_dns_hostnames },
+            tags: tags_from(Some(vpc.tags())),
+        });
+    }
+    Ok(nodes)
+}
+
+async fn attribute(aws: &Aws, vpc_id: &str, name: VpcAttributeName) -> Result<bool, AwsError> {
+    let out = aws
+        .ec2
+        .describe_vpc_attribute()
+        .vpc_id(vpc_id)
+        .attribute(name.clone())
+        .send()
+        .await
+        .map_err(|e| classify("EC2.DescribeVpcAttribute", e))?;
+    let value = match name {
+        VpcAttributeName::EnableDnsHostnames => out.enable_dns_hostnames(),
+        _ => out.enable_dns_support(),
+    };
+    Ok(value.and_then(AttributeBooleanValue::value).unwrap_or(false))
+}
+
+pub async fn create(ctx: &Ctx<'_>, node: &Node) -> Result<String, AwsError> {
+    let NodeSpec::Vpc { cidr, enable_dns_support, enable_dns_hostnames } = &node.spec else {
+        unreachable!("vpc::create called with {:?}", node.spec)
+    };
+    let out = ctx
+        .aws
+        .ec2
+        .create_vpc()
+        .cidr_block(cidr.to_string())
+        .tag_specifications(tag_specification(ResourceType::Vpc, &node.tags))
+        .send()
+        .await
+        .map_err(|e| classify("EC2.CreateVpc", e))?;
+    let id = out
+        .vpc()
+        .and_then(|v| v.vpc_id())
+        .ok_or_else(|| AwsError::invalid("EC2.CreateVpc", "response has no VPC id"))?
+        .to_string();
+    // New VPCs have DNS support on and hostnames off; set only what differs.
+    if !enable_dns_support {
+        set_attribute(ctx, &id, VpcAttributeName::EnableDnsSupport, false).await?;
+    }
+    if *enable_dns_hostnames {
+        set_attribute(ctx, &id, VpcAttributeName::EnableDnsHostnames, true).await?;
+    }
+    Ok(id)
+}
+
+pub async fn update(ctx: &Ctx<'_>, id: &str, action: &Action) -> Result<(), AwsError> {
+    let NodeSpec::Vpc { enable_dns_support, enable_dns_hostnames, .. } = &action.desired.spec else { unreachable!() };
+    // DNS hostnames need DNS support: turn support on first and off last.
+    if action.changes_field("enable_dns_support") && *enable_dns_support {
+        set_attribute(ctx, id, VpcAttributeName::EnableDnsSupport, true).await?;
+    }
+    if action.changes_field("enable_dns_hostnames") {
+        set_attribute(ctx, id, VpcAttributeName::EnableDnsHostnames, *enable_dns_hostnames).await?;
+    }
+    if action.changes_field("enable_dns_support") && !enable_dns_support {
+        set_attribute(ctx, id, VpcAttributeName::EnableDnsSupport, false).await?;
+    }
+    update_tags(ctx.aws, id, action).await
+}
+
+async fn set_attribute(ctx: &Ctx<'_>, id: &str, name: VpcAttributeName, value: bool) -> Result<(), AwsError> {
+    let value = AttributeBooleanValue::builder().value(value).build();
+    let request = ctx.aws.ec2.modify_vpc_attribute().vpc_id(id);
+    let request = match name {
+        VpcAttributeName::EnableDnsHostnames => request.enable_dns_hostnames(value),
+        _ => request.enable_dns_support(value),
+    };
+    request.send().await.map_err(|e| classify("EC2.ModifyVpcAttribute", e))?;
+    Ok(())
+}
+
+pub async fn delete(ctx: &Ctx<'_>, id: &str) -> Result<(), AwsError> {
+    ctx.aws.ec2.delete_vpc().vpc_id(id).send().await.map_err(|e| classify("EC2.DeleteVpc", e))?;
+    Ok(())
+}

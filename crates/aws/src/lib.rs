@@ -1,0 +1,61 @@
+//! The AWS adapter: observe live state into plain [`reconciler_plan::Observed`] data, and carry out a
+//! [`reconciler_plan::Plan`]. AWS SDK types and errors stop here.
+//!
+//! Configuration is the SDK's standard chain and nothing else (`AWS_REGION`, `AWS_PROFILE`, credentials,
+//! `AWS_ENDPOINT_URL`), so pointing at an emulator needs only those variables.
+
+pub mod apply;
+mod calls;
+mod ec2;
+pub mod error;
+mod kinds;
+mod observe;
+mod wait;
+
+pub use apply::{ApplyOptions, apply};
+pub use calls::{CallCount, CallStats, is_read_only};
+pub use error::{AwsError, ErrorKind};
+pub use observe::observe;
+
+use calls::CallCounter;
+
+/// Clients for every AWS service the reconciler calls, sharing one call counter.
+#[derive(Debug, Clone)]
+pub struct Aws {
+    pub(crate) ec2: aws_sdk_ec2::Client,
+    pub(crate) ecs: aws_sdk_ecs::Client,
+    pub(crate) servicediscovery: aws_sdk_servicediscovery::Client,
+    counter: CallCounter,
+    region: Option<String>,
+}
+
+impl Aws {
+    /// Clients configured from the environment, the way every AWS tool is.
+    pub async fn from_env() -> Aws {
+        let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        let counter = CallCounter::default();
+        Aws {
+            ec2: aws_sdk_ec2::Client::from_conf(
+                aws_sdk_ec2::config::Builder::from(&config).interceptor(counter.clone()).build(),
+            ),
+            ecs: aws_sdk_ecs::Client::from_conf(
+                aws_sdk_ecs::config::Builder::from(&config).interceptor(counter.clone()).build(),
+            ),
+            servicediscovery: aws_sdk_servicediscovery::Client::from_conf(
+                aws_sdk_servicediscovery::config::Builder::from(&config).interceptor(counter.clone()).build(),
+            ),
+            counter,
+            region: config.region().map(ToString::to_string),
+        }
+    }
+
+    /// The region the clients talk to, if one is configured.
+    pub fn region(&self) -> Option<&str> {
+        self.region.as_deref()
+    }
+
+    /// Every API call made through these clients so far.
+    pub fn calls(&self) -> CallStats {
+        self.counter.snapshot()
+    }
+}

@@ -1,0 +1,130 @@
+//! Command-line arguments. Every flag also reads an environment variable (`RECONCILER_...`), so that the
+//! systemd unit and scripts can configure the binary without building command lines.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Reconciles AWS container platforms (VPC, ECS, Cloud Map) with desired-state TOML files.
+#[derive(Debug, Parser)]
+#[command(name = "reconciler", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check the desired-state files and exit: 0 when valid, 1 with every problem listed otherwise.
+    /// Makes no AWS call.
+    Validate(ValidateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Directory of desired-state `*.toml` files.
+    #[arg(long, env = "RECONCILER_CONFIG_DIR", default_value = "/etc/reconciler/desired")]
+    pub config_dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Directory of desired-state `*.toml` files.
+    #[arg(long, env = "RECONCILER_CONFIG_DIR", default_value = "/etc/reconciler/desired")]
+    pub config_dir: PathBuf,
+
+    /// Run one pass (observe, plan, apply) and exit, instead of running as a daemon.
+    #[arg(long, env = "RECONCILER_ONCE")]
+    pub once: bool,
+
+    /// With --once: print the plan and make no mutating AWS call.
+    #[arg(long, env = "RECONCILER_DRY_RUN")]
+    pub dry_run: bool,
+
+    /// How the plan and the result are printed.
+    #[arg(long, env = "RECONCILER_OUTPUT", value_enum, default_value_t = Output::Text)]
+    pub output: Output,
+
+    /// Exit 0 when there were no changes, 2 when there were (planned, or applied), 1 on any error.
+    #[arg(long, env = "RECONCILER_DETAILED_EXITCODE")]
+    pub detailed_exitcode: bool,
+
+    /// This instance's owner id, written into the `reconciler:owner` tag. Two instances with different ids
+    /// never touch each other's resources.
+    #[arg(long, env = "RECONCILER_OWNER_ID", default_value = "default")]
+    pub owner_id: String,
+
+    /// How many AWS changes run at once (independent resources only).
+    #[arg(long, env = "RECONCILER_CONCURRENCY", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
+
+    /// How long to wait for AWS to finish an asynchronous change (NAT gateway, Cloud Map), e.g. `10m`.
+    #[arg(long, env = "RECONCILER_WAIT_TIMEOUT", default_value = "10m", value_parser = parse_duration)]
+    pub wait_timeout: Duration,
+
+    /// Log format on standard error (logs are separate from the plan, which goes to standard output).
+    #[arg(long, env = "RECONCILER_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Output {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// `500ms`, `30s`, `5m`, `1h`; a bare number is seconds.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number.parse().map_err(|_| format!("{text:?} is not a duration (like 30s, 5m, 1h)"))?;
+    let seconds = match unit.trim() {
+        "ms" => return Ok(Duration::from_millis(number)),
+        "" | "s" => number,
+        "m" => number * 60,
+        "h" => number * 3600,
+        other => return Err(format!("unknown unit {other:?} in {text:?} (use ms, s, m or h)")),
+    };
+    Ok(Duration::from_secs(seconds))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_like_people_write_them() {
+        assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_duration("5m"), Ok(Duration::from_secs(300)));
+        assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_duration("45"), Ok(Duration::from_secs(45)));
+        assert!(parse_duration("5 minutes").unwrap_err().contains("unknown unit"));
+        assert!(parse_duration("soon").is_err());
+    }
+
+    #[test]
+    fn every_flag_reads_an_environment_variable() {
+        use clap::CommandFactory;
+        let command = Cli::command();
+        for arg in command.get_arguments().filter(|a| a.get_long().is_some()) {
+            let long = arg.get_long().unwrap();
+            if ["help", "version"].contains(&long) {
+                continue;
+            }
+            let expected = format!("RECONCILER_{}", long.to_uppercase().replace('-', "_"));
+            assert_eq!(arg.get_env().and_then(|e| e.to_str()), Some(expected.as_str()), "--{long}");
+        }
+    }
+}

@@ -1,0 +1,19 @@
+//! Exit codes, as `terraform plan -detailed-exitcode` has them: scripts rely on these.
+
+use reconciler_plan::{ApplyReport, Plan};
+
+pub const OK: i32 = 0;
+pub const ERROR: i32 = 1;
+/// With `--detailed-exitcode`: there were changes (planned in a dry run, or applied).
+pub const CHANGES: i32 = 2;
+
+/// The exit code of a pass. Conflicts and failed actions are errors: the live state does not match.
+pub fn code(plan: &Plan, report: Option<&ApplyReport>, detailed: bool) -> i32 {
+    if !plan.conflicts.is_empty() || report.is_some_and(|r| !r.is_success()) {
+        ERROR
+    } else if detailed && plan.has_changes() {
+        CHANGES
+    } else {
+        OK
+    }
+}

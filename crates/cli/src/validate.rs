@@ -1,0 +1,41 @@
+//! `reconciler validate`: load and check the desired state, print every problem, touch nothing.
+
+use std::path::Path;
+
+use reconciler_spec::{Desired, SpecError};
+
+/// Loads the desired state, or returns the full list of problems already formatted for a person.
+pub fn load(config_dir: &Path) -> Result<Desired, String> {
+    reconciler_spec::load_dir(config_dir).map_err(|errors| describe(config_dir, &errors))
+}
+
+fn describe(config_dir: &Path, errors: &[SpecError]) -> String {
+    let mut text = String::new();
+    for error in errors {
+        text.push_str(&format!("error: {error}\n"));
+    }
+    let files: std::collections::BTreeSet<_> = errors.iter().map(|e| &e.file).collect();
+    text.push_str(&format!(
+        "{} {} in {} {} under {}: nothing was changed.",
+        errors.len(),
+        if errors.len() == 1 { "problem" } else { "problems" },
+        files.len(),
+        if files.len() == 1 { "file" } else { "files" },
+        config_dir.display()
+    ));
+    text
+}
+
+/// Runs the `validate` command; returns the exit code.
+pub fn run(config_dir: &Path) -> i32 {
+    match load(config_dir) {
+        Ok(desired) => {
+            println!("{}: {} declarations, valid.", config_dir.display(), desired.len());
+            0
+        }
+        Err(text) => {
+            eprintln!("{text}");
+            1
+        }
+    }
+}

@@ -1,0 +1,352 @@
+//! Resources as the planner sees them: one [`NodeSpec`] per AWS resource, the same type for what is
+//! desired and what was observed, so that comparing them is comparing two values.
+//!
+//! References between resources are [`Ref`]s: an address while the planner works (the referenced resource
+//! may not exist yet), an AWS id when the referenced resource is not ours.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use ipnet::Ipv4Net;
+use reconciler_spec::{PortRange, Protocol};
+use serde::Serialize;
+
+use crate::Address;
+use crate::value::{Field, Value};
+
+/// A reference from one resource to another.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Ref {
+    /// A resource we manage (it may be about to be created).
+    Node(Address),
+    /// A resource we do not manage, by its AWS id (only ever seen in observed state).
+    Aws(String),
+}
+
+impl Ref {
+    pub fn node(&self) -> Option<&Address> {
+        match self {
+            Ref::Node(address) => Some(address),
+            Ref::Aws(_) => None,
+        }
+    }
+}
+
+impl fmt::Display for Ref {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Ref::Node(address) => address.fmt(f),
+            Ref::Aws(id) => f.write_str(id),
+        }
+    }
+}
+
+/// A route in a route table. The VPC's implicit `local` route is never listed (AWS manages it).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Route {
+    pub destination: Ipv4Net,
+    pub target: RouteTarget,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum RouteTarget {
+    /// An internet gateway.
+    Gateway(Ref),
+    NatGateway(Ref),
+    /// Any other target (peering, transit gateway, ...) found live; we never create these.
+    Other(String),
+}
+
+impl fmt::Display for Route {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.target {
+            RouteTarget::Gateway(r) | RouteTarget::NatGateway(r) => write!(f, "{} via {r}", self.destination),
+            RouteTarget::Other(id) => write!(f, "{} via {id}", self.destination),
+        }
+    }
+}
+
+/// A security group rule, normalized: one peer per rule, ports only where the protocol has them.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SgRule {
+    pub protocol: Protocol,
+    pub ports: Option<PortRange>,
+    pub peer: SgPeer,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum SgPeer {
+    Cidr(Ipv4Net),
+    /// A security group (the rule's own group is a `Ref` to its own address).
+    Group(Ref),
+}
+
+impl fmt::Display for SgRule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let protocol = match self.protocol {
+            Protocol::Tcp => "tcp",
+            Protocol::Udp => "udp",
+            Protocol::Icmp => "icmp",
+            Protocol::All => "all",
+        };
+        f.write_str(protocol)?;
+        match self.ports {
+            Some(PortRange { from, to }) if from == to => write!(f, " {from}")?,
+            Some(PortRange { from, to }) => write!(f, " {from}-{to}")?,
+            None => {}
+        }
+        match &self.peer {
+            SgPeer::Cidr(cidr) => write!(f, " {cidr}")?,
+            SgPeer::Group(group) => write!(f, " {group}")?,
+        }
+        if let Some(description) = &self.description {
+            write!(f, " ({description:?})")?;
+        }
+        Ok(())
+    }
+}
+
+/// What a resource is, field by field, in comparable (normalized) form.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NodeSpec {
+    Vpc {
+        cidr: Ipv4Net,
+        enable_dns_support: bool,
+        enable_dns_hostnames: bool,
+    },
+    Subnet {
+        vpc: Ref,
+        cidr: Ipv4Net,
+        availability_zone: String,
+        map_public_ip_on_launch: bool,
+    },
+    InternetGateway {
+        /// The VPC it is attached to.
+        vpc: Option<Ref>,
+    },
+    ElasticIp,
+    NatGateway {
+        subnet: Ref,
+        allocation: Ref,
+    },
+    RouteTable {
+        vpc: Ref,
+        routes: BTreeSet<Route>,
+        /// Subnets explicitly associated with the table.
+        subnets: BTreeSet<Ref>,
+    },
+    SecurityGroup {
+        vpc: Ref,
+        group_name: String,
+        description: String,
+        ingress: BTreeSet<SgRule>,
+        egress: BTreeSet<SgRule>,
+    },
+    Cluster {
+        cluster_name: String,
+        container_insights: bool,
+    },
+    Namespace {
+        dns_name: String,
+        vpc: Ref,
+        description: Option<String>,
+    },
+}
+
+impl NodeSpec {
+    /// The fields compared between desired and observed, with whether a change forces replacement
+    /// (AWS cannot change it in place).
+    pub fn fields(&self) -> Vec<Field> {
+        fn set<T: ToString>(items: &BTreeSet<T>) -> Value {
+            Value::Set(items.iter().map(ToString::to_string).collect())
+        }
+        match self {
+            NodeSpec::Vpc { cidr, enable_dns_support, enable_dns_hostnames } => vec![
+                Field::replace("cidr", cidr),
+                Field::update("enable_dns_support", *enable_dns_support),
+                Field::update("enable_dns_hostnames", *enable_dns_hostnames),
+            ],
+            NodeSpec::Subnet { vpc, cidr, availability_zone, map_public_ip_on_launch } => vec![
+                Field::replace("vpc", vpc),
+                Field::replace("cidr", cidr),
+                Field::replace("availability_zone", availability_zone),
+                Field::update("map_public_ip_on_launch", *map_public_ip_on_launch),
+            ],
+            NodeSpec::InternetGateway { vpc } => {
+                vec![Field::replace("vpc", vpc.as_ref().map_or(Value::Absent, |v| Value::Text(v.to_string())))]
+            }
+            NodeSpec::ElasticIp => vec![],
+            NodeSpec::NatGateway { subnet, allocation } => {
+                vec![Field::replace("subnet", subnet), Field::replace("allocation", allocation)]
+            }
+            NodeSpec::RouteTable { vpc, routes, subnets } => vec![
+                Field::replace("vpc", vpc),
+                Field::update("routes", set(routes)),
+                Field::update("subnets", set(subnets)),
+            ],
+            NodeSpec::SecurityGroup { vpc, group_name, description, ingress, egress } => vec![
+                Field::replace("vpc", vpc),
+                Field::replace("group_name", group_name),
+                Field::replace("description", description),
+                Field::update("ingress", set(ingress)),
+                Field::update("egress", set(egress)),
+            ],
+            NodeSpec::Cluster { cluster_name, container_insights } => vec![
+                Field::replace("cluster_name", cluster_name),
+                Field::update("container_insights", *container_insights),
+            ],
+            // The VPC is not compared: Cloud Map does not report it (only Route 53 does, through the hosted
+            // zone), so it is set at creation only.
+            NodeSpec::Namespace { dns_name, vpc: _, description } => vec![
+                Field::replace("dns_name", dns_name),
+                // Cloud Map has no call to change a namespace's description.
+                Field::replace("description", description.clone().map_or(Value::Absent, Value::Text)),
+            ],
+        }
+    }
+
+    /// Every resource this one refers to.
+    pub fn references(&self) -> Vec<&Ref> {
+        match self {
+            NodeSpec::Vpc { .. } | NodeSpec::ElasticIp | NodeSpec::Cluster { .. } => vec![],
+            NodeSpec::Subnet { vpc, .. } | NodeSpec::Namespace { vpc, .. } => vec![vpc],
+            NodeSpec::InternetGateway { vpc } => vpc.iter().collect(),
+            NodeSpec::NatGateway { subnet, allocation } => vec![subnet, allocation],
+            NodeSpec::RouteTable { vpc, routes, subnets } => {
+                let mut refs = vec![vpc];
+                refs.extend(routes.iter().filter_map(|r| match &r.target {
+                    RouteTarget::Gateway(r) | RouteTarget::NatGateway(r) => Some(r),
+                    RouteTarget::Other(_) => None,
+                }));
+                refs.extend(subnets);
+                refs
+            }
+            NodeSpec::SecurityGroup { vpc, ingress, egress, .. } => {
+                let mut refs = vec![vpc];
+                refs.extend(ingress.iter().chain(egress).filter_map(|rule| match &rule.peer {
+                    SgPeer::Group(group) => Some(group),
+                    SgPeer::Cidr(_) => None,
+                }));
+                refs
+            }
+        }
+    }
+
+    /// Rewrites every reference (used to turn observed AWS ids into addresses).
+    pub fn map_refs(&mut self, mut f: impl FnMut(&Ref) -> Ref) {
+        fn rules(rules: &mut BTreeSet<SgRule>, f: &mut impl FnMut(&Ref) -> Ref) {
+            *rules = std::mem::take(rules)
+                .into_iter()
+                .map(|mut rule| {
+                    if let SgPeer::Group(group) = &rule.peer {
+                        rule.peer = SgPeer::Group(f(group));
+                    }
+                    rule
+                })
+                .collect();
+        }
+        match self {
+            NodeSpec::Vpc { .. } | NodeSpec::ElasticIp | NodeSpec::Cluster { .. } => {}
+            NodeSpec::Subnet { vpc, .. } | NodeSpec::Namespace { vpc, .. } => *vpc = f(vpc),
+            NodeSpec::InternetGateway { vpc } => *vpc = vpc.as_ref().map(&mut f),
+            NodeSpec::NatGateway { subnet, allocation } => {
+                *subnet = f(subnet);
+                *allocation = f(allocation);
+            }
+            NodeSpec::RouteTable { vpc, routes, subnets } => {
+                *vpc = f(vpc);
+                *routes = std::mem::take(routes)
+                    .into_iter()
+                    .map(|route| Route {
+                        destination: route.destination,
+                        target: match route.target {
+                            RouteTarget::Gateway(r) => RouteTarget::Gateway(f(&r)),
+                            RouteTarget::NatGateway(r) => RouteTarget::NatGateway(f(&r)),
+                            other @ RouteTarget::Other(_) => other,
+                        },
+                    })
+                    .collect();
+                *subnets = std::mem::take(subnets).into_iter().map(|s| f(&s)).collect();
+            }
+            NodeSpec::SecurityGroup { vpc, ingress, egress, .. } => {
+                *vpc = f(vpc);
+                rules(ingress, &mut f);
+                rules(egress, &mut f);
+            }
+        }
+    }
+
+    /// The identity AWS enforces as unique, if the kind has one: a resource found with it that is not ours
+    /// is a conflict, never taken over. Security group names are unique per VPC, so the VPC is part of it.
+    pub fn unique_identity(&self) -> Option<String> {
+        match self {
+            NodeSpec::Cluster { cluster_name, .. } => Some(cluster_name.clone()),
+            NodeSpec::Namespace { dns_name, .. } => Some(dns_name.clone()),
+            NodeSpec::SecurityGroup { vpc, group_name, .. } => Some(format!("{vpc}/{group_name}")),
+            _ => None,
+        }
+    }
+}
+
+/// A resource the planner wants to exist.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    pub address: Address,
+    pub spec: NodeSpec,
+    /// Every tag it must carry: the declared tags, a `Name` where AWS consoles show one, and our ownership
+    /// tags.
+    pub tags: BTreeMap<String, String>,
+    /// Resources that must exist before this one can be created, beyond its references (for example a NAT
+    /// gateway needs the internet gateway attached to work).
+    pub after: Vec<Address>,
+}
+
+impl Node {
+    /// Everything that must exist first: references and ordering-only dependencies.
+    pub fn dependencies(&self) -> BTreeSet<Address> {
+        self.spec
+            .references()
+            .into_iter()
+            .filter_map(|r| r.node().cloned())
+            .filter(|a| *a != self.address)
+            .chain(self.after.iter().cloned())
+            .collect()
+    }
+}
+
+/// A live AWS resource that carries our tags, or one whose unique identity clashes with a declaration.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ObservedNode {
+    /// AWS id (vpc-..., sg-...) or ARN, whatever the kind's API addresses it by.
+    pub id: String,
+    #[serde(skip)]
+    pub spec: NodeSpec,
+    /// All its tags, ours included.
+    pub tags: BTreeMap<String, String>,
+}
+
+impl ObservedNode {
+    pub fn kind(&self) -> crate::Kind {
+        match self.spec {
+            NodeSpec::Vpc { .. } => crate::Kind::Vpc,
+            NodeSpec::Subnet { .. } => crate::Kind::Subnet,
+            NodeSpec::InternetGateway { .. } => crate::Kind::InternetGateway,
+            NodeSpec::ElasticIp => crate::Kind::ElasticIp,
+            NodeSpec::NatGateway { .. } => crate::Kind::NatGateway,
+            NodeSpec::RouteTable { .. } => crate::Kind::RouteTable,
+            NodeSpec::SecurityGroup { .. } => crate::Kind::SecurityGroup,
+            NodeSpec::Cluster { .. } => crate::Kind::Cluster,
+            NodeSpec::Namespace { .. } => crate::Kind::Namespace,
+        }
+    }
+}
+
+/// Everything observation found, as plain data (no SDK types).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Observed {
+    /// The region's availability zones usable for subnets, in name order.
+    pub availability_zones: Vec<String>,
+    /// Every resource found: ours by tag, plus those whose unique name clashes with a declaration.
+    pub nodes: Vec<ObservedNode>,
+}

@@ -1,0 +1,58 @@
+//! The tags that mark a resource as ours.
+//!
+//! Every resource the reconciler creates carries all three. Only resources whose `managed-by` and `owner`
+//! tags match are ever modified; a resource found by its unique name without them is a conflict.
+
+use std::collections::BTreeMap;
+
+use crate::Address;
+
+/// Always `reconciler`: says which tool manages the resource.
+pub const MANAGED_BY_KEY: &str = "reconciler:managed-by";
+pub const MANAGED_BY_VALUE: &str = "reconciler";
+/// The owner id of the reconciler instance (`--owner-id`), so that two instances in one account never touch
+/// each other's resources.
+pub const OWNER_KEY: &str = "reconciler:owner";
+/// The resource's address (`subnet.main/public-1`): its identity across passes.
+pub const RESOURCE_KEY: &str = "reconciler:resource";
+/// Prefix reserved for our tags; users cannot declare tags under it.
+pub const RESERVED_PREFIX: &str = "reconciler:";
+
+/// The ownership tags for one resource.
+pub fn ownership_tags(owner_id: &str, address: &Address) -> BTreeMap<String, String> {
+    BTreeMap::from([
+        (MANAGED_BY_KEY.to_string(), MANAGED_BY_VALUE.to_string()),
+        (OWNER_KEY.to_string(), owner_id.to_string()),
+        (RESOURCE_KEY.to_string(), address.to_string()),
+    ])
+}
+
+/// Who a resource belongs to, judged from its tags.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Owner {
+    /// Ours: managed by reconciler with our owner id, at this address.
+    Us(Address),
+    /// Managed by another reconciler instance (different owner id). Never touched.
+    OtherInstance(String),
+    /// No reconciler tags (created by hand, CDK, ...). Never touched.
+    Nobody,
+}
+
+impl Owner {
+    pub fn from_tags(owner_id: &str, tags: &BTreeMap<String, String>) -> Owner {
+        if tags.get(MANAGED_BY_KEY).map(String::as_str) != Some(MANAGED_BY_VALUE) {
+            return Owner::Nobody;
+        }
+        match tags.get(OWNER_KEY) {
+            Some(owner) if owner == owner_id => {}
+            Some(other) => return Owner::OtherInstance(other.clone()),
+            None => return Owner::OtherInstance(String::new()),
+        }
+        match tags.get(RESOURCE_KEY).and_then(|a| a.parse().ok()) {
+            Some(address) => Owner::Us(address),
+            // Our owner id but no readable address: not something we can match to a declaration, so it is
+            // treated as foreign rather than guessed at.
+            None => Owner::OtherInstance(owner_id.to_string()),
+        }
+    }
+}

@@ -1,0 +1,124 @@
+//! The plan: what the planner decided, as data. Drawing it is the render crate's job.
+
+use serde::Serialize;
+
+use crate::Address;
+use crate::node::{Node, ObservedNode};
+use crate::value::Value;
+
+/// What a pass will do, in the order it will be done.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Plan {
+    /// Changes to make, dependencies first.
+    pub actions: Vec<Action>,
+    /// Declared resources that cannot be created because something not ours holds their unique name.
+    pub conflicts: Vec<Conflict>,
+    /// Resources carrying our tags that no declaration asks for. Reported, left alone.
+    pub not_declared: Vec<NotDeclared>,
+}
+
+impl Plan {
+    /// True when applying would make at least one change.
+    pub fn has_changes(&self) -> bool {
+        !self.actions.is_empty()
+    }
+
+    pub fn summary(&self) -> Summary {
+        let mut summary =
+            Summary { conflicts: self.conflicts.len(), not_declared: self.not_declared.len(), ..Summary::default() };
+        for action in &self.actions {
+            match action.action {
+                ActionKind::Create => summary.create += 1,
+                ActionKind::Update => summary.update += 1,
+                ActionKind::Replace => summary.replace += 1,
+            }
+        }
+        summary
+    }
+}
+
+/// Counts of a plan, for its summary line.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub create: usize,
+    pub update: usize,
+    pub replace: usize,
+    pub conflicts: usize,
+    pub not_declared: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionKind {
+    Create,
+    /// Change in place.
+    Update,
+    /// Delete, then create anew: a field that AWS cannot change in place differs.
+    Replace,
+}
+
+/// One change to one resource.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Action {
+    pub address: Address,
+    pub action: ActionKind,
+    /// The live resource's AWS id, when it exists.
+    pub id: Option<String>,
+    /// Why: what differs, or what forces the replacement.
+    pub reason: String,
+    /// Field by field, before -> after. For a create, every field with `before` absent.
+    pub changes: Vec<FieldChange>,
+    /// Addresses of other actions in this plan that must succeed first.
+    pub depends_on: Vec<Address>,
+    /// Set when a dependency is in conflict: the action cannot run until the conflict is resolved.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blocked_by: Option<Address>,
+    /// The resource as it must be.
+    #[serde(skip)]
+    pub desired: Node,
+    /// The resource as it was found.
+    #[serde(skip)]
+    pub observed: Option<ObservedNode>,
+}
+
+impl Action {
+    /// True if the named field is among the changes (tags are `tags.KEY`).
+    pub fn changes_field(&self, name: &str) -> bool {
+        self.changes.iter().any(|c| c.field == name)
+    }
+
+    /// True if any tag changes.
+    pub fn changes_tags(&self) -> bool {
+        self.changes.iter().any(|c| c.field.starts_with("tags."))
+    }
+}
+
+/// One field's difference.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FieldChange {
+    /// Field name; tags appear as `tags.KEY`.
+    pub field: String,
+    pub before: Value,
+    pub after: Value,
+    /// This difference alone forces a replacement.
+    pub forces_replacement: bool,
+}
+
+/// A declared resource whose unique identity is held by a resource we do not own.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Conflict {
+    pub address: Address,
+    /// The AWS id of the resource in the way.
+    pub id: String,
+    /// The clashing identity (cluster name, namespace name, VPC/group name).
+    pub identity: String,
+    pub reason: String,
+}
+
+/// A resource with our tags that no valid declaration asks for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NotDeclared {
+    pub address: Address,
+    pub id: String,
+    pub reason: String,
+}

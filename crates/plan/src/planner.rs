@@ -1,0 +1,259 @@
+//! The planner: (desired, observed) -> plan. Pure: no I/O, no clock, no SDK types.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use reconciler_spec::Desired;
+
+use crate::expand::expand;
+use crate::node::{Node, Observed, ObservedNode, Ref};
+use crate::ownership::Owner;
+use crate::plan::{Action, ActionKind, Conflict, FieldChange, NotDeclared, Plan};
+use crate::value::Value;
+use crate::{Address, PlanError};
+
+/// Settings that shape a plan.
+#[derive(Debug, Clone)]
+pub struct PlanContext {
+    /// This instance's owner id: only resources tagged with it are ours.
+    pub owner_id: String,
+}
+
+/// Computes the plan that brings `observed` to `desired`.
+pub fn plan(desired: &Desired, observed: &Observed, context: &PlanContext) -> Result<Plan, PlanError> {
+    let nodes = order(expand(desired, &observed.availability_zones, &context.owner_id)?)?;
+    let live = LiveState::sort(observed, &context.owner_id);
+
+    let mut plan = Plan::default();
+    let mut replaced: BTreeSet<Address> = BTreeSet::new();
+    let mut conflicted: BTreeSet<Address> = BTreeSet::new();
+    let mut in_plan: BTreeSet<Address> = BTreeSet::new();
+
+    for node in &nodes {
+        let deps = node.dependencies();
+        let depends_on: Vec<Address> = deps.iter().filter(|d| in_plan.contains(*d)).cloned().collect();
+        let blocked_by = deps.iter().find(|d| conflicted.contains(*d)).cloned();
+
+        let Some(found) = live.ours.get(&node.address) else {
+            if let Some(identity) = node.spec.unique_identity() {
+                if let Some(holder) = live.foreign_identities.get(&identity) {
+                    conflicted.insert(node.address.clone());
+                    plan.conflicts.push(Conflict {
+                        address: node.address.clone(),
+                        id: holder.id.clone(),
+                        identity,
+                        reason: "a resource with this name exists and is not managed by this reconciler; \
+                                 it is left untouched (rename the declaration or remove the other resource)"
+                            .to_string(),
+                    });
+                    continue;
+                }
+            }
+            in_plan.insert(node.address.clone());
+            plan.actions.push(Action {
+                address: node.address.clone(),
+                action: ActionKind::Create,
+                id: None,
+                reason: "not found".to_string(),
+                changes: creation_changes(node),
+                depends_on,
+                blocked_by,
+                desired: node.clone(),
+                observed: None,
+            });
+            continue;
+        };
+
+        let changes = diff(node, found);
+        let forced: Vec<&str> = changes.iter().filter(|c| c.forces_replacement).map(|c| c.field.as_str()).collect();
+        // A resource that refers, in a field AWS cannot change, to a resource being replaced must be
+        // replaced too: its reference would otherwise point at something deleted.
+        let forced_by_dependency = node
+            .spec
+            .fields()
+            .into_iter()
+            .filter(|f| f.forces_replacement)
+            .flat_map(|f| references_in(&f.value))
+            .find(|a| replaced.contains(a));
+        let refers_to_replaced = deps.iter().find(|d| replaced.contains(*d));
+
+        let (action, reason) = if !forced.is_empty() {
+            (ActionKind::Replace, format!("{} cannot be changed in place", forced.join(", ")))
+        } else if let Some(dependency) = forced_by_dependency {
+            (ActionKind::Replace, format!("{dependency} is replaced"))
+        } else if !changes.is_empty() {
+            let fields: Vec<&str> = changes.iter().map(|c| c.field.as_str()).collect();
+            (ActionKind::Update, format!("drift in {}", fields.join(", ")))
+        } else if let Some(dependency) = refers_to_replaced {
+            (ActionKind::Update, format!("{dependency} is replaced"))
+        } else {
+            continue;
+        };
+        if action == ActionKind::Replace {
+            replaced.insert(node.address.clone());
+        }
+        in_plan.insert(node.address.clone());
+        plan.actions.push(Action {
+            address: node.address.clone(),
+            action,
+            id: Some(found.id.clone()),
+            reason,
+            changes: if action == ActionKind::Replace && changes.is_empty() { creation_changes(node) } else { changes },
+            depends_on,
+            blocked_by,
+            desired: node.clone(),
+            observed: Some(found.clone()),
+        });
+    }
+
+    let declared: BTreeSet<&Address> = nodes.iter().map(|n| &n.address).collect();
+    for (address, found) in &live.ours {
+        if !declared.contains(address) {
+            plan.not_declared.push(NotDeclared {
+                address: address.clone(),
+                id: found.id.clone(),
+                reason: "no declaration in the desired state; left in place".to_string(),
+            });
+        }
+    }
+    for (address, found) in &live.duplicates {
+        plan.not_declared.push(NotDeclared {
+            address: address.clone(),
+            id: found.id.clone(),
+            reason: "a second resource tagged with this address; left in place".to_string(),
+        });
+    }
+    Ok(plan)
+}
+
+/// The observed resources, sorted by who owns them, with references turned into addresses.
+struct LiveState {
+    /// Ours, by address (references already rewritten to addresses where the target is ours).
+    ours: BTreeMap<Address, ObservedNode>,
+    /// A second resource claiming an address already claimed (e.g. a create retried by hand).
+    duplicates: Vec<(Address, ObservedNode)>,
+    /// Not ours, by unique identity.
+    foreign_identities: HashMap<String, ObservedNode>,
+}
+
+impl LiveState {
+    fn sort(observed: &Observed, owner_id: &str) -> LiveState {
+        let mut ours = BTreeMap::new();
+        let mut duplicates = Vec::new();
+        let mut foreign = Vec::new();
+        let mut sorted: Vec<&ObservedNode> = observed.nodes.iter().collect();
+        // Deterministic choice of which duplicate counts: the lowest id.
+        sorted.sort_by(|a, b| a.id.cmp(&b.id));
+        for node in sorted {
+            match Owner::from_tags(owner_id, &node.tags) {
+                Owner::Us(address) if address.kind == node.kind() => {
+                    if ours.contains_key(&address) {
+                        duplicates.push((address, node.clone()));
+                    } else {
+                        ours.insert(address, node.clone());
+                    }
+                }
+                _ => foreign.push(node.clone()),
+            }
+        }
+        let addresses: HashMap<String, Address> = ours.iter().map(|(a, n)| (n.id.clone(), a.clone())).collect();
+        let resolve = |r: &Ref| match r {
+            Ref::Aws(id) => addresses.get(id).map_or_else(|| r.clone(), |a| Ref::Node(a.clone())),
+            Ref::Node(_) => r.clone(),
+        };
+        for node in ours.values_mut() {
+            node.spec.map_refs(resolve);
+        }
+        let foreign_identities = foreign
+            .into_iter()
+            .filter_map(|mut node| {
+                node.spec.map_refs(resolve);
+                Some((node.spec.unique_identity()?, node))
+            })
+            .collect();
+        LiveState { ours, duplicates, foreign_identities }
+    }
+}
+
+/// Field-level differences between what must be and what is. Tags: only declared keys (and ours) are
+/// compared; tags others add (cost allocation, ...) are not ours to remove.
+fn diff(node: &Node, found: &ObservedNode) -> Vec<FieldChange> {
+    let mut changes: Vec<FieldChange> = node
+        .spec
+        .fields()
+        .into_iter()
+        .zip(found.spec.fields())
+        .filter(|(want, have)| want.value != have.value)
+        .map(|(want, have)| FieldChange {
+            field: want.name.to_string(),
+            before: have.value,
+            after: want.value,
+            forces_replacement: want.forces_replacement,
+        })
+        .collect();
+    for (key, value) in &node.tags {
+        let live = found.tags.get(key);
+        if live != Some(value) {
+            changes.push(FieldChange {
+                field: format!("tags.{key}"),
+                before: live.map_or(Value::Absent, |v| Value::Text(v.clone())),
+                after: Value::Text(value.clone()),
+                forces_replacement: false,
+            });
+        }
+    }
+    changes
+}
+
+/// For a create: every field from nothing to its value, so the plan shows what will be made.
+fn creation_changes(node: &Node) -> Vec<FieldChange> {
+    node.spec
+        .fields()
+        .into_iter()
+        .filter(|f| f.value != Value::Absent)
+        .map(|f| FieldChange {
+            field: f.name.to_string(),
+            before: Value::Absent,
+            after: f.value,
+            forces_replacement: false,
+        })
+        .chain(node.tags.iter().map(|(k, v)| FieldChange {
+            field: format!("tags.{k}"),
+            before: Value::Absent,
+            after: Value::Text(v.clone()),
+            forces_replacement: false,
+        }))
+        .collect()
+}
+
+/// Addresses mentioned in a field value (references render as addresses).
+fn references_in(value: &Value) -> Vec<Address> {
+    match value {
+        Value::Text(text) => text.parse().into_iter().collect(),
+        _ => vec![],
+    }
+}
+
+/// Dependencies first; among independent resources, by kind then name, so plans are stable.
+fn order(nodes: Vec<Node>) -> Result<Vec<Node>, PlanError> {
+    let mut by_address: BTreeMap<Address, Node> = nodes.into_iter().map(|n| (n.address.clone(), n)).collect();
+    let mut waiting_on: BTreeMap<Address, BTreeSet<Address>> = by_address
+        .iter()
+        .map(|(a, n)| (a.clone(), n.dependencies().into_iter().filter(|d| by_address.contains_key(d)).collect()))
+        .collect();
+    let mut ordered = Vec::with_capacity(by_address.len());
+    while !waiting_on.is_empty() {
+        let ready: Vec<Address> =
+            waiting_on.iter().filter(|(_, deps)| deps.is_empty()).map(|(a, _)| a.clone()).collect();
+        if ready.is_empty() {
+            return Err(PlanError::Cycle(waiting_on.keys().map(ToString::to_string).collect()));
+        }
+        for address in ready {
+            waiting_on.remove(&address);
+            for deps in waiting_on.values_mut() {
+                deps.remove(&address);
+            }
+            ordered.push(by_address.remove(&address).expect("every waiting address has a node"));
+        }
+    }
+    Ok(ordered)
+}

@@ -1,0 +1,150 @@
+//! Plans and apply reports as JSON for scripts. The schema is built here, field by field, and documented in
+//! `docs/plan-output.md`; it does not follow the plan crate's serde derives, so that a rename there cannot
+//! silently change what scripts read.
+
+use reconciler_plan::{
+    Action, ActionOutcome, Address, ApplyReport, Conflict, FieldChange, NotDeclared, OutcomeResult,
+    Plan, Value,
+};
+use serde_json::{Value as Json, json};
+
+use crate::action_words::ActionWords;
+
+/// The version of the JSON schema, in every document as `format_version`. It changes only when a field is
+/// removed or its meaning changes; new fields may appear without a change of version.
+pub const FORMAT_VERSION: &str = "1";
+
+/// The plan as JSON:
+///
+/// ```json
+/// { "format_version": "1",
+///   "summary": {"create": 1, "update": 0, "replace": 0, "conflicts": 0, "not_declared": 0},
+///   "changes": true,
+///   "actions": [{"address": "vpc.main", "kind": "vpc", "name": "main", "action": "create", "id": null,
+///                "reason": "not found", "depends_on": [], "blocked_by": null,
+///                "changes": [{"field": "cidr", "before": null, "after": "10.0.0.0/24",
+///                             "forces_replacement": false}]}],
+///   "conflicts": [],
+///   "not_declared": [] }
+/// ```
+///
+/// `changes` is true when applying would change something (the `--detailed-exitcode` 2 case). Field values
+/// are `null` (absent), booleans, integers, strings, or arrays of strings (sets).
+pub fn plan_json(plan: &Plan) -> Json {
+    let summary = plan.summary();
+    json!({
+        "format_version": FORMAT_VERSION,
+        "summary": {
+            "create": summary.create,
+            "update": summary.update,
+            "replace": summary.replace,
+            "conflicts": summary.conflicts,
+            "not_declared": summary.not_declared,
+        },
+        "changes": plan.has_changes(),
+        "actions": plan.actions.iter().map(action).collect::<Vec<_>>(),
+        "conflicts": plan.conflicts.iter().map(conflict).collect::<Vec<_>>(),
+        "not_declared": plan.not_declared.iter().map(not_declared).collect::<Vec<_>>(),
+    })
+}
+
+/// `address`, `kind`, `name`: every entry names its resource the same three ways.
+fn identify(address: &Address) -> serde_json::Map<String, Json> {
+    let mut object = serde_json::Map::new();
+    object.insert("address".into(), json!(address.to_string()));
+    object.insert("kind".into(), json!(address.kind.as_str()));
+    object.insert("name".into(), json!(address.name));
+    object
+}
+
+/// `identify(address)` extended with `fields`.
+fn entry(address: &Address, fields: Json) -> Json {
+    let mut object = identify(address);
+    if let Json::Object(fields) = fields {
+        object.extend(fields);
+    }
+    Json::Object(object)
+}
+
+fn action(action: &Action) -> Json {
+    entry(
+        &action.address,
+        json!({
+            "action": ActionWords::of(action.action).name,
+            "id": action.id,
+            "reason": action.reason,
+            "depends_on": action.depends_on.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            "blocked_by": action.blocked_by.as_ref().map(ToString::to_string),
+            "changes": action.changes.iter().map(change).collect::<Vec<_>>(),
+        }),
+    )
+}
+
+fn change(change: &FieldChange) -> Json {
+    json!({
+        "field": change.field,
+        "before": value(&change.before),
+        "after": value(&change.after),
+        "forces_replacement": change.forces_replacement,
+    })
+}
+
+fn value(value: &Value) -> Json {
+    match value {
+        Value::Absent => Json::Null,
+        Value::Bool(b) => json!(b),
+        Value::Int(i) => json!(i),
+        Value::Text(text) => json!(text),
+        Value::Set(items) => json!(items),
+    }
+}
+
+fn conflict(conflict: &Conflict) -> Json {
+    entry(
+        &conflict.address,
+        json!({ "id": conflict.id, "identity": conflict.identity, "reason": conflict.reason }),
+    )
+}
+
+fn not_declared(not_declared: &NotDeclared) -> Json {
+    entry(
+        &not_declared.address,
+        json!({ "id": not_declared.id, "reason": not_declared.reason }),
+    )
+}
+
+/// The apply report as JSON:
+///
+/// ```json
+/// { "format_version": "1", "succeeded": 1, "failed": 0, "skipped": 0,
+///   "outcomes": [{"address": "vpc.main", "kind": "vpc", "name": "main", "action": "create",
+///                 "outcome": "succeeded", "id": "vpc-0abc", "elapsed_ms": 120}] }
+/// ```
+///
+/// Each outcome has exactly one of `id` (succeeded), `error` (failed) or `because` (skipped).
+pub fn report_json(report: &ApplyReport) -> Json {
+    json!({
+        "format_version": FORMAT_VERSION,
+        "succeeded": report.succeeded(),
+        "failed": report.failed(),
+        "skipped": report.skipped(),
+        "outcomes": report.outcomes.iter().map(outcome).collect::<Vec<_>>(),
+    })
+}
+
+fn outcome(outcome: &ActionOutcome) -> Json {
+    let result = match &outcome.result {
+        OutcomeResult::Succeeded { id } => json!({ "outcome": "succeeded", "id": id }),
+        OutcomeResult::Failed { error } => json!({ "outcome": "failed", "error": error }),
+        OutcomeResult::Skipped { because } => json!({ "outcome": "skipped", "because": because }),
+    };
+    let mut object = entry(
+        &outcome.address,
+        json!({ "action": ActionWords::of(outcome.action).name }),
+    );
+    if let (Json::Object(object), Json::Object(result)) = (&mut object, result) {
+        object.extend(result);
+        object.insert("elapsed_ms".into(), json!(outcome.elapsed_ms));
+    }
+    object
+}

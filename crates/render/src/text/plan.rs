@@ -1,0 +1,358 @@
+//! The plan as text.
+//!
+//! Layout: a header, one block per entry (actions in the order they will run, then conflicts, then
+//! resources not declared), a summary line and a legend of the symbols used, separated by blank lines.
+//! Inside an action's block, `+` / `~` / `-` mark fields and set elements added, changed, removed.
+
+use std::collections::BTreeSet;
+
+use reconciler_plan::{
+    Action, ActionKind, Conflict, FieldChange, NotDeclared, Plan, Summary, Value,
+};
+
+use super::{finish, one_line};
+use crate::TextOptions;
+use crate::action_words::ActionWords;
+use crate::style::{Color, Painter};
+use crate::symbol::Symbol;
+use crate::value::{display, quote, set_diff};
+
+const HEADER: &str = "Reconciler will perform the following actions:";
+const NO_CHANGES: &str = "No changes. The live state matches the desired state.";
+
+/// Width of the column in which a resource's symbol is right-aligned (`  +`, `-/+`).
+const GUTTER: usize = 3;
+/// Indentation of a block's comment lines.
+const COMMENT_INDENT: &str = "  ";
+/// Indentation of field lines.
+const FIELD_INDENT: &str = "      ";
+/// Indentation of a set's element lines.
+const ELEMENT_INDENT: &str = "          ";
+
+/// The plan as text, ending in a newline, with no trailing whitespace on any line.
+///
+/// Conflicts and resources not declared are always shown, also when there is nothing to do. With no
+/// actions, conflicts or undeclared resources at all, the text is the single line
+/// `No changes. The live state matches the desired state.`
+pub fn plan_text(plan: &Plan, options: &TextOptions) -> String {
+    let painter = Painter::new(options.color);
+    let mut used = BTreeSet::new();
+    let mut blocks = Vec::new();
+    for action in &plan.actions {
+        used.insert(Symbol::for_action(action.action));
+        blocks.push(action_block(action, painter));
+    }
+    for conflict in &plan.conflicts {
+        used.insert(Symbol::Conflict);
+        blocks.push(conflict_block(conflict, painter));
+    }
+    for not_declared in &plan.not_declared {
+        blocks.push(not_declared_block(not_declared, painter));
+    }
+
+    let summary = plan.summary();
+    let mut sections = Vec::new();
+    if plan.actions.is_empty() {
+        if blocks.is_empty() {
+            return finish(&painter.paint(Color::Green, NO_CHANGES));
+        }
+        sections.extend(blocks);
+        sections.push(no_changes(summary.conflicts, painter));
+    } else {
+        sections.push(painter.paint(Color::Bold, HEADER));
+        sections.extend(blocks);
+    }
+    sections.push(summary_line(&summary, painter));
+    if !used.is_empty() {
+        sections.push(legend(&used, painter));
+    }
+    finish(&sections.join("\n\n"))
+}
+
+fn action_block(action: &Action, painter: Painter) -> String {
+    let id = action
+        .id
+        .as_deref()
+        .map(|id| format!(" ({})", one_line(id)))
+        .unwrap_or_default();
+    let reason = if action.reason.trim().is_empty() {
+        String::new()
+    } else {
+        format!(": {}", one_line(&action.reason))
+    };
+    let mut lines = vec![comment(
+        &action.address.to_string(),
+        &format!("{id} {}{reason}", ActionWords::of(action.action).future),
+        painter,
+    )];
+    if let Some(blocker) = &action.blocked_by {
+        lines.push(format!(
+            "{COMMENT_INDENT}# (blocked: {blocker} is in conflict)"
+        ));
+    }
+    lines.push(format!(
+        "{} {}",
+        mark(Symbol::for_action(action.action), painter),
+        action.address
+    ));
+    let fields = field_lines(action);
+    let width = name_width(&fields);
+    lines.extend(fields.iter().map(|line| line.draw(painter, width)));
+    lines.join("\n")
+}
+
+fn conflict_block(conflict: &Conflict, painter: Painter) -> String {
+    let comment = comment(
+        &conflict.address.to_string(),
+        &format!(
+            " cannot be created: conflict with {} (name {})",
+            one_line(&conflict.id),
+            quote(&conflict.identity)
+        ),
+        painter,
+    );
+    format!(
+        "{comment}\n{}   {}",
+        mark(Symbol::Conflict, painter),
+        one_line(&conflict.reason)
+    )
+}
+
+fn not_declared_block(not_declared: &NotDeclared, painter: Painter) -> String {
+    comment(
+        &not_declared.address.to_string(),
+        &format!(
+            " ({}) is not declared: {}",
+            one_line(&not_declared.id),
+            one_line(&not_declared.reason)
+        ),
+        painter,
+    )
+}
+
+/// `  # address rest`, the address part in bold like Terraform.
+fn comment(address: &str, rest: &str, painter: Painter) -> String {
+    format!(
+        "{COMMENT_INDENT}{}{rest}",
+        painter.paint(Color::Bold, &format!("# {address}"))
+    )
+}
+
+/// A resource-level symbol, right-aligned in the symbol column.
+fn mark(symbol: Symbol, painter: Painter) -> String {
+    let text = symbol.text();
+    format!(
+        "{}{}",
+        " ".repeat(GUTTER.saturating_sub(text.len())),
+        painter.paint(symbol.color(), text)
+    )
+}
+
+/// One line under a resource.
+enum FieldLine<'a> {
+    /// `~ name = value`, aligned on `=` with the other such lines of the block.
+    Value {
+        symbol: Symbol,
+        name: &'a str,
+        value: String,
+        forces: bool,
+    },
+    /// `~ name`, above the element lines of a set.
+    SetHeading {
+        symbol: Symbol,
+        name: &'a str,
+        forces: bool,
+    },
+    /// `+ "element"`.
+    Element { symbol: Symbol, text: &'a str },
+    /// How many elements of a set did not change.
+    Hidden(usize),
+}
+
+impl FieldLine<'_> {
+    fn draw(&self, painter: Painter, width: usize) -> String {
+        let forces = |forces: bool| {
+            if forces {
+                format!(" {}", painter.paint(Color::Red, "# forces replacement"))
+            } else {
+                String::new()
+            }
+        };
+        match self {
+            FieldLine::Value {
+                symbol,
+                name,
+                value,
+                forces: f,
+            } => {
+                let padding = " ".repeat(width.saturating_sub(name.chars().count()));
+                format!(
+                    "{FIELD_INDENT}{} {name}{padding} = {value}{}",
+                    paint(*symbol, painter),
+                    forces(*f)
+                )
+            }
+            FieldLine::SetHeading {
+                symbol,
+                name,
+                forces: f,
+            } => {
+                format!(
+                    "{FIELD_INDENT}{} {name}{}",
+                    paint(*symbol, painter),
+                    forces(*f)
+                )
+            }
+            FieldLine::Element { symbol, text } => format!(
+                "{ELEMENT_INDENT}{} {}",
+                paint(*symbol, painter),
+                quote(text)
+            ),
+            FieldLine::Hidden(count) => {
+                let s = if *count == 1 { "" } else { "s" };
+                format!("{ELEMENT_INDENT}# ({count} unchanged element{s} hidden)")
+            }
+        }
+    }
+}
+
+fn paint(symbol: Symbol, painter: Painter) -> String {
+    painter.paint(symbol.color(), symbol.text())
+}
+
+/// The width to which names are padded so that `=` lines up within one block.
+fn name_width(lines: &[FieldLine<'_>]) -> usize {
+    lines
+        .iter()
+        .filter_map(|line| match line {
+            FieldLine::Value { name, .. } => Some(name.chars().count()),
+            _ => None,
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+fn field_lines(action: &Action) -> Vec<FieldLine<'_>> {
+    // A replacement forced by a dependency's replacement lists the new resource's fields, all from nothing
+    // (no field differs): show them as a create does rather than as `(none) -> value`.
+    let as_create = match action.action {
+        ActionKind::Create => true,
+        ActionKind::Replace => action
+            .changes
+            .iter()
+            .all(|c| c.before == Value::Absent && !c.forces_replacement),
+        ActionKind::Update => false,
+    };
+    let mut lines = Vec::new();
+    for change in &action.changes {
+        if as_create {
+            created_field(change, &mut lines);
+        } else {
+            changed_field(change, &mut lines);
+        }
+    }
+    lines
+}
+
+fn created_field<'a>(change: &'a FieldChange, lines: &mut Vec<FieldLine<'a>>) {
+    let name = change.field.as_str();
+    match &change.after {
+        Value::Set(items) if !items.is_empty() => {
+            lines.push(FieldLine::SetHeading {
+                symbol: Symbol::Add,
+                name,
+                forces: false,
+            });
+            lines.extend(items.iter().map(|item| FieldLine::Element {
+                symbol: Symbol::Add,
+                text: item,
+            }));
+        }
+        after => lines.push(FieldLine::Value {
+            symbol: Symbol::Add,
+            name,
+            value: display(after),
+            forces: false,
+        }),
+    }
+}
+
+fn changed_field<'a>(change: &'a FieldChange, lines: &mut Vec<FieldLine<'a>>) {
+    let name = change.field.as_str();
+    let forces = change.forces_replacement;
+    match set_diff(&change.before, &change.after) {
+        Some(diff) if !diff.added.is_empty() || !diff.removed.is_empty() => {
+            lines.push(FieldLine::SetHeading {
+                symbol: Symbol::Change,
+                name,
+                forces,
+            });
+            lines.extend(diff.added.into_iter().map(|text| FieldLine::Element {
+                symbol: Symbol::Add,
+                text,
+            }));
+            lines.extend(diff.removed.into_iter().map(|text| FieldLine::Element {
+                symbol: Symbol::Remove,
+                text,
+            }));
+            if diff.unchanged > 0 {
+                lines.push(FieldLine::Hidden(diff.unchanged));
+            }
+        }
+        _ => lines.push(FieldLine::Value {
+            symbol: Symbol::Change,
+            name,
+            value: format!("{} -> {}", display(&change.before), display(&change.after)),
+            forces,
+        }),
+    }
+}
+
+fn no_changes(conflicts: usize, painter: Painter) -> String {
+    match conflicts {
+        0 => painter.paint(Color::Green, NO_CHANGES),
+        1 => format!(
+            "{} The live state matches the desired state, except for the conflict above.",
+            painter.paint(Color::Bold, "No changes.")
+        ),
+        n => format!(
+            "{} The live state matches the desired state, except for the {n} conflicts above.",
+            painter.paint(Color::Bold, "No changes.")
+        ),
+    }
+}
+
+/// `Plan: 3 to add, 1 to change, 1 to replace.`, then conflicts and undeclared resources when there are any.
+fn summary_line(summary: &Summary, painter: Painter) -> String {
+    let mut line = format!(
+        "{} {} to add, {} to change, {} to replace.",
+        painter.paint(Color::Bold, "Plan:"),
+        summary.create,
+        summary.update,
+        summary.replace
+    );
+    let mut extras = Vec::new();
+    if summary.conflicts > 0 {
+        extras.push(format!(
+            "{} conflict{}",
+            summary.conflicts,
+            if summary.conflicts == 1 { "" } else { "s" }
+        ));
+    }
+    if summary.not_declared > 0 {
+        extras.push(format!("{} not declared", summary.not_declared));
+    }
+    if !extras.is_empty() {
+        line.push_str(&format!(" {}.", extras.join(", ")));
+    }
+    line
+}
+
+/// `Legend: + create, ~ update in place`: only the resource-level symbols that appear.
+fn legend(used: &BTreeSet<Symbol>, painter: Painter) -> String {
+    let entries: Vec<String> = used
+        .iter()
+        .map(|symbol| format!("{} {}", paint(*symbol, painter), symbol.legend()))
+        .collect();
+    format!("Legend: {}", entries.join(", "))
+}
