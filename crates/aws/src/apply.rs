@@ -83,10 +83,10 @@ pub async fn apply(aws: &Aws, plan: &Plan, observed: &Observed, owner_id: &str, 
     // Refuse, up front, to touch anything that is not ours. The planner never plans that; this is the
     // last line of defence.
     for action in &plan.actions {
-        if let Some(found) = &action.observed {
-            if Owner::from_tags(owner_id, &found.tags) != Owner::Us(action.address.clone()) {
-                failed.insert(action.address.clone(), "it does not carry our ownership tags".to_string());
-            }
+        if let Some(found) = &action.observed
+            && Owner::from_tags(owner_id, &found.tags) != Owner::Us(action.address.clone())
+        {
+            failed.insert(action.address.clone(), "it does not carry our ownership tags".to_string());
         }
     }
 

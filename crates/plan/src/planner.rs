@@ -34,19 +34,18 @@ pub fn plan(desired: &Desired, observed: &Observed, context: &PlanContext) -> Re
         let blocked_by = deps.iter().find(|d| conflicted.contains(*d)).cloned();
 
         let Some(found) = live.ours.get(&node.address) else {
-            if let Some(identity) = node.spec.unique_identity() {
-                if let Some(holder) = live.foreign_identities.get(&identity) {
-                    conflicted.insert(node.address.clone());
-                    plan.conflicts.push(Conflict {
-                        address: node.address.clone(),
-                        id: holder.id.clone(),
-                        identity,
-                        reason: "a resource with this name exists and is not managed by this reconciler; \
-                                 it is left untouched (rename the declaration or remove the other resource)"
-                            .to_string(),
-                    });
-                    continue;
-                }
+            let holder = node.spec.unique_identity().and_then(|i| live.foreign_identities.get(&i).map(|h| (i, h)));
+            if let Some((identity, holder)) = holder {
+                conflicted.insert(node.address.clone());
+                plan.conflicts.push(Conflict {
+                    address: node.address.clone(),
+                    id: holder.id.clone(),
+                    identity,
+                    reason: "a resource with this name exists and is not managed by this reconciler; \
+                             it is left untouched (rename the declaration or remove the other resource)"
+                        .to_string(),
+                });
+                continue;
             }
             in_plan.insert(node.address.clone());
             plan.actions.push(Action {
@@ -145,13 +144,14 @@ impl LiveState {
         sorted.sort_by(|a, b| a.id.cmp(&b.id));
         for node in sorted {
             match Owner::from_tags(owner_id, &node.tags) {
-                Owner::Us(address) if address.kind == node.kind() => {
-                    if ours.contains_key(&address) {
-                        duplicates.push((address, node.clone()));
-                    } else {
-                        ours.insert(address, node.clone());
+                Owner::Us(address) if address.kind == node.kind() => match ours.entry(address) {
+                    std::collections::btree_map::Entry::Occupied(taken) => {
+                        duplicates.push((taken.key().clone(), node.clone()))
                     }
-                }
+                    std::collections::btree_map::Entry::Vacant(free) => {
+                        free.insert(node.clone());
+                    }
+                },
                 _ => foreign.push(node.clone()),
             }
         }

@@ -1,0 +1,188 @@
+//! Helpers shared by the planner's integration tests: desired state from TOML, observed state built from
+//! the planner's own desired nodes ("a converged account"), and look-ups into a plan.
+
+#![allow(dead_code)] // Each test binary uses its own subset.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use reconciler_plan::ownership::{OWNER_KEY, RESOURCE_KEY};
+use reconciler_plan::{
+    Action, Address, FieldChange, Kind, Observed, ObservedNode, Plan, PlanContext, PlanError, Ref, expand, plan,
+};
+use reconciler_spec::Desired;
+
+pub const OWNER: &str = "test-owner";
+
+/// The workshop's platform (a copy of config/platform.toml, so that edits there do not move these tests).
+pub const WORKSHOP: &str = r#"
+[vpc.main]
+cidr = "10.0.0.0/24"
+availability_zones = 3
+nat_gateways = "one"
+enable_dns_support = true
+enable_dns_hostnames = true
+tags = { Project = "ecsdemo" }
+
+[security_group.services]
+vpc = "main"
+description = "frontend to backend"
+tags = { Project = "ecsdemo" }
+
+[[security_group.services.ingress]]
+protocol = "tcp"
+port = 3000
+self = true
+description = "services to services on 3000"
+
+[cluster.container-demo]
+container_insights = true
+tags = { Project = "ecsdemo" }
+
+[namespace.service]
+dns_name = "service.local"
+vpc = "main"
+description = "ecsdemo services"
+tags = { Project = "ecsdemo" }
+"#;
+
+/// Parses and validates one file's worth of TOML; panics with every error if it is invalid.
+pub fn desired(toml: &str) -> Desired {
+    let file = reconciler_spec::parse_file(Path::new("test.toml"), toml)
+        .unwrap_or_else(|errors| panic!("invalid test TOML: {errors:#?}"));
+    reconciler_spec::assemble(vec![file]).unwrap_or_else(|errors| panic!("invalid test TOML: {errors:#?}"))
+}
+
+pub fn workshop() -> Desired {
+    desired(WORKSHOP)
+}
+
+/// `n` zones of a made-up region, in name order.
+pub fn zones(n: usize) -> Vec<String> {
+    (0..n).map(|i| format!("eu-west-1{}", char::from(b'a' + u8::try_from(i).unwrap()))).collect()
+}
+
+pub fn context() -> PlanContext {
+    PlanContext { owner_id: OWNER.to_string() }
+}
+
+/// An account with nothing in it.
+pub fn empty_account(zone_count: usize) -> Observed {
+    Observed { availability_zones: zones(zone_count), nodes: vec![] }
+}
+
+/// A deterministic fake AWS id for one of our resources, shaped like the real ones.
+pub fn id_of(address: &Address) -> String {
+    let prefix = match address.kind {
+        Kind::Vpc => "vpc",
+        Kind::InternetGateway => "igw",
+        Kind::Subnet => "subnet",
+        Kind::ElasticIp => "eipalloc",
+        Kind::NatGateway => "nat",
+        Kind::RouteTable => "rtb",
+        Kind::SecurityGroup => "sg",
+        Kind::Cluster => "arn:aws:ecs:eu-west-1:123456789012:cluster",
+        Kind::Namespace => "arn:aws:servicediscovery:eu-west-1:123456789012:namespace",
+    };
+    format!("{prefix}-{}", address.name.replace('/', "-"))
+}
+
+pub fn addr(text: &str) -> Address {
+    text.parse().unwrap_or_else(|e| panic!("bad address in test: {e}"))
+}
+
+/// What the AWS layer would observe in an account where `desired` has been applied by owner `OWNER`:
+/// every desired node, with a fake id, references as AWS ids, and exactly the tags it was created with.
+pub fn converged(desired: &Desired, zones: &[String]) -> Observed {
+    let nodes = expand(desired, zones, OWNER).expect("the desired state expands");
+    let ids: BTreeMap<Address, String> = nodes.iter().map(|n| (n.address.clone(), id_of(&n.address))).collect();
+    let nodes = nodes
+        .into_iter()
+        .map(|node| {
+            let mut spec = node.spec;
+            spec.map_refs(|r| match r {
+                Ref::Node(address) => Ref::Aws(ids[address].clone()),
+                Ref::Aws(_) => r.clone(),
+            });
+            ObservedNode { id: ids[&node.address].clone(), spec, tags: node.tags }
+        })
+        .collect();
+    Observed { availability_zones: zones.to_vec(), nodes }
+}
+
+/// The observed node of ours at `address` (by its `reconciler:resource` tag).
+pub fn observed_mut<'a>(observed: &'a mut Observed, address: &str) -> &'a mut ObservedNode {
+    observed
+        .nodes
+        .iter_mut()
+        .find(|n| n.tags.get(RESOURCE_KEY).map(String::as_str) == Some(address))
+        .unwrap_or_else(|| panic!("no observed node at {address}"))
+}
+
+/// Removes the observed node of ours at `address` and returns it.
+pub fn remove_observed(observed: &mut Observed, address: &str) -> ObservedNode {
+    let index = observed
+        .nodes
+        .iter()
+        .position(|n| n.tags.get(RESOURCE_KEY).map(String::as_str) == Some(address))
+        .unwrap_or_else(|| panic!("no observed node at {address}"));
+    observed.nodes.remove(index)
+}
+
+/// Strips our ownership tags (and only them), as if the resource had been made by hand.
+pub fn disown(node: &mut ObservedNode) {
+    node.tags.retain(|k, _| !k.starts_with("reconciler:"));
+}
+
+/// Marks the resource as belonging to another reconciler instance.
+pub fn give_to_other_owner(node: &mut ObservedNode) {
+    node.tags.insert(OWNER_KEY.to_string(), "other".to_string());
+}
+
+pub fn plan_ok(desired: &Desired, observed: &Observed) -> Plan {
+    plan(desired, observed, &context()).unwrap_or_else(|e| panic!("no plan: {e}"))
+}
+
+pub fn try_plan(desired: &Desired, observed: &Observed) -> Result<Plan, PlanError> {
+    plan(desired, observed, &context())
+}
+
+/// The actions' addresses, in plan order.
+pub fn addresses(plan: &Plan) -> Vec<String> {
+    plan.actions.iter().map(|a| a.address.to_string()).collect()
+}
+
+pub fn action<'a>(plan: &'a Plan, address: &str) -> &'a Action {
+    plan.actions
+        .iter()
+        .find(|a| a.address.to_string() == address)
+        .unwrap_or_else(|| panic!("no action for {address}; actions: {:?}", addresses(plan)))
+}
+
+pub fn position(plan: &Plan, address: &str) -> usize {
+    plan.actions
+        .iter()
+        .position(|a| a.address.to_string() == address)
+        .unwrap_or_else(|| panic!("no action for {address}; actions: {:?}", addresses(plan)))
+}
+
+pub fn change<'a>(action: &'a Action, field: &str) -> &'a FieldChange {
+    action.changes.iter().find(|c| c.field == field).unwrap_or_else(|| {
+        panic!(
+            "{} has no change to {field}; changes: {:?}",
+            action.address,
+            action.changes.iter().map(|c| &c.field).collect::<Vec<_>>()
+        )
+    })
+}
+
+/// Fails with the whole plan shown unless it is empty in every respect.
+pub fn assert_empty(plan: &Plan) {
+    assert!(
+        plan.actions.is_empty() && plan.conflicts.is_empty() && plan.not_declared.is_empty(),
+        "expected an empty plan, got actions {:#?}\nconflicts {:#?}\nnot declared {:#?}",
+        plan.actions.iter().map(|a| (a.address.to_string(), a.action, &a.reason, &a.changes)).collect::<Vec<_>>(),
+        plan.conflicts,
+        plan.not_declared
+    );
+}
