@@ -233,6 +233,22 @@ impl NodeSpec {
         }
     }
 
+    /// The references AWS cannot change in place: those in fields that [`NodeSpec::fields`] marks as forcing
+    /// replacement, plus a namespace's VPC, which is fixed at creation though not compared (Cloud Map does
+    /// not report it). A resource that refers through one of these to a resource being replaced must be
+    /// replaced too.
+    pub fn fixed_references(&self) -> Vec<&Ref> {
+        match self {
+            NodeSpec::Vpc { .. } | NodeSpec::ElasticIp | NodeSpec::Cluster { .. } => vec![],
+            NodeSpec::Subnet { vpc, .. }
+            | NodeSpec::RouteTable { vpc, .. }
+            | NodeSpec::SecurityGroup { vpc, .. }
+            | NodeSpec::Namespace { vpc, .. } => vec![vpc],
+            NodeSpec::InternetGateway { vpc } => vpc.iter().collect(),
+            NodeSpec::NatGateway { subnet, allocation } => vec![subnet, allocation],
+        }
+    }
+
     /// Rewrites every reference (used to turn observed AWS ids into addresses).
     pub fn map_refs(&mut self, mut f: impl FnMut(&Ref) -> Ref) {
         fn rules(rules: &mut BTreeSet<SgRule>, f: &mut impl FnMut(&Ref) -> Ref) {

@@ -66,14 +66,18 @@ pub fn plan(desired: &Desired, observed: &Observed, context: &PlanContext) -> Re
         let forced: Vec<&str> = changes.iter().filter(|c| c.forces_replacement).map(|c| c.field.as_str()).collect();
         // A resource that refers, in a field AWS cannot change, to a resource being replaced must be
         // replaced too: its reference would otherwise point at something deleted.
-        let forced_by_dependency = node
-            .spec
-            .fields()
-            .into_iter()
-            .filter(|f| f.forces_replacement)
-            .flat_map(|f| references_in(&f.value))
-            .find(|a| replaced.contains(a));
-        let refers_to_replaced = deps.iter().find(|d| replaced.contains(*d));
+        //
+        // Fix: this used to parse every replacement-forcing field's *text* as an address, so a value that
+        // merely reads like one (a namespace `dns_name = "cluster.local"` next to a replaced `[cluster.local]`)
+        // forced a replacement, while a namespace whose VPC was replaced was not replaced (its VPC is not a
+        // compared field) and was left bound to a deleted VPC. The references themselves say it exactly.
+        let forced_by_dependency =
+            node.spec.fixed_references().into_iter().filter_map(Ref::node).find(|a| replaced.contains(*a));
+        // Fix: only references need updating after a replacement (they point at a new id). Ordering-only
+        // dependencies (`Node::after`: a NAT gateway waits for the internet gateway) change nothing, and used to
+        // give a NAT gateway an empty "internet_gateway... is replaced" update.
+        let refers_to_replaced =
+            node.spec.references().into_iter().filter_map(Ref::node).find(|a| replaced.contains(*a));
 
         let (action, reason) = if !forced.is_empty() {
             (ActionKind::Replace, format!("{} cannot be changed in place", forced.join(", ")))
@@ -223,14 +227,6 @@ fn creation_changes(node: &Node) -> Vec<FieldChange> {
             forces_replacement: false,
         }))
         .collect()
-}
-
-/// Addresses mentioned in a field value (references render as addresses).
-fn references_in(value: &Value) -> Vec<Address> {
-    match value {
-        Value::Text(text) => text.parse().into_iter().collect(),
-        _ => vec![],
-    }
 }
 
 /// Dependencies first; among independent resources, by kind then name, so plans are stable.
