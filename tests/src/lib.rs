@@ -3,6 +3,8 @@
 //!
 //! Each test starts its own emulator, so tests run in parallel without sharing state.
 
+pub mod fault_proxy;
+
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -51,6 +53,10 @@ impl Emulator {
 
     pub fn endpoint(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
     }
 
     /// SDK configuration pointing at this emulator, the same way the binary gets it: environment only.

@@ -340,3 +340,39 @@ fn validate_lists_every_problem_with_its_location() {
     let shipped = run_reconciler("http://127.0.0.1:9", &["validate", "--config-dir", "config"]);
     assert_eq!(shipped.code, 0, "{shipped}");
 }
+
+#[tokio::test]
+async fn a_failed_action_stops_only_its_dependents_and_the_next_pass_converges() {
+    let emulator = Emulator::start();
+    let desired = DesiredDir::workshop();
+    let proxy = reconciler_tests::fault_proxy::FaultProxy::start(emulator.port(), "Action=CreateNatGateway");
+
+    let run = run_reconciler(&proxy.endpoint(), &["--config-dir", desired.arg(), "--once", "--output", "json"]);
+    assert_eq!(run.code, 1, "{run}");
+    assert!(proxy.injected() >= 1);
+    let outcomes = run.json()["apply"]["outcomes"].as_array().unwrap().clone();
+    let outcome = |address: &str| {
+        let o = outcomes.iter().find(|o| o["address"] == address).unwrap_or_else(|| panic!("{address}: {run}"));
+        o["outcome"].as_str().unwrap().to_string()
+    };
+    assert_eq!(outcome("nat_gateway.main/nat-1"), "failed");
+    for dependent in ["route_table.main/private-1", "route_table.main/private-2", "route_table.main/private-3"] {
+        assert_eq!(outcome(dependent), "skipped", "{dependent} routes through the NAT gateway");
+    }
+    for independent in
+        ["route_table.main/public", "security_group.services", "cluster.container-demo", "namespace.service"]
+    {
+        assert_eq!(outcome(independent), "succeeded", "{independent} does not depend on the NAT gateway");
+    }
+    let failed = outcomes.iter().find(|o| o["address"] == "nat_gateway.main/nat-1").unwrap();
+    assert!(failed["error"].as_str().unwrap().contains("EC2.CreateNatGateway: InvalidParameterValue"), "{failed}");
+
+    // Without the fault, the next pass finishes the job, creating only what is missing.
+    let next = emulator.reconciler(&["--config-dir", desired.arg(), "--once"]);
+    assert_eq!(next.code, 0, "{next}");
+    assert!(next.stdout.contains("Apply: 4 succeeded, 0 failed, 0 skipped."), "{next}");
+    let clean = emulator.reconciler(&["--config-dir", desired.arg(), "--once", "--dry-run", "--detailed-exitcode"]);
+    assert_eq!(clean.code, 0, "{clean}");
+    let nats = emulator.ec2().await.describe_nat_gateways().filter(ours()).send().await.unwrap();
+    assert_eq!(nats.nat_gateways().len(), 1, "exactly one NAT gateway");
+}

@@ -27,6 +27,7 @@ pub fn plan(desired: &Desired, observed: &Observed, context: &PlanContext) -> Re
     let mut replaced: BTreeSet<Address> = BTreeSet::new();
     let mut conflicted: BTreeSet<Address> = BTreeSet::new();
     let mut in_plan: BTreeSet<Address> = BTreeSet::new();
+    let declared: BTreeSet<&Address> = nodes.iter().map(|n| &n.address).collect();
 
     for node in &nodes {
         let deps = node.dependencies();
@@ -34,16 +35,13 @@ pub fn plan(desired: &Desired, observed: &Observed, context: &PlanContext) -> Re
         let blocked_by = deps.iter().find(|d| conflicted.contains(*d)).cloned();
 
         let Some(found) = live.ours.get(&node.address) else {
-            let holder = node.spec.unique_identity().and_then(|i| live.foreign_identities.get(&i).map(|h| (i, h)));
-            if let Some((identity, holder)) = holder {
+            if let Some((identity, holder, reason)) = name_holder(node, &live, &declared) {
                 conflicted.insert(node.address.clone());
                 plan.conflicts.push(Conflict {
                     address: node.address.clone(),
                     id: holder.id.clone(),
                     identity,
-                    reason: "a resource with this name exists and is not managed by this reconciler; \
-                             it is left untouched (rename the declaration or remove the other resource)"
-                        .to_string(),
+                    reason,
                 });
                 continue;
             }
@@ -108,7 +106,6 @@ pub fn plan(desired: &Desired, observed: &Observed, context: &PlanContext) -> Re
         });
     }
 
-    let declared: BTreeSet<&Address> = nodes.iter().map(|n| &n.address).collect();
     for (address, found) in &live.ours {
         if !declared.contains(address) {
             plan.not_declared.push(NotDeclared {
@@ -126,6 +123,33 @@ pub fn plan(desired: &Desired, observed: &Observed, context: &PlanContext) -> Re
         });
     }
     Ok(plan)
+}
+
+/// The live resource already holding the unique identity (cluster name, namespace name, VPC/group name) of a
+/// declared resource that does not exist yet, with the identity and why it is a conflict.
+fn name_holder<'a>(
+    node: &Node,
+    live: &'a LiveState,
+    declared: &BTreeSet<&Address>,
+) -> Option<(String, &'a ObservedNode, String)> {
+    let identity = node.spec.unique_identity()?;
+    if let Some(holder) = live.foreign_identities.get(&identity) {
+        let reason = "a resource with this name exists and is not managed by this reconciler; \
+                      it is left untouched (rename the declaration or remove the other resource)";
+        return Some((identity, holder, reason.to_string()));
+    }
+    // A resource of ours left behind by a renamed declaration (still tagged with its old, undeclared address)
+    // holds the name too. Creating anew would fail every pass (security group, namespace) or, with ECS, hand
+    // back the old cluster untouched, every pass. A declared holder is not in the way: it holds the name only
+    // because it is being replaced under another name, and replacements delete first.
+    let (address, holder) = live.ours.iter().find(|(address, found)| {
+        !declared.contains(address) && found.spec.unique_identity() == Some(identity.clone())
+    })?;
+    let reason = format!(
+        "a resource with this name exists as {address}, which is no longer declared; it is left untouched \
+         (restore its declaration, or remove it)"
+    );
+    Some((identity, holder, reason))
 }
 
 /// The observed resources, sorted by who owns them, with references turned into addresses.
