@@ -63,17 +63,14 @@ pub fn plan(desired: &Desired, observed: &Observed, context: &PlanContext) -> Re
         let changes = diff(node, found);
         let forced: Vec<&str> = changes.iter().filter(|c| c.forces_replacement).map(|c| c.field.as_str()).collect();
         // A resource that refers, in a field AWS cannot change, to a resource being replaced must be
-        // replaced too: its reference would otherwise point at something deleted.
-        //
-        // Fix: this used to parse every replacement-forcing field's *text* as an address, so a value that
-        // merely reads like one (a namespace `dns_name = "cluster.local"` next to a replaced `[cluster.local]`)
-        // forced a replacement, while a namespace whose VPC was replaced was not replaced (its VPC is not a
-        // compared field) and was left bound to a deleted VPC. The references themselves say it exactly.
+        // replaced too: its reference would otherwise point at something deleted. The references come from
+        // the spec, not from parsing field text: a value that merely reads like an address (a namespace's
+        // `dns_name = "cluster.local"` next to a `[cluster.local]`) is no reference, and a namespace's VPC is
+        // one although it is not a compared field (a namespace must go with its VPC, not stay bound to it).
         let forced_by_dependency =
             node.spec.fixed_references().into_iter().filter_map(Ref::node).find(|a| replaced.contains(*a));
-        // Fix: only references need updating after a replacement (they point at a new id). Ordering-only
-        // dependencies (`Node::after`: a NAT gateway waits for the internet gateway) change nothing, and used to
-        // give a NAT gateway an empty "internet_gateway... is replaced" update.
+        // Only a reference points at the replaced resource's old id and needs updating; an ordering-only
+        // dependency (`Node::after`: a NAT gateway waits for the internet gateway) needs nothing.
         let refers_to_replaced =
             node.spec.references().into_iter().filter_map(Ref::node).find(|a| replaced.contains(*a));
 
