@@ -3,8 +3,7 @@
 //! silently change what scripts read.
 
 use reconciler_plan::{
-    Action, ActionOutcome, Address, ApplyReport, Conflict, FieldChange, NotDeclared, OutcomeResult,
-    Plan, Value,
+    Action, ActionOutcome, Address, ApplyReport, Conflict, FieldChange, NotDeclared, OutcomeResult, Plan, Value,
 };
 use serde_json::{Value as Json, json};
 
@@ -100,17 +99,11 @@ fn value(value: &Value) -> Json {
 }
 
 fn conflict(conflict: &Conflict) -> Json {
-    entry(
-        &conflict.address,
-        json!({ "id": conflict.id, "identity": conflict.identity, "reason": conflict.reason }),
-    )
+    entry(&conflict.address, json!({ "id": conflict.id, "identity": conflict.identity, "reason": conflict.reason }))
 }
 
 fn not_declared(not_declared: &NotDeclared) -> Json {
-    entry(
-        &not_declared.address,
-        json!({ "id": not_declared.id, "reason": not_declared.reason }),
-    )
+    entry(&not_declared.address, json!({ "id": not_declared.id, "reason": not_declared.reason }))
 }
 
 /// The apply report as JSON:
@@ -138,10 +131,7 @@ fn outcome(outcome: &ActionOutcome) -> Json {
         OutcomeResult::Failed { error } => json!({ "outcome": "failed", "error": error }),
         OutcomeResult::Skipped { because } => json!({ "outcome": "skipped", "because": because }),
     };
-    let mut object = entry(
-        &outcome.address,
-        json!({ "action": ActionWords::of(outcome.action).name }),
-    );
+    let mut object = entry(&outcome.address, json!({ "action": ActionWords::of(outcome.action).name }));
     if let (Json::Object(object), Json::Object(result)) = (&mut object, result) {
         object.extend(result);
         object.insert("elapsed_ms".into(), json!(outcome.elapsed_ms));

@@ -35,11 +35,7 @@ impl Painter {
     }
 
     pub(crate) fn paint(self, color: Color, text: &str) -> String {
-        if self.enabled && !text.is_empty() {
-            format!("\x1b[{}m{text}\x1b[0m", color.code())
-        } else {
-            text.to_string()
-        }
+        if self.enabled && !text.is_empty() { format!("\x1b[{}m{text}\x1b[0m", color.code()) } else { text.to_string() }
     }
 }
 
@@ -50,10 +46,7 @@ mod tests {
     #[test]
     fn paints_only_when_enabled() {
         assert_eq!(Painter::new(false).paint(Color::Green, "+"), "+");
-        assert_eq!(
-            Painter::new(true).paint(Color::Green, "+"),
-            "\x1b[32m+\x1b[0m"
-        );
+        assert_eq!(Painter::new(true).paint(Color::Green, "+"), "\x1b[32m+\x1b[0m");
         assert_eq!(Painter::new(true).paint(Color::Bold, ""), "");
     }
 }

@@ -69,10 +69,7 @@ mod tests {
         assert_eq!(display(&Value::Absent), "(none)");
         assert_eq!(display(&Value::Bool(true)), "true");
         assert_eq!(display(&Value::Int(-3)), "-3");
-        assert_eq!(
-            display(&Value::Text("10.0.0.0/24".into())),
-            r#""10.0.0.0/24""#
-        );
+        assert_eq!(display(&Value::Text("10.0.0.0/24".into())), r#""10.0.0.0/24""#);
         assert_eq!(display(&set(&[])), "[]");
         assert_eq!(display(&set(&["a", "b"])), r#"["a", "b"]"#);
     }
@@ -86,27 +83,13 @@ mod tests {
     #[test]
     fn set_diff_lists_added_and_removed_elements() {
         let (before, after) = (set(&["a", "b", "c"]), set(&["b", "c", "d"]));
-        assert_eq!(
-            set_diff(&before, &after),
-            Some(SetDiff {
-                added: vec!["d"],
-                removed: vec!["a"],
-                unchanged: 2
-            })
-        );
+        assert_eq!(set_diff(&before, &after), Some(SetDiff { added: vec!["d"], removed: vec!["a"], unchanged: 2 }));
     }
 
     #[test]
     fn absent_side_of_a_set_counts_as_empty() {
         let after = set(&["x"]);
-        assert_eq!(
-            set_diff(&Value::Absent, &after),
-            Some(SetDiff {
-                added: vec!["x"],
-                removed: vec![],
-                unchanged: 0
-            })
-        );
+        assert_eq!(set_diff(&Value::Absent, &after), Some(SetDiff { added: vec!["x"], removed: vec![], unchanged: 0 }));
     }
 
     #[test]

@@ -12,20 +12,11 @@ const DOC: &str = include_str!("../../../docs/plan-output.md");
 /// The body of the fenced block that follows `<!-- example: NAME -->`.
 fn example(name: &str) -> &'static str {
     let marker = format!("<!-- example: {name} -->\n");
-    let after = &DOC[DOC
-        .find(&marker)
-        .unwrap_or_else(|| panic!("no example {name:?} in the doc"))
-        + marker.len()..];
+    let after = &DOC[DOC.find(&marker).unwrap_or_else(|| panic!("no example {name:?} in the doc")) + marker.len()..];
     let fence_end = after.find('\n').expect("a fence line follows the marker");
-    assert!(
-        after.starts_with("```"),
-        "example {name:?} is not followed by a fenced block"
-    );
+    assert!(after.starts_with("```"), "example {name:?} is not followed by a fenced block");
     let body = &after[fence_end + 1..];
-    &body[..body
-        .find("\n```")
-        .unwrap_or_else(|| panic!("example {name:?} is not closed"))
-        + 1]
+    &body[..body.find("\n```").unwrap_or_else(|| panic!("example {name:?} is not closed")) + 1]
 }
 
 fn text(plan: &Plan) -> String {
@@ -33,8 +24,7 @@ fn text(plan: &Plan) -> String {
 }
 
 fn json(name: &str) -> serde_json::Value {
-    serde_json::from_str(example(name))
-        .unwrap_or_else(|e| panic!("example {name:?} is not JSON: {e}"))
+    serde_json::from_str(example(name)).unwrap_or_else(|e| panic!("example {name:?} is not JSON: {e}"))
 }
 
 #[test]
@@ -49,10 +39,7 @@ fn empty_plan_example() {
 
 #[test]
 fn conflict_only_example() {
-    let plan = Plan {
-        conflicts: vec![cluster_conflict()],
-        ..Plan::default()
-    };
+    let plan = Plan { conflicts: vec![cluster_conflict()], ..Plan::default() };
     assert_eq!(example("plan-text-conflict-only"), text(&plan));
 }
 
@@ -63,10 +50,7 @@ fn blocked_example() {
 
 #[test]
 fn report_text_example() {
-    assert_eq!(
-        example("report-text"),
-        report_text(&report(), &TextOptions::default())
-    );
+    assert_eq!(example("report-text"), report_text(&report(), &TextOptions::default()));
 }
 
 #[test]

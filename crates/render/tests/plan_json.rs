@@ -82,10 +82,7 @@ fn empty_plan_has_every_key_and_no_changes() {
 
 #[test]
 fn conflicts_alone_are_not_changes() {
-    let json = plan_json(&Plan {
-        conflicts: vec![cluster_conflict()],
-        ..Plan::default()
-    });
+    let json = plan_json(&Plan { conflicts: vec![cluster_conflict()], ..Plan::default() });
     assert_eq!(json["changes"], json!(false));
     assert_eq!(json["summary"]["conflicts"], json!(1));
     assert_eq!(json["conflicts"][0]["identity"], json!("container-demo"));
@@ -99,31 +96,18 @@ fn blocked_by_is_an_address_and_values_keep_their_json_types() {
         Some("rtb-0aa"),
         "drift in routes",
         vec![
-            change(
-                "routes",
-                set(&["0.0.0.0/0 via nat_gateway.main/a"]),
-                set(&[]),
-            ),
+            change("routes", set(&["0.0.0.0/0 via nat_gateway.main/a"]), set(&[])),
             change("priority", Value::Int(-1), Value::Int(7)),
             change("description", text("x"), Value::Absent),
         ],
     );
     blocked.blocked_by = Some(address("cluster.container-demo"));
     blocked.depends_on = vec![address("vpc.main"), address("subnet.shared/public-1")];
-    let json = plan_json(&Plan {
-        actions: vec![blocked],
-        ..Plan::default()
-    });
+    let json = plan_json(&Plan { actions: vec![blocked], ..Plan::default() });
     let action = &json["actions"][0];
     assert_eq!(action["blocked_by"], json!("cluster.container-demo"));
-    assert_eq!(
-        action["depends_on"],
-        json!(["vpc.main", "subnet.shared/public-1"])
-    );
-    assert_eq!(
-        action["changes"][0]["before"],
-        json!(["0.0.0.0/0 via nat_gateway.main/a"])
-    );
+    assert_eq!(action["depends_on"], json!(["vpc.main", "subnet.shared/public-1"]));
+    assert_eq!(action["changes"][0]["before"], json!(["0.0.0.0/0 via nat_gateway.main/a"]));
     assert_eq!(action["changes"][0]["after"], json!([]));
     assert_eq!(action["changes"][1]["before"], json!(-1));
     assert_eq!(action["changes"][1]["after"], json!(7));
@@ -134,19 +118,8 @@ fn blocked_by_is_an_address_and_values_keep_their_json_types() {
 #[test]
 fn summary_counts_each_sort_separately() {
     let plan = Plan {
-        actions: vec![
-            create_vpc(),
-            create_vpc(),
-            create_vpc(),
-            update_security_group(),
-            update_security_group(),
-        ],
-        conflicts: vec![
-            cluster_conflict(),
-            cluster_conflict(),
-            cluster_conflict(),
-            cluster_conflict(),
-        ],
+        actions: vec![create_vpc(), create_vpc(), create_vpc(), update_security_group(), update_security_group()],
+        conflicts: vec![cluster_conflict(), cluster_conflict(), cluster_conflict(), cluster_conflict()],
         not_declared: vec![old_vpc(), old_vpc(), old_vpc(), old_vpc(), old_vpc()],
     };
     let mut replaced = plan.clone();
@@ -156,8 +129,5 @@ fn summary_counts_each_sort_separately() {
         json!({"create": 3, "update": 2, "replace": 0, "conflicts": 4, "not_declared": 5})
     );
     assert_eq!(plan_json(&replaced)["summary"]["replace"], json!(1));
-    assert_eq!(
-        plan_json(&plan)["actions"].as_array().map(Vec::len),
-        Some(5)
-    );
+    assert_eq!(plan_json(&plan)["actions"].as_array().map(Vec::len), Some(5));
 }

@@ -15,10 +15,7 @@ fn colored(plan: &Plan) -> String {
 }
 
 fn actions(actions: Vec<reconciler_plan::Action>) -> Plan {
-    Plan {
-        actions,
-        ..Plan::default()
-    }
+    Plan { actions, ..Plan::default() }
 }
 
 /// The text without ANSI escape sequences.
@@ -103,11 +100,7 @@ fn update_shows_scalar_set_and_tag_changes() {
         Some("vpc-0abc"),
         "drift in enable_dns_hostnames, tags.Owner, tags.Project",
         vec![
-            change(
-                "enable_dns_hostnames",
-                Value::Bool(false),
-                Value::Bool(true),
-            ),
+            change("enable_dns_hostnames", Value::Bool(false), Value::Bool(true)),
             change("tags.Owner", Value::Absent, text("platform")),
             change("tags.Project", text("old"), text("ecsdemo")),
         ],
@@ -145,14 +138,7 @@ fn a_set_emptied_or_filled_from_nothing_shows_only_removals_or_additions() {
         Some("rtb-0aa"),
         "drift in routes, subnets",
         vec![
-            change(
-                "routes",
-                set(&[
-                    "0.0.0.0/0 via internet_gateway.main",
-                    "10.1.0.0/16 via pcx-1",
-                ]),
-                set(&[]),
-            ),
+            change("routes", set(&["0.0.0.0/0 via internet_gateway.main", "10.1.0.0/16 via pcx-1"]), set(&[])),
             change("subnets", Value::Absent, set(&["subnet.shared/public-1"])),
         ],
     );
@@ -228,10 +214,7 @@ fn replace_forced_by_a_dependency_lists_the_new_resources_fields() {
         "nat_gateway.shared/a",
         Some("nat-0f"),
         "subnet.shared/public-1 is replaced",
-        vec![
-            new("subnet", text("subnet.shared/public-1")),
-            new("allocation", text("elastic_ip.shared/a")),
-        ],
+        vec![new("subnet", text("subnet.shared/public-1")), new("allocation", text("elastic_ip.shared/a"))],
     );
     assert_eq!(
         plain(&actions(vec![nat])),
@@ -274,10 +257,7 @@ Legend: + create, ! conflict
 
 #[test]
 fn a_conflict_is_shown_when_there_is_nothing_else_to_do() {
-    let plan = Plan {
-        conflicts: vec![cluster_conflict()],
-        ..Plan::default()
-    };
+    let plan = Plan { conflicts: vec![cluster_conflict()], ..Plan::default() };
     assert_eq!(
         plain(&plan),
         r#"  # cluster.container-demo cannot be created: conflict with arn:aws:ecs:us-east-1:123456789012:cluster/container-demo (name "container-demo")
@@ -294,10 +274,7 @@ Legend: ! conflict
 
 #[test]
 fn not_declared_resources_are_listed_without_a_symbol() {
-    let plan = Plan {
-        not_declared: vec![old_vpc()],
-        ..Plan::default()
-    };
+    let plan = Plan { not_declared: vec![old_vpc()], ..Plan::default() };
     assert_eq!(
         plain(&plan),
         r#"  # vpc.old (vpc-0999) is not declared: no declaration in the desired state; left in place
@@ -311,10 +288,7 @@ Plan: 0 to add, 0 to change, 0 to replace. 1 not declared.
 
 #[test]
 fn empty_plan_says_no_changes() {
-    assert_eq!(
-        plain(&Plan::default()),
-        "No changes. The live state matches the desired state.\n"
-    );
+    assert_eq!(plain(&Plan::default()), "No changes. The live state matches the desired state.\n");
 }
 
 #[test]
@@ -322,21 +296,13 @@ fn summary_counts_each_action_and_pluralizes_conflicts() {
     let mut second_conflict = cluster_conflict();
     second_conflict.address = address("cluster.other");
     let plan = Plan {
-        actions: vec![
-            create_vpc(),
-            create_vpc(),
-            update_security_group(),
-            update_security_group(),
-            replace_subnet(),
-        ],
+        actions: vec![create_vpc(), create_vpc(), update_security_group(), update_security_group(), replace_subnet()],
         conflicts: vec![cluster_conflict(), second_conflict],
         not_declared: vec![old_vpc(), old_vpc(), old_vpc()],
     };
     let text = plain(&plan);
     assert!(
-        text.contains(
-            "\nPlan: 2 to add, 2 to change, 1 to replace. 2 conflicts, 3 not declared.\n"
-        ),
+        text.contains("\nPlan: 2 to add, 2 to change, 1 to replace. 2 conflicts, 3 not declared.\n"),
         "summary line missing in:\n{text}"
     );
 }
@@ -344,24 +310,14 @@ fn summary_counts_each_action_and_pluralizes_conflicts() {
 #[test]
 fn legend_lists_only_the_symbols_used() {
     let legend = |plan: &Plan| plain(plan).lines().last().unwrap_or_default().to_string();
+    assert_eq!(legend(&actions(vec![update_security_group()])), "Legend: ~ update in place");
     assert_eq!(
-        legend(&actions(vec![update_security_group()])),
-        "Legend: ~ update in place"
-    );
-    assert_eq!(
-        legend(&Plan {
-            actions: vec![replace_subnet()],
-            conflicts: vec![cluster_conflict()],
-            not_declared: vec![]
-        }),
+        legend(&Plan { actions: vec![replace_subnet()], conflicts: vec![cluster_conflict()], not_declared: vec![] }),
         "Legend: -/+ replace, ! conflict"
     );
     // The `+` and `-` of set elements inside an update are not resource actions: not in the legend.
     assert!(!plain(&actions(vec![update_security_group()])).contains("+ create"));
-    assert_eq!(
-        legend(&tour()),
-        "Legend: + create, ~ update in place, -/+ replace, ! conflict"
-    );
+    assert_eq!(legend(&tour()), "Legend: + create, ~ update in place, -/+ replace, ! conflict");
 }
 
 #[test]
@@ -388,54 +344,28 @@ Legend: \x1b[35m-/+\x1b[0m replace
 "
     );
     let tour = colored(&tour());
-    assert!(
-        tour.contains("  \x1b[32m+\x1b[0m vpc.main\n"),
-        "green + missing in:\n{tour}"
-    );
-    assert!(
-        tour.contains("          \x1b[31m-\x1b[0m \"tcp 22 0.0.0.0/0\"\n"),
-        "red - missing in:\n{tour}"
-    );
-    assert!(
-        tour.contains("  \x1b[31m!\x1b[0m   a resource"),
-        "red ! missing in:\n{tour}"
-    );
+    assert!(tour.contains("  \x1b[32m+\x1b[0m vpc.main\n"), "green + missing in:\n{tour}");
+    assert!(tour.contains("          \x1b[31m-\x1b[0m \"tcp 22 0.0.0.0/0\"\n"), "red - missing in:\n{tour}");
+    assert!(tour.contains("  \x1b[31m!\x1b[0m   a resource"), "red ! missing in:\n{tour}");
     assert!(colored(&Plan::default()).contains("\x1b[32mNo changes."));
 }
 
 #[test]
 fn colors_change_nothing_but_escape_codes() {
     assert_eq!(strip_ansi(&colored(&tour())), plain(&tour()));
-    assert_eq!(
-        strip_ansi(&colored(&Plan::default())),
-        plain(&Plan::default())
-    );
+    assert_eq!(strip_ansi(&colored(&Plan::default())), plain(&Plan::default()));
 }
 
 #[test]
 fn no_line_has_trailing_whitespace_and_multi_line_text_stays_on_one_line() {
     let mut sloppy = update_security_group();
     sloppy.reason = "drift in ingress \nand more ".to_string();
-    sloppy
-        .changes
-        .push(change("description", text("line one\nline two "), text("")));
-    let text = plain(&Plan {
-        actions: vec![sloppy],
-        ..tour()
-    });
+    sloppy.changes.push(change("description", text("line one\nline two "), text("")));
+    let text = plain(&Plan { actions: vec![sloppy], ..tour() });
     for line in text.lines() {
         assert_eq!(line, line.trim_end(), "trailing whitespace in {line:?}");
     }
-    assert!(
-        text.contains(": drift in ingress and more\n"),
-        "reason not joined in:\n{text}"
-    );
-    assert!(
-        text.contains(r#"= "line one\nline two " -> """#),
-        "value not escaped in:\n{text}"
-    );
-    assert!(
-        text.ends_with('\n') && !text.ends_with("\n\n"),
-        "not one final newline in:\n{text}"
-    );
+    assert!(text.contains(": drift in ingress and more\n"), "reason not joined in:\n{text}");
+    assert!(text.contains(r#"= "line one\nline two " -> """#), "value not escaped in:\n{text}");
+    assert!(text.ends_with('\n') && !text.ends_with("\n\n"), "not one final newline in:\n{text}");
 }

@@ -24,38 +24,15 @@ Apply: 1 succeeded, 1 failed, 1 skipped.
 fn every_action_has_its_own_verb_and_long_waits_read_in_seconds() {
     let report = ApplyReport {
         outcomes: vec![
-            outcome(
-                ActionKind::Update,
-                "vpc.main",
-                OutcomeResult::Succeeded {
-                    id: "vpc-0abc".into(),
-                },
-                4_290,
-            ),
-            outcome(
-                ActionKind::Replace,
-                "subnet.main/a",
-                OutcomeResult::Succeeded {
-                    id: "subnet-1".into(),
-                },
-                61_000,
-            ),
+            outcome(ActionKind::Update, "vpc.main", OutcomeResult::Succeeded { id: "vpc-0abc".into() }, 4_290),
+            outcome(ActionKind::Replace, "subnet.main/a", OutcomeResult::Succeeded { id: "subnet-1".into() }, 61_000),
             outcome(
                 ActionKind::Replace,
                 "subnet.main/b",
-                OutcomeResult::Failed {
-                    error: "timed out\nwaiting".into(),
-                },
+                OutcomeResult::Failed { error: "timed out\nwaiting".into() },
                 1,
             ),
-            outcome(
-                ActionKind::Create,
-                "cluster.demo",
-                OutcomeResult::Failed {
-                    error: "throttled".into(),
-                },
-                1,
-            ),
+            outcome(ActionKind::Create, "cluster.demo", OutcomeResult::Failed { error: "throttled".into() }, 1),
         ],
     };
     assert_eq!(
@@ -82,22 +59,10 @@ fn empty_report_is_just_the_counts() {
 fn colors_only_when_asked() {
     assert!(!report_text(&report(), &TextOptions::default()).contains('\x1b'));
     let text = report_text(&report(), &TextOptions { color: true });
-    assert!(
-        text.starts_with("  \x1b[32m✓\x1b[0m created vpc.main"),
-        "{text}"
-    );
-    assert!(
-        text.contains("\n  \x1b[31m✗\x1b[0m failed to replace"),
-        "{text}"
-    );
-    assert!(
-        text.contains("\n  \x1b[33m-\x1b[0m skipped nat_gateway"),
-        "{text}"
-    );
-    assert!(
-        text.ends_with("\x1b[1mApply:\x1b[0m 1 succeeded, 1 failed, 1 skipped.\n"),
-        "{text}"
-    );
+    assert!(text.starts_with("  \x1b[32m✓\x1b[0m created vpc.main"), "{text}");
+    assert!(text.contains("\n  \x1b[31m✗\x1b[0m failed to replace"), "{text}");
+    assert!(text.contains("\n  \x1b[33m-\x1b[0m skipped nat_gateway"), "{text}");
+    assert!(text.ends_with("\x1b[1mApply:\x1b[0m 1 succeeded, 1 failed, 1 skipped.\n"), "{text}");
 }
 
 #[test]

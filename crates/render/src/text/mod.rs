@@ -8,19 +8,12 @@ pub use report::report_text;
 
 /// Text from the plan (reasons, errors, ids) on one line, so that it cannot break the layout.
 pub(crate) fn one_line(text: &str) -> String {
-    text.split(['\n', '\r'])
-        .map(str::trim)
-        .filter(|part| !part.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
+    text.split(['\n', '\r']).map(str::trim).filter(|part| !part.is_empty()).collect::<Vec<_>>().join(" ")
 }
 
 /// Trailing whitespace removed from every line (reasons may end in a space), one final newline.
 pub(crate) fn finish(text: &str) -> String {
-    let mut out: String = text
-        .lines()
-        .map(|line| format!("{}\n", line.trim_end()))
-        .collect();
+    let mut out: String = text.lines().map(|line| format!("{}\n", line.trim_end())).collect();
     if out.is_empty() {
         out.push('\n');
     }

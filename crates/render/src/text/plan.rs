@@ -6,9 +6,7 @@
 
 use std::collections::BTreeSet;
 
-use reconciler_plan::{
-    Action, ActionKind, Conflict, FieldChange, NotDeclared, Plan, Summary, Value,
-};
+use reconciler_plan::{Action, ActionKind, Conflict, FieldChange, NotDeclared, Plan, Summary, Value};
 
 use super::{finish, one_line};
 use crate::TextOptions;
@@ -70,31 +68,18 @@ pub fn plan_text(plan: &Plan, options: &TextOptions) -> String {
 }
 
 fn action_block(action: &Action, painter: Painter) -> String {
-    let id = action
-        .id
-        .as_deref()
-        .map(|id| format!(" ({})", one_line(id)))
-        .unwrap_or_default();
-    let reason = if action.reason.trim().is_empty() {
-        String::new()
-    } else {
-        format!(": {}", one_line(&action.reason))
-    };
+    let id = action.id.as_deref().map(|id| format!(" ({})", one_line(id))).unwrap_or_default();
+    let reason =
+        if action.reason.trim().is_empty() { String::new() } else { format!(": {}", one_line(&action.reason)) };
     let mut lines = vec![comment(
         &action.address.to_string(),
         &format!("{id} {}{reason}", ActionWords::of(action.action).future),
         painter,
     )];
     if let Some(blocker) = &action.blocked_by {
-        lines.push(format!(
-            "{COMMENT_INDENT}# (blocked: {blocker} is in conflict)"
-        ));
+        lines.push(format!("{COMMENT_INDENT}# (blocked: {blocker} is in conflict)"));
     }
-    lines.push(format!(
-        "{} {}",
-        mark(Symbol::for_action(action.action), painter),
-        action.address
-    ));
+    lines.push(format!("{} {}", mark(Symbol::for_action(action.action), painter), action.address));
     let fields = field_lines(action);
     let width = name_width(&fields);
     lines.extend(fields.iter().map(|line| line.draw(painter, width)));
@@ -104,65 +89,37 @@ fn action_block(action: &Action, painter: Painter) -> String {
 fn conflict_block(conflict: &Conflict, painter: Painter) -> String {
     let comment = comment(
         &conflict.address.to_string(),
-        &format!(
-            " cannot be created: conflict with {} (name {})",
-            one_line(&conflict.id),
-            quote(&conflict.identity)
-        ),
+        &format!(" cannot be created: conflict with {} (name {})", one_line(&conflict.id), quote(&conflict.identity)),
         painter,
     );
-    format!(
-        "{comment}\n{}   {}",
-        mark(Symbol::Conflict, painter),
-        one_line(&conflict.reason)
-    )
+    format!("{comment}\n{}   {}", mark(Symbol::Conflict, painter), one_line(&conflict.reason))
 }
 
 fn not_declared_block(not_declared: &NotDeclared, painter: Painter) -> String {
     comment(
         &not_declared.address.to_string(),
-        &format!(
-            " ({}) is not declared: {}",
-            one_line(&not_declared.id),
-            one_line(&not_declared.reason)
-        ),
+        &format!(" ({}) is not declared: {}", one_line(&not_declared.id), one_line(&not_declared.reason)),
         painter,
     )
 }
 
 /// `  # address rest`, the address part in bold like Terraform.
 fn comment(address: &str, rest: &str, painter: Painter) -> String {
-    format!(
-        "{COMMENT_INDENT}{}{rest}",
-        painter.paint(Color::Bold, &format!("# {address}"))
-    )
+    format!("{COMMENT_INDENT}{}{rest}", painter.paint(Color::Bold, &format!("# {address}")))
 }
 
 /// A resource-level symbol, right-aligned in the symbol column.
 fn mark(symbol: Symbol, painter: Painter) -> String {
     let text = symbol.text();
-    format!(
-        "{}{}",
-        " ".repeat(GUTTER.saturating_sub(text.len())),
-        painter.paint(symbol.color(), text)
-    )
+    format!("{}{}", " ".repeat(GUTTER.saturating_sub(text.len())), painter.paint(symbol.color(), text))
 }
 
 /// One line under a resource.
 enum FieldLine<'a> {
     /// `~ name = value`, aligned on `=` with the other such lines of the block.
-    Value {
-        symbol: Symbol,
-        name: &'a str,
-        value: String,
-        forces: bool,
-    },
+    Value { symbol: Symbol, name: &'a str, value: String, forces: bool },
     /// `~ name`, above the element lines of a set.
-    SetHeading {
-        symbol: Symbol,
-        name: &'a str,
-        forces: bool,
-    },
+    SetHeading { symbol: Symbol, name: &'a str, forces: bool },
     /// `+ "element"`.
     Element { symbol: Symbol, text: &'a str },
     /// How many elements of a set did not change.
@@ -172,42 +129,19 @@ enum FieldLine<'a> {
 impl FieldLine<'_> {
     fn draw(&self, painter: Painter, width: usize) -> String {
         let forces = |forces: bool| {
-            if forces {
-                format!(" {}", painter.paint(Color::Red, "# forces replacement"))
-            } else {
-                String::new()
-            }
+            if forces { format!(" {}", painter.paint(Color::Red, "# forces replacement")) } else { String::new() }
         };
         match self {
-            FieldLine::Value {
-                symbol,
-                name,
-                value,
-                forces: f,
-            } => {
+            FieldLine::Value { symbol, name, value, forces: f } => {
                 let padding = " ".repeat(width.saturating_sub(name.chars().count()));
-                format!(
-                    "{FIELD_INDENT}{} {name}{padding} = {value}{}",
-                    paint(*symbol, painter),
-                    forces(*f)
-                )
+                format!("{FIELD_INDENT}{} {name}{padding} = {value}{}", paint(*symbol, painter), forces(*f))
             }
-            FieldLine::SetHeading {
-                symbol,
-                name,
-                forces: f,
-            } => {
-                format!(
-                    "{FIELD_INDENT}{} {name}{}",
-                    paint(*symbol, painter),
-                    forces(*f)
-                )
+            FieldLine::SetHeading { symbol, name, forces: f } => {
+                format!("{FIELD_INDENT}{} {name}{}", paint(*symbol, painter), forces(*f))
             }
-            FieldLine::Element { symbol, text } => format!(
-                "{ELEMENT_INDENT}{} {}",
-                paint(*symbol, painter),
-                quote(text)
-            ),
+            FieldLine::Element { symbol, text } => {
+                format!("{ELEMENT_INDENT}{} {}", paint(*symbol, painter), quote(text))
+            }
             FieldLine::Hidden(count) => {
                 let s = if *count == 1 { "" } else { "s" };
                 format!("{ELEMENT_INDENT}# ({count} unchanged element{s} hidden)")
@@ -237,10 +171,7 @@ fn field_lines(action: &Action) -> Vec<FieldLine<'_>> {
     // (no field differs): show them as a create does rather than as `(none) -> value`.
     let as_create = match action.action {
         ActionKind::Create => true,
-        ActionKind::Replace => action
-            .changes
-            .iter()
-            .all(|c| c.before == Value::Absent && !c.forces_replacement),
+        ActionKind::Replace => action.changes.iter().all(|c| c.before == Value::Absent && !c.forces_replacement),
         ActionKind::Update => false,
     };
     let mut lines = Vec::new();
@@ -258,22 +189,10 @@ fn created_field<'a>(change: &'a FieldChange, lines: &mut Vec<FieldLine<'a>>) {
     let name = change.field.as_str();
     match &change.after {
         Value::Set(items) if !items.is_empty() => {
-            lines.push(FieldLine::SetHeading {
-                symbol: Symbol::Add,
-                name,
-                forces: false,
-            });
-            lines.extend(items.iter().map(|item| FieldLine::Element {
-                symbol: Symbol::Add,
-                text: item,
-            }));
+            lines.push(FieldLine::SetHeading { symbol: Symbol::Add, name, forces: false });
+            lines.extend(items.iter().map(|item| FieldLine::Element { symbol: Symbol::Add, text: item }));
         }
-        after => lines.push(FieldLine::Value {
-            symbol: Symbol::Add,
-            name,
-            value: display(after),
-            forces: false,
-        }),
+        after => lines.push(FieldLine::Value { symbol: Symbol::Add, name, value: display(after), forces: false }),
     }
 }
 
@@ -282,19 +201,9 @@ fn changed_field<'a>(change: &'a FieldChange, lines: &mut Vec<FieldLine<'a>>) {
     let forces = change.forces_replacement;
     match set_diff(&change.before, &change.after) {
         Some(diff) if !diff.added.is_empty() || !diff.removed.is_empty() => {
-            lines.push(FieldLine::SetHeading {
-                symbol: Symbol::Change,
-                name,
-                forces,
-            });
-            lines.extend(diff.added.into_iter().map(|text| FieldLine::Element {
-                symbol: Symbol::Add,
-                text,
-            }));
-            lines.extend(diff.removed.into_iter().map(|text| FieldLine::Element {
-                symbol: Symbol::Remove,
-                text,
-            }));
+            lines.push(FieldLine::SetHeading { symbol: Symbol::Change, name, forces });
+            lines.extend(diff.added.into_iter().map(|text| FieldLine::Element { symbol: Symbol::Add, text }));
+            lines.extend(diff.removed.into_iter().map(|text| FieldLine::Element { symbol: Symbol::Remove, text }));
             if diff.unchanged > 0 {
                 lines.push(FieldLine::Hidden(diff.unchanged));
             }
@@ -333,11 +242,7 @@ fn summary_line(summary: &Summary, painter: Painter) -> String {
     );
     let mut extras = Vec::new();
     if summary.conflicts > 0 {
-        extras.push(format!(
-            "{} conflict{}",
-            summary.conflicts,
-            if summary.conflicts == 1 { "" } else { "s" }
-        ));
+        extras.push(format!("{} conflict{}", summary.conflicts, if summary.conflicts == 1 { "" } else { "s" }));
     }
     if summary.not_declared > 0 {
         extras.push(format!("{} not declared", summary.not_declared));
@@ -350,9 +255,7 @@ fn summary_line(summary: &Summary, painter: Painter) -> String {
 
 /// `Legend: + create, ~ update in place`: only the resource-level symbols that appear.
 fn legend(used: &BTreeSet<Symbol>, painter: Painter) -> String {
-    let entries: Vec<String> = used
-        .iter()
-        .map(|symbol| format!("{} {}", paint(*symbol, painter), symbol.legend()))
-        .collect();
+    let entries: Vec<String> =
+        used.iter().map(|symbol| format!("{} {}", paint(*symbol, painter), symbol.legend())).collect();
     format!("Legend: {}", entries.join(", "))
 }

@@ -29,11 +29,7 @@ pub fn report_text(report: &ApplyReport, options: &TextOptions) -> String {
     if report.outcomes.is_empty() {
         return finish(&summary);
     }
-    let lines: Vec<String> = report
-        .outcomes
-        .iter()
-        .map(|outcome| outcome_line(outcome, painter))
-        .collect();
+    let lines: Vec<String> = report.outcomes.iter().map(|outcome| outcome_line(outcome, painter)).collect();
     finish(&format!("{}\n\n{summary}", lines.join("\n")))
 }
 
@@ -41,32 +37,16 @@ fn outcome_line(outcome: &ActionOutcome, painter: Painter) -> String {
     let address = &outcome.address;
     match &outcome.result {
         OutcomeResult::Succeeded { id } => {
-            let id = if id.is_empty() {
-                String::new()
-            } else {
-                format!(" ({})", one_line(id))
-            };
+            let id = if id.is_empty() { String::new() } else { format!(" ({})", one_line(id)) };
             let done = ActionWords::of(outcome.action).done;
-            format!(
-                "  {} {done} {address}{id} in {}",
-                painter.paint(Color::Green, "✓"),
-                duration(outcome.elapsed_ms)
-            )
+            format!("  {} {done} {address}{id} in {}", painter.paint(Color::Green, "✓"), duration(outcome.elapsed_ms))
         }
         OutcomeResult::Failed { error } => {
             let verb = ActionWords::of(outcome.action).name;
-            format!(
-                "  {} failed to {verb} {address}: {}",
-                painter.paint(Color::Red, "✗"),
-                one_line(error)
-            )
+            format!("  {} failed to {verb} {address}: {}", painter.paint(Color::Red, "✗"), one_line(error))
         }
         OutcomeResult::Skipped { because } => {
-            format!(
-                "  {} skipped {address}: {}",
-                painter.paint(Color::Yellow, "-"),
-                one_line(because)
-            )
+            format!("  {} skipped {address}: {}", painter.paint(Color::Yellow, "-"), one_line(because))
         }
     }
 }
