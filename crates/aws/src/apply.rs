@@ -6,8 +6,9 @@
 //! outcome. A pass that fails part-way leaves only tagged resources behind, which the next pass finds and
 //! converges.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use futures::stream::{FuturesUnordered, StreamExt};
@@ -24,11 +25,16 @@ pub struct ApplyOptions {
     pub concurrency: usize,
     /// How long to wait for AWS to finish an asynchronous change (NAT gateway, Cloud Map operation).
     pub wait_timeout: Duration,
+    /// Actions not to attempt in this pass, with why (the daemon's backoff after repeated failures). They and
+    /// everything depending on them are reported as skipped.
+    pub hold: BTreeMap<Address, String>,
+    /// Set to stop starting new actions (shutdown): actions in flight finish, the rest are skipped.
+    pub stop: Option<Arc<AtomicBool>>,
 }
 
 impl Default for ApplyOptions {
     fn default() -> Self {
-        ApplyOptions { concurrency: 4, wait_timeout: Duration::from_secs(600) }
+        ApplyOptions { concurrency: 4, wait_timeout: Duration::from_secs(600), hold: BTreeMap::new(), stop: None }
     }
 }
 
@@ -132,9 +138,16 @@ pub async fn apply(aws: &Aws, plan: &Plan, observed: &Observed, owner_id: &str, 
                 }
                 continue;
             }
-            let skip_because = action.blocked_by.as_ref().map(|b| format!("{b} is in conflict")).or_else(|| {
-                action.depends_on.iter().find(|d| done.get(*d) == Some(&false)).map(|d| format!("{d} failed"))
-            });
+            let stopping = options.stop.as_ref().is_some_and(|s| s.load(Ordering::Relaxed));
+            let skip_because = options
+                .hold
+                .get(&action.address)
+                .cloned()
+                .or_else(|| stopping.then(|| "shutting down".to_string()))
+                .or_else(|| action.blocked_by.as_ref().map(|b| format!("{b} is in conflict")))
+                .or_else(|| {
+                    action.depends_on.iter().find(|d| done.get(*d) == Some(&false)).map(|d| format!("{d} did not succeed"))
+                });
             if let Some(because) = skip_because {
                 started_actions[index] = true;
                 done.insert(action.address.clone(), false);

@@ -1,6 +1,7 @@
 //! Command-line arguments. Every flag also reads an environment variable (`RECONCILER_...`), so that the
 //! systemd unit and scripts can configure the binary without building command lines.
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -13,6 +14,11 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
 
+    /// Settings file (TOML; keys as the flags, with `_`: `config_dir`, `resync_interval`, ...). Flags and
+    /// environment variables override it. A missing file is fine unless given explicitly.
+    #[arg(long, env = "RECONCILER_CONFIG_FILE", default_value = DEFAULT_SETTINGS_FILE, global = true)]
+    pub config_file: PathBuf,
+
     #[command(flatten)]
     pub run: RunArgs,
 }
@@ -23,6 +29,8 @@ pub enum Command {
     /// Makes no AWS call.
     Validate(ValidateArgs),
 }
+
+pub const DEFAULT_SETTINGS_FILE: &str = "/etc/reconciler/reconciler.toml";
 
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
@@ -36,6 +44,15 @@ pub struct RunArgs {
     /// Directory of desired-state `*.toml` files.
     #[arg(long, env = "RECONCILER_CONFIG_DIR", default_value = "/etc/reconciler/desired")]
     pub config_dir: PathBuf,
+
+    /// Daemon: how often to compare everything with AWS even without file changes (finds drift made by hand),
+    /// e.g. `60s`, `5m`. Each wait varies by ±10 % so that instances do not poll in step.
+    #[arg(long, env = "RECONCILER_RESYNC_INTERVAL", default_value = "60s", value_parser = parse_duration)]
+    pub resync_interval: Duration,
+
+    /// Daemon: address of the HTTP endpoints /healthz, /readyz, /metrics, /status.
+    #[arg(long, env = "RECONCILER_LISTEN", default_value = "127.0.0.1:9180")]
+    pub listen: SocketAddr,
 
     /// Run one pass (observe, plan, apply) and exit, instead of running as a daemon.
     #[arg(long, env = "RECONCILER_ONCE")]

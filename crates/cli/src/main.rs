@@ -1,24 +1,47 @@
-//! `reconciler`: the command line. Parses arguments, sets up logging, and hands over to a command.
+//! `reconciler`: the command line. Parses arguments (flags, environment, settings file), sets up logging,
+//! and hands over to a command.
 
 mod args;
 mod exit;
 mod once;
+mod settings_file;
 mod validate;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
+use reconciler_controller::DaemonSettings;
 use tracing_subscriber::EnvFilter;
 
 use args::{Cli, Command, LogFormat};
 
 fn main() {
-    let cli = Cli::parse();
-    init_logging(cli.run.log_format);
+    let matches = Cli::command().get_matches();
+    let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|err| err.exit());
+    if let Err(err) = settings_file::apply(&mut cli, &matches) {
+        eprintln!("error: {err}");
+        std::process::exit(exit::ERROR);
+    }
+    let daemon = cli.command.is_none() && !cli.run.once;
+    init_logging(cli.run.log_format, if daemon { "info" } else { "warn" });
     let code = match &cli.command {
         Some(Command::Validate(validate)) => validate::run(&validate.config_dir),
         None if cli.run.once => runtime().block_on(once::run(&cli.run)),
         None => {
-            eprintln!("error: the daemon mode is not available yet; run with --once (see README.md)");
-            exit::ERROR
+            let run = &cli.run;
+            if run.dry_run || run.detailed_exitcode {
+                eprintln!("error: --dry-run and --detailed-exitcode go with --once");
+                std::process::exit(exit::ERROR);
+            }
+            let settings = DaemonSettings {
+                config_dir: run.config_dir.clone(),
+                resync_interval: run.resync_interval,
+                owner_id: run.owner_id.clone(),
+                listen: run.listen,
+                concurrency: usize::from(run.concurrency),
+                wait_timeout: run.wait_timeout,
+                debounce: std::time::Duration::from_millis(500),
+                shutdown_grace: std::time::Duration::from_secs(20),
+            };
+            runtime().block_on(reconciler_controller::run_daemon(settings))
         }
     };
     std::process::exit(code);
@@ -28,10 +51,10 @@ fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime starts")
 }
 
-/// Logs go to standard error, at `warn` unless `RUST_LOG` says otherwise (`RUST_LOG=info` shows every
-/// mutating call with its resource, reason and outcome).
-fn init_logging(format: LogFormat) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
+/// Logs go to standard error, at `default_level` unless `RUST_LOG` says otherwise. At `info` (the daemon's
+/// default) every mutating call is logged with its resource, reason and outcome.
+fn init_logging(format: LogFormat, default_level: &str) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_level));
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     match format {
         LogFormat::Text => builder.init(),

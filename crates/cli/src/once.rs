@@ -2,10 +2,9 @@
 //! the plan; then apply it unless `--dry-run`. Ends with a one-line summary that counts the API calls.
 
 use std::io::IsTerminal;
-use std::time::Instant;
 
-use reconciler_aws::{ApplyOptions, Aws, CallStats};
-use reconciler_plan::{ApplyReport, Plan, PlanContext};
+use reconciler_aws::{ApplyOptions, Aws};
+use reconciler_controller::{PassOptions, PassResult, run_pass};
 use reconciler_render::TextOptions;
 use serde_json::json;
 
@@ -14,7 +13,6 @@ use crate::exit;
 
 /// Runs one pass; returns the exit code.
 pub async fn run(args: &RunArgs) -> i32 {
-    let started = Instant::now();
     // Validate everything before the first AWS call: a bad file must change nothing.
     let desired = match crate::validate::load(&args.config_dir) {
         Ok(desired) => desired,
@@ -28,82 +26,69 @@ pub async fn run(args: &RunArgs) -> i32 {
         eprintln!("error: no AWS region configured (set AWS_REGION or a profile's region)");
         return exit::ERROR;
     }
-    let observed = match reconciler_aws::observe(&aws, &args.owner_id).await {
-        Ok(observed) => observed,
-        Err(err) => {
-            eprintln!("error: reading the live state failed: {err}");
-            return exit::ERROR;
+    let options = PassOptions {
+        owner_id: args.owner_id.clone(),
+        dry_run: args.dry_run,
+        apply: ApplyOptions {
+            concurrency: usize::from(args.concurrency),
+            wait_timeout: args.wait_timeout,
+            ..ApplyOptions::default()
+        },
+    };
+    let text = TextOptions { color: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none() };
+    let print_plan = |plan: &reconciler_plan::Plan| {
+        if args.output == Output::Text {
+            println!("{}", reconciler_render::plan_text(plan, &text));
         }
     };
-    let context = PlanContext { owner_id: args.owner_id.clone() };
-    let plan = match reconciler_plan::plan(&desired, &observed, &context) {
-        Ok(plan) => plan,
+    let result = match run_pass(&aws, &desired, &options, print_plan).await {
+        Ok(result) => result,
         Err(err) => {
             eprintln!("error: {err}");
             return exit::ERROR;
         }
     };
-    let text = TextOptions { color: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none() };
-
-    let report = if args.dry_run || !plan.has_changes() {
-        None
-    } else {
-        if args.output == Output::Text {
-            println!("{}", reconciler_render::plan_text(&plan, &text));
-        }
-        let options = ApplyOptions { concurrency: usize::from(args.concurrency), wait_timeout: args.wait_timeout };
-        Some(reconciler_aws::apply(&aws, &plan, &observed, &args.owner_id, &options).await)
-    };
-    let calls = aws.calls();
-    let summary = summary_line(&plan, report.as_ref(), &calls, started, args.dry_run);
+    let summary = summary_line(&result, args.dry_run);
 
     match args.output {
         Output::Text => {
-            match &report {
-                Some(report) => println!("{}", reconciler_render::report_text(report, &text)),
-                None => println!("{}", reconciler_render::plan_text(&plan, &text)),
+            if let Some(report) = &result.report {
+                println!("{}", reconciler_render::report_text(report, &text));
             }
             println!("{summary}");
         }
         Output::Json => {
-            let mut document = reconciler_render::plan_json(&plan);
+            let mut document = reconciler_render::plan_json(&result.plan);
             document["pass"] = json!({
                 "dry_run": args.dry_run,
-                "api_calls": calls.total(),
-                "mutating_api_calls": calls.mutating(),
-                "elapsed_ms": u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+                "api_calls": result.calls.total(),
+                "mutating_api_calls": result.calls.mutating(),
+                "elapsed_ms": u64::try_from(result.elapsed.as_millis()).unwrap_or(u64::MAX),
             });
-            if let Some(report) = &report {
+            if let Some(report) = &result.report {
                 document["apply"] = reconciler_render::report_json(report);
             }
             println!("{}", serde_json::to_string_pretty(&document).expect("JSON values serialize"));
             eprintln!("{summary}");
         }
     }
-    exit::code(&plan, report.as_ref(), args.detailed_exitcode)
+    exit::code(&result.plan, result.report.as_ref(), args.detailed_exitcode)
 }
 
-/// `Pass complete: ... 57 API calls (43 mutating) in 2.3 s.`
-fn summary_line(
-    plan: &Plan,
-    report: Option<&ApplyReport>,
-    calls: &CallStats,
-    started: Instant,
-    dry_run: bool,
-) -> String {
-    let s = plan.summary();
-    let what = match report {
-        Some(r) => format!("Pass complete: {} applied, {} failed, {} skipped", r.succeeded(), r.failed(), r.skipped()),
-        None if dry_run && plan.has_changes() => {
-            format!("Dry run: {} to add, {} to change, {} to replace, nothing applied", s.create, s.update, s.replace)
-        }
-        None => "Pass complete: no changes".to_string(),
-    };
+/// The daemon's pass line, or for a dry run: `Dry run: 17 to add, ... nothing applied; 9 API calls (0 mutating) in 0.1 s.`
+fn summary_line(result: &PassResult, dry_run: bool) -> String {
+    if !(dry_run && result.plan.has_changes()) {
+        return reconciler_controller::daemon::summary_line(result, 0);
+    }
+    let s = result.plan.summary();
     let conflicts = if s.conflicts > 0 { format!(", {} in conflict", s.conflicts) } else { String::new() };
     format!(
-        "{what}{conflicts}; {} API calls ({} mutating) in {:.1} s.",
-        calls.total(),
-        calls.mutating(),
-        started.elapsed().as_secs_f64()
+        "Dry run: {} to add, {} to change, {} to replace, nothing applied{conflicts}; {} API calls ({} mutating) in {:.1} s.",
+        s.create,
+        s.update,
+        s.replace,
+        result.calls.total(),
+        result.calls.mutating(),
+        result.elapsed.as_secs_f64()
     )
 }

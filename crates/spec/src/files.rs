@@ -14,16 +14,21 @@ pub fn desired_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
-        let name = entry.file_name();
-        let is_toml = Path::new(&name).extension().is_some_and(|extension| extension == "toml");
-        let hidden = name.as_encoded_bytes().first() == Some(&b'.');
         // `is_file` follows symlinks: a link to a TOML file counts, a directory named `x.toml` does not.
-        if is_toml && !hidden && entry.path().is_file() {
+        if is_desired_file_name(&entry.file_name()) && entry.path().is_file() {
             files.push(entry.path());
         }
     }
     files.sort();
     Ok(files)
+}
+
+/// Whether a file of this name is a desired-state file: `*.toml`, not a dotfile. Used by [`desired_files`] and
+/// by the daemon's watcher, so both agree on which edits matter.
+pub fn is_desired_file_name(name: &std::ffi::OsStr) -> bool {
+    let is_toml = Path::new(name).extension().is_some_and(|extension| extension == "toml");
+    let hidden = name.as_encoded_bytes().first() == Some(&b'.');
+    is_toml && !hidden
 }
 
 /// Reads every desired-state file in `dir` (see [`desired_files`]) and returns the validated [`Desired`].

@@ -28,6 +28,6 @@ mod subnets;
 pub use assemble::assemble;
 pub use declarations::{FileDeclarations, Invalid, Kind, Parsed, Reference};
 pub use error::{SpecError, sort_errors};
-pub use files::{desired_files, load_dir};
+pub use files::{desired_files, is_desired_file_name, load_dir};
 pub use model::*;
 pub use parse::{parse_file, parse_file_partial};

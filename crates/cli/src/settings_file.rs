@@ -1,0 +1,149 @@
+//! The settings file (`/etc/reconciler/reconciler.toml`): the same settings as the flags, for the systemd
+//! service. Precedence: flag, then environment variable, then this file, then the built-in default.
+
+use std::path::{Path, PathBuf};
+
+use clap::ArgMatches;
+use clap::parser::ValueSource;
+use serde::Deserialize;
+
+use crate::args::{Cli, LogFormat, parse_duration};
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SettingsFile {
+    config_dir: Option<PathBuf>,
+    resync_interval: Option<String>,
+    owner_id: Option<String>,
+    listen: Option<String>,
+    log_format: Option<String>,
+    concurrency: Option<u16>,
+    wait_timeout: Option<String>,
+}
+
+/// Fills every setting that was left at its default (neither flag nor environment) from the settings file.
+pub fn apply(cli: &mut Cli, matches: &ArgMatches) -> Result<(), String> {
+    let explicit = is_set(matches, "config_file");
+    let Some(file) = read(&cli.config_file, explicit)? else { return Ok(()) };
+    let path = cli.config_file.display().to_string();
+    let bad = |key: &str, err: String| format!("{path}: {key}: {err}");
+
+    // `validate` has its own --config-dir.
+    let (sub_matches, run) = (matches.subcommand().map(|(_, m)| m), &mut cli.run);
+    if let Some(dir) = &file.config_dir {
+        if !is_set(matches, "config_dir") {
+            run.config_dir = dir.clone();
+        }
+        if let (Some(crate::args::Command::Validate(validate)), Some(sub)) = (&mut cli.command, sub_matches)
+            && !is_set(sub, "config_dir")
+        {
+            validate.config_dir = dir.clone();
+        }
+    }
+    if let Some(value) = &file.resync_interval
+        && !is_set(matches, "resync_interval")
+    {
+        run.resync_interval = parse_duration(value).map_err(|e| bad("resync_interval", e))?;
+    }
+    if let Some(value) = &file.wait_timeout
+        && !is_set(matches, "wait_timeout")
+    {
+        run.wait_timeout = parse_duration(value).map_err(|e| bad("wait_timeout", e))?;
+    }
+    if let Some(value) = &file.owner_id
+        && !is_set(matches, "owner_id")
+    {
+        run.owner_id = value.clone();
+    }
+    if let Some(value) = &file.listen
+        && !is_set(matches, "listen")
+    {
+        run.listen = value.parse().map_err(|e| bad("listen", format!("{e} (expected an address like 127.0.0.1:9180)")))?;
+    }
+    if let Some(value) = &file.log_format
+        && !is_set(matches, "log_format")
+    {
+        run.log_format = match value.as_str() {
+            "text" => LogFormat::Text,
+            "json" => LogFormat::Json,
+            other => return Err(bad("log_format", format!("{other:?} is not text or json"))),
+        };
+    }
+    if let Some(value) = file.concurrency
+        && !is_set(matches, "concurrency")
+    {
+        if !(1..=64).contains(&value) {
+            return Err(bad("concurrency", format!("{value} is not in 1..=64")));
+        }
+        run.concurrency = value;
+    }
+    Ok(())
+}
+
+/// Given on the command line or in the environment (not a default).
+fn is_set(matches: &ArgMatches, id: &str) -> bool {
+    matches!(matches.value_source(id), Some(ValueSource::CommandLine | ValueSource::EnvVariable))
+}
+
+fn read(path: &Path, explicit: bool) -> Result<Option<SettingsFile>, String> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound && !explicit => return Ok(None),
+        Err(err) => return Err(format!("{}: cannot read the settings file: {err}", path.display())),
+    };
+    toml::from_str(&text).map(Some).map_err(|err| {
+        let position = err.span().map(|span| {
+            let line = text[..span.start].matches('\n').count() + 1;
+            let column = span.start - text[..span.start].rfind('\n').map_or(0, |i| i + 1) + 1;
+            format!(":{line}:{column}")
+        });
+        format!("{}{}: {}", path.display(), position.unwrap_or_default(), err.message())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::{CommandFactory, FromArgMatches};
+
+    fn parse(args: &[&str]) -> Result<Cli, String> {
+        let matches = Cli::command().try_get_matches_from(args).map_err(|e| e.to_string())?;
+        let mut cli = Cli::from_arg_matches(&matches).map_err(|e| e.to_string())?;
+        apply(&mut cli, &matches)?;
+        Ok(cli)
+    }
+
+    #[test]
+    fn the_file_fills_what_flags_leave_at_their_default() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("reconciler.toml");
+        std::fs::write(&file, "config_dir = \"/srv/desired\"\nresync_interval = \"5m\"\nowner_id = \"prod\"\n").unwrap();
+        let path = file.to_str().unwrap();
+        let cli = parse(&["reconciler", "--config-file", path, "--owner-id", "flag-wins"]).unwrap();
+        assert_eq!(cli.run.config_dir, PathBuf::from("/srv/desired"));
+        assert_eq!(cli.run.resync_interval, std::time::Duration::from_secs(300));
+        assert_eq!(cli.run.owner_id, "flag-wins");
+        let validate = parse(&["reconciler", "validate", "--config-file", path]).unwrap();
+        let Some(crate::args::Command::Validate(v)) = validate.command else { panic!() };
+        assert_eq!(v.config_dir, PathBuf::from("/srv/desired"));
+    }
+
+    #[test]
+    fn a_bad_settings_file_names_the_file_line_and_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("reconciler.toml");
+        std::fs::write(&file, "owner_id = \"x\"\nresync = \"5m\"\n").unwrap();
+        let err = parse(&["reconciler", "--config-file", file.to_str().unwrap()]).unwrap_err();
+        assert!(err.contains("reconciler.toml:2:1: unknown field `resync`"), "{err}");
+
+        std::fs::write(&file, "resync_interval = \"soon\"\n").unwrap();
+        let err = parse(&["reconciler", "--config-file", file.to_str().unwrap()]).unwrap_err();
+        assert!(err.contains("reconciler.toml: resync_interval: \"soon\" is not a duration"), "{err}");
+    }
+
+    #[test]
+    fn a_missing_default_file_is_fine_but_a_missing_explicit_one_is_not() {
+        assert!(parse(&["reconciler", "--config-file", "/nonexistent/reconciler.toml"]).is_err());
+        assert!(read(Path::new("/nonexistent/reconciler.toml"), false).unwrap().is_none());
+    }
+}

@@ -1,0 +1,281 @@
+//! The daemon: a loop of passes driven by triggers, until SIGTERM/SIGINT.
+//!
+//! Like a Kubernetes controller, every pass recomputes everything from the files and from AWS. Passes never
+//! overlap; triggers that arrive during a pass give one follow-up pass. A failing pass, a failing resource or
+//! an invalid file never stops the daemon: it backs off, keeps the last good desired state, and says so in
+//! /status, /metrics and the logs.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use reconciler_aws::{ApplyOptions, Aws};
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
+use tokio::time::Instant;
+
+use crate::backoff::Backoff;
+use crate::desired_state::DesiredState;
+use crate::pass::{PassOptions, PassResult, run_pass};
+use crate::systemd::{Notifier, watchdog_interval};
+use crate::telemetry::Telemetry;
+use crate::trigger::{Trigger, queue};
+
+/// The daemon's settings (flags, environment or settings file, merged by the CLI).
+#[derive(Debug, Clone)]
+pub struct DaemonSettings {
+    pub config_dir: PathBuf,
+    pub resync_interval: Duration,
+    pub owner_id: String,
+    pub listen: SocketAddr,
+    pub concurrency: usize,
+    pub wait_timeout: Duration,
+    /// Quiet time after a file event before the pass starts.
+    pub debounce: Duration,
+    /// How long in-flight AWS calls may take to finish after SIGTERM.
+    pub shutdown_grace: Duration,
+}
+
+/// Key under which a pass that cannot observe or plan backs off.
+const WHOLE_PASS: &str = "(pass)";
+
+/// Runs until a shutdown signal; returns the exit code.
+pub async fn run(settings: DaemonSettings) -> i32 {
+    let notifier = Notifier::from_env();
+    let aws = Aws::from_env().await;
+    let telemetry = Arc::new(Telemetry::new());
+    let config_dir = std::path::absolute(&settings.config_dir).unwrap_or_else(|_| settings.config_dir.clone());
+
+    let listener = match tokio::net::TcpListener::bind(settings.listen).await {
+        Ok(listener) => listener,
+        Err(err) => {
+            tracing::error!(listen = %settings.listen, error = %err, "cannot listen");
+            return 1;
+        }
+    };
+    tracing::info!(
+        listen = %listener.local_addr().map_or_else(|_| settings.listen.to_string(), |a| a.to_string()),
+        config_dir = %config_dir.display(),
+        resync_interval_s = settings.resync_interval.as_secs_f64(),
+        owner_id = %settings.owner_id,
+        "reconciler daemon starting"
+    );
+    tokio::spawn(crate::http::serve(listener, telemetry.clone(), aws.clone()));
+
+    let (triggers, mut queue) = queue();
+    spawn_file_triggers(config_dir.clone(), triggers.clone(), settings.debounce);
+    let stop = Arc::new(AtomicBool::new(false));
+    let (shutdown_sender, mut shutdown) = unbounded_channel::<()>();
+    spawn_signals(triggers.clone(), shutdown_sender);
+    if let Some(interval) = watchdog_interval() {
+        spawn_watchdog(interval);
+    }
+    let _ = triggers.send(Trigger::Startup);
+
+    let mut desired_state = DesiredState::new();
+    let mut backoff = Backoff::new(Duration::from_secs(5), Duration::from_secs(300));
+    let mut next_resync = Instant::now() + jittered(settings.resync_interval);
+    let mut next_retry: Option<Instant> = None;
+    let mut readiness_sent = false;
+
+    loop {
+        let wake = next_retry.map_or(next_resync, |retry| retry.min(next_resync));
+        let batch = tokio::select! {
+            batch = queue.next_batch() => batch.unwrap_or_default(),
+            () = tokio::time::sleep_until(wake) => {
+                if next_retry.is_some_and(|r| r <= Instant::now()) { vec![Trigger::Retry] } else { vec![Trigger::Resync] }
+            }
+            _ = shutdown.recv() => break,
+        };
+        let reasons: Vec<&str> = batch.iter().map(|t| t.as_str()).collect();
+
+        let options = PassOptions {
+            owner_id: settings.owner_id.clone(),
+            dry_run: false,
+            apply: ApplyOptions {
+                concurrency: settings.concurrency,
+                wait_timeout: settings.wait_timeout,
+                hold: backoff
+                    .held(Instant::now())
+                    .into_iter()
+                    .filter_map(|(key, reason)| Some((key.parse().ok()?, reason)))
+                    .collect(),
+                stop: Some(stop.clone()),
+            },
+        };
+        let pass = one_pass(&aws, &config_dir, &mut desired_state, &options, &telemetry, &reasons);
+        tokio::pin!(pass);
+        let result = tokio::select! {
+            result = &mut pass => result,
+            _ = shutdown.recv() => {
+                // Stop starting new changes; let the ones in flight finish, within the grace period.
+                tracing::info!("shutdown requested; finishing AWS calls in flight");
+                notifier.stopping();
+                stop.store(true, Ordering::Relaxed);
+                if tokio::time::timeout(settings.shutdown_grace, &mut pass).await.is_err() {
+                    tracing::warn!(grace_s = settings.shutdown_grace.as_secs(), "calls still in flight at the end of the grace period");
+                }
+                return 0;
+            }
+        };
+
+        // Backoff: per resource for failed changes, for the whole pass when it could not observe or plan.
+        let now = Instant::now();
+        match &result {
+            Ok(pass) => {
+                backoff.succeeded(WHOLE_PASS);
+                for outcome in pass.report.iter().flat_map(|r| &r.outcomes) {
+                    let key = outcome.address.to_string();
+                    match &outcome.result {
+                        reconciler_plan::OutcomeResult::Succeeded { .. } => backoff.succeeded(&key),
+                        reconciler_plan::OutcomeResult::Failed { .. } => {
+                            backoff.failed(&key, now);
+                        }
+                        // Skipped: held back, or waiting for something else; not its own failure.
+                        reconciler_plan::OutcomeResult::Skipped { .. } => {}
+                    }
+                }
+            }
+            Err(_) => {
+                let delay = backoff.failed(WHOLE_PASS, now);
+                tracing::info!(retry_in_s = delay.as_secs(), "pass failed; retrying after backoff");
+            }
+        }
+        // Come back for held-back resources when their backoff ends, not only at the next resync.
+        next_retry = backoff.next_attempt(now);
+        next_resync = now + jittered(settings.resync_interval);
+
+        let summary = telemetry.last_summary();
+        if readiness_sent {
+            notifier.status(&summary);
+        } else {
+            notifier.ready(&summary);
+            readiness_sent = true;
+        }
+    }
+    notifier.stopping();
+    tracing::info!("reconciler daemon stopped");
+    0
+}
+
+/// Loads the files, runs a pass, records everything; returns the pass (or why it could not run).
+async fn one_pass(
+    aws: &Aws,
+    config_dir: &std::path::Path,
+    desired_state: &mut DesiredState,
+    options: &PassOptions,
+    telemetry: &Telemetry,
+    reasons: &[&str],
+) -> Result<PassResult, String> {
+    let started = Instant::now();
+    let loaded = match desired_state.load(config_dir) {
+        Ok(loaded) => loaded,
+        Err(err) => {
+            tracing::error!(error = %err, "cannot read the desired state; nothing to reconcile");
+            telemetry.record_failure(&err, started.elapsed());
+            return Err(err);
+        }
+    };
+    for error in &loaded.new_errors {
+        tracing::error!(error = %error, "invalid desired state; its file's last good version stays in force");
+    }
+    telemetry.record_files(&loaded);
+
+    match run_pass(aws, &loaded.desired, options, |_| {}).await {
+        Ok(result) => {
+            let summary = summary_line(&result, loaded.invalid_files());
+            tracing::info!(trigger = %reasons.join(","), "{summary}");
+            telemetry.record_pass(&result, &summary);
+            Ok(result)
+        }
+        Err(err) => {
+            let message = err.to_string();
+            tracing::error!(trigger = %reasons.join(","), error = %message, "pass failed");
+            telemetry.record_failure(&message, started.elapsed());
+            Err(message)
+        }
+    }
+}
+
+/// One line per pass: what changed, what is wrong, and what it cost.
+pub fn summary_line(result: &PassResult, invalid_files: usize) -> String {
+    let summary = result.plan.summary();
+    let mut parts = Vec::new();
+    match &result.report {
+        Some(report) => parts.push(format!(
+            "{} applied, {} failed, {} skipped",
+            report.succeeded(),
+            report.failed(),
+            report.skipped()
+        )),
+        None => parts.push("no changes".to_string()),
+    }
+    if summary.conflicts > 0 {
+        parts.push(format!("{} in conflict", summary.conflicts));
+    }
+    if invalid_files > 0 {
+        parts.push(format!("{invalid_files} invalid files (last good versions in force)"));
+    }
+    format!(
+        "Pass complete: {}; {} API calls ({} mutating) in {:.1} s.",
+        parts.join(", "),
+        result.calls.total(),
+        result.calls.mutating(),
+        result.elapsed.as_secs_f64()
+    )
+}
+
+fn spawn_file_triggers(dir: PathBuf, triggers: UnboundedSender<Trigger>, quiet: Duration) {
+    let (raw_sender, raw) = unbounded_channel();
+    tokio::spawn(crate::watcher::watch(dir, raw_sender));
+    tokio::spawn(crate::debounce::debounce(raw, triggers, quiet, Duration::from_secs(10)));
+}
+
+/// SIGHUP queues a pass. The first SIGTERM/SIGINT starts a graceful shutdown; a second one exits at once.
+fn spawn_signals(triggers: UnboundedSender<Trigger>, shutdown: UnboundedSender<()>) {
+    tokio::spawn(async move {
+        let (Ok(mut hangup), Ok(mut terminate), Ok(mut interrupt)) =
+            (signal(SignalKind::hangup()), signal(SignalKind::terminate()), signal(SignalKind::interrupt()))
+        else {
+            tracing::error!("cannot install signal handlers");
+            return;
+        };
+        let mut stopping = false;
+        loop {
+            let shutdown_signal = tokio::select! {
+                _ = hangup.recv() => false,
+                _ = terminate.recv() => true,
+                _ = interrupt.recv() => true,
+            };
+            if !shutdown_signal {
+                tracing::info!("SIGHUP: re-reading the desired state");
+                let _ = triggers.send(Trigger::Reload);
+            } else if !stopping {
+                stopping = true;
+                let _ = shutdown.send(());
+            } else {
+                tracing::warn!("second shutdown signal: exiting now");
+                std::process::exit(1);
+            }
+        }
+    });
+}
+
+fn spawn_watchdog(interval: Duration) {
+    tokio::spawn(async move {
+        let notifier = Notifier::from_env();
+        let mut ticks = tokio::time::interval(interval);
+        loop {
+            ticks.tick().await;
+            notifier.watchdog();
+        }
+    });
+}
+
+/// The resync interval, ±10 %, so that many daemons do not poll AWS in step.
+fn jittered(interval: Duration) -> Duration {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().subsec_nanos();
+    interval.mul_f64(0.9 + f64::from(nanos % 1000) / 5000.0)
+}

@@ -1,0 +1,248 @@
+//! What the daemon knows about itself, for /status, /metrics and /readyz: written after every pass, read by
+//! the HTTP server.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use reconciler_aws::CallStats;
+use serde_json::{Value, json};
+
+use crate::desired_state::{FileStatus, Loaded};
+use crate::pass::{PassResult, ResourceStatus};
+
+/// How a pass ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum PassOutcome {
+    /// Observed, planned and applied; the live state matches.
+    Converged,
+    /// Ran to the end, but some action failed, was skipped, or is in conflict.
+    Incomplete,
+    /// Could not observe or plan (AWS unreachable, ...).
+    Failed,
+}
+
+impl PassOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PassOutcome::Converged => "converged",
+            PassOutcome::Incomplete => "incomplete",
+            PassOutcome::Failed => "failed",
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct State {
+    /// A pass has run to the end (observe, plan, apply).
+    ready: bool,
+    passes: BTreeMap<PassOutcome, u64>,
+    pass_seconds_sum: f64,
+    last_pass_seconds: f64,
+    last_pass_finished: Option<f64>,
+    last_pass_outcome: Option<PassOutcome>,
+    last_pass_summary: String,
+    last_pass_error: Option<String>,
+    last_success: Option<f64>,
+    resources: Vec<ResourceStatus>,
+    files: BTreeMap<PathBuf, FileStatus>,
+    cross_file_errors: Vec<String>,
+    planned: BTreeMap<(String, String), u64>,
+    drifted: u64,
+    conflicts: u64,
+}
+
+/// Shared between the loop (writer) and the HTTP server (reader).
+#[derive(Debug, Default)]
+pub struct Telemetry {
+    state: Mutex<State>,
+}
+
+fn unix_now() -> f64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_secs_f64()
+}
+
+impl Telemetry {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn is_ready(&self) -> bool {
+        self.lock().ready
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Records the files as last read.
+    pub fn record_files(&self, loaded: &Loaded) {
+        let mut state = self.lock();
+        state.files = loaded.files.clone();
+        state.cross_file_errors = loaded.cross_file_errors.clone();
+    }
+
+    /// Records a pass that ran to the end.
+    pub fn record_pass(&self, result: &PassResult, summary: &str) {
+        let outcome = if result.converged() { PassOutcome::Converged } else { PassOutcome::Incomplete };
+        let mut state = self.lock();
+        state.ready = true;
+        Self::count(&mut state, outcome, result.elapsed, summary);
+        if outcome == PassOutcome::Converged {
+            state.last_success = state.last_pass_finished;
+        }
+        state.last_pass_error = None;
+        state.resources = result.resources.clone();
+        state.planned.clear();
+        for action in &result.plan.actions {
+            let action_name = format!("{:?}", action.action).to_lowercase();
+            *state.planned.entry((action.address.kind.to_string(), action_name)).or_default() += 1;
+        }
+        state.drifted = result.plan.actions.len() as u64;
+        state.conflicts = result.plan.conflicts.len() as u64;
+    }
+
+    /// Records a pass that could not observe or plan.
+    pub fn record_failure(&self, error: &str, elapsed: Duration) {
+        let mut state = self.lock();
+        Self::count(&mut state, PassOutcome::Failed, elapsed, error);
+        state.last_pass_error = Some(error.to_string());
+    }
+
+    fn count(state: &mut State, outcome: PassOutcome, elapsed: Duration, summary: &str) {
+        *state.passes.entry(outcome).or_default() += 1;
+        state.pass_seconds_sum += elapsed.as_secs_f64();
+        state.last_pass_seconds = elapsed.as_secs_f64();
+        state.last_pass_finished = Some(unix_now());
+        state.last_pass_outcome = Some(outcome);
+        state.last_pass_summary = summary.to_string();
+    }
+
+    /// The one-line summary of the last pass (for systemd's STATUS=).
+    pub fn last_summary(&self) -> String {
+        self.lock().last_pass_summary.clone()
+    }
+
+    /// Prometheus text exposition format, version 0.0.4.
+    pub fn metrics(&self, calls: &CallStats) -> String {
+        let state = self.lock();
+        let mut out = Exposition::default();
+
+        out.family("reconciler_passes_total", "counter", "Passes of the loop, by outcome.");
+        for outcome in [PassOutcome::Converged, PassOutcome::Incomplete, PassOutcome::Failed] {
+            let count = state.passes.get(&outcome).copied().unwrap_or(0);
+            out.sample(&format!("reconciler_passes_total{{outcome=\"{}\"}} {count}", outcome.as_str()));
+        }
+
+        out.family("reconciler_pass_duration_seconds", "summary", "Wall time of passes.");
+        out.sample(&format!("reconciler_pass_duration_seconds_sum {}", state.pass_seconds_sum));
+        out.sample(&format!("reconciler_pass_duration_seconds_count {}", state.passes.values().sum::<u64>()));
+
+        out.family("reconciler_last_pass_duration_seconds", "gauge", "Wall time of the last pass.");
+        out.sample(&format!("reconciler_last_pass_duration_seconds {}", state.last_pass_seconds));
+
+        out.family(
+            "reconciler_aws_api_calls_total",
+            "counter",
+            "AWS API call attempts since start, by service, operation and outcome.",
+        );
+        for ((service, operation), count) in &calls.by_operation {
+            for (outcome, n) in [("ok", count.ok), ("error", count.failed)] {
+                if n > 0 {
+                    out.sample(&format!(
+                        "reconciler_aws_api_calls_total{{service=\"{}\",operation=\"{}\",outcome=\"{outcome}\"}} {n}",
+                        escape(service),
+                        escape(operation)
+                    ));
+                }
+            }
+        }
+
+        out.family("reconciler_drifted_resources", "gauge", "Resources that differed from their files in the last pass.");
+        out.sample(&format!("reconciler_drifted_resources {}", state.drifted));
+
+        out.family("reconciler_planned_actions", "gauge", "Actions planned in the last pass, by kind and action.");
+        for ((kind, action), count) in &state.planned {
+            out.sample(&format!("reconciler_planned_actions{{kind=\"{kind}\",action=\"{action}\"}} {count}"));
+        }
+
+        out.family("reconciler_conflicts", "gauge", "Declarations whose unique name is held by a resource not ours.");
+        out.sample(&format!("reconciler_conflicts {}", state.conflicts));
+
+        out.family("reconciler_invalid_files", "gauge", "Desired-state files that do not validate.");
+        let invalid = state.files.values().filter(|f| matches!(f, FileStatus::Invalid { .. })).count();
+        out.sample(&format!("reconciler_invalid_files {invalid}"));
+
+        out.family(
+            "reconciler_last_successful_pass_timestamp_seconds",
+            "gauge",
+            "Unix time of the last pass that left the live state matching the files (0: none yet).",
+        );
+        out.sample(&format!("reconciler_last_successful_pass_timestamp_seconds {}", state.last_success.unwrap_or(0.0)));
+
+        out.family("reconciler_ready", "gauge", "1 once a pass has run to the end.");
+        out.sample(&format!("reconciler_ready {}", u8::from(state.ready)));
+        out.text
+    }
+
+    /// The /status document.
+    pub fn status(&self) -> Value {
+        let state = self.lock();
+        let resources: Vec<Value> = state
+            .resources
+            .iter()
+            .map(|r| json!({"address": r.address, "state": r.state.as_str(), "reason": r.reason}))
+            .collect();
+        let files: Vec<Value> = state
+            .files
+            .iter()
+            .map(|(path, status)| match status {
+                FileStatus::Valid => json!({"file": path, "state": "valid"}),
+                FileStatus::Invalid { errors, applied_last_good } => json!({
+                    "file": path,
+                    "state": "invalid",
+                    "errors": errors,
+                    "last_good_version_in_force": applied_last_good,
+                }),
+            })
+            .collect();
+        json!({
+            "ready": state.ready,
+            "last_pass": {
+                "outcome": state.last_pass_outcome.map(PassOutcome::as_str),
+                "finished_at": state.last_pass_finished,
+                "duration_seconds": state.last_pass_seconds,
+                "summary": state.last_pass_summary,
+                "error": state.last_pass_error,
+            },
+            "last_successful_pass_at": state.last_success,
+            "resources": resources,
+            "files": files,
+            "cross_file_errors": state.cross_file_errors,
+        })
+    }
+}
+
+/// Builds a Prometheus text exposition.
+#[derive(Default)]
+struct Exposition {
+    text: String,
+}
+
+impl Exposition {
+    fn family(&mut self, name: &str, kind: &str, help: &str) {
+        let _ = writeln!(self.text, "# HELP {name} {help}\n# TYPE {name} {kind}");
+    }
+
+    fn sample(&mut self, line: &str) {
+        self.text.push_str(line);
+        self.text.push('\n');
+    }
+}
+
+/// Escapes a Prometheus label value.
+fn escape(value: &str) -> String {
+    value.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+}
