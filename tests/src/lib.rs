@@ -3,6 +3,7 @@
 //!
 //! Each test starts its own emulator, so tests run in parallel without sharing state.
 
+pub mod daemon;
 pub mod fault_proxy;
 
 use std::io::{Read, Write};

@@ -146,7 +146,11 @@ pub async fn apply(aws: &Aws, plan: &Plan, observed: &Observed, owner_id: &str, 
                 .or_else(|| stopping.then(|| "shutting down".to_string()))
                 .or_else(|| action.blocked_by.as_ref().map(|b| format!("{b} is in conflict")))
                 .or_else(|| {
-                    action.depends_on.iter().find(|d| done.get(*d) == Some(&false)).map(|d| format!("{d} did not succeed"))
+                    action
+                        .depends_on
+                        .iter()
+                        .find(|d| done.get(*d) == Some(&false))
+                        .map(|d| format!("{d} did not succeed"))
                 });
             if let Some(because) = skip_because {
                 started_actions[index] = true;

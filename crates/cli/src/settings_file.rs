@@ -58,7 +58,8 @@ pub fn apply(cli: &mut Cli, matches: &ArgMatches) -> Result<(), String> {
     if let Some(value) = &file.listen
         && !is_set(matches, "listen")
     {
-        run.listen = value.parse().map_err(|e| bad("listen", format!("{e} (expected an address like 127.0.0.1:9180)")))?;
+        run.listen =
+            value.parse().map_err(|e| bad("listen", format!("{e} (expected an address like 127.0.0.1:9180)")))?;
     }
     if let Some(value) = &file.log_format
         && !is_set(matches, "log_format")
@@ -117,7 +118,8 @@ mod tests {
     fn the_file_fills_what_flags_leave_at_their_default() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("reconciler.toml");
-        std::fs::write(&file, "config_dir = \"/srv/desired\"\nresync_interval = \"5m\"\nowner_id = \"prod\"\n").unwrap();
+        std::fs::write(&file, "config_dir = \"/srv/desired\"\nresync_interval = \"5m\"\nowner_id = \"prod\"\n")
+            .unwrap();
         let path = file.to_str().unwrap();
         let cli = parse(&["reconciler", "--config-file", path, "--owner-id", "flag-wins"]).unwrap();
         assert_eq!(cli.run.config_dir, PathBuf::from("/srv/desired"));

@@ -1,8 +1,8 @@
 //! The desired state as the daemon sees it: each file's last good version stays in force while a newer edit
 //! of it is invalid, so a bad edit never changes or removes what the file declared.
 
-use std::collections::hash_map::DefaultHasher;
 use std::collections::BTreeMap;
+use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 
@@ -13,7 +13,10 @@ use reconciler_spec::{Desired, FileDeclarations, SpecError};
 pub enum FileStatus {
     Valid,
     /// The current content is invalid. `applied_last_good` says whether an earlier valid version is in force.
-    Invalid { errors: Vec<String>, applied_last_good: bool },
+    Invalid {
+        errors: Vec<String>,
+        applied_last_good: bool,
+    },
 }
 
 /// The outcome of reading the directory.
@@ -85,9 +88,7 @@ impl DesiredState {
             let memory = self.files.entry(path.clone()).or_default();
             let parsed = match std::fs::read_to_string(&path) {
                 Ok(text) => reconciler_spec::parse_file(&path, &text).map_err(|errors| (hash(&text), errors)),
-                Err(err) => {
-                    Err((0, vec![SpecError::whole_file(&path, format!("cannot read the file: {err}"))]))
-                }
+                Err(err) => Err((0, vec![SpecError::whole_file(&path, format!("cannot read the file: {err}"))])),
             };
             match parsed {
                 Ok(declarations) => {

@@ -133,7 +133,9 @@ fn resource_statuses(
             };
             match outcome.map(|o| &o.result) {
                 Some(OutcomeResult::Succeeded { .. }) => status(ResourceState::InSync, String::new()),
-                Some(OutcomeResult::Failed { error }) => status(ResourceState::Error, format!("{verb} failed: {error}")),
+                Some(OutcomeResult::Failed { error }) => {
+                    status(ResourceState::Error, format!("{verb} failed: {error}"))
+                }
                 Some(OutcomeResult::Skipped { because }) => {
                     status(ResourceState::Error, format!("{verb} skipped: {because}"))
                 }

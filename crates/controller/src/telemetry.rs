@@ -160,7 +160,11 @@ impl Telemetry {
             }
         }
 
-        out.family("reconciler_drifted_resources", "gauge", "Resources that differed from their files in the last pass.");
+        out.family(
+            "reconciler_drifted_resources",
+            "gauge",
+            "Resources that differed from their files in the last pass.",
+        );
         out.sample(&format!("reconciler_drifted_resources {}", state.drifted));
 
         out.family("reconciler_planned_actions", "gauge", "Actions planned in the last pass, by kind and action.");

@@ -1,0 +1,152 @@
+//! The daemon end to end: the real binary, watching a directory, against a moto server.
+
+use std::time::Duration;
+
+use aws_sdk_ecs::types::{ClusterField, ClusterSetting, ClusterSettingName};
+use reconciler_tests::daemon::{Daemon, eventually};
+use reconciler_tests::{DesiredDir, Emulator};
+
+async fn container_insights(emulator: &Emulator) -> Option<String> {
+    let ecs = emulator.ecs().await;
+    let out = ecs.describe_clusters().clusters("container-demo").include(ClusterField::Settings).send().await.ok()?;
+    let cluster = out.clusters().iter().find(|c| c.status() == Some("ACTIVE"))?;
+    cluster.settings().first().and_then(|s| s.value()).map(str::to_string)
+}
+
+fn block_on<T>(future: impl std::future::Future<Output = T>) -> T {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(future)
+}
+
+fn passes(daemon: &Daemon) -> f64 {
+    ["converged", "incomplete", "failed"]
+        .iter()
+        .filter_map(|o| daemon.metric(&format!("reconciler_passes_total{{outcome=\"{o}\"}}")))
+        .sum()
+}
+
+#[test]
+fn the_daemon_converges_follows_edits_repairs_drift_and_stops_cleanly() {
+    let emulator = Emulator::start();
+    let desired = DesiredDir::workshop();
+    let mut daemon = Daemon::start(&emulator, desired.path(), &["--resync-interval", "2s"]);
+
+    eventually(Duration::from_secs(60), "ready after the first pass", || {
+        daemon.get("/readyz").is_some_and(|(code, _)| code == 200)
+    });
+    assert!(
+        daemon.notifications().iter().any(|n| n.starts_with("READY=1\nSTATUS=Pass complete")),
+        "{:?}",
+        daemon.notifications()
+    );
+    assert_eq!(daemon.get("/healthz").map(|(c, _)| c), Some(200));
+    assert_eq!(block_on(container_insights(&emulator)).as_deref(), Some("enabled"));
+    let status = daemon.status();
+    assert!(status["resources"].as_array().unwrap().iter().all(|r| r["state"] == "in_sync"), "{status}");
+
+    // An edit is applied without a restart.
+    let file = desired.path().join("platform.toml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, text.replace("container_insights = true", "container_insights = false")).unwrap();
+    let took = eventually(Duration::from_secs(20), "the edit applied", || {
+        block_on(container_insights(&emulator)).as_deref() == Some("disabled")
+    });
+    eprintln!("file save -> change visible in AWS: {took:?}");
+
+    // Drift made by hand is repaired by the resync timer.
+    block_on(async {
+        let setting = ClusterSetting::builder().name(ClusterSettingName::ContainerInsights).value("enabled").build();
+        emulator.ecs().await.update_cluster().cluster("container-demo").settings(setting).send().await.unwrap();
+    });
+    eventually(Duration::from_secs(20), "drift repaired by resync", || {
+        block_on(container_insights(&emulator)).as_deref() == Some("disabled")
+    });
+
+    // SIGHUP runs a pass now.
+    let before = passes(&daemon);
+    daemon.signal("HUP");
+    eventually(Duration::from_secs(10), "a pass after SIGHUP", || passes(&daemon) > before);
+    let metrics = daemon.get("/metrics").unwrap().1;
+    assert!(
+        metrics.contains("reconciler_aws_api_calls_total{service=\"ECS\",operation=\"UpdateCluster\",outcome=\"ok\"}"),
+        "{metrics}"
+    );
+    assert!(daemon.metric("reconciler_last_successful_pass_timestamp_seconds").unwrap() > 1.0e9);
+
+    // SIGTERM: exit 0 promptly, telling systemd first.
+    daemon.signal("TERM");
+    assert_eq!(daemon.wait_exit(Duration::from_secs(10)), Some(0));
+    assert!(daemon.notifications().iter().any(|n| n.starts_with("STOPPING=1")), "{:?}", daemon.notifications());
+}
+
+#[test]
+fn an_invalid_edit_changes_nothing_is_reported_and_its_fix_is_applied() {
+    let emulator = Emulator::start();
+    let desired = DesiredDir::workshop();
+    let daemon = Daemon::start(&emulator, desired.path(), &["--resync-interval", "2s"]);
+    eventually(Duration::from_secs(60), "ready", || daemon.get("/readyz").is_some_and(|(c, _)| c == 200));
+
+    // Broken: a wrong type, next to a change that must not be applied while the file is invalid.
+    let file = desired.path().join("platform.toml");
+    let good = std::fs::read_to_string(&file).unwrap();
+    let broken = good
+        .replace("container_insights = true", "container_insights = false")
+        .replace("enable_dns_hostnames = true", "enable_dns_hostnames = \"yes\"");
+    std::fs::write(&file, broken).unwrap();
+    eventually(Duration::from_secs(20), "the invalid file in /status", || {
+        daemon.status()["files"].as_array().unwrap().iter().any(|f| f["state"] == "invalid")
+    });
+    let status = daemon.status();
+    let entry = &status["files"][0];
+    assert_eq!(entry["last_good_version_in_force"], true);
+    assert!(entry["errors"][0].as_str().unwrap().contains("platform.toml:"), "{status}");
+    assert!(entry["errors"][0].as_str().unwrap().contains("vpc.main.enable_dns_hostnames"), "{status}");
+    assert_eq!(daemon.metric("reconciler_invalid_files"), Some(1.0));
+    // Passes keep running (resync), and keep the last good version: Container Insights stays on.
+    let before = passes(&daemon);
+    eventually(Duration::from_secs(20), "two more passes", || passes(&daemon) >= before + 2.0);
+    assert_eq!(block_on(container_insights(&emulator)).as_deref(), Some("enabled"));
+
+    // Fixed: the change now applies.
+    std::fs::write(&file, good.replace("container_insights = true", "container_insights = false")).unwrap();
+    eventually(Duration::from_secs(20), "the fixed edit applied", || {
+        block_on(container_insights(&emulator)).as_deref() == Some("disabled")
+    });
+    assert_eq!(daemon.metric("reconciler_invalid_files"), Some(0.0));
+}
+
+#[test]
+fn a_directory_swapped_through_a_symlink_is_followed() {
+    let emulator = Emulator::start();
+    let releases = tempfile::tempdir().unwrap();
+    let workshop = DesiredDir::workshop();
+    let text = std::fs::read_to_string(workshop.path().join("platform.toml")).unwrap();
+    for (release, insights) in [("v1", "true"), ("v2", "false")] {
+        std::fs::create_dir(releases.path().join(release)).unwrap();
+        let body = text.replace("container_insights = true", &format!("container_insights = {insights}"));
+        std::fs::write(releases.path().join(release).join("platform.toml"), body).unwrap();
+    }
+    let current = releases.path().join("current");
+    std::os::unix::fs::symlink(releases.path().join("v1"), &current).unwrap();
+
+    // A long resync, so that only the watcher can explain a quick change.
+    let daemon = Daemon::start(&emulator, &current, &["--resync-interval", "10m"]);
+    eventually(Duration::from_secs(60), "ready", || daemon.get("/readyz").is_some_and(|(c, _)| c == 200));
+    assert_eq!(block_on(container_insights(&emulator)).as_deref(), Some("enabled"));
+
+    // Atomic swap, as deploy tools do it: a new link renamed over the old one.
+    let next = releases.path().join("current.next");
+    std::os::unix::fs::symlink(releases.path().join("v2"), &next).unwrap();
+    std::fs::rename(&next, &current).unwrap();
+    eventually(Duration::from_secs(20), "the swapped-in release applied", || {
+        block_on(container_insights(&emulator)).as_deref() == Some("disabled")
+    });
+
+    // And edits inside the new target are watched too.
+    let file = releases.path().join("v2").join("platform.toml");
+    let body =
+        std::fs::read_to_string(&file).unwrap().replace("container_insights = false", "container_insights = true");
+    std::fs::write(&file, body).unwrap();
+    eventually(Duration::from_secs(20), "an edit in the new release applied", || {
+        block_on(container_insights(&emulator)).as_deref() == Some("enabled")
+    });
+}
