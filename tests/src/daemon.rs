@@ -20,6 +20,11 @@ pub struct Daemon {
 impl Daemon {
     /// Starts `reconciler` (no `--once`) on `config_dir` against `emulator`, with extra `args`.
     pub fn start(emulator: &Emulator, config_dir: &Path, args: &[&str]) -> Daemon {
+        Daemon::start_with_endpoint(&emulator.endpoint(), config_dir, args)
+    }
+
+    /// Like [`Daemon::start`], with AWS at `endpoint` (a fault proxy in front of the emulator, say).
+    pub fn start_with_endpoint(endpoint: &str, config_dir: &Path, args: &[&str]) -> Daemon {
         let port = free_port();
         let notify_dir = tempfile::tempdir().expect("temp dir");
         let socket_path = notify_dir.path().join("notify.sock");
@@ -55,7 +60,7 @@ impl Daemon {
             .args(args)
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("AWS_ENDPOINT_URL", emulator.endpoint())
+            .env("AWS_ENDPOINT_URL", endpoint)
             .env("AWS_REGION", crate::REGION)
             .env("AWS_ACCESS_KEY_ID", "test")
             .env("AWS_SECRET_ACCESS_KEY", "test")

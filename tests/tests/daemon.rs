@@ -150,3 +150,39 @@ fn a_directory_swapped_through_a_symlink_is_followed() {
         block_on(container_insights(&emulator)).as_deref() == Some("enabled")
     });
 }
+
+#[test]
+fn a_failing_resource_backs_off_without_blocking_the_rest() {
+    let emulator = Emulator::start();
+    let proxy = reconciler_tests::fault_proxy::FaultProxy::start(emulator.port(), "Action=CreateNatGateway");
+    let desired = DesiredDir::workshop();
+    let daemon = Daemon::start_with_endpoint(&proxy.endpoint(), desired.path(), &["--resync-interval", "1s"]);
+
+    eventually(Duration::from_secs(60), "ready", || daemon.get("/readyz").is_some_and(|(c, _)| c == 200));
+    let status = daemon.status();
+    let state = |address: &str| {
+        let resource = status["resources"].as_array().unwrap().iter().find(|r| r["address"] == address).unwrap();
+        (resource["state"].as_str().unwrap().to_string(), resource["reason"].as_str().unwrap().to_string())
+    };
+    let (nat, reason) = state("nat_gateway.main/nat-1");
+    assert_eq!(nat, "error", "{status}");
+    assert!(reason.contains("InvalidParameterValue"), "{reason}");
+    assert_eq!(state("route_table.main/private-1").0, "error", "depends on the NAT gateway");
+    assert_eq!(state("cluster.container-demo").0, "in_sync", "unrelated resources converge");
+    assert_eq!(state("route_table.main/public").0, "in_sync");
+
+    // Passes keep coming every second, but the NAT gateway is retried only as its backoff allows
+    // (5 s, then 10 s, ...): far fewer attempts than passes.
+    let first_pass_count = passes(&daemon);
+    std::thread::sleep(Duration::from_secs(8));
+    let more_passes = passes(&daemon) - first_pass_count;
+    assert!(more_passes >= 4.0, "resync keeps running: {more_passes} passes");
+    assert!(proxy.injected() <= 3, "{} NAT gateway attempts in {} passes", proxy.injected(), more_passes + 1.0);
+    let status = daemon.status();
+    let nat =
+        status["resources"].as_array().unwrap().iter().find(|r| r["address"] == "nat_gateway.main/nat-1").unwrap();
+    assert_eq!(nat["state"], "error", "{status}");
+    let reason = nat["reason"].as_str().unwrap();
+    assert!(reason.contains("backing off") || reason.contains("InvalidParameterValue"), "{reason}");
+    assert!(daemon.metric("reconciler_passes_total{outcome=\"incomplete\"}").unwrap() >= 2.0);
+}
