@@ -493,3 +493,17 @@ fn the_iam_policy_allows_exactly_the_calls_the_code_makes() {
         "the ec2:CreateAction list in deploy/iam-policy.json vs the EC2 creates that pass TagSpecifications"
     );
 }
+
+#[test]
+fn the_example_settings_file_is_accepted_by_the_binary() {
+    let root = reconciler_tests::workspace_root();
+    let output = std::process::Command::new(reconciler_tests::reconciler_binary())
+        .args(["validate", "--config-file"])
+        .arg(root.join("deploy/reconciler.toml"))
+        .arg("--config-dir")
+        .arg(root.join("config"))
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("valid"));
+}

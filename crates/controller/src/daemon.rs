@@ -279,3 +279,17 @@ fn jittered(interval: Duration) -> Duration {
     let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().subsec_nanos();
     interval.mul_f64(0.9 + f64::from(nanos % 1000) / 5000.0)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resync_waits_vary_within_ten_percent() {
+        let interval = Duration::from_secs(60);
+        for _ in 0..200 {
+            let wait = jittered(interval);
+            assert!(wait >= Duration::from_secs(54) && wait <= Duration::from_secs(66), "{wait:?}");
+        }
+    }
+}
