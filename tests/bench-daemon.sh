@@ -12,16 +12,8 @@ deploy/install-emulator.sh
 cargo build --quiet --release -p reconciler-cli
 bin="$root/target/release/reconciler"
 work="$(mktemp -d)"
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-
-port="$(free_port)"
-MOTO_IAM_LOAD_MANAGED_POLICIES=true .venv/bin/moto_server -H 127.0.0.1 -p "$port" >/dev/null 2>&1 &
-moto_pid=$!
-daemon_pid=""
-trap 'kill $daemon_pid $moto_pid 2>/dev/null || true; rm -rf "$work"' EXIT
-for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/moto-api/data.json" >/dev/null && break; sleep 0.1; done
-export AWS_ENDPOINT_URL="http://127.0.0.1:$port" AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
-unset AWS_PROFILE
+source deploy/emulator-env.sh
+start_emulator "$root"
 
 mkdir "$work/desired"
 cp config/*.toml "$work/desired/"
@@ -30,6 +22,7 @@ echo "" > "$work/settings.toml"
 RUST_LOG=info "$bin" --config-file "$work/settings.toml" --config-dir "$work/desired" --listen "$listen" \
     --resync-interval 60s --log-format json 2>"$work/log.json" &
 daemon_pid=$!
+EXTRA_PIDS="$daemon_pid"
 for _ in $(seq 1 300); do curl -sf "http://$listen/readyz" >/dev/null && break; sleep 0.1; done
 sleep 3
 idle_kb="$(awk '/VmRSS/ {print $2}' /proc/$daemon_pid/status)"
@@ -60,3 +53,4 @@ median="$(printf '%s\n' "${latencies[@]}" | sort -n | awk '{a[NR]=$1} END {print
 echo "daemon on config/ (release build, moto on loopback, debounce 500 ms):"
 echo "  file save -> first mutating call: ${latencies[*]} ms (median $median ms)"
 echo "  resident memory idle after converge: $((idle_kb / 1024)) MiB; peak over the run: $((peak_kb / 1024)) MiB"
+rm -rf "$work"

@@ -15,13 +15,9 @@ deploy/install-emulator.sh
 cargo build --quiet --release -p reconciler-cli
 bin="$root/target/release/reconciler"
 
-port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-MOTO_IAM_LOAD_MANAGED_POLICIES=true .venv/bin/moto_server -H 127.0.0.1 -p "$port" >/dev/null 2>&1 &
-moto_pid=$!
-trap 'kill "$moto_pid" 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/moto-api/data.json" >/dev/null && break; sleep 0.1; done
-export AWS_ENDPOINT_URL="http://127.0.0.1:$port" AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
-unset AWS_PROFILE
+source deploy/emulator-env.sh
+start_emulator "$root"
+port="$EMULATOR_PORT"
 reset() { curl -sf -X POST "http://127.0.0.1:$port/moto-api/reset" >/dev/null; }
 
 # Warm the emulator up (its first call per service is slow) so that it does not count against round 1.

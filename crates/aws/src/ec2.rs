@@ -40,13 +40,7 @@ pub async fn update_tags(aws: &Aws, id: &str, action: &Action) -> Result<(), Aws
     if !action.changes_tags() {
         return Ok(());
     }
-    let changed: BTreeMap<String, String> = action
-        .desired
-        .tags
-        .iter()
-        .filter(|(k, _)| action.changes_field(&format!("tags.{k}")))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
+    let changed = action.changed_tags();
     aws.ec2
         .create_tags()
         .resources(id)

@@ -91,6 +91,17 @@ impl Action {
     pub fn changes_tags(&self) -> bool {
         self.changes.iter().any(|c| c.field.starts_with("tags."))
     }
+
+    /// The desired tags whose live value differs: what a tagging call must write. Tags others added are not
+    /// in it, so they are never touched.
+    pub fn changed_tags(&self) -> std::collections::BTreeMap<String, String> {
+        self.desired
+            .tags
+            .iter()
+            .filter(|(key, _)| self.changes_field(&format!("tags.{key}")))
+            .map(|(key, value)| (key.clone(), value.clone()))
+            .collect()
+    }
 }
 
 /// One field's difference.

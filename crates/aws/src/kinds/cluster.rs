@@ -104,13 +104,7 @@ pub async fn update(ctx: &Ctx<'_>, arn: &str, action: &Action) -> Result<(), Aws
             .map_err(|e| classify("ECS.UpdateCluster", e))?;
     }
     if action.changes_tags() {
-        let changed: BTreeMap<String, String> = action
-            .desired
-            .tags
-            .iter()
-            .filter(|(k, _)| action.changes_field(&format!("tags.{k}")))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
+        let changed = action.changed_tags();
         ctx.aws
             .ecs
             .tag_resource()

@@ -80,13 +80,7 @@ pub async fn create(ctx: &Ctx<'_>, node: &Node) -> Result<String, AwsError> {
 
 pub async fn update(ctx: &Ctx<'_>, arn: &str, action: &Action) -> Result<(), AwsError> {
     if action.changes_tags() {
-        let changed: BTreeMap<String, String> = action
-            .desired
-            .tags
-            .iter()
-            .filter(|(k, _)| action.changes_field(&format!("tags.{k}")))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
+        let changed = action.changed_tags();
         ctx.aws
             .servicediscovery
             .tag_resource()

@@ -114,17 +114,9 @@ pub async fn create(ctx: &Ctx<'_>, node: &Node) -> Result<String, AwsError> {
 
 pub async fn update(ctx: &Ctx<'_>, id: &str, action: &Action) -> Result<(), AwsError> {
     if action.changes_field("routes") || action.changes_field("subnets") || action.reason.ends_with("is replaced") {
-        let out = ctx
-            .aws
-            .ec2
-            .describe_route_tables()
-            .route_table_ids(id)
-            .send()
-            .await
-            .map_err(|e| classify("EC2.DescribeRouteTables", e))?;
-        let table = out
-            .route_tables()
-            .first()
+        let table = describe(ctx, id).await?;
+        let table = table
+            .as_ref()
             .ok_or_else(|| AwsError::invalid("EC2.DescribeRouteTables", format!("route table {id} is gone")))?;
         converge(ctx, id, table, &action.desired).await?;
     }
@@ -229,16 +221,8 @@ async fn associate(ctx: &Ctx<'_>, table: &str, subnet: &str) -> Result<(), AwsEr
 }
 
 pub async fn delete(ctx: &Ctx<'_>, id: &str) -> Result<(), AwsError> {
-    let out = ctx
-        .aws
-        .ec2
-        .describe_route_tables()
-        .route_table_ids(id)
-        .send()
-        .await
-        .map_err(|e| classify("EC2.DescribeRouteTables", e))?;
-    for table in out.route_tables() {
-        for association in live_associations(table).values() {
+    if let Some(table) = describe(ctx, id).await? {
+        for association in live_associations(&table).values() {
             ctx.aws
                 .ec2
                 .disassociate_route_table()
@@ -256,4 +240,17 @@ pub async fn delete(ctx: &Ctx<'_>, id: &str) -> Result<(), AwsError> {
         .await
         .map_err(|e| classify("EC2.DeleteRouteTable", e))?;
     Ok(())
+}
+
+/// The live table, read just before changing it (ids in the plan may be stale after a replacement).
+async fn describe(ctx: &Ctx<'_>, id: &str) -> Result<Option<RouteTable>, AwsError> {
+    let out = ctx
+        .aws
+        .ec2
+        .describe_route_tables()
+        .route_table_ids(id)
+        .send()
+        .await
+        .map_err(|e| classify("EC2.DescribeRouteTables", e))?;
+    Ok(out.route_tables().first().cloned())
 }
