@@ -106,8 +106,10 @@ fn an_invalid_edit_changes_nothing_is_reported_and_its_fix_is_applied() {
     eventually(Duration::from_secs(20), "two more passes", || passes(&daemon) >= before + 2.0);
     assert_eq!(block_on(container_insights(&emulator)).as_deref(), Some("enabled"));
 
-    // Fixed: the change now applies.
-    std::fs::write(&file, good.replace("container_insights = true", "container_insights = false")).unwrap();
+    // Fixed, saved the way editors save: a temp file renamed over the original. The change now applies.
+    let temp = desired.path().join(".platform.toml.tmp");
+    std::fs::write(&temp, good.replace("container_insights = true", "container_insights = false")).unwrap();
+    std::fs::rename(&temp, &file).unwrap();
     eventually(Duration::from_secs(20), "the fixed edit applied", || {
         block_on(container_insights(&emulator)).as_deref() == Some("disabled")
     });

@@ -19,6 +19,7 @@ use tokio::time::Instant;
 use crate::backoff::Backoff;
 use crate::desired_state::DesiredState;
 use crate::pass::{PassOptions, PassResult, run_pass};
+use crate::schedule::Schedule;
 use crate::systemd::{Notifier, watchdog_interval};
 use crate::telemetry::Telemetry;
 use crate::trigger::{Trigger, queue};
@@ -76,17 +77,13 @@ pub async fn run(settings: DaemonSettings) -> i32 {
 
     let mut desired_state = DesiredState::new();
     let mut backoff = Backoff::new(Duration::from_secs(5), Duration::from_secs(300));
-    let mut next_resync = Instant::now() + jittered(settings.resync_interval);
-    let mut next_retry: Option<Instant> = None;
+    let mut schedule = Schedule::new(settings.resync_interval);
     let mut readiness_sent = false;
 
     loop {
-        let wake = next_retry.map_or(next_resync, |retry| retry.min(next_resync));
         let batch = tokio::select! {
             batch = queue.next_batch() => batch.unwrap_or_default(),
-            () = tokio::time::sleep_until(wake) => {
-                if next_retry.is_some_and(|r| r <= Instant::now()) { vec![Trigger::Retry] } else { vec![Trigger::Resync] }
-            }
+            trigger = schedule.wait() => vec![trigger],
             _ = shutdown.recv() => break,
         };
         let reasons: Vec<&str> = batch.iter().map(|t| t.as_str()).collect();
@@ -144,8 +141,7 @@ pub async fn run(settings: DaemonSettings) -> i32 {
             }
         }
         // Come back for held-back resources when their backoff ends, not only at the next resync.
-        next_retry = backoff.next_attempt(now);
-        next_resync = now + jittered(settings.resync_interval);
+        schedule.pass_finished(backoff.next_attempt(now));
 
         let summary = telemetry.last_summary();
         if readiness_sent {
@@ -272,24 +268,4 @@ fn spawn_watchdog(interval: Duration) {
             notifier.watchdog();
         }
     });
-}
-
-/// The resync interval, ±10 %, so that many daemons do not poll AWS in step.
-fn jittered(interval: Duration) -> Duration {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().subsec_nanos();
-    interval.mul_f64(0.9 + f64::from(nanos % 1000) / 5000.0)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn resync_waits_vary_within_ten_percent() {
-        let interval = Duration::from_secs(60);
-        for _ in 0..200 {
-            let wait = jittered(interval);
-            assert!(wait >= Duration::from_secs(54) && wait <= Duration::from_secs(66), "{wait:?}");
-        }
-    }
 }
