@@ -376,3 +376,47 @@ async fn a_failed_action_stops_only_its_dependents_and_the_next_pass_converges()
     let nats = emulator.ec2().await.describe_nat_gateways().filter(ours()).send().await.unwrap();
     assert_eq!(nats.nat_gateways().len(), 1, "exactly one NAT gateway");
 }
+
+#[tokio::test]
+async fn a_field_aws_cannot_change_replaces_the_resource_and_says_why() {
+    let emulator = Emulator::start();
+    let desired = DesiredDir::workshop();
+    converge(&emulator, &desired);
+    let ec2 = emulator.ec2().await;
+    let old = ec2.describe_security_groups().filters(by_address("security_group.services")).send().await.unwrap();
+    let old_id = old.security_groups()[0].group_id().unwrap().to_string();
+
+    let file = desired.path().join("platform.toml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, text.replace("description = \"frontend to backend\"", "description = \"services mesh\""))
+        .unwrap();
+
+    let dry = emulator.reconciler(&["--config-dir", desired.arg(), "--once", "--dry-run", "--output", "json"]);
+    let plan = dry.json();
+    let action = &plan["actions"][0];
+    assert_eq!(plan["actions"].as_array().unwrap().len(), 1, "{dry}");
+    assert_eq!(action["action"], "replace");
+    assert!(action["reason"].as_str().unwrap().contains("description cannot be changed in place"), "{dry}");
+    let change = action["changes"].as_array().unwrap().iter().find(|c| c["field"] == "description").unwrap();
+    assert_eq!(
+        (&change["before"], &change["after"], &change["forces_replacement"]),
+        (&"frontend to backend".into(), &"services mesh".into(), &true.into())
+    );
+    let text_plan = emulator.reconciler(&["--config-dir", desired.arg(), "--once", "--dry-run"]);
+    assert!(text_plan.stdout.contains("-/+ security_group.services"), "{text_plan}");
+
+    let apply = emulator.reconciler(&["--config-dir", desired.arg(), "--once"]);
+    assert_eq!(apply.code, 0, "{apply}");
+    let groups = ec2.describe_security_groups().filters(by_address("security_group.services")).send().await.unwrap();
+    assert_eq!(groups.security_groups().len(), 1, "the old group is gone, one new group");
+    let group = &groups.security_groups()[0];
+    assert_ne!(group.group_id().unwrap(), old_id);
+    assert_eq!(group.description(), Some("services mesh"));
+    assert_eq!(
+        group.ip_permissions()[0].user_id_group_pairs()[0].group_id(),
+        group.group_id(),
+        "rule points at the new group"
+    );
+    let after = emulator.reconciler(&["--config-dir", desired.arg(), "--once", "--dry-run", "--detailed-exitcode"]);
+    assert_eq!(after.code, 0, "{after}");
+}

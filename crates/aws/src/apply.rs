@@ -6,7 +6,7 @@
 //! outcome. A pass that fails part-way leaves only tagged resources behind, which the next pass finds and
 //! converges.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -84,32 +84,39 @@ pub async fn apply(aws: &Aws, plan: &Plan, observed: &Observed, owner_id: &str, 
         .collect();
     let ctx = Ctx { aws, wait_timeout: options.wait_timeout, ids: Mutex::new(ids) };
     let mut report = ApplyReport::default();
-    let mut failed: HashMap<Address, String> = HashMap::new();
+    let stopping = || options.stop.as_ref().is_some_and(|s| s.load(Ordering::Relaxed));
 
     // Refuse, up front, to touch anything that is not ours. The planner never plans that; this is the
     // last line of defence.
-    for action in &plan.actions {
-        if let Some(found) = &action.observed
-            && Owner::from_tags(owner_id, &found.tags) != Owner::Us(action.address.clone())
-        {
-            failed.insert(action.address.clone(), "it does not carry our ownership tags".to_string());
-        }
-    }
+    let refused: HashMap<&Address, &'static str> = plan
+        .actions
+        .iter()
+        .filter(|a| {
+            a.observed
+                .as_ref()
+                .is_some_and(|found| Owner::from_tags(owner_id, &found.tags) != Owner::Us(a.address.clone()))
+        })
+        .map(|a| (&a.address, "refused: it does not carry our ownership tags"))
+        .collect();
 
-    // Phase 1: delete what is replaced, dependents first.
+    // Phase 1: delete what is replaced, dependents first. Never for an action that will not run in phase 2
+    // (refused, held back, blocked, shutting down): a replacement must not turn into a deletion.
+    let mut delete_failed: HashSet<&Address> = HashSet::new();
     for action in plan.actions.iter().rev().filter(|a| a.action == ActionKind::Replace) {
-        if failed.contains_key(&action.address) {
-            continue;
-        }
-        let Some(old) = &action.observed else { continue };
+        let will_not_run = refused.contains_key(&action.address)
+            || options.hold.contains_key(&action.address)
+            || action.blocked_by.is_some()
+            || stopping();
+        let Some(old) = action.observed.as_ref().filter(|_| !will_not_run) else { continue };
         let started = Instant::now();
         tracing::info!(resource = %action.address, id = %old.id, reason = %action.reason, "deleting for replacement");
         match kinds::delete(&ctx, old).await {
             Ok(()) => ctx.forget_id(&action.address),
             Err(err) => {
                 tracing::warn!(resource = %action.address, error = %err, "delete for replacement failed");
-                failed.insert(action.address.clone(), format!("could not delete the old one: {err}"));
-                report.outcomes.push(outcome(action, OutcomeResult::Failed { error: err.to_string() }, started));
+                delete_failed.insert(&action.address);
+                let error = format!("could not delete the old one: {err}");
+                report.outcomes.push(outcome(action, OutcomeResult::Failed { error }, started));
             }
         }
     }
@@ -123,27 +130,27 @@ pub async fn apply(aws: &Aws, plan: &Plan, observed: &Observed, owner_id: &str, 
             if started_actions[index] {
                 continue;
             }
-            if let Some(reason) = failed.get(&action.address) {
+            if delete_failed.contains(&action.address) {
+                // Already reported in phase 1.
                 started_actions[index] = true;
                 done.insert(action.address.clone(), false);
-                if action.action != ActionKind::Replace
-                    || action.observed.is_none()
-                    || !reason.starts_with("could not delete")
-                {
-                    report.outcomes.push(outcome(
-                        action,
-                        OutcomeResult::Failed { error: format!("refused: {reason}") },
-                        Instant::now(),
-                    ));
-                }
                 continue;
             }
-            let stopping = options.stop.as_ref().is_some_and(|s| s.load(Ordering::Relaxed));
+            if let Some(reason) = refused.get(&action.address) {
+                started_actions[index] = true;
+                done.insert(action.address.clone(), false);
+                report.outcomes.push(outcome(
+                    action,
+                    OutcomeResult::Failed { error: reason.to_string() },
+                    Instant::now(),
+                ));
+                continue;
+            }
             let skip_because = options
                 .hold
                 .get(&action.address)
                 .cloned()
-                .or_else(|| stopping.then(|| "shutting down".to_string()))
+                .or_else(|| stopping().then(|| "shutting down".to_string()))
                 .or_else(|| action.blocked_by.as_ref().map(|b| format!("{b} is in conflict")))
                 .or_else(|| {
                     action
