@@ -68,9 +68,7 @@ impl Backoff {
 }
 
 fn random_jitter() -> f64 {
-    // Good enough spread for retries, without a random-number dependency.
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().subsec_nanos();
-    0.5 + f64::from(nanos % 1000) / 2000.0
+    crate::jitter::fraction_between(0.5, 1.0)
 }
 
 #[cfg(test)]

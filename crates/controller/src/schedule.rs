@@ -44,8 +44,7 @@ impl Schedule {
 
 /// A factor in [0.9, 1.1): the resync interval ±10 %, so that many daemons do not poll AWS in step.
 fn random_fraction() -> f64 {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().subsec_nanos();
-    0.9 + f64::from(nanos % 1000) / 5000.0
+    crate::jitter::fraction_between(0.9, 1.1)
 }
 
 #[cfg(test)]
