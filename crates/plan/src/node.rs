@@ -101,7 +101,7 @@ impl fmt::Display for SgRule {
             SgPeer::Group(group) => write!(f, " {group}")?,
         }
         if let Some(description) = &self.description {
-            write!(f, " ({description:?})")?;
+            write!(f, " ({description})")?;
         }
         Ok(())
     }

@@ -51,7 +51,7 @@ fn text(s: &str) -> Value {
 }
 
 fn services_rule() -> &'static str {
-    "tcp 3000 security_group.services (\"services to services on 3000\")"
+    "tcp 3000 security_group.services (services to services on 3000)"
 }
 
 // ---------------------------------------------------------------------------------------------------------
