@@ -188,3 +188,34 @@ fn a_failing_resource_backs_off_without_blocking_the_rest() {
     assert!(reason.contains("backing off") || reason.contains("InvalidParameterValue"), "{reason}");
     assert!(daemon.metric("reconciler_passes_total{outcome=\"incomplete\"}").unwrap() >= 2.0);
 }
+
+#[test]
+fn a_directory_removed_and_created_again_is_watched_again() {
+    let emulator = Emulator::start();
+    let parent = tempfile::tempdir().unwrap();
+    let dir = parent.path().join("desired");
+    std::fs::create_dir(&dir).unwrap();
+    let text = std::fs::read_to_string(DesiredDir::workshop().path().join("platform.toml")).unwrap();
+    std::fs::write(dir.join("platform.toml"), &text).unwrap();
+    let daemon = Daemon::start(&emulator, &dir, &["--resync-interval", "10m"]);
+    eventually(Duration::from_secs(60), "ready", || daemon.get("/readyz").is_some_and(|(c, _)| c == 200));
+
+    // Gone (a re-clone in progress): the daemon keeps what it had and changes nothing.
+    std::fs::remove_dir_all(&dir).unwrap();
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(block_on(container_insights(&emulator)).as_deref(), Some("enabled"));
+    assert_eq!(daemon.get("/healthz").map(|(c, _)| c), Some(200));
+
+    // Back, with an edit: the new directory is watched and its content applied.
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(dir.join("platform.toml"), text.replace("container_insights = true", "container_insights = false"))
+        .unwrap();
+    eventually(Duration::from_secs(20), "the recreated directory applied", || {
+        block_on(container_insights(&emulator)).as_deref() == Some("disabled")
+    });
+    // And later edits in it are seen too.
+    std::fs::write(dir.join("platform.toml"), &text).unwrap();
+    eventually(Duration::from_secs(20), "an edit in the recreated directory applied", || {
+        block_on(container_insights(&emulator)).as_deref() == Some("enabled")
+    });
+}
