@@ -72,7 +72,7 @@ pub struct RunArgs {
 
     /// This instance's owner id, written into the `reconciler:owner` tag. Two instances with different ids
     /// never touch each other's resources.
-    #[arg(long, env = "RECONCILER_OWNER_ID", default_value = "default")]
+    #[arg(long, env = "RECONCILER_OWNER_ID", default_value = "default", value_parser = parse_owner_id)]
     pub owner_id: String,
 
     /// How many AWS changes run at once (independent resources only).
@@ -98,6 +98,16 @@ pub enum Output {
 pub enum LogFormat {
     Text,
     Json,
+}
+
+/// An owner id goes into a tag value on EC2, ECS and Cloud Map resources, and into EC2 tag filters: keep it
+/// to the characters all three accept, and short.
+pub fn parse_owner_id(text: &str) -> Result<String, String> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "_.:/=+-@".contains(c);
+    if text.is_empty() || text.len() > 64 || !text.chars().all(allowed) {
+        return Err(format!("{text:?}: use 1 to 64 of letters, digits and _ . : / = + - @"));
+    }
+    Ok(text.to_string())
 }
 
 /// `500ms`, `30s`, `5m`, `1h`; a bare number is seconds.
@@ -129,6 +139,14 @@ mod tests {
         assert_eq!(parse_duration("45"), Ok(Duration::from_secs(45)));
         assert!(parse_duration("5 minutes").unwrap_err().contains("unknown unit"));
         assert!(parse_duration("soon").is_err());
+    }
+
+    #[test]
+    fn owner_ids_are_limited_to_what_every_tag_accepts() {
+        assert_eq!(parse_owner_id("team-a/prod"), Ok("team-a/prod".to_string()));
+        assert!(parse_owner_id("").is_err());
+        assert!(parse_owner_id("has space").unwrap_err().contains("letters, digits"));
+        assert!(parse_owner_id(&"x".repeat(65)).is_err());
     }
 
     #[test]

@@ -53,7 +53,7 @@ pub fn apply(cli: &mut Cli, matches: &ArgMatches) -> Result<(), String> {
     if let Some(value) = &file.owner_id
         && !is_set(matches, "owner_id")
     {
-        run.owner_id = value.clone();
+        run.owner_id = crate::args::parse_owner_id(value).map_err(|e| bad("owner_id", e))?;
     }
     if let Some(value) = &file.listen
         && !is_set(matches, "listen")
