@@ -66,7 +66,7 @@ impl Ctx<'_> {
 
     /// A fresh token for a create call that accepts one: the SDK resends the same request (same token) when
     /// it retries, so AWS returns the first result instead of creating a duplicate.
-    pub fn idempotency_token(&self, _address: &Address) -> String {
+    pub fn idempotency_token(&self) -> String {
         uuid::Uuid::new_v4().to_string()
     }
 }

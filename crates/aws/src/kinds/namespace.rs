@@ -66,7 +66,7 @@ pub async fn create(ctx: &Ctx<'_>, node: &Node) -> Result<String, AwsError> {
         .vpc(ctx.id_of(vpc)?)
         .set_description(description.clone())
         // A retried request with the same id does not create a second namespace.
-        .creator_request_id(ctx.idempotency_token(&node.address))
+        .creator_request_id(ctx.idempotency_token())
         .set_tags(Some(to_tags(&node.tags)))
         .send()
         .await

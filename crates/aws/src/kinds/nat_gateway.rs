@@ -46,7 +46,7 @@ pub async fn create(ctx: &Ctx<'_>, node: &Node) -> Result<String, AwsError> {
         .subnet_id(ctx.id_of(subnet)?)
         .allocation_id(ctx.id_of(allocation)?)
         // Makes an SDK retry of this call return the same gateway instead of creating a second one.
-        .client_token(ctx.idempotency_token(&node.address))
+        .client_token(ctx.idempotency_token())
         .tag_specifications(tag_specification(ResourceType::Natgateway, &node.tags))
         .send()
         .await

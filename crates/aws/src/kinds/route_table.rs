@@ -101,7 +101,7 @@ pub async fn create(ctx: &Ctx<'_>, node: &Node) -> Result<String, AwsError> {
         .ec2
         .create_route_table()
         .vpc_id(ctx.id_of(vpc)?)
-        .client_token(ctx.idempotency_token(&node.address))
+        .client_token(ctx.idempotency_token())
         .tag_specifications(tag_specification(ResourceType::RouteTable, &node.tags))
         .send()
         .await
