@@ -82,6 +82,23 @@ impl Emulator {
         aws_sdk_servicediscovery::Client::new(&self.sdk_config().await)
     }
 
+    /// An ECS cluster as a user would look at it: with its settings and tags. `None` if there is no active
+    /// cluster of that name.
+    pub async fn cluster(&self, name: &str) -> Option<aws_sdk_ecs::types::Cluster> {
+        use aws_sdk_ecs::types::ClusterField;
+        let out = self
+            .ecs()
+            .await
+            .describe_clusters()
+            .clusters(name)
+            .include(ClusterField::Settings)
+            .include(ClusterField::Tags)
+            .send()
+            .await
+            .ok()?;
+        out.clusters().iter().find(|c| c.status() == Some("ACTIVE")).cloned()
+    }
+
     /// Runs the reconciler binary against this emulator.
     pub fn reconciler(&self, args: &[&str]) -> Run {
         run_reconciler(&self.endpoint(), args)

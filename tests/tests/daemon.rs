@@ -2,14 +2,12 @@
 
 use std::time::Duration;
 
-use aws_sdk_ecs::types::{ClusterField, ClusterSetting, ClusterSettingName};
+use aws_sdk_ecs::types::{ClusterSetting, ClusterSettingName};
 use reconciler_tests::daemon::{Daemon, eventually};
 use reconciler_tests::{DesiredDir, Emulator};
 
 async fn container_insights(emulator: &Emulator) -> Option<String> {
-    let ecs = emulator.ecs().await;
-    let out = ecs.describe_clusters().clusters("container-demo").include(ClusterField::Settings).send().await.ok()?;
-    let cluster = out.clusters().iter().find(|c| c.status() == Some("ACTIVE"))?;
+    let cluster = emulator.cluster("container-demo").await?;
     cluster.settings().first().and_then(|s| s.value()).map(str::to_string)
 }
 

@@ -50,16 +50,7 @@ async fn converges_the_workshop_platform_from_empty_and_a_second_pass_changes_no
     assert_eq!((ingress.ip_protocol(), ingress.from_port(), ingress.to_port()), (Some("tcp"), Some(3000), Some(3000)));
     assert_eq!(ingress.user_id_group_pairs()[0].group_id(), group.group_id(), "port 3000 from itself");
 
-    let ecs = emulator.ecs().await;
-    let clusters = ecs
-        .describe_clusters()
-        .clusters("container-demo")
-        .include(aws_sdk_ecs::types::ClusterField::Settings)
-        .include(aws_sdk_ecs::types::ClusterField::Tags)
-        .send()
-        .await
-        .unwrap();
-    let cluster = &clusters.clusters()[0];
+    let cluster = emulator.cluster("container-demo").await.expect("the cluster exists");
     assert_eq!(cluster.settings()[0].value(), Some("enabled"));
     assert!(
         cluster
@@ -214,14 +205,8 @@ async fn container_insights_turned_off_is_turned_back_on() {
     ecs.update_cluster().cluster("container-demo").settings(setting("disabled")).send().await.unwrap();
 
     expect_repair(&emulator, &desired, "cluster.container-demo", "container_insights");
-    let clusters = ecs
-        .describe_clusters()
-        .clusters("container-demo")
-        .include(aws_sdk_ecs::types::ClusterField::Settings)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(clusters.clusters()[0].settings()[0].value(), Some("enabled"));
+    let cluster = emulator.cluster("container-demo").await.expect("the cluster exists");
+    assert_eq!(cluster.settings()[0].value(), Some("enabled"));
 }
 
 #[tokio::test]
@@ -282,15 +267,7 @@ async fn an_untagged_cluster_and_namespace_with_our_names_are_left_untouched() {
     assert!(run.stdout.contains("namespace.service cannot be created"), "{run}");
     assert!(run.stdout.contains("Apply: 15 succeeded, 0 failed, 0 skipped."), "the rest converges: {run}");
 
-    let clusters = ecs
-        .describe_clusters()
-        .clusters("container-demo")
-        .include(aws_sdk_ecs::types::ClusterField::Settings)
-        .include(aws_sdk_ecs::types::ClusterField::Tags)
-        .send()
-        .await
-        .unwrap();
-    let cluster = &clusters.clusters()[0];
+    let cluster = emulator.cluster("container-demo").await.expect("the cluster exists");
     assert!(cluster.tags().is_empty(), "not tagged: {cluster:?}");
     assert!(cluster.settings().iter().all(|s| s.value() != Some("enabled")), "settings untouched: {cluster:?}");
     let namespaces = sd.list_namespaces().send().await.unwrap();
