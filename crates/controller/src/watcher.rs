@@ -16,24 +16,37 @@ use crate::trigger::Trigger;
 
 /// Watches `dir` until `events` is closed, sending a raw (not yet debounced) trigger per relevant event.
 pub async fn watch(dir: PathBuf, events: UnboundedSender<Trigger>) {
+    follow(dir, events, start_inotify).await;
+}
+
+/// Raw watcher events, as the watcher's callback delivers them.
+type RawEvents = UnboundedSender<notify::Result<Event>>;
+
+/// Starts an inotify watch on `dir` and its parent. The returned watcher stops watching when dropped.
+fn start_inotify(dir: &Path, sender: RawEvents) -> notify::Result<Box<dyn std::any::Any + Send>> {
+    let mut watcher = notify::recommended_watcher(move |event| {
+        let _ = sender.send(event);
+    })?;
+    if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+        watcher.watch(parent, RecursiveMode::NonRecursive)?;
+    }
+    // The directory may not exist (yet): the parent's watch sees it appear.
+    if dir.is_dir() {
+        watcher.watch(dir, RecursiveMode::NonRecursive)?;
+    }
+    Ok(Box::new(watcher))
+}
+
+/// The watch loop, with the way a watcher is started given as `start` (so that tests can fail it).
+async fn follow<W>(
+    dir: PathBuf,
+    events: UnboundedSender<Trigger>,
+    mut start: impl FnMut(&Path, RawEvents) -> notify::Result<W>,
+) {
     let (raw_sender, mut raw) = unbounded_channel::<notify::Result<Event>>();
     let mut rebuilds: u32 = 0;
     loop {
-        let sender = raw_sender.clone();
-        let watcher = notify::recommended_watcher(move |event| {
-            let _ = sender.send(event);
-        })
-        .and_then(|mut watcher| {
-            if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
-                watcher.watch(parent, RecursiveMode::NonRecursive)?;
-            }
-            // The directory may not exist (yet): the parent's watch sees it appear.
-            if dir.is_dir() {
-                watcher.watch(&dir, RecursiveMode::NonRecursive)?;
-            }
-            Ok(watcher)
-        });
-        let _watcher = match watcher {
+        let _watcher = match start(&dir, raw_sender.clone()) {
             Ok(watcher) => watcher,
             Err(err) => {
                 rebuilds += 1;
@@ -42,6 +55,7 @@ pub async fn watch(dir: PathBuf, events: UnboundedSender<Trigger>) {
                 continue;
             }
         };
+        // A new watch after a failure or a replaced directory: something may have changed unseen.
         if std::mem::take(&mut rebuilds) > 0 && events.send(Trigger::WatcherRebuilt).is_err() {
             return;
         }
@@ -106,6 +120,39 @@ mod tests {
 
     fn event(kind: EventKind, path: &str) -> Event {
         Event::new(kind).add_path(PathBuf::from(path))
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_failing_watcher_is_rebuilt_and_a_pass_follows() {
+        // Under the paused clock, a missing trigger fails the test after a (virtual) minute instead of hanging.
+        async fn next<T>(channel: &mut tokio::sync::mpsc::UnboundedReceiver<T>) -> Option<T> {
+            tokio::time::timeout(Duration::from_secs(60), channel.recv()).await.ok().flatten()
+        }
+        let (triggers, mut received) = unbounded_channel();
+        let (senders, mut started) = unbounded_channel::<RawEvents>();
+        let mut attempts = 0;
+        // A fake watcher: hands its event sender to the test; its second start fails (the directory is
+        // briefly unwatchable) and is retried.
+        let start = move |_: &Path, sender: RawEvents| {
+            attempts += 1;
+            if attempts == 2 {
+                return Err(notify::Error::generic("inotify limit reached"));
+            }
+            senders.send(sender).unwrap();
+            Ok(())
+        };
+        tokio::spawn(follow(PathBuf::from("/etc/reconciler/desired"), triggers, start));
+
+        let first = next(&mut started).await.unwrap();
+        first.send(Ok(event(EventKind::Modify(ModifyKind::Any), "/etc/reconciler/desired/a.toml"))).unwrap();
+        assert_eq!(next(&mut received).await, Some(Trigger::FileChange));
+
+        first.send(Err(notify::Error::generic("queue overflow"))).unwrap();
+        let rebuilt = next(&mut started).await.expect("the watcher is started again after the failed attempt");
+        assert_eq!(next(&mut received).await, Some(Trigger::WatcherRebuilt), "a pass follows the rebuild");
+
+        rebuilt.send(Ok(event(EventKind::Modify(ModifyKind::Any), "/etc/reconciler/desired/b.toml"))).unwrap();
+        assert_eq!(next(&mut received).await, Some(Trigger::FileChange), "the rebuilt watcher is followed");
     }
 
     #[test]
