@@ -10,6 +10,15 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+/// What the proxy does to a matching request.
+#[derive(Debug, Clone, Copy)]
+pub enum Fault {
+    /// Answer with a non-retryable EC2 error (`InvalidParameterValue`).
+    Error,
+    /// Forward it, but only after this long (an AWS call still in flight).
+    Delay(Duration),
+}
+
 /// The proxy; stops when dropped.
 pub struct FaultProxy {
     port: u16,
@@ -22,6 +31,11 @@ impl FaultProxy {
     /// Forwards to `upstream` (a loopback port); answers requests containing `needle` (e.g.
     /// `Action=CreateNatGateway` for EC2's query protocol) with a non-retryable EC2 error.
     pub fn start(upstream: u16, needle: &str) -> FaultProxy {
+        FaultProxy::with_fault(upstream, needle, Fault::Error)
+    }
+
+    /// Forwards to `upstream`; requests containing `needle` get `fault`.
+    pub fn with_fault(upstream: u16, needle: &str, fault: Fault) -> FaultProxy {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind proxy");
         listener.set_nonblocking(true).expect("nonblocking listener");
         let port = listener.local_addr().expect("proxy address").port();
@@ -36,7 +50,7 @@ impl FaultProxy {
                         Ok((client, _)) => {
                             let (needle, injected) = (needle.clone(), injected.clone());
                             std::thread::spawn(move || {
-                                let _ = serve(client, upstream, &needle, &injected);
+                                let _ = serve(client, upstream, &needle, fault, &injected);
                             });
                         }
                         Err(_) => std::thread::sleep(Duration::from_millis(5)),
@@ -51,7 +65,7 @@ impl FaultProxy {
         format!("http://127.0.0.1:{}", self.port)
     }
 
-    /// How many requests got the injected error.
+    /// How many requests got the fault.
     pub fn injected(&self) -> usize {
         self.injected.load(Ordering::Relaxed)
     }
@@ -67,7 +81,7 @@ impl Drop for FaultProxy {
 }
 
 /// One request per connection: the response says `Connection: close`, so the client opens a new one.
-fn serve(client: TcpStream, upstream: u16, needle: &str, injected: &AtomicUsize) -> std::io::Result<()> {
+fn serve(client: TcpStream, upstream: u16, needle: &str, fault: Fault, injected: &AtomicUsize) -> std::io::Result<()> {
     client.set_nonblocking(false)?;
     let mut reader = BufReader::new(client.try_clone()?);
     let mut head = Vec::new();
@@ -95,8 +109,14 @@ fn serve(client: TcpStream, upstream: u16, needle: &str, injected: &AtomicUsize)
 
     let mut client = client;
     let request_text = String::from_utf8_lossy(&head).into_owned() + &String::from_utf8_lossy(&body);
-    if request_text.contains(needle) {
+    let matches = request_text.contains(needle);
+    if matches {
         injected.fetch_add(1, Ordering::Relaxed);
+    }
+    if let (true, Fault::Delay(delay)) = (matches, fault) {
+        std::thread::sleep(delay);
+    }
+    if matches && matches!(fault, Fault::Error) {
         let xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Errors><Error><Code>InvalidParameterValue</Code>\
                    <Message>injected by the test's fault proxy</Message></Error></Errors><RequestID>fault-proxy</RequestID></Response>";
         write!(

@@ -217,3 +217,54 @@ fn a_directory_removed_and_created_again_is_watched_again() {
         block_on(container_insights(&emulator)).as_deref() == Some("enabled")
     });
 }
+
+#[test]
+fn sigterm_lets_the_call_in_flight_finish_and_a_second_signal_exits_at_once() {
+    use reconciler_tests::fault_proxy::{Fault, FaultProxy};
+    let emulator = Emulator::start();
+    let desired = DesiredDir::workshop();
+
+    // Graceful: SIGTERM while CreateNatGateway is in flight (held 3 s by the proxy). The call finishes, nothing
+    // new starts (the private route tables that need it are not created), and the exit code is 0.
+    let slow = FaultProxy::with_fault(emulator.port(), "Action=CreateNatGateway", Fault::Delay(Duration::from_secs(3)));
+    let mut daemon = Daemon::start_with_endpoint(&slow.endpoint(), desired.path(), &["--resync-interval", "10m"]);
+    eventually(Duration::from_secs(60), "the NAT gateway call in flight", || slow.injected() == 1);
+    daemon.signal("TERM");
+    assert_eq!(daemon.wait_exit(Duration::from_secs(15)), Some(0));
+    let (nats, tables) = block_on(async {
+        let ec2 = emulator.ec2().await;
+        let ours = aws_sdk_ec2::types::Filter::builder().name("tag:reconciler:managed-by").values("reconciler").build();
+        let nats = ec2.describe_nat_gateways().filter(ours.clone()).send().await.unwrap().nat_gateways().len();
+        let tables = ec2.describe_route_tables().filters(ours).send().await.unwrap().route_tables().len();
+        (nats, tables)
+    });
+    assert_eq!(nats, 1, "the call in flight finished");
+    assert_eq!(tables, 1, "only the public route table: nothing that needed the NAT gateway was started");
+    assert!(daemon.notifications().iter().any(|n| n.starts_with("STOPPING=1")));
+
+    // The next start converges what the interrupted pass left.
+    let daemon = Daemon::start(&emulator, desired.path(), &["--resync-interval", "10m"]);
+    eventually(Duration::from_secs(60), "ready", || daemon.get("/readyz").is_some_and(|(c, _)| c == 200));
+    assert!(daemon.status()["resources"].as_array().unwrap().iter().all(|r| r["state"] == "in_sync"));
+    drop(daemon);
+
+    // Impatient: a second signal during the grace period exits at once, without waiting for the call.
+    let stuck =
+        FaultProxy::with_fault(emulator.port(), "Action=ModifySubnetAttribute", Fault::Delay(Duration::from_secs(30)));
+    block_on(async {
+        // Drift on a public subnet: its repair (ModifySubnetAttribute) is the call held in flight.
+        let ec2 = emulator.ec2().await;
+        let filter =
+            aws_sdk_ec2::types::Filter::builder().name("tag:reconciler:resource").values("subnet.main/public-1");
+        let subnets = ec2.describe_subnets().filters(filter.build()).send().await.unwrap();
+        let off = aws_sdk_ec2::types::AttributeBooleanValue::builder().value(false).build();
+        let id = subnets.subnets()[0].subnet_id().unwrap();
+        ec2.modify_subnet_attribute().subnet_id(id).map_public_ip_on_launch(off).send().await.unwrap();
+    });
+    let mut daemon = Daemon::start_with_endpoint(&stuck.endpoint(), desired.path(), &["--resync-interval", "10m"]);
+    eventually(Duration::from_secs(60), "the subnet repair in flight", || stuck.injected() == 1);
+    daemon.signal("TERM");
+    std::thread::sleep(Duration::from_millis(300));
+    daemon.signal("TERM");
+    assert_eq!(daemon.wait_exit(Duration::from_secs(5)), Some(1), "exits at once, long before the 30 s call ends");
+}
