@@ -103,11 +103,7 @@ pub async fn run_pass(
     } else {
         Some(reconciler_aws::apply(aws, &plan, &observed, &options.owner_id, &options.apply).await)
     };
-    let declared = reconciler_plan::expand(desired, &observed.availability_zones, &options.owner_id)
-        .map_err(PassError::Plan)?
-        .into_iter()
-        .map(|node| node.address.to_string());
-    let resources = resource_statuses(declared, &plan, report.as_ref());
+    let resources = resource_statuses(plan.declared.iter().map(ToString::to_string), &plan, report.as_ref());
     Ok(PassResult { plan, report, resources, calls: aws.calls().since(&before), elapsed: started.elapsed() })
 }
 

@@ -15,6 +15,9 @@ pub struct Plan {
     pub conflicts: Vec<Conflict>,
     /// Resources carrying our tags that no declaration asks for. Reported, left alone.
     pub not_declared: Vec<NotDeclared>,
+    /// Every resource the declarations ask for, in plan order (with or without an action).
+    #[serde(skip)]
+    pub declared: Vec<Address>,
 }
 
 impl Plan {
@@ -85,6 +88,12 @@ impl Action {
     /// True if the named field is among the changes (tags are `tags.KEY`).
     pub fn changes_field(&self, name: &str) -> bool {
         self.changes.iter().any(|c| c.field == name)
+    }
+
+    /// An update with no field difference: planned only because a resource it refers to is replaced, so its
+    /// references must be written again with the new ids.
+    pub fn refreshes_references(&self) -> bool {
+        self.action == ActionKind::Update && self.changes.is_empty()
     }
 
     /// True if any tag changes.

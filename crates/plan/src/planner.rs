@@ -28,6 +28,7 @@ pub fn plan(desired: &Desired, observed: &Observed, context: &PlanContext) -> Re
     let mut conflicted: BTreeSet<Address> = BTreeSet::new();
     let mut in_plan: BTreeSet<Address> = BTreeSet::new();
     let declared: BTreeSet<&Address> = nodes.iter().map(|n| &n.address).collect();
+    plan.declared = nodes.iter().map(|n| n.address.clone()).collect();
 
     for node in &nodes {
         let deps = node.dependencies();

@@ -121,6 +121,7 @@ fn summary_counts_each_sort_separately() {
         actions: vec![create_vpc(), create_vpc(), create_vpc(), update_security_group(), update_security_group()],
         conflicts: vec![cluster_conflict(), cluster_conflict(), cluster_conflict(), cluster_conflict()],
         not_declared: vec![old_vpc(), old_vpc(), old_vpc(), old_vpc(), old_vpc()],
+        ..Plan::default()
     };
     let mut replaced = plan.clone();
     replaced.actions.push(replace_subnet());

@@ -299,6 +299,7 @@ fn summary_counts_each_action_and_pluralizes_conflicts() {
         actions: vec![create_vpc(), create_vpc(), update_security_group(), update_security_group(), replace_subnet()],
         conflicts: vec![cluster_conflict(), second_conflict],
         not_declared: vec![old_vpc(), old_vpc(), old_vpc()],
+        ..Plan::default()
     };
     let text = plain(&plan);
     assert!(
@@ -312,7 +313,12 @@ fn legend_lists_only_the_symbols_used() {
     let legend = |plan: &Plan| plain(plan).lines().last().unwrap_or_default().to_string();
     assert_eq!(legend(&actions(vec![update_security_group()])), "Legend: ~ update in place");
     assert_eq!(
-        legend(&Plan { actions: vec![replace_subnet()], conflicts: vec![cluster_conflict()], not_declared: vec![] }),
+        legend(&Plan {
+            actions: vec![replace_subnet()],
+            conflicts: vec![cluster_conflict()],
+            not_declared: vec![],
+            ..Plan::default()
+        }),
         "Legend: -/+ replace, ! conflict"
     );
     // The `+` and `-` of set elements inside an update are not resource actions: not in the legend.

@@ -113,7 +113,7 @@ pub async fn create(ctx: &Ctx<'_>, node: &Node) -> Result<String, AwsError> {
 }
 
 pub async fn update(ctx: &Ctx<'_>, id: &str, action: &Action) -> Result<(), AwsError> {
-    if action.changes_field("routes") || action.changes_field("subnets") || action.reason.ends_with("is replaced") {
+    if action.changes_field("routes") || action.changes_field("subnets") || action.refreshes_references() {
         let table = describe(ctx, id).await?;
         let table = table
             .as_ref()

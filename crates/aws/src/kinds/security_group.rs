@@ -153,7 +153,7 @@ pub async fn create(ctx: &Ctx<'_>, node: &Node) -> Result<String, AwsError> {
 }
 
 pub async fn update(ctx: &Ctx<'_>, id: &str, action: &Action) -> Result<(), AwsError> {
-    if action.changes_field("ingress") || action.changes_field("egress") || action.reason.ends_with("is replaced") {
+    if action.changes_field("ingress") || action.changes_field("egress") || action.refreshes_references() {
         // Read the rules again: ids in the plan may be stale if a referenced group was just replaced.
         let out = ctx
             .aws
