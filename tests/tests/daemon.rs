@@ -94,7 +94,12 @@ fn an_invalid_edit_changes_nothing_is_reported_and_its_fix_is_applied() {
         daemon.status()["files"].as_array().unwrap().iter().any(|f| f["state"] == "invalid")
     });
     let status = daemon.status();
-    let entry = &status["files"][0];
+    let entry = status["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["state"] == "invalid")
+        .unwrap_or_else(|| panic!("no invalid file in {status}"));
     assert_eq!(entry["last_good_version_in_force"], true);
     assert!(entry["errors"][0].as_str().unwrap().contains("platform.toml:"), "{status}");
     assert!(entry["errors"][0].as_str().unwrap().contains("vpc.main.enable_dns_hostnames"), "{status}");

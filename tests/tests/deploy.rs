@@ -348,8 +348,11 @@ const EXTRA_PERMISSIONS: &[&str] = &[
     "route53:GetHostedZone",
     "route53:ListHostedZonesByName",
     "ec2:DescribeRegions",
-    // ECS CreateCluster creates the AWSServiceRoleForECS service-linked role on first use in an account.
+    // ECS CreateCluster creates the AWSServiceRoleForECS service-linked role on first use in an account, as
+    // CreateLoadBalancer does AWSServiceRoleForElasticLoadBalancing.
     "iam:CreateServiceLinkedRole",
+    // RegisterTaskDefinition (execution role) and RunInstances (instance profile) pass a role.
+    "iam:PassRole",
 ];
 
 /// The IAM prefix of each service name the code uses in `classify("Service.Operation", ...)`.
@@ -358,6 +361,9 @@ fn iam_prefix(service: &str) -> &'static str {
         "EC2" => "ec2",
         "ECS" => "ecs",
         "ServiceDiscovery" => "servicediscovery",
+        "IAM" => "iam",
+        "CloudWatchLogs" => "logs",
+        "ELBv2" => "elasticloadbalancing",
         other => panic!("classify(\"{other}.…\"): add the IAM prefix of service {other} to iam_prefix()"),
     }
 }

@@ -41,6 +41,8 @@ impl Default for ApplyOptions {
 /// What an action needs while it runs: clients, and the AWS id of every resource it may refer to.
 pub struct Ctx<'a> {
     pub aws: &'a Aws,
+    /// Our owner id, for calls that must check ownership themselves (pruning old task definitions).
+    pub owner_id: &'a str,
     pub wait_timeout: Duration,
     ids: Mutex<HashMap<Address, String>>,
 }
@@ -82,7 +84,7 @@ pub async fn apply(aws: &Aws, plan: &Plan, observed: &Observed, owner_id: &str, 
             _ => None,
         })
         .collect();
-    let ctx = Ctx { aws, wait_timeout: options.wait_timeout, ids: Mutex::new(ids) };
+    let ctx = Ctx { aws, owner_id, wait_timeout: options.wait_timeout, ids: Mutex::new(ids) };
     let mut report = ApplyReport::default();
     let stopping = || options.stop.as_ref().is_some_and(|s| s.load(Ordering::Relaxed));
 
@@ -107,7 +109,9 @@ pub async fn apply(aws: &Aws, plan: &Plan, observed: &Observed, owner_id: &str, 
             || options.hold.contains_key(&action.address)
             || action.blocked_by.is_some()
             || stopping();
-        let Some(old) = action.observed.as_ref().filter(|_| !will_not_run) else { continue };
+        // A new version is made beside the old one (task definitions): nothing to delete first.
+        let deletes_first = !action.desired.spec.replaced_by_new_version();
+        let Some(old) = action.observed.as_ref().filter(|_| deletes_first && !will_not_run) else { continue };
         let started = Instant::now();
         tracing::info!(resource = %action.address, id = %old.id, reason = %action.reason, "deleting for replacement");
         match kinds::delete(&ctx, old).await {

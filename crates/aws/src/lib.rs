@@ -25,6 +25,9 @@ pub struct Aws {
     pub(crate) ec2: aws_sdk_ec2::Client,
     pub(crate) ecs: aws_sdk_ecs::Client,
     pub(crate) servicediscovery: aws_sdk_servicediscovery::Client,
+    pub(crate) iam: aws_sdk_iam::Client,
+    pub(crate) logs: aws_sdk_cloudwatchlogs::Client,
+    pub(crate) elb: aws_sdk_elasticloadbalancingv2::Client,
     counter: CallCounter,
     region: Option<String>,
 }
@@ -43,6 +46,15 @@ impl Aws {
             ),
             servicediscovery: aws_sdk_servicediscovery::Client::from_conf(
                 aws_sdk_servicediscovery::config::Builder::from(&config).interceptor(counter.clone()).build(),
+            ),
+            iam: aws_sdk_iam::Client::from_conf(
+                aws_sdk_iam::config::Builder::from(&config).interceptor(counter.clone()).build(),
+            ),
+            logs: aws_sdk_cloudwatchlogs::Client::from_conf(
+                aws_sdk_cloudwatchlogs::config::Builder::from(&config).interceptor(counter.clone()).build(),
+            ),
+            elb: aws_sdk_elasticloadbalancingv2::Client::from_conf(
+                aws_sdk_elasticloadbalancingv2::config::Builder::from(&config).interceptor(counter.clone()).build(),
             ),
             counter,
             region: config.region().map(ToString::to_string),

@@ -7,13 +7,14 @@ use reconciler_plan::ownership::Owner;
 use crate::Aws;
 use crate::error::{AwsError, classify};
 use crate::kinds::{
-    cluster, elastic_ip, internet_gateway, namespace, nat_gateway, route_table, security_group, subnet, vpc,
+    cluster, discovery_service, elastic_ip, elb, instance, internet_gateway, log_group, namespace, nat_gateway, role,
+    route_table, security_group, service, subnet, vpc,
 };
 
 /// Reads everything the planner needs.
 pub async fn observe(aws: &Aws, owner_id: &str) -> Result<Observed, AwsError> {
     let network = async {
-        let (zones, vpcs, subnets, gateways, addresses, nats, tables) = tokio::try_join!(
+        let (zones, vpcs, subnets, gateways, addresses, nats, tables, instances) = tokio::try_join!(
             availability_zones(aws),
             vpc::observe(aws, owner_id),
             subnet::observe(aws, owner_id),
@@ -21,6 +22,7 @@ pub async fn observe(aws: &Aws, owner_id: &str) -> Result<Observed, AwsError> {
             elastic_ip::observe(aws, owner_id),
             nat_gateway::observe(aws, owner_id),
             route_table::observe(aws, owner_id),
+            instance::observe(aws, owner_id),
         )?;
         // Security groups are read per VPC of ours, to see name clashes inside them too.
         let our_vpcs: Vec<String> = vpcs
@@ -29,13 +31,32 @@ pub async fn observe(aws: &Aws, owner_id: &str) -> Result<Observed, AwsError> {
             .map(|v| v.id.clone())
             .collect();
         let groups = security_group::observe(aws, &our_vpcs).await?;
-        let nodes = [vpcs, subnets, gateways, addresses, nats, tables, groups].concat();
+        let nodes = [vpcs, subnets, gateways, addresses, nats, tables, groups, instances].concat();
         Ok::<_, AwsError>((zones, nodes))
     };
-    let ((availability_zones, mut nodes), clusters, namespaces) =
-        tokio::try_join!(network, cluster::observe(aws), namespace::observe(aws))?;
-    nodes.extend(clusters);
-    nodes.extend(namespaces);
+    // Services are read per cluster of ours, with the task definitions they run.
+    let containers = async {
+        let mut clusters = cluster::observe(aws).await?;
+        let ours: Vec<String> = clusters
+            .iter()
+            .filter(|c| matches!(Owner::from_tags(owner_id, &c.tags), Owner::Us(_)))
+            .map(|c| c.id.clone())
+            .collect();
+        clusters.extend(service::observe(aws, &ours).await?);
+        Ok::<_, AwsError>(clusters)
+    };
+    let ((availability_zones, mut nodes), containers, namespaces, discovery, roles, log_groups, load_balancing) = tokio::try_join!(
+        network,
+        containers,
+        namespace::observe(aws),
+        discovery_service::observe(aws),
+        role::observe(aws),
+        log_group::observe(aws),
+        elb::observe(aws, owner_id),
+    )?;
+    for found in [containers, namespaces, discovery, roles, log_groups, load_balancing] {
+        nodes.extend(found);
+    }
     // Only what is ours, or what could clash with a declaration's unique name, goes to the planner.
     nodes.retain(|n| matches!(Owner::from_tags(owner_id, &n.tags), Owner::Us(_)) || n.spec.unique_identity().is_some());
     Ok(Observed { availability_zones, nodes })

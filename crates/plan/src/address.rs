@@ -24,10 +24,20 @@ pub enum Kind {
     SecurityGroup,
     Cluster,
     Namespace,
+    Role,
+    InstanceProfile,
+    LogGroup,
+    TaskDefinition,
+    LoadBalancer,
+    TargetGroup,
+    Listener,
+    DiscoveryService,
+    Service,
+    Instance,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 9] = [
+    pub const ALL: [Kind; 19] = [
         Kind::Vpc,
         Kind::InternetGateway,
         Kind::Subnet,
@@ -37,6 +47,16 @@ impl Kind {
         Kind::SecurityGroup,
         Kind::Cluster,
         Kind::Namespace,
+        Kind::Role,
+        Kind::InstanceProfile,
+        Kind::LogGroup,
+        Kind::TaskDefinition,
+        Kind::LoadBalancer,
+        Kind::TargetGroup,
+        Kind::Listener,
+        Kind::DiscoveryService,
+        Kind::Service,
+        Kind::Instance,
     ];
 
     /// The name used in addresses, tags and output.
@@ -51,6 +71,16 @@ impl Kind {
             Kind::SecurityGroup => "security_group",
             Kind::Cluster => "cluster",
             Kind::Namespace => "namespace",
+            Kind::Role => "role",
+            Kind::InstanceProfile => "instance_profile",
+            Kind::LogGroup => "log_group",
+            Kind::TaskDefinition => "task_definition",
+            Kind::LoadBalancer => "load_balancer",
+            Kind::TargetGroup => "target_group",
+            Kind::Listener => "listener",
+            Kind::DiscoveryService => "discovery_service",
+            Kind::Service => "service",
+            Kind::Instance => "instance",
         }
     }
 }

@@ -35,12 +35,7 @@ pub fn expand(desired: &Desired, region_zones: &[String], owner_id: &str) -> Res
     let mut nodes = Vec::new();
     let mut push =
         |address: Address, spec: NodeSpec, name_tag: Option<String>, declared: &Tags, after: Vec<Address>| {
-            let mut tags: BTreeMap<String, String> = declared.clone();
-            if let Some(name) = name_tag {
-                tags.entry("Name".to_string()).or_insert(name);
-            }
-            tags.extend(ownership_tags(owner_id, &address));
-            nodes.push(Node { address, spec, tags, after });
+            nodes.push(node(owner_id, address, spec, name_tag, declared, after));
         };
 
     for (name, declared) in &desired.vpcs {
@@ -200,7 +195,25 @@ pub fn expand(desired: &Desired, region_zones: &[String], owner_id: &str) -> Res
         );
     }
 
+    crate::expand_workload::expand_workload(desired, owner_id, &mut nodes);
     Ok(nodes)
+}
+
+/// A node with its tags: the declared ones, a `Name` where AWS consoles show one, and our ownership tags.
+pub(crate) fn node(
+    owner_id: &str,
+    address: Address,
+    spec: NodeSpec,
+    name_tag: Option<String>,
+    declared: &Tags,
+    after: Vec<Address>,
+) -> Node {
+    let mut tags: BTreeMap<String, String> = declared.clone();
+    if let Some(name) = name_tag {
+        tags.entry("Name".to_string()).or_insert(name);
+    }
+    tags.extend(ownership_tags(owner_id, &address));
+    Node { address, spec, tags, after }
 }
 
 /// AWS's default egress rule, which every new security group gets: all traffic to anywhere.

@@ -5,20 +5,26 @@
 
 mod address;
 mod expand;
+mod expand_workload;
 mod node;
 pub mod ownership;
 mod plan;
 mod planner;
 mod report;
 mod value;
+mod workload;
 
 pub use address::{Address, Kind};
 pub use expand::{allow_all_egress, expand};
+pub use expand_workload::normalize_policy;
 pub use node::{Node, NodeSpec, Observed, ObservedNode, Ref, Route, RouteTarget, SgPeer, SgRule};
 pub use plan::{Action, ActionKind, Conflict, FieldChange, NotDeclared, Plan, Summary};
 pub use planner::{PlanContext, plan};
 pub use report::{ActionOutcome, ApplyReport, OutcomeResult};
 pub use value::{Field, Value};
+pub use workload::{
+    ContainerLogs, InstanceSpec, ServiceLoadBalancer, ServiceSpec, TargetGroupSpec, TaskDefinitionSpec,
+};
 
 /// Why no plan could be made. These come from the region, not from the files (those are checked earlier).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -13,6 +13,7 @@ use serde::Serialize;
 
 use crate::Address;
 use crate::value::{Field, Value};
+use crate::workload::{InstanceSpec, ServiceSpec, TargetGroupSpec, TaskDefinitionSpec};
 
 /// A reference from one resource to another.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -152,6 +153,45 @@ pub enum NodeSpec {
         vpc: Ref,
         description: Option<String>,
     },
+    Role {
+        role_name: String,
+        /// The service principal in the trust policy; anything else found live is shown as the whole policy.
+        trusted_service: String,
+        managed_policies: BTreeSet<String>,
+        /// Compact JSON with sorted keys, so that formatting never shows as a difference.
+        inline_policy: Option<String>,
+    },
+    InstanceProfile {
+        name: String,
+        role: Option<Ref>,
+    },
+    LogGroup {
+        group_name: String,
+        retention_days: Option<u32>,
+    },
+    TaskDefinition(Box<TaskDefinitionSpec>),
+    LoadBalancer {
+        name: String,
+        /// `internet-facing` or `internal`.
+        scheme: String,
+        subnets: BTreeSet<Ref>,
+        security_groups: BTreeSet<Ref>,
+    },
+    TargetGroup(Box<TargetGroupSpec>),
+    /// An HTTP listener forwarding everything to one target group.
+    Listener {
+        load_balancer: Ref,
+        port: u16,
+        target_group: Ref,
+    },
+    /// A Cloud Map service: the DNS name a service's tasks register under (A records).
+    DiscoveryService {
+        name: String,
+        namespace: Ref,
+        ttl: u32,
+    },
+    Service(Box<ServiceSpec>),
+    Instance(Box<InstanceSpec>),
 }
 
 impl NodeSpec {
@@ -203,16 +243,83 @@ impl NodeSpec {
                 // Cloud Map has no call to change a namespace's description.
                 Field::replace("description", description.clone().map_or(Value::Absent, Value::Text)),
             ],
+            NodeSpec::Role { role_name, trusted_service, managed_policies, inline_policy } => vec![
+                Field::replace("role_name", role_name),
+                Field::update("trusted_service", trusted_service),
+                Field::update("managed_policies", set(managed_policies)),
+                Field::update("inline_policy", inline_policy.as_ref().map_or(Value::Absent, Value::from)),
+            ],
+            NodeSpec::InstanceProfile { name, role } => vec![
+                Field::replace("name", name),
+                Field::update("role", role.as_ref().map_or(Value::Absent, Value::from)),
+            ],
+            NodeSpec::LogGroup { group_name, retention_days } => vec![
+                Field::replace("group_name", group_name),
+                Field::update("retention_days", retention_days.map_or(Value::Absent, |d| Value::Int(d.into()))),
+            ],
+            NodeSpec::TaskDefinition(spec) => spec.fields(),
+            NodeSpec::LoadBalancer { name, scheme, subnets, security_groups } => vec![
+                Field::replace("name", name),
+                Field::replace("scheme", scheme),
+                Field::update("subnets", set(subnets)),
+                Field::update("security_groups", set(security_groups)),
+            ],
+            NodeSpec::TargetGroup(spec) => spec.fields(),
+            NodeSpec::Listener { load_balancer, port, target_group } => vec![
+                Field::replace("load_balancer", load_balancer),
+                Field::update("port", Value::Int((*port).into())),
+                Field::update("forward_to", target_group),
+            ],
+            NodeSpec::DiscoveryService { name, namespace, ttl } => vec![
+                Field::replace("name", name),
+                Field::replace("namespace", namespace),
+                Field::update("ttl", Value::Int((*ttl).into())),
+            ],
+            NodeSpec::Service(spec) => spec.fields(),
+            NodeSpec::Instance(spec) => spec.fields(),
         }
+    }
+
+    /// Makes `observed` comparable with this desired spec where the desired state leaves a field to AWS:
+    /// an instance declared without an image keeps whatever image it was created with.
+    pub fn left_to_aws(&self, observed: &mut NodeSpec) {
+        if let (NodeSpec::Instance(desired), NodeSpec::Instance(found)) = (self, observed)
+            && desired.image.is_none()
+        {
+            found.image = None;
+        }
+    }
+
+    /// Whether a replacement makes a new version beside the old one rather than deleting first: a task
+    /// definition gets a new revision, and the service moves to it before old revisions are let go.
+    pub fn replaced_by_new_version(&self) -> bool {
+        matches!(self, NodeSpec::TaskDefinition(_))
     }
 
     /// Every resource this one refers to.
     pub fn references(&self) -> Vec<&Ref> {
         match self {
-            NodeSpec::Vpc { .. } | NodeSpec::ElasticIp | NodeSpec::Cluster { .. } => vec![],
+            NodeSpec::Vpc { .. }
+            | NodeSpec::ElasticIp
+            | NodeSpec::Cluster { .. }
+            | NodeSpec::Role { .. }
+            | NodeSpec::LogGroup { .. } => vec![],
             NodeSpec::Subnet { vpc, .. } | NodeSpec::Namespace { vpc, .. } => vec![vpc],
             NodeSpec::InternetGateway { vpc } => vpc.iter().collect(),
             NodeSpec::NatGateway { subnet, allocation } => vec![subnet, allocation],
+            NodeSpec::InstanceProfile { role, .. } => role.iter().collect(),
+            NodeSpec::TaskDefinition(spec) => vec![&spec.execution_role],
+            NodeSpec::LoadBalancer { subnets, security_groups, .. } => subnets.iter().chain(security_groups).collect(),
+            NodeSpec::TargetGroup(spec) => vec![&spec.vpc],
+            NodeSpec::Listener { load_balancer, target_group, .. } => vec![load_balancer, target_group],
+            NodeSpec::DiscoveryService { namespace, .. } => vec![namespace],
+            NodeSpec::Service(spec) => spec.references(),
+            NodeSpec::Instance(spec) => {
+                let mut refs = vec![&spec.subnet];
+                refs.extend(&spec.security_groups);
+                refs.extend(&spec.instance_profile);
+                refs
+            }
             NodeSpec::RouteTable { vpc, routes, subnets } => {
                 let mut refs = vec![vpc];
                 refs.extend(routes.iter().filter_map(|r| match &r.target {
@@ -239,13 +346,29 @@ impl NodeSpec {
     /// replaced too.
     pub fn fixed_references(&self) -> Vec<&Ref> {
         match self {
-            NodeSpec::Vpc { .. } | NodeSpec::ElasticIp | NodeSpec::Cluster { .. } => vec![],
+            NodeSpec::Vpc { .. }
+            | NodeSpec::ElasticIp
+            | NodeSpec::Cluster { .. }
+            | NodeSpec::Role { .. }
+            | NodeSpec::LogGroup { .. }
+            | NodeSpec::InstanceProfile { .. }
+            | NodeSpec::LoadBalancer { .. } => vec![],
             NodeSpec::Subnet { vpc, .. }
             | NodeSpec::RouteTable { vpc, .. }
             | NodeSpec::SecurityGroup { vpc, .. }
             | NodeSpec::Namespace { vpc, .. } => vec![vpc],
             NodeSpec::InternetGateway { vpc } => vpc.iter().collect(),
             NodeSpec::NatGateway { subnet, allocation } => vec![subnet, allocation],
+            NodeSpec::TaskDefinition(spec) => vec![&spec.execution_role],
+            NodeSpec::TargetGroup(spec) => vec![&spec.vpc],
+            NodeSpec::Listener { load_balancer, .. } => vec![load_balancer],
+            NodeSpec::DiscoveryService { namespace, .. } => vec![namespace],
+            NodeSpec::Service(spec) => vec![&spec.cluster],
+            NodeSpec::Instance(spec) => {
+                let mut refs = vec![&spec.subnet];
+                refs.extend(&spec.instance_profile);
+                refs
+            }
         }
     }
 
@@ -262,9 +385,34 @@ impl NodeSpec {
                 })
                 .collect();
         }
+        fn refs(set: &mut BTreeSet<Ref>, f: &mut impl FnMut(&Ref) -> Ref) {
+            *set = std::mem::take(set).iter().map(f).collect();
+        }
         match self {
-            NodeSpec::Vpc { .. } | NodeSpec::ElasticIp | NodeSpec::Cluster { .. } => {}
+            NodeSpec::Vpc { .. }
+            | NodeSpec::ElasticIp
+            | NodeSpec::Cluster { .. }
+            | NodeSpec::Role { .. }
+            | NodeSpec::LogGroup { .. } => {}
             NodeSpec::Subnet { vpc, .. } | NodeSpec::Namespace { vpc, .. } => *vpc = f(vpc),
+            NodeSpec::InstanceProfile { role, .. } => *role = role.as_ref().map(&mut f),
+            NodeSpec::TaskDefinition(spec) => spec.execution_role = f(&spec.execution_role),
+            NodeSpec::LoadBalancer { subnets, security_groups, .. } => {
+                refs(subnets, &mut f);
+                refs(security_groups, &mut f);
+            }
+            NodeSpec::TargetGroup(spec) => spec.vpc = f(&spec.vpc),
+            NodeSpec::Listener { load_balancer, target_group, .. } => {
+                *load_balancer = f(load_balancer);
+                *target_group = f(target_group);
+            }
+            NodeSpec::DiscoveryService { namespace, .. } => *namespace = f(namespace),
+            NodeSpec::Service(spec) => spec.map_refs(&mut f),
+            NodeSpec::Instance(spec) => {
+                spec.subnet = f(&spec.subnet);
+                refs(&mut spec.security_groups, &mut f);
+                spec.instance_profile = spec.instance_profile.as_ref().map(&mut f);
+            }
             NodeSpec::InternetGateway { vpc } => *vpc = vpc.as_ref().map(&mut f),
             NodeSpec::NatGateway { subnet, allocation } => {
                 *subnet = f(subnet);
@@ -300,7 +448,22 @@ impl NodeSpec {
             NodeSpec::Cluster { cluster_name, .. } => Some(cluster_name.clone()),
             NodeSpec::Namespace { dns_name, .. } => Some(dns_name.clone()),
             NodeSpec::SecurityGroup { vpc, group_name, .. } => Some(format!("{vpc}/{group_name}")),
-            _ => None,
+            NodeSpec::Role { role_name, .. } => Some(role_name.clone()),
+            NodeSpec::InstanceProfile { name, .. }
+            | NodeSpec::LoadBalancer { name, .. }
+            | NodeSpec::LogGroup { group_name: name, .. } => Some(name.clone()),
+            NodeSpec::TargetGroup(spec) => Some(spec.name.clone()),
+            NodeSpec::Listener { load_balancer, port, .. } => Some(format!("{load_balancer}/{port}")),
+            NodeSpec::DiscoveryService { namespace, name, .. } => Some(format!("{namespace}/{name}")),
+            NodeSpec::Service(spec) => Some(format!("{}/{}", spec.cluster, spec.service_name)),
+            NodeSpec::Vpc { .. }
+            | NodeSpec::Subnet { .. }
+            | NodeSpec::InternetGateway { .. }
+            | NodeSpec::ElasticIp
+            | NodeSpec::NatGateway { .. }
+            | NodeSpec::RouteTable { .. }
+            | NodeSpec::TaskDefinition(_)
+            | NodeSpec::Instance(_) => None,
         }
     }
 }
@@ -354,6 +517,16 @@ impl ObservedNode {
             NodeSpec::SecurityGroup { .. } => crate::Kind::SecurityGroup,
             NodeSpec::Cluster { .. } => crate::Kind::Cluster,
             NodeSpec::Namespace { .. } => crate::Kind::Namespace,
+            NodeSpec::Role { .. } => crate::Kind::Role,
+            NodeSpec::InstanceProfile { .. } => crate::Kind::InstanceProfile,
+            NodeSpec::LogGroup { .. } => crate::Kind::LogGroup,
+            NodeSpec::TaskDefinition(_) => crate::Kind::TaskDefinition,
+            NodeSpec::LoadBalancer { .. } => crate::Kind::LoadBalancer,
+            NodeSpec::TargetGroup(_) => crate::Kind::TargetGroup,
+            NodeSpec::Listener { .. } => crate::Kind::Listener,
+            NodeSpec::DiscoveryService { .. } => crate::Kind::DiscoveryService,
+            NodeSpec::Service(_) => crate::Kind::Service,
+            NodeSpec::Instance(_) => crate::Kind::Instance,
         }
     }
 }

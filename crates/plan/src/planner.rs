@@ -9,7 +9,7 @@ use crate::node::{Node, Observed, ObservedNode, Ref};
 use crate::ownership::Owner;
 use crate::plan::{Action, ActionKind, Conflict, FieldChange, NotDeclared, Plan};
 use crate::value::Value;
-use crate::{Address, PlanError};
+use crate::{Address, Kind, PlanError};
 
 /// Settings that shape a plan.
 #[derive(Debug, Clone)]
@@ -75,7 +75,9 @@ pub fn plan(desired: &Desired, observed: &Observed, context: &PlanContext) -> Re
         let refers_to_replaced =
             node.spec.references().into_iter().filter_map(Ref::node).find(|a| replaced.contains(*a));
 
-        let (action, reason) = if !forced.is_empty() {
+        let (action, reason) = if !forced.is_empty() && node.spec.replaced_by_new_version() {
+            (ActionKind::Replace, format!("{} changed: a new revision is registered", forced.join(", ")))
+        } else if !forced.is_empty() {
             (ActionKind::Replace, format!("{} cannot be changed in place", forced.join(", ")))
         } else if let Some(dependency) = forced_by_dependency {
             (ActionKind::Replace, format!("{dependency} is replaced"))
@@ -131,7 +133,7 @@ fn name_holder<'a>(
     declared: &BTreeSet<&Address>,
 ) -> Option<(String, &'a ObservedNode, String)> {
     let identity = node.spec.unique_identity()?;
-    if let Some(holder) = live.foreign_identities.get(&identity) {
+    if let Some(holder) = live.foreign_identities.get(&(node.address.kind, identity.clone())) {
         let reason = "a resource with this name exists and is not managed by this reconciler; \
                       it is left untouched (rename the declaration or remove the other resource)";
         return Some((identity, holder, reason.to_string()));
@@ -141,7 +143,9 @@ fn name_holder<'a>(
     // back the old cluster untouched, every pass. A declared holder is not in the way: it holds the name only
     // because it is being replaced under another name, and replacements delete first.
     let (address, holder) = live.ours.iter().find(|(address, found)| {
-        !declared.contains(address) && found.spec.unique_identity() == Some(identity.clone())
+        address.kind == node.address.kind
+            && !declared.contains(address)
+            && found.spec.unique_identity() == Some(identity.clone())
     })?;
     let reason = format!(
         "a resource with this name exists as {address}, which is no longer declared; it is left untouched \
@@ -156,8 +160,8 @@ struct LiveState {
     ours: BTreeMap<Address, ObservedNode>,
     /// A second resource claiming an address already claimed (e.g. a create retried by hand).
     duplicates: Vec<(Address, ObservedNode)>,
-    /// Not ours, by unique identity.
-    foreign_identities: HashMap<String, ObservedNode>,
+    /// Not ours, by kind and unique identity.
+    foreign_identities: HashMap<(Kind, String), ObservedNode>,
 }
 
 impl LiveState {
@@ -193,7 +197,7 @@ impl LiveState {
             .into_iter()
             .filter_map(|mut node| {
                 node.spec.map_refs(resolve);
-                Some((node.spec.unique_identity()?, node))
+                Some(((node.kind(), node.spec.unique_identity()?), node))
             })
             .collect();
         LiveState { ours, duplicates, foreign_identities }
@@ -203,11 +207,13 @@ impl LiveState {
 /// Field-level differences between what must be and what is. Tags: only declared keys (and ours) are
 /// compared; tags others add (cost allocation, ...) are not ours to remove.
 fn diff(node: &Node, found: &ObservedNode) -> Vec<FieldChange> {
+    let mut live = found.spec.clone();
+    node.spec.left_to_aws(&mut live);
     let mut changes: Vec<FieldChange> = node
         .spec
         .fields()
         .into_iter()
-        .zip(found.spec.fields())
+        .zip(live.fields())
         .filter(|(want, have)| want.value != have.value)
         .map(|(want, have)| FieldChange {
             field: want.name.to_string(),

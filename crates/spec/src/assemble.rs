@@ -1,13 +1,14 @@
 //! Stage 2: every file's declarations -> one [`Desired`], checking what spans files: duplicate names and AWS
-//! identities, references to undeclared resources, security group references across VPCs and in cycles, and
-//! namespaces in VPCs without DNS.
+//! identities, references to undeclared resources, security group references across VPCs and in cycles,
+//! namespaces in VPCs without DNS, services and instances whose security groups or namespace are in another
+//! VPC, instance roles without an instance profile, and load balancers in VPCs of one zone.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::checks;
 use crate::declarations::{FileDeclarations, Invalid, Kind, Parsed, Reference};
 use crate::error::{SpecError, sort_errors};
-use crate::model::{Declared, Desired, Location};
+use crate::model::{Declared, Desired, Location, Role, Vpc};
 
 /// One declaration of any kind, valid or not, as the cross-file checks see it.
 struct Entry<'a> {
@@ -37,7 +38,7 @@ impl<'a> Entry<'a> {
         }
     }
 
-    /// The VPC a security group or namespace says it is in.
+    /// The VPC a security group, namespace, service or instance says it is in.
     fn vpc(&self) -> Option<&'a str> {
         self.references.iter().find(|reference| reference.kind == Kind::Vpc).map(|reference| reference.name.as_str())
     }
@@ -48,17 +49,20 @@ impl<'a> Entry<'a> {
 /// Declarations in [`FileDeclarations::invalid`] (from [`crate::parse_file_partial`]) take part in the checks
 /// as far as they can: their names count as declared and their references are checked. Files are expected in
 /// the order they are read (by name); "second" in a message about a duplicate means later in that order.
-/// Returns every error found, sorted by file, line and column.
+/// Returns every error found, sorted by file, line and column. The files' warnings go to
+/// [`Desired::warnings`], sorted the same way.
 pub fn assemble(files: Vec<FileDeclarations>) -> Result<Desired, Vec<SpecError>> {
     let mut errors = Vec::new();
     {
         let entries: Vec<Entry<'_>> = files.iter().flat_map(entries).collect();
         let first = first_declarations(&entries, &mut errors);
         check_references(&entries, &first, &mut errors);
-        check_security_group_vpcs(&entries, &first, &mut errors);
+        check_same_vpc(&entries, &first, &mut errors);
         check_cycles(&first, &mut errors);
         check_identities(&files, &mut errors);
         check_namespace_dns(&files, &mut errors);
+        check_instance_roles(&entries, &files, &mut errors);
+        check_load_balancer_zones(&files, &mut errors);
     }
     if !errors.is_empty() {
         sort_errors(&mut errors);
@@ -70,7 +74,13 @@ pub fn assemble(files: Vec<FileDeclarations>) -> Result<Desired, Vec<SpecError>>
         insert(&mut desired.security_groups, file.security_groups);
         insert(&mut desired.clusters, file.clusters);
         insert(&mut desired.namespaces, file.namespaces);
+        insert(&mut desired.roles, file.roles);
+        insert(&mut desired.log_groups, file.log_groups);
+        insert(&mut desired.services, file.services);
+        insert(&mut desired.instances, file.instances);
+        desired.warnings.extend(file.warnings);
     }
+    sort_errors(&mut desired.warnings);
     Ok(desired)
 }
 
@@ -85,8 +95,19 @@ fn entries(file: &FileDeclarations) -> impl Iterator<Item = Entry<'_>> {
     let groups = file.security_groups.iter().map(|parsed| Entry::of(Kind::SecurityGroup, parsed));
     let clusters = file.clusters.iter().map(|parsed| Entry::of(Kind::Cluster, parsed));
     let namespaces = file.namespaces.iter().map(|parsed| Entry::of(Kind::Namespace, parsed));
+    let roles = file.roles.iter().map(|parsed| Entry::of(Kind::Role, parsed));
+    let log_groups = file.log_groups.iter().map(|parsed| Entry::of(Kind::LogGroup, parsed));
+    let services = file.services.iter().map(|parsed| Entry::of(Kind::Service, parsed));
+    let instances = file.instances.iter().map(|parsed| Entry::of(Kind::Instance, parsed));
     let invalid = file.invalid.iter().map(Entry::of_invalid);
-    vpcs.chain(groups).chain(clusters).chain(namespaces).chain(invalid)
+    vpcs.chain(groups)
+        .chain(clusters)
+        .chain(namespaces)
+        .chain(roles)
+        .chain(log_groups)
+        .chain(services)
+        .chain(instances)
+        .chain(invalid)
 }
 
 fn field(kind: Kind, name: &str) -> String {
@@ -141,28 +162,46 @@ fn check_references(entries: &[Entry<'_>], declared: &BTreeMap<(Kind, &str), &En
     }
 }
 
-/// A rule can only name a security group of the same VPC.
-fn check_security_group_vpcs(
-    entries: &[Entry<'_>],
-    declared: &BTreeMap<(Kind, &str), &Entry<'_>>,
-    errors: &mut Vec<SpecError>,
-) {
-    for entry in entries.iter().filter(|entry| entry.kind == Kind::SecurityGroup) {
+/// What a declaration names must be in its VPC: the security groups of a security group's rules, of a service
+/// and of an instance, and a service's discovery namespace. A declaration whose own VPC is not declared is
+/// left alone: that is reported already.
+fn check_same_vpc(entries: &[Entry<'_>], declared: &BTreeMap<(Kind, &str), &Entry<'_>>, errors: &mut Vec<SpecError>) {
+    for entry in entries {
         let Some(vpc) = entry.vpc() else { continue };
-        for reference in entry.references.iter().filter(|r| r.kind == Kind::SecurityGroup) {
-            let Some(target) = declared.get(&(Kind::SecurityGroup, reference.name.as_str())) else {
+        if !declared.contains_key(&(Kind::Vpc, vpc)) {
+            continue;
+        }
+        let (rule, kinds): (&str, &[Kind]) = match entry.kind {
+            Kind::SecurityGroup => ("a rule can only name a group of the same VPC", &[Kind::SecurityGroup]),
+            Kind::Service => (
+                "a service's security groups and namespace must be in its VPC",
+                &[Kind::SecurityGroup, Kind::Namespace],
+            ),
+            Kind::Instance => ("an instance's security groups must be in its VPC", &[Kind::SecurityGroup]),
+            _ => continue,
+        };
+        for reference in entry.references.iter().filter(|r| kinds.contains(&r.kind)) {
+            let Some(target) = declared.get(&(reference.kind, reference.name.as_str())) else {
                 continue;
             };
             if let Some(target_vpc) = target.vpc()
                 && target_vpc != vpc
             {
+                let what = match reference.kind {
+                    Kind::SecurityGroup => "security group",
+                    _ => "namespace",
+                };
+                // Security groups have always said "`web`", without their kind.
+                let owner = match entry.kind {
+                    Kind::SecurityGroup => format!("`{}`", entry.name),
+                    kind => format!("{kind} `{}`", entry.name),
+                };
                 errors.push(SpecError::at(
                     &reference.location,
                     reference.field.clone(),
                     format!(
-                        "security group `{}` is in vpc `{target_vpc}`, but `{}` is in vpc `{vpc}`: a rule can only \
-                         name a group of the same VPC",
-                        reference.name, entry.name
+                        "{what} `{}` is in vpc `{target_vpc}`, but {owner} is in vpc `{vpc}`: {rule}",
+                        reference.name
                     ),
                 ));
             }
@@ -364,13 +403,79 @@ fn check_identities(files: &[FileDeclarations], errors: &mut Vec<SpecError>) {
         }),
         errors,
     );
+    // IAM role names are unique regardless of case.
+    let roles = files.iter().flat_map(|file| &file.roles);
+    check(
+        "role name",
+        Kind::Role,
+        "role_name",
+        roles.map(|p| {
+            let name = &p.declared.spec.role_name;
+            (name.to_ascii_lowercase(), format!("`{name}`"), p.field_location("role_name"), p.declared.name.as_str())
+        }),
+        errors,
+    );
+    let log_groups = files.iter().flat_map(|file| &file.log_groups);
+    check(
+        "log group name",
+        Kind::LogGroup,
+        "group_name",
+        log_groups.map(|p| {
+            let name = &p.declared.spec.group_name;
+            (name.clone(), format!("`{name}`"), p.field_location("group_name"), p.declared.name.as_str())
+        }),
+        errors,
+    );
+    let services = || files.iter().flat_map(|file| &file.services);
+    check(
+        "service name",
+        Kind::Service,
+        "service_name",
+        services().map(|p| {
+            let spec = &p.declared.spec;
+            let shown = format!("`{}` in cluster `{}`", spec.service_name, spec.cluster);
+            (
+                (spec.cluster.clone(), spec.service_name.clone()),
+                shown,
+                p.field_location("service_name"),
+                p.declared.name.as_str(),
+            )
+        }),
+        errors,
+    );
+    check(
+        "load balancer name",
+        Kind::Service,
+        "load_balancer.name",
+        services().filter_map(|p| {
+            let lb = p.declared.spec.load_balancer.as_ref()?;
+            let shown = format!("`{}`", lb.name);
+            Some((lb.name.clone(), shown, p.field_location("load_balancer.name"), p.declared.name.as_str()))
+        }),
+        errors,
+    );
+    check(
+        "discovery name",
+        Kind::Service,
+        "discovery.name",
+        services().filter_map(|p| {
+            let discovery = p.declared.spec.discovery.as_ref()?;
+            let shown = format!("`{}` in namespace `{}`", discovery.name, discovery.namespace);
+            Some((
+                (discovery.namespace.clone(), discovery.name.clone()),
+                shown,
+                p.field_location("discovery.name"),
+                p.declared.name.as_str(),
+            ))
+        }),
+        errors,
+    );
 }
 
 /// A Cloud Map private DNS namespace is a Route 53 private hosted zone, which only answers in a VPC with DNS
 /// support and DNS hostnames.
 fn check_namespace_dns(files: &[FileDeclarations], errors: &mut Vec<SpecError>) {
-    let vpcs: BTreeMap<&str, &Parsed<crate::model::Vpc>> =
-        files.iter().flat_map(|file| &file.vpcs).map(|parsed| (parsed.declared.name.as_str(), parsed)).collect();
+    let vpcs = valid_by_name(files.iter().flat_map(|file| &file.vpcs));
     for namespace in files.iter().flat_map(|file| &file.namespaces) {
         let Some(vpc) = vpcs.get(namespace.declared.spec.vpc.as_str()) else {
             continue;
@@ -384,6 +489,58 @@ fn check_namespace_dns(files: &[FileDeclarations], errors: &mut Vec<SpecError>) 
                 reference.field.clone(),
                 format!(
                     "vpc `{}` has DNS support or DNS hostnames turned off; a private DNS namespace needs both",
+                    vpc.declared.name
+                ),
+            ));
+        }
+    }
+}
+
+/// Valid declarations by name; of two of the same name (an error reported already), the first file's.
+fn valid_by_name<'a, T: 'a>(parsed: impl Iterator<Item = &'a Parsed<T>>) -> BTreeMap<&'a str, &'a Parsed<T>> {
+    let mut map = BTreeMap::new();
+    for parsed in parsed {
+        map.entry(parsed.declared.name.as_str()).or_insert(parsed);
+    }
+    map
+}
+
+/// An instance's role must come with an instance profile: that is what EC2 takes.
+fn check_instance_roles(entries: &[Entry<'_>], files: &[FileDeclarations], errors: &mut Vec<SpecError>) {
+    let roles: BTreeMap<&str, &Parsed<Role>> = valid_by_name(files.iter().flat_map(|file| &file.roles));
+    for entry in entries.iter().filter(|entry| entry.kind == Kind::Instance) {
+        for reference in entry.references.iter().filter(|r| r.kind == Kind::Role) {
+            let Some(role) = roles.get(reference.name.as_str()) else { continue };
+            if !role.declared.spec.instance_profile {
+                errors.push(SpecError::at(
+                    &reference.location,
+                    reference.field.clone(),
+                    format!(
+                        "role `{}` has no instance profile, which an instance needs: set `instance_profile = true` \
+                         on it ({})",
+                        reference.name, role.declared.location
+                    ),
+                ));
+            }
+        }
+    }
+}
+
+/// An application load balancer needs subnets in at least two availability zones.
+fn check_load_balancer_zones(files: &[FileDeclarations], errors: &mut Vec<SpecError>) {
+    let vpcs: BTreeMap<&str, &Parsed<Vpc>> = valid_by_name(files.iter().flat_map(|file| &file.vpcs));
+    for service in files.iter().flat_map(|file| &file.services) {
+        let spec = &service.declared.spec;
+        let (Some(_), Some(vpc)) = (&spec.load_balancer, vpcs.get(spec.network.vpc.as_str())) else {
+            continue;
+        };
+        let zones = vpc.declared.spec.availability_zones.count();
+        if zones < 2 {
+            errors.push(SpecError::at(
+                service.field_location("load_balancer"),
+                format!("{}.{}.load_balancer", Kind::Service, service.declared.name),
+                format!(
+                    "a load balancer needs subnets in at least 2 availability zones, and vpc `{}` has {zones}",
                     vpc.declared.name
                 ),
             ));

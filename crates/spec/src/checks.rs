@@ -114,6 +114,223 @@ pub(crate) fn dns_name(name: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// An IAM role name: 1 to 64 of `[A-Za-z0-9+=,.@_-]`.
+pub(crate) fn role_name(name: &str) -> Result<(), String> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"+=,.@_-".contains(&b));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("invalid role name `{name}`: IAM allows 1 to 64 letters, digits and `+=,.@_-`"))
+    }
+}
+
+/// The service principal of a role's trust policy: `NAME.amazonaws.com`, NAME of `[a-z0-9.-]`.
+pub(crate) fn service_principal(text: &str) -> Result<(), String> {
+    let ok = text.strip_suffix(".amazonaws.com").is_some_and(|service| {
+        service.bytes().next().is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            && service.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
+    });
+    if ok { Ok(()) } else { Err(format!("`{text}` is not an AWS service principal like `ecs-tasks.amazonaws.com`")) }
+}
+
+/// The ARN of a managed IAM policy: AWS's (`arn:aws:iam::aws:policy/...`) or an account's
+/// (`arn:aws:iam::123456789012:policy/...`).
+pub(crate) fn policy_arn(text: &str) -> Result<(), String> {
+    let ok = text.strip_prefix("arn:aws:iam::").and_then(|rest| rest.split_once(":policy/")).is_some_and(
+        |(account, name)| {
+            let account_ok = account == "aws" || (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()));
+            let name_ok = !name.is_empty() && !name.ends_with('/') && !name.contains(char::is_whitespace);
+            account_ok && name_ok
+        },
+    );
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{text}` is not an IAM policy ARN like `arn:aws:iam::aws:policy/NAME` or \
+             `arn:aws:iam::123456789012:policy/NAME`"
+        ))
+    }
+}
+
+/// IAM's limit on a role's inline policies, in characters other than whitespace.
+pub(crate) const MAX_INLINE_POLICY: usize = 10_240;
+
+/// An inline policy document: a JSON object, within IAM's size.
+pub(crate) fn inline_policy(text: &str) -> Result<(), String> {
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|error| format!("the inline policy is not valid JSON: {error}"))?;
+    let found = match &value {
+        serde_json::Value::Object(_) => None,
+        serde_json::Value::Array(_) => Some("an array"),
+        serde_json::Value::String(_) => Some("a string"),
+        serde_json::Value::Number(_) => Some("a number"),
+        serde_json::Value::Bool(_) => Some("a boolean"),
+        serde_json::Value::Null => Some("null"),
+    };
+    if let Some(found) = found {
+        return Err(format!(
+            "the inline policy must be a JSON object (a policy document: {{\"Version\": ..., \"Statement\": [...]}}), \
+             found {found}"
+        ));
+    }
+    let size = text.chars().filter(|c| !c.is_whitespace()).count();
+    if size > MAX_INLINE_POLICY {
+        return Err(format!(
+            "the inline policy has {size} characters besides whitespace; IAM allows at most {MAX_INLINE_POLICY}"
+        ));
+    }
+    Ok(())
+}
+
+/// A CloudWatch Logs log group name: 1 to 512 of `[A-Za-z0-9_/.#-]`.
+pub(crate) fn log_group_name(name: &str) -> Result<(), String> {
+    let ok = !name.is_empty()
+        && name.len() <= 512
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"_/.#-".contains(&b));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("invalid log group name `{name}`: CloudWatch Logs allows 1 to 512 letters, digits and `_/.#-`"))
+    }
+}
+
+/// The retention periods CloudWatch Logs accepts, in days.
+pub(crate) const RETENTION_DAYS: [u32; 22] =
+    [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+
+pub(crate) fn retention_days(days: i64) -> Result<u32, String> {
+    match u32::try_from(days) {
+        Ok(days) if RETENTION_DAYS.contains(&days) => Ok(days),
+        _ => {
+            let accepted: Vec<String> = RETENTION_DAYS.iter().map(u32::to_string).collect();
+            Err(format!("{days} days is not a retention CloudWatch Logs accepts: one of {}", accepted.join(", ")))
+        }
+    }
+}
+
+/// An ECS service name: 1 to 255 letters, digits, `_` and `-` (the same rule as cluster names).
+pub(crate) fn service_name(name: &str) -> Result<(), String> {
+    cluster_name(name)
+        .map_err(|_| format!("invalid service name `{name}`: ECS allows 1 to 255 letters, digits, `_` and `-`"))
+}
+
+/// Whether a container image is pinned: `Ok(true)` with a tag (`repo:tag`, a `:` after the last `/`) or a
+/// digest (`repo@sha256:...`), `Ok(false)` without (`latest` is implied), `Err` when it is no image at all.
+pub(crate) fn image(text: &str) -> Result<bool, String> {
+    if text.is_empty() {
+        return Err("the image must not be empty".into());
+    }
+    if text.contains(char::is_whitespace) {
+        return Err(format!("the image `{text}` contains whitespace"));
+    }
+    let length = text.chars().count();
+    if length > 255 {
+        return Err(format!("the image is {length} characters long; ECS allows at most 255"));
+    }
+    if let Some((repository, digest)) = text.split_once('@') {
+        if repository.is_empty() || digest.is_empty() {
+            return Err(format!("the image `{text}` is not `repository@digest`: one of them is empty"));
+        }
+        return Ok(true);
+    }
+    // A `:` before the last `/` is a registry's port (`host:5000/repo`), not a tag.
+    let last = text.rsplit('/').next().unwrap_or(text);
+    match last.split_once(':') {
+        None => Ok(false),
+        Some((_, "")) => Err(format!("the image `{text}` has an empty tag")),
+        Some(_) => Ok(true),
+    }
+}
+
+/// The CPU units Fargate offers, each with the task memory sizes (MiB) it allows.
+pub(crate) fn fargate_memory(cpu: u32) -> Option<Vec<u32>> {
+    let range = |from: u32, to: u32, step: u32| (from..=to).step_by(step as usize).collect();
+    Some(match cpu {
+        256 => vec![512, 1024, 2048],
+        512 => range(1024, 4096, 1024),
+        1024 => range(2048, 8192, 1024),
+        2048 => range(4096, 16384, 1024),
+        4096 => range(8192, 30720, 1024),
+        8192 => range(16384, 61440, 4096),
+        16384 => range(32768, 122880, 8192),
+        _ => return None,
+    })
+}
+
+/// The CPU values of [`fargate_memory`], for messages.
+pub(crate) const FARGATE_CPU: [u32; 7] = [256, 512, 1024, 2048, 4096, 8192, 16384];
+
+/// An environment variable name: `[A-Za-z_][A-Za-z0-9_]*`.
+pub(crate) fn environment_name(name: &str) -> Result<(), String> {
+    let ok = name.bytes().next().is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "invalid environment variable name `{name}`: expected letters, digits and `_`, not starting with a digit"
+        ))
+    }
+}
+
+/// One DNS label (a Cloud Map service name): 1 to 63 of `[a-z0-9-]`, not starting or ending with `-`.
+pub(crate) fn dns_label(name: &str) -> Result<(), String> {
+    let ok = !name.is_empty()
+        && name.len() <= 63
+        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !name.starts_with('-')
+        && !name.ends_with('-');
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "invalid DNS label `{name}`: expected 1 to 63 of `a-z`, `0-9` and `-`, not starting or ending with `-`"
+        ))
+    }
+}
+
+/// An application load balancer's (and its target group's) name: 1 to 32 letters, digits and `-`, not starting
+/// or ending with `-`, not starting with `internal-`.
+pub(crate) fn load_balancer_name(name: &str) -> Result<(), String> {
+    let ok = !name.is_empty()
+        && name.len() <= 32
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && !name.starts_with('-')
+        && !name.ends_with('-');
+    if !ok {
+        return Err(format!(
+            "invalid load balancer name `{name}`: expected 1 to 32 letters, digits and `-`, not starting or ending \
+             with `-`"
+        ));
+    }
+    if name.to_ascii_lowercase().starts_with("internal-") {
+        return Err(format!("load balancer name `{name}` starts with `internal-`, which AWS reserves"));
+    }
+    Ok(())
+}
+
+/// An EC2 instance type, `FAMILY.SIZE` (`t3.medium`, `m5.2xlarge`, `u-6tb1.metal`).
+pub(crate) fn instance_type(text: &str) -> Result<(), String> {
+    let ok = text.split_once('.').is_some_and(|(family, size)| {
+        family.bytes().next().is_some_and(|b| b.is_ascii_lowercase())
+            && family.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && !size.is_empty()
+            && size.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    });
+    if ok { Ok(()) } else { Err(format!("`{text}` is not an instance type like `t3.medium` (FAMILY.SIZE)")) }
+}
+
+/// An AMI id: `ami-` and 8 to 17 lowercase hex digits.
+pub(crate) fn ami_id(text: &str) -> Result<(), String> {
+    let ok = text.strip_prefix("ami-").is_some_and(|hex| {
+        (8..=17).contains(&hex.len()) && hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    });
+    if ok { Ok(()) } else { Err(format!("`{text}` is not an AMI id like `ami-0123456789abcdef0`")) }
+}
+
 /// A tag key a user may set. `reconciler:` keys are ours (they mark what we own); `aws:` keys are AWS's.
 pub(crate) fn tag_key(key: &str) -> Result<(), String> {
     if key.is_empty() {
@@ -247,6 +464,104 @@ mod tests {
         assert_eq!(cluster_name("container-demo"), Ok(()));
         assert!(cluster_name("a.b").is_err());
         assert!(cluster_name(&"c".repeat(256)).is_err());
+    }
+
+    #[test]
+    fn roles_and_policies() {
+        for ok in ["ecsdemo-task-execution", "a+b=c,d.e@f_g-h", &"r".repeat(64)] {
+            assert_eq!(role_name(ok), Ok(()), "{ok}");
+        }
+        for bad in ["", "a b", "a/b", &"r".repeat(65)] {
+            assert!(role_name(bad).is_err(), "{bad}");
+        }
+        assert_eq!(service_principal("ecs-tasks.amazonaws.com"), Ok(()));
+        assert_eq!(service_principal("ec2.amazonaws.com"), Ok(()));
+        for bad in ["amazonaws.com", ".amazonaws.com", "ecs-tasks", "ECS.amazonaws.com", "x.amazonaws.com.cn"] {
+            assert!(service_principal(bad).is_err(), "{bad}");
+        }
+        assert_eq!(policy_arn("arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"), Ok(()));
+        assert_eq!(policy_arn("arn:aws:iam::123456789012:policy/mine"), Ok(()));
+        for bad in ["AmazonECSTaskExecutionRolePolicy", "arn:aws:iam::1234:policy/x", "arn:aws:iam::aws:policy/"] {
+            assert!(policy_arn(bad).is_err(), "{bad}");
+        }
+        assert_eq!(inline_policy(r#"{"Version": "2012-10-17", "Statement": []}"#), Ok(()));
+        assert!(inline_policy("[]").unwrap_err().ends_with("found an array"));
+        assert!(inline_policy("{").unwrap_err().starts_with("the inline policy is not valid JSON: "));
+        let big = format!(r#"{{"a": "{}"}}"#, "x".repeat(MAX_INLINE_POLICY));
+        assert!(inline_policy(&big).unwrap_err().contains("IAM allows at most 10240"));
+    }
+
+    #[test]
+    fn log_groups() {
+        assert_eq!(log_group_name("/ecs/ecsdemo-frontend"), Ok(()));
+        assert_eq!(log_group_name("a#b.c_d"), Ok(()));
+        assert!(log_group_name("a b").is_err());
+        assert!(log_group_name("").is_err());
+        assert!(log_group_name(&"l".repeat(513)).is_err());
+        assert_eq!(retention_days(14), Ok(14));
+        assert!(retention_days(15).is_err());
+        assert!(retention_days(-1).is_err());
+    }
+
+    #[test]
+    fn images() {
+        assert_eq!(image("brentley/ecsdemo-frontend:latest"), Ok(true));
+        assert_eq!(image("repo@sha256:abc"), Ok(true));
+        assert_eq!(image("host:5000/repo:1.2"), Ok(true));
+        assert_eq!(image("brentley/ecsdemo-frontend"), Ok(false));
+        assert_eq!(image("host:5000/repo"), Ok(false));
+        assert_eq!(image("nginx"), Ok(false));
+        assert!(image("").is_err());
+        assert!(image("a b").is_err());
+        assert!(image("repo:").is_err());
+        assert!(image("@sha256:x").is_err());
+        assert!(image(&"i".repeat(256)).is_err());
+    }
+
+    #[test]
+    fn fargate_sizes() {
+        assert_eq!(fargate_memory(256), Some(vec![512, 1024, 2048]));
+        assert_eq!(fargate_memory(512), Some(vec![1024, 2048, 3072, 4096]));
+        assert_eq!(fargate_memory(4096).unwrap().len(), 23);
+        assert_eq!(fargate_memory(8192).unwrap().first(), Some(&16384));
+        assert_eq!(fargate_memory(16384).unwrap().last(), Some(&122880));
+        assert_eq!(fargate_memory(300), None);
+        assert!(FARGATE_CPU.iter().all(|&cpu| fargate_memory(cpu).is_some()));
+    }
+
+    #[test]
+    fn service_values() {
+        assert_eq!(service_name("ecsdemo-frontend"), Ok(()));
+        assert!(service_name("a.b").is_err());
+        assert_eq!(environment_name("CRYSTAL_URL"), Ok(()));
+        assert_eq!(environment_name("_x1"), Ok(()));
+        for bad in ["", "1A", "A-B", "A.B"] {
+            assert!(environment_name(bad).is_err(), "{bad}");
+        }
+        assert_eq!(dns_label("ecsdemo-nodejs"), Ok(()));
+        for bad in ["", "-a", "a-", "A", "a.b", "a_b", &"d".repeat(64)] {
+            assert!(dns_label(bad).is_err(), "{bad}");
+        }
+        assert_eq!(load_balancer_name("ecsdemo-frontend"), Ok(()));
+        for bad in ["", "-a", "a-", "a_b", &"l".repeat(33)] {
+            assert!(load_balancer_name(bad).unwrap_err().starts_with("invalid load balancer name"), "{bad}");
+        }
+        assert!(load_balancer_name("internal-web").unwrap_err().contains("reserves"));
+    }
+
+    #[test]
+    fn instances() {
+        for ok in ["t3.medium", "m5.2xlarge", "u-6tb1.metal", "c6gn.16xlarge"] {
+            assert_eq!(instance_type(ok), Ok(()), "{ok}");
+        }
+        for bad in ["t3", "t3.", ".medium", "T3.medium", "t3.medium.x", "3t.medium"] {
+            assert!(instance_type(bad).is_err(), "{bad}");
+        }
+        assert_eq!(ami_id("ami-0123456789abcdef0"), Ok(()));
+        assert_eq!(ami_id("ami-12345678"), Ok(()));
+        for bad in ["ami-1234567", "ami-0123456789abcdef01", "ami-ABCDEF12", "0123456789abcdef0"] {
+            assert!(ami_id(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

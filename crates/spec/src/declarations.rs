@@ -8,7 +8,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
 
-use crate::model::{Cluster, Declared, Location, Namespace, SecurityGroup, Vpc};
+use crate::error::SpecError;
+use crate::model::{Cluster, Declared, Instance, Location, LogGroup, Namespace, Role, SecurityGroup, Service, Vpc};
 
 /// A kind of declaration: a top-level table of a desired-state file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -17,19 +18,37 @@ pub enum Kind {
     SecurityGroup,
     Cluster,
     Namespace,
+    Role,
+    LogGroup,
+    Service,
+    Instance,
 }
 
 impl Kind {
     /// Every kind, in the order the documentation lists them.
-    pub const ALL: [Kind; 4] = [Kind::Vpc, Kind::SecurityGroup, Kind::Cluster, Kind::Namespace];
+    pub const ALL: [Kind; 8] = [
+        Kind::Vpc,
+        Kind::SecurityGroup,
+        Kind::Cluster,
+        Kind::Namespace,
+        Kind::Role,
+        Kind::LogGroup,
+        Kind::Service,
+        Kind::Instance,
+    ];
 
-    /// The top-level table name: `vpc`, `security_group`, `cluster`, `namespace`.
+    /// The top-level table name: `vpc`, `security_group`, `cluster`, `namespace`, `role`, `log_group`,
+    /// `service`, `instance`.
     pub fn key(self) -> &'static str {
         match self {
             Kind::Vpc => "vpc",
             Kind::SecurityGroup => "security_group",
             Kind::Cluster => "cluster",
             Kind::Namespace => "namespace",
+            Kind::Role => "role",
+            Kind::LogGroup => "log_group",
+            Kind::Service => "service",
+            Kind::Instance => "instance",
         }
     }
 
@@ -99,9 +118,17 @@ pub struct FileDeclarations {
     pub security_groups: Vec<Parsed<SecurityGroup>>,
     pub clusters: Vec<Parsed<Cluster>>,
     pub namespaces: Vec<Parsed<Namespace>>,
+    pub roles: Vec<Parsed<Role>>,
+    pub log_groups: Vec<Parsed<LogGroup>>,
+    pub services: Vec<Parsed<Service>>,
+    pub instances: Vec<Parsed<Instance>>,
     /// Declarations that failed their own checks. Always empty in what [`crate::parse_file`] returns; filled by
     /// [`crate::parse_file_partial`].
     pub invalid: Vec<Invalid>,
+    /// Problems that do not stop the file from being used (an image without a tag), sorted by position. They
+    /// are displayed like errors. Found in valid and invalid declarations alike; none when the file has TOML
+    /// syntax errors.
+    pub warnings: Vec<SpecError>,
 }
 
 impl FileDeclarations {
@@ -110,9 +137,16 @@ impl FileDeclarations {
         FileDeclarations { file: file.into(), ..Default::default() }
     }
 
-    /// Number of valid declarations of every kind.
+    /// Number of valid declarations of every kind (warnings do not count).
     pub fn len(&self) -> usize {
-        self.vpcs.len() + self.security_groups.len() + self.clusters.len() + self.namespaces.len()
+        self.vpcs.len()
+            + self.security_groups.len()
+            + self.clusters.len()
+            + self.namespaces.len()
+            + self.roles.len()
+            + self.log_groups.len()
+            + self.services.len()
+            + self.instances.len()
     }
 
     pub fn is_empty(&self) -> bool {

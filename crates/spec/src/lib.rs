@@ -7,6 +7,9 @@
 //! 2. [`assemble`]: all files' declarations -> [`Desired`], checking what spans files: duplicate names and AWS
 //!    identities, references to undeclared resources, security group references across VPCs and in cycles.
 //!
+//! Warnings (problems that do not stop anything, like an image without a tag) are kept apart from errors, in
+//! [`FileDeclarations::warnings`] and [`Desired::warnings`], in the same form.
+//!
 //! [`load_dir`] runs both over a directory and returns every error of every file at once. The daemon (a later
 //! layer) calls the stages itself so that it can keep a file's last good version when a new edit of it is
 //! invalid. The schema is documented in `docs/schema.md`.

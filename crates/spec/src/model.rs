@@ -45,12 +45,26 @@ pub struct Desired {
     pub security_groups: BTreeMap<String, Declared<SecurityGroup>>,
     pub clusters: BTreeMap<String, Declared<Cluster>>,
     pub namespaces: BTreeMap<String, Declared<Namespace>>,
+    pub roles: BTreeMap<String, Declared<Role>>,
+    pub log_groups: BTreeMap<String, Declared<LogGroup>>,
+    pub services: BTreeMap<String, Declared<Service>>,
+    pub instances: BTreeMap<String, Declared<Instance>>,
+    /// Problems that do not stop the desired state from being used (an image without a tag), from every file,
+    /// sorted by file, line and column. Displayed like errors (`file:line:col: field: message`).
+    pub warnings: Vec<crate::SpecError>,
 }
 
 impl Desired {
-    /// Number of declarations of every kind.
+    /// Number of declarations of every kind (warnings do not count).
     pub fn len(&self) -> usize {
-        self.vpcs.len() + self.security_groups.len() + self.clusters.len() + self.namespaces.len()
+        self.vpcs.len()
+            + self.security_groups.len()
+            + self.clusters.len()
+            + self.namespaces.len()
+            + self.roles.len()
+            + self.log_groups.len()
+            + self.services.len()
+            + self.instances.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -169,5 +183,189 @@ pub struct Namespace {
     /// Name of a declared VPC.
     pub vpc: String,
     pub description: Option<String>,
+    pub tags: Tags,
+}
+
+/// `[role.NAME]`: an IAM role that an AWS service assumes (ECS tasks, EC2 instances).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Role {
+    /// The role name in AWS (unique in the account). Defaults to the declaration name.
+    pub role_name: String,
+    /// The service principal allowed to assume the role, e.g. `ecs-tasks.amazonaws.com`.
+    pub trusted_service: String,
+    /// ARNs of managed policies attached to the role, in the order written (compared as a set).
+    pub managed_policies: Vec<String>,
+    /// An inline policy document (JSON), stored under the role's name. Kept as written; compared as JSON.
+    pub inline_policy: Option<String>,
+    /// Also make an instance profile of the same name holding the role (for EC2 instances).
+    pub instance_profile: bool,
+    pub tags: Tags,
+}
+
+/// `[log_group.NAME]`: a CloudWatch Logs log group.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogGroup {
+    /// The log group name, e.g. `/ecs/ecsdemo-frontend`. Defaults to the declaration name.
+    pub group_name: String,
+    /// How long events are kept; `None` keeps them forever. One of the values CloudWatch Logs accepts.
+    pub retention_days: Option<u32>,
+    pub tags: Tags,
+}
+
+/// Which of a VPC's subnet groups a task or an instance runs in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubnetGroup {
+    Public,
+    Private,
+}
+
+/// Where a service's tasks (or an instance) attach to the network.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Network {
+    /// Name of a declared VPC.
+    pub vpc: String,
+    pub subnets: SubnetGroup,
+    /// Names of declared security groups (in that VPC), at least one.
+    pub security_groups: Vec<String>,
+    /// Give tasks a public IP (needed in public subnets to pull images without NAT).
+    pub assign_public_ip: bool,
+}
+
+/// `[service.NAME]`: a Fargate service and everything it needs beyond the platform: its task definition
+/// (derived), its Cloud Map registration, and optionally its load balancer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Service {
+    /// The ECS service name, also the task definition family and the container name. Defaults to the
+    /// declaration name.
+    pub service_name: String,
+    /// Name of a declared cluster.
+    pub cluster: String,
+    /// Container image, `repository[:tag]` or with a digest.
+    pub image: String,
+    /// Task CPU units (256 = 0.25 vCPU); with `memory`, one of the pairs Fargate accepts.
+    pub cpu: u32,
+    /// Task memory in MiB.
+    pub memory: u32,
+    /// The port the container listens on (TCP).
+    pub port: u16,
+    pub environment: BTreeMap<String, String>,
+    /// Overrides the image's command.
+    pub command: Option<Vec<String>>,
+    /// Tasks to run.
+    pub desired_count: u32,
+    pub network: Network,
+    /// Name of a declared role: the task execution role (pulls the image, writes logs).
+    pub execution_role: String,
+    pub logs: Option<Logs>,
+    pub discovery: Option<Discovery>,
+    pub deployment: Deployment,
+    pub load_balancer: Option<LoadBalancer>,
+    /// Task definition revisions we registered to keep (the newest ones); older ones are deregistered.
+    pub keep_revisions: u32,
+    pub tags: Tags,
+}
+
+/// Container logs to CloudWatch Logs (the awslogs driver).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Logs {
+    /// Name of a declared log group.
+    pub log_group: String,
+    pub stream_prefix: String,
+}
+
+/// Cloud Map registration: the service's tasks are found at `NAME.NAMESPACE` (A records).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Discovery {
+    /// Name of a declared namespace.
+    pub namespace: String,
+    /// The DNS label. Defaults to the service name.
+    pub name: String,
+    /// TTL of the A records, in seconds.
+    pub ttl: u32,
+}
+
+/// How ECS replaces tasks on a deployment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deployment {
+    /// Default 100.
+    pub minimum_healthy_percent: u32,
+    /// Default 200.
+    pub maximum_percent: u32,
+    /// Stop a deployment that cannot reach steady state. Default true.
+    pub circuit_breaker: bool,
+    /// Roll back to the last completed deployment when the circuit breaker trips. Default true.
+    pub rollback: bool,
+}
+
+impl Default for Deployment {
+    fn default() -> Self {
+        Deployment { minimum_healthy_percent: 100, maximum_percent: 200, circuit_breaker: true, rollback: true }
+    }
+}
+
+/// `[service.NAME.load_balancer]`: an Application Load Balancer in front of the service, in the VPC's public
+/// subnets, with its own security group, a target group of the tasks' IPs and an HTTP listener.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadBalancer {
+    /// The load balancer's name (also its target group's): at most 32 letters, digits and hyphens.
+    /// Defaults to the service name.
+    pub name: String,
+    pub scheme: Scheme,
+    /// The HTTP port the listener takes. Default 80.
+    pub listener_port: u16,
+    /// Who may reach the listener. Default `["0.0.0.0/0"]`.
+    pub allowed_cidrs: Vec<Ipv4Net>,
+    pub health_check: HealthCheck,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scheme {
+    InternetFacing,
+    Internal,
+}
+
+/// The target group's health check (HTTP on the container port).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HealthCheck {
+    /// Default `/`.
+    pub path: String,
+    /// Seconds between checks, 5..=300. Default 30.
+    pub interval_seconds: u32,
+    /// Seconds before a check fails, 2..=120 and less than the interval. Default 5.
+    pub timeout_seconds: u32,
+    /// 2..=10. Default 5.
+    pub healthy_threshold: u32,
+    /// 2..=10. Default 2.
+    pub unhealthy_threshold: u32,
+}
+
+impl Default for HealthCheck {
+    fn default() -> Self {
+        HealthCheck {
+            path: "/".to_string(),
+            interval_seconds: 30,
+            timeout_seconds: 5,
+            healthy_threshold: 5,
+            unhealthy_threshold: 2,
+        }
+    }
+}
+
+/// `[instance.NAME]`: an EC2 instance (the workshop's load-test host).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Instance {
+    /// E.g. `t3.medium`.
+    pub instance_type: String,
+    /// An AMI id; `None` means the latest Amazon Linux 2 at creation (never a reason to replace later).
+    pub image: Option<String>,
+    /// Name of a declared VPC; the instance goes into the first zone's subnet of `subnets`.
+    pub vpc: String,
+    pub subnets: SubnetGroup,
+    /// Names of declared security groups (in that VPC).
+    pub security_groups: Vec<String>,
+    /// Name of a declared role with `instance_profile = true`.
+    pub role: Option<String>,
+    /// Run at first boot; a change means a new instance.
+    pub user_data: Option<String>,
     pub tags: Tags,
 }

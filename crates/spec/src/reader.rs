@@ -26,15 +26,16 @@ pub(crate) struct Reported;
 /// The result of reading one value.
 pub(crate) type Read<T> = Result<T, Reported>;
 
-/// What reading one file needs: positions for messages, and the errors found so far.
+/// What reading one file needs: positions for messages, and the errors and warnings found so far.
 pub(crate) struct Ctx<'a> {
     index: LineIndex<'a>,
     errors: Vec<SpecError>,
+    warnings: Vec<SpecError>,
 }
 
 impl<'a> Ctx<'a> {
     pub(crate) fn new(file: &'a Path, text: &'a str) -> Self {
-        Ctx { index: LineIndex::new(file, text), errors: Vec::new() }
+        Ctx { index: LineIndex::new(file, text), errors: Vec::new(), warnings: Vec::new() }
     }
 
     pub(crate) fn index(&self) -> &LineIndex<'a> {
@@ -52,13 +53,21 @@ impl<'a> Ctx<'a> {
         Reported
     }
 
+    /// Records a warning at the start of `span`: a problem that does not make the value unusable (and does not
+    /// count in [`Ctx::error_count`]).
+    pub(crate) fn warning(&mut self, span: &Span, field: &FieldPath, message: impl Into<String>) {
+        let warning = SpecError::at(&self.location(span), field.as_str(), message);
+        self.warnings.push(warning);
+    }
+
     /// Number of errors so far: a declaration is valid when reading it added none.
     pub(crate) fn error_count(&self) -> usize {
         self.errors.len()
     }
 
-    pub(crate) fn into_errors(self) -> Vec<SpecError> {
-        self.errors
+    /// The errors and the warnings.
+    pub(crate) fn into_parts(self) -> (Vec<SpecError>, Vec<SpecError>) {
+        (self.errors, self.warnings)
     }
 }
 
@@ -238,7 +247,7 @@ mod tests {
         assert_eq!(integer(&mut ctx, root.get("b").unwrap(), &p), Ok(3000));
         assert_eq!(integer(&mut ctx, root.get("c").unwrap(), &p), Err(Reported));
         assert_eq!(integer(&mut ctx, root.get("d").unwrap(), &p), Err(Reported));
-        let messages: Vec<_> = ctx.into_errors().into_iter().map(|e| e.to_string()).collect();
+        let messages: Vec<_> = ctx.into_parts().0.into_iter().map(|e| e.to_string()).collect();
         assert_eq!(
             messages,
             [

@@ -62,7 +62,8 @@ fn names_in_a_file_with_syntax_errors_are_not_dangling() {
 fn unknown_kind_lists_the_known_ones() {
     assert_eq!(
         file_errors("[vpcs.main]\ncidr = \"10.0.0.0/24\"\n"),
-        ["a.toml:1:2: vpcs: unknown kind `vpcs`, expected one of `vpc`, `security_group`, `cluster`, `namespace`"]
+        ["a.toml:1:2: vpcs: unknown kind `vpcs`, expected one of `vpc`, `security_group`, `cluster`, `namespace`, \
+          `role`, `log_group`, `service`, `instance`"]
     );
 }
 
@@ -555,4 +556,446 @@ fn every_error_is_collected_in_order() {
             "b.toml:3:8: cluster.c.tags: expected a table of tags (tags = { Key = \"value\" }), found an integer",
         ]
     );
+}
+
+// 10. Roles, log groups, services and instances.
+
+/// What the service and instance tests refer to: vpcs `main` and `other`, a security group and a namespace in
+/// each, cluster `demo`, roles `exec` (for tasks) and `host` (with an instance profile), log group `logs`.
+const PLATFORM: &str = "[vpc.main]\ncidr = \"10.0.0.0/24\"\n[vpc.other]\ncidr = \"10.1.0.0/24\"\n\
+                        [security_group.services]\nvpc = \"main\"\ndescription = \"s\"\n\
+                        [security_group.elsewhere]\nvpc = \"other\"\ndescription = \"e\"\n\
+                        [cluster.demo]\n\
+                        [namespace.svc]\nvpc = \"main\"\ndns_name = \"service.local\"\n\
+                        [namespace.far]\nvpc = \"other\"\ndns_name = \"far.local\"\n\
+                        [role.exec]\ntrusted_service = \"ecs-tasks.amazonaws.com\"\n\
+                        [role.host]\ntrusted_service = \"ec2.amazonaws.com\"\ninstance_profile = true\n\
+                        [log_group.logs]\n";
+
+/// A valid `[service.NAME]` on PLATFORM: line 1 is the header, lines 2 to 7 the required fields in this order
+/// (`cluster`, `image`, `port`, `vpc`, `security_groups`, `execution_role`), each replaced by `fields` when
+/// named there (left out when the value is empty); the other `fields` follow, then `tail`.
+fn service(name: &str, fields: &[(&str, &str)], tail: &str) -> String {
+    let base = [
+        ("cluster", "\"demo\""),
+        ("image", "\"app:1\""),
+        ("port", "3000"),
+        ("vpc", "\"main\""),
+        ("security_groups", "[\"services\"]"),
+        ("execution_role", "\"exec\""),
+    ];
+    let mut text = format!("[service.{name}]\n");
+    for (key, value) in base {
+        let value = fields.iter().find(|(k, _)| *k == key).map_or(value, |(_, v)| *v);
+        if !value.is_empty() {
+            text.push_str(&format!("{key} = {value}\n"));
+        }
+    }
+    for (key, value) in fields.iter().filter(|(k, _)| !base.iter().any(|(b, _)| b == k)) {
+        text.push_str(&format!("{key} = {value}\n"));
+    }
+    text.push_str(tail);
+    text
+}
+
+#[test]
+fn role_values() {
+    let text = "[role.a]\nrole_name = \"has space\"\ntrusted_service = \"ecs-tasks\"\n\
+                managed_policies = [\"AmazonECSTaskExecutionRolePolicy\", \"arn:aws:iam::aws:policy/P\", \
+                \"arn:aws:iam::aws:policy/P\", 3]\n\
+                inline_policy = '{\"Version\": '\ninstance_profile = \"yes\"\n\
+                [role.b]\ntrusted_service = \"ec2.amazonaws.com\"\ninline_policy = '[]'\n";
+    assert_eq!(
+        file_errors(text),
+        [
+            "a.toml:2:13: role.a.role_name: invalid role name `has space`: IAM allows 1 to 64 letters, digits and \
+             `+=,.@_-`",
+            "a.toml:3:19: role.a.trusted_service: `ecs-tasks` is not an AWS service principal like \
+             `ecs-tasks.amazonaws.com`",
+            "a.toml:4:21: role.a.managed_policies[0]: `AmazonECSTaskExecutionRolePolicy` is not an IAM policy ARN \
+             like `arn:aws:iam::aws:policy/NAME` or `arn:aws:iam::123456789012:policy/NAME`",
+            "a.toml:4:86: role.a.managed_policies[2]: policy `arn:aws:iam::aws:policy/P` is listed twice (also at \
+             index 1)",
+            "a.toml:4:115: role.a.managed_policies[3]: expected a string, found an integer",
+            "a.toml:5:17: role.a.inline_policy: the inline policy is not valid JSON: EOF while parsing a value at \
+             line 1 column 12",
+            "a.toml:6:20: role.a.instance_profile: expected a boolean (true or false), found a string",
+            "a.toml:9:17: role.b.inline_policy: the inline policy must be a JSON object (a policy document: \
+             {\"Version\": ..., \"Statement\": [...]}), found an array",
+        ]
+    );
+}
+
+#[test]
+fn log_group_values() {
+    let text = "[log_group.a]\ngroup_name = \"/ecs/has space\"\nretention_days = 10\n\
+                [log_group.b]\nretention_days = \"14\"\n";
+    assert_eq!(
+        file_errors(text),
+        [
+            "a.toml:2:14: log_group.a.group_name: invalid log group name `/ecs/has space`: CloudWatch Logs allows 1 \
+             to 512 letters, digits and `_/.#-`",
+            "a.toml:3:18: log_group.a.retention_days: 10 days is not a retention CloudWatch Logs accepts: one of 1, \
+             3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653",
+            "a.toml:5:18: log_group.b.retention_days: expected an integer, found a string",
+        ]
+    );
+}
+
+#[test]
+fn service_values() {
+    let text = service(
+        "web",
+        &[
+            ("image", "\"app :1\""),
+            ("port", "0"),
+            ("security_groups", "[]"),
+            ("service_name", "\"web.app\""),
+            ("environment", "{ GOOD = \"1\", 1BAD = \"x\", \"A-B\" = \"y\", N = 2 }"),
+            ("command", "[]"),
+            ("desired_count", "1001"),
+            ("subnets", "\"dmz\""),
+            ("keep_revisions", "0"),
+            ("assign_public_ip", "1"),
+        ],
+        "",
+    );
+    assert_eq!(
+        file_errors(&text),
+        [
+            "a.toml:3:9: service.web.image: the image `app :1` contains whitespace",
+            "a.toml:4:8: service.web.port: port 0 is out of range: ports go from 1 to 65535",
+            "a.toml:6:19: service.web.security_groups: the list of security groups is empty: name at least one",
+            "a.toml:8:16: service.web.service_name: invalid service name `web.app`: ECS allows 1 to 255 letters, \
+             digits, `_` and `-`",
+            "a.toml:9:29: service.web.environment.1BAD: invalid environment variable name `1BAD`: expected letters, \
+             digits and `_`, not starting with a digit",
+            "a.toml:9:41: service.web.environment.A-B: invalid environment variable name `A-B`: expected \
+             letters, digits and `_`, not starting with a digit",
+            "a.toml:9:58: service.web.environment.N: expected a string, found an integer",
+            "a.toml:10:11: service.web.command: the command is empty: leave `command` out to run the image's own",
+            "a.toml:11:17: service.web.desired_count: 1001 is out of range: expected 0 to 1000",
+            "a.toml:12:11: service.web.subnets: unknown value `dmz`, expected one of `private`, `public`",
+            "a.toml:13:18: service.web.keep_revisions: 0 is out of range: expected 1 to 100",
+            "a.toml:14:20: service.web.assign_public_ip: expected a boolean (true or false), found an integer",
+        ]
+    );
+}
+
+#[test]
+fn service_required_fields_and_duplicate_groups() {
+    let text = service(
+        "web",
+        &[("cluster", ""), ("image", "\"\""), ("port", ""), ("security_groups", "[\"services\", \"services\"]")],
+        "",
+    );
+    assert_eq!(
+        file_errors(&text),
+        [
+            "a.toml:1:1: service.web.cluster: missing required field `cluster`",
+            "a.toml:1:1: service.web.port: missing required field `port`",
+            "a.toml:2:9: service.web.image: the image must not be empty",
+            "a.toml:4:32: service.web.security_groups[1]: security group `services` is listed twice (also at index 0)",
+        ]
+    );
+}
+
+#[test]
+fn fargate_cpu_and_memory() {
+    let errors = |fields: &[(&str, &str)]| file_errors(&service("web", fields, ""));
+    assert_eq!(
+        errors(&[("cpu", "300")]),
+        ["a.toml:8:7: service.web.cpu: 300 CPU units is not a size Fargate offers: expected one of 256, 512, 1024, \
+          2048, 4096, 8192, 16384"]
+    );
+    assert_eq!(
+        errors(&[("cpu", "256"), ("memory", "4096")]),
+        ["a.toml:9:10: service.web.memory: cpu = 256 and memory = 4096 are not a pair Fargate accepts: with cpu = \
+          256, memory is one of 512, 1024, 2048"]
+    );
+    // Memory left at its default: the error is on cpu, and says so.
+    assert_eq!(
+        errors(&[("cpu", "1024")]),
+        ["a.toml:8:7: service.web.cpu: cpu = 1024 and memory = 512 are not a pair Fargate accepts: with cpu = 1024, \
+          memory is one of 2048, 3072, 4096, 5120, 6144, 7168, 8192 (memory defaults to 512)"]
+    );
+    assert_eq!(
+        errors(&[("cpu", "8192"), ("memory", "20000")]),
+        ["a.toml:9:10: service.web.memory: cpu = 8192 and memory = 20000 are not a pair Fargate accepts: with cpu \
+          = 8192, memory is one of 16384, 20480, 24576, 28672, 32768, 36864, 40960, 45056, 49152, 53248, 57344, \
+          61440"]
+    );
+}
+
+#[test]
+fn service_sub_tables() {
+    let tail = "[service.Web_App.logs]\nstream_prefix = \"a:b\"\n\
+                [service.Web_App.discovery]\nnamespace = \"svc\"\nttl = -1\n\
+                [service.Web_App.deployment]\nminimum_healthy_percent = 101\nmaximum_percent = 50\n\
+                circuit_breaker = false\nrollback = true\n\
+                [service.Web_App.load_balancer]\nscheme = \"public\"\nlistener_port = 65536\n\
+                allowed_cidrs = [\"0.0.0.1/0\"]\nport = 80\n\
+                [service.Web_App.load_balancer.health_check]\npath = \"health\"\ninterval_seconds = 4\n\
+                timeout_seconds = 121\nhealthy_threshold = 1\nunhealthy_threshold = 11\n";
+    assert_eq!(
+        file_errors(&service("Web_App", &[], tail)),
+        [
+            // The service name is not a DNS label: the default discovery name is reported where the name is.
+            "a.toml:1:10: service.Web_App.discovery.name: invalid DNS label `Web_App`: expected 1 to 63 of `a-z`, \
+             `0-9` and `-`, not starting or ending with `-` (the service name is the default `name`; set `name`)",
+            "a.toml:1:10: service.Web_App.load_balancer.name: invalid load balancer name `Web_App`: expected 1 to 32 \
+             letters, digits and `-`, not starting or ending with `-` (the service name is the default `name`; set \
+             `name`)",
+            "a.toml:8:1: service.Web_App.logs.log_group: missing required field `log_group`",
+            "a.toml:9:17: service.Web_App.logs.stream_prefix: invalid stream prefix `a:b`: log stream names cannot \
+             have `:` or `*`",
+            "a.toml:12:7: service.Web_App.discovery.ttl: -1 is out of range: expected 0 to 2147483647",
+            "a.toml:14:27: service.Web_App.deployment.minimum_healthy_percent: 101 is out of range: expected 0 to 100",
+            "a.toml:15:19: service.Web_App.deployment.maximum_percent: 50 is out of range: expected 100 to 400",
+            "a.toml:17:12: service.Web_App.deployment.rollback: rollback needs the circuit breaker: set \
+             circuit_breaker = true, or rollback = false",
+            "a.toml:19:10: service.Web_App.load_balancer.scheme: unknown value `public`, expected one of \
+             `internet-facing`, `internal`",
+            "a.toml:20:17: service.Web_App.load_balancer.listener_port: port 65536 is out of range: ports go from 1 \
+             to 65535",
+            "a.toml:21:18: service.Web_App.load_balancer.allowed_cidrs[0]: `0.0.0.1/0` is not a network address: \
+             its host bits are set; the network is `0.0.0.0/0`",
+            "a.toml:22:1: service.Web_App.load_balancer.port: unknown field `port`, expected one of `name`, \
+             `scheme`, `listener_port`, `allowed_cidrs`, `health_check`",
+            "a.toml:24:8: service.Web_App.load_balancer.health_check.path: the path `health` must start with `/`",
+            "a.toml:25:20: service.Web_App.load_balancer.health_check.interval_seconds: 4 is out of range: expected \
+             5 to 300",
+            "a.toml:26:19: service.Web_App.load_balancer.health_check.timeout_seconds: 121 is out of range: \
+             expected 2 to 120",
+            "a.toml:27:21: service.Web_App.load_balancer.health_check.healthy_threshold: 1 is out of range: \
+             expected 2 to 10",
+            "a.toml:28:23: service.Web_App.load_balancer.health_check.unhealthy_threshold: 11 is out of range: \
+             expected 2 to 10",
+        ]
+    );
+}
+
+#[test]
+fn service_names_and_cross_field_rules() {
+    let tail = "[service.web.discovery]\nnamespace = \"svc\"\nname = \"-web\"\n\
+                [service.web.deployment]\nmaximum_percent = 100\n\
+                [service.web.load_balancer]\nname = \"internal-web\"\nallowed_cidrs = []\n\
+                [service.web.load_balancer.health_check]\ninterval_seconds = 10\ntimeout_seconds = 10\n\
+                [service.api]\nlogs = \"x\"\n";
+    assert_eq!(
+        file_errors(&service("web", &[], tail)),
+        [
+            "a.toml:10:8: service.web.discovery.name: invalid DNS label `-web`: expected 1 to 63 of `a-z`, `0-9` and \
+             `-`, not starting or ending with `-`",
+            "a.toml:12:19: service.web.deployment.maximum_percent: maximum_percent = 100 leaves no room with \
+             minimum_healthy_percent = 100: ECS could neither start a new task before stopping an old one nor stop \
+             one first; raise maximum_percent or lower minimum_healthy_percent",
+            "a.toml:14:8: service.web.load_balancer.name: load balancer name `internal-web` starts with `internal-`, \
+             which AWS reserves",
+            "a.toml:15:17: service.web.load_balancer.allowed_cidrs: the list of allowed CIDRs is empty: name at \
+             least one (`0.0.0.0/0` for anyone)",
+            "a.toml:18:19: service.web.load_balancer.health_check.timeout_seconds: timeout_seconds = 10 must be less \
+             than interval_seconds = 10",
+            "a.toml:19:1: service.api.cluster: missing required field `cluster`",
+            "a.toml:19:1: service.api.execution_role: missing required field `execution_role`",
+            "a.toml:19:1: service.api.image: missing required field `image`",
+            "a.toml:19:1: service.api.port: missing required field `port`",
+            "a.toml:19:1: service.api.security_groups: missing required field `security_groups`",
+            "a.toml:19:1: service.api.vpc: missing required field `vpc`",
+            "a.toml:20:8: service.api.logs: expected a table ([service.api.logs]), found a string",
+        ]
+    );
+}
+
+#[test]
+fn instance_values() {
+    let text = "[instance.a]\ninstance_type = \"t3\"\nimage = \"ami-123\"\nvpc = \"main\"\nsubnets = \"public\"\n\
+                security_groups = \"services\"\nrole = 1\nassign_public_ip = true\n\
+                [instance.b]\ninstance_type = \"t3.medium\"\nvpc = \"main\"\nsecurity_groups = [\"services\"]\n";
+    let mut text = text.to_string();
+    text.push_str(&format!("user_data = \"{}\"\n", "x".repeat(16385)));
+    assert_eq!(
+        file_errors(&text),
+        [
+            "a.toml:2:17: instance.a.instance_type: `t3` is not an instance type like `t3.medium` (FAMILY.SIZE)",
+            "a.toml:3:9: instance.a.image: `ami-123` is not an AMI id like `ami-0123456789abcdef0`",
+            "a.toml:6:19: instance.a.security_groups: expected an array of security group names, found a string",
+            "a.toml:7:8: instance.a.role: expected a string, found an integer",
+            "a.toml:8:1: instance.a.assign_public_ip: unknown field `assign_public_ip`, expected one of \
+             `instance_type`, `image`, `vpc`, `subnets`, `security_groups`, `role`, `user_data`, `tags`",
+            "a.toml:13:13: instance.b.user_data: the user data is 16385 bytes long; EC2 allows at most 16384",
+        ]
+    );
+}
+
+#[test]
+fn one_service_with_many_problems_reports_them_all_at_once() {
+    let text = "[service.web]\nimage = \"app\"\ncpu = 512\nmemory = 512\nport = \"3000\"\nvpc = \"main\"\n\
+                security_groups = [\"services\"]\nexecution_role = \"exec\"\nreplicas = 2\n\
+                [service.web.logs]\nlog_group = \"logs\"\nstream_prefix = \"\"\n";
+    assert_eq!(
+        file_errors(text),
+        [
+            "a.toml:1:1: service.web.cluster: missing required field `cluster`",
+            "a.toml:4:10: service.web.memory: cpu = 512 and memory = 512 are not a pair Fargate accepts: with cpu = \
+             512, memory is one of 1024, 2048, 3072, 4096",
+            "a.toml:5:8: service.web.port: expected an integer, found a string",
+            "a.toml:9:1: service.web.replicas: unknown field `replicas`, expected one of `service_name`, `cluster`, \
+             `image`, `cpu`, `memory`, `port`, `environment`, `command`, `desired_count`, `vpc`, `subnets`, \
+             `security_groups`, `assign_public_ip`, `execution_role`, `logs`, `discovery`, `deployment`, \
+             `load_balancer`, `keep_revisions`, `tags`",
+            "a.toml:12:17: service.web.logs.stream_prefix: the stream prefix must not be empty",
+        ]
+    );
+}
+
+#[test]
+fn service_and_instance_references_to_undeclared_names() {
+    let text = service(
+        "web",
+        &[
+            ("cluster", "\"dmeo\""),
+            ("vpc", "\"nope\""),
+            ("security_groups", "[\"servics\"]"),
+            ("execution_role", "\"x\""),
+        ],
+        "[service.web.logs]\nlog_group = \"log\"\n[service.web.discovery]\nnamespace = \"sv\"\n\
+         [instance.lt]\ninstance_type = \"t3.micro\"\nvpc = \"main\"\nsecurity_groups = [\"services\"]\nrole = \"hots\"\n",
+    );
+    assert_eq!(
+        load_errors(&[("a.toml", PLATFORM), ("b.toml", &text)]),
+        [
+            "b.toml:2:11: service.web.cluster: no cluster named `dmeo` is declared (did you mean `demo`?)",
+            "b.toml:5:7: service.web.vpc: no vpc named `nope` is declared",
+            "b.toml:6:20: service.web.security_groups[0]: no security_group named `servics` is declared (did you \
+             mean `services`?)",
+            "b.toml:7:18: service.web.execution_role: no role named `x` is declared",
+            "b.toml:9:13: service.web.logs.log_group: no log_group named `log` is declared (did you mean `logs`?)",
+            "b.toml:11:13: service.web.discovery.namespace: no namespace named `sv` is declared (did you mean `svc`?)",
+            "b.toml:16:8: instance.lt.role: no role named `hots` is declared (did you mean `host`?)",
+        ]
+    );
+}
+
+#[test]
+fn security_groups_and_namespace_must_be_in_the_vpc() {
+    let text = service(
+        "web",
+        &[("security_groups", "[\"services\", \"elsewhere\"]")],
+        "[service.web.discovery]\nnamespace = \"far\"\n\
+         [instance.lt]\ninstance_type = \"t3.micro\"\nvpc = \"other\"\nsecurity_groups = [\"services\"]\n",
+    );
+    assert_eq!(
+        load_errors(&[("a.toml", PLATFORM), ("b.toml", &text)]),
+        [
+            "b.toml:6:32: service.web.security_groups[1]: security group `elsewhere` is in vpc `other`, but service \
+             `web` is in vpc `main`: a service's security groups and namespace must be in its VPC",
+            "b.toml:9:13: service.web.discovery.namespace: namespace `far` is in vpc `other`, but service `web` is \
+             in vpc `main`: a service's security groups and namespace must be in its VPC",
+            "b.toml:13:20: instance.lt.security_groups[0]: security group `services` is in vpc `main`, but instance \
+             `lt` is in vpc `other`: an instance's security groups must be in its VPC",
+        ]
+    );
+}
+
+#[test]
+fn instance_role_needs_an_instance_profile() {
+    let text = "[instance.lt]\ninstance_type = \"t3.micro\"\nvpc = \"main\"\nsecurity_groups = [\"services\"]\n\
+                role = \"exec\"\n";
+    assert_eq!(
+        load_errors(&[("a.toml", PLATFORM), ("b.toml", text)]),
+        ["b.toml:5:8: instance.lt.role: role `exec` has no instance profile, which an instance needs: set \
+          `instance_profile = true` on it (a.toml:18:1)"]
+    );
+}
+
+#[test]
+fn load_balancer_needs_two_zones() {
+    let text = "[vpc.small]\ncidr = \"10.2.0.0/24\"\navailability_zones = 1\n\
+                [security_group.small]\nvpc = \"small\"\ndescription = \"s\"\n"
+        .to_string()
+        + &service("web", &[("vpc", "\"small\""), ("security_groups", "[\"small\"]")], "[service.web.load_balancer]\n");
+    assert_eq!(
+        load_errors(&[("a.toml", PLATFORM), ("b.toml", &text)]),
+        ["b.toml:14:1: service.web.load_balancer: a load balancer needs subnets in at least 2 availability zones, \
+          and vpc `small` has 1"]
+    );
+}
+
+#[test]
+fn duplicate_aws_identities_of_the_new_kinds() {
+    let b = "[role.exec2]\nrole_name = \"EXEC\"\ntrusted_service = \"ecs-tasks.amazonaws.com\"\n\
+             [log_group.logs2]\ngroup_name = \"logs\"\n\
+             [cluster.demo2]\n"
+        .to_string()
+        + &service("web", &[], "[service.web.load_balancer]\n[service.web.discovery]\nnamespace = \"svc\"\n")
+        // Same service name as `web`, in another cluster: fine. Its load balancer and discovery name are not.
+        + &service(
+            "web2",
+            &[("service_name", "\"web\""), ("cluster", "\"demo2\"")],
+            "[service.web2.load_balancer]\nname = \"web\"\n[service.web2.discovery]\nnamespace = \"svc\"\n",
+        )
+        + &service("web3", &[("service_name", "\"web\"")], "");
+    assert_eq!(
+        load_errors(&[("a.toml", PLATFORM), ("b.toml", &b)]),
+        [
+            "b.toml:2:13: role.exec2.role_name: role name `EXEC` is already used by role `exec` (a.toml:18:1)",
+            "b.toml:5:14: log_group.logs2.group_name: log group name `logs` is already used by log_group `logs` \
+             (a.toml:23:1)",
+            "b.toml:26:8: service.web2.load_balancer.name: load balancer name `web` is already used by service \
+             `web` (b.toml:14:1)",
+            "b.toml:27:1: service.web2.discovery.name: discovery name `web` in namespace `svc` is already used by \
+             service `web` (b.toml:15:1)",
+            "b.toml:36:16: service.web3.service_name: service name `web` in cluster `demo` is already used by \
+             service `web` (b.toml:7:1)",
+        ]
+    );
+}
+
+// 11. Warnings.
+
+#[test]
+fn an_image_without_tag_or_digest_is_a_warning() {
+    let warnings = |image: &str| {
+        let text = service("web", &[("image", &format!("\"{image}\""))], "");
+        let desired = common::load(&[("a.toml", PLATFORM), ("b.toml", &text)]).unwrap();
+        assert_eq!(desired.len(), 11, "warnings are not declarations");
+        desired.warnings.iter().map(ToString::to_string).collect::<Vec<_>>()
+    };
+    let untagged = "b.toml:3:9: service.web.image: no tag: `latest` is implied and changes under you; pin a tag or \
+                    digest";
+    assert_eq!(warnings("brentley/ecsdemo-frontend"), [untagged]);
+    assert_eq!(warnings("nginx"), [untagged]);
+    // A registry's port is no tag.
+    assert_eq!(warnings("registry.example.com:5000/team/app"), [untagged]);
+    for pinned in [
+        "brentley/ecsdemo-frontend:latest",
+        "nginx:1.27",
+        "registry.example.com:5000/team/app:1.2",
+        "nginx@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+    ] {
+        assert_eq!(warnings(pinned), Vec::<String>::new(), "{pinned}");
+    }
+}
+
+#[test]
+fn warnings_are_kept_in_the_file_declarations_and_do_not_fail_a_file() {
+    let text = service("web", &[("image", "\"app\"")], "") + &service("api", &[("image", "\"api\"")], "");
+    let parsed = parse_file(Path::new("a.toml"), &text).unwrap();
+    assert_eq!(parsed.len(), 2);
+    let shown: Vec<String> = parsed.warnings.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        shown,
+        [
+            "a.toml:3:9: service.web.image: no tag: `latest` is implied and changes under you; pin a tag or digest",
+            "a.toml:10:9: service.api.image: no tag: `latest` is implied and changes under you; pin a tag or digest",
+        ]
+    );
+    // A file with errors keeps its warnings too.
+    let (declarations, errors) = reconciler_spec::parse_file_partial(
+        Path::new("a.toml"),
+        &service("web", &[("image", "\"app\""), ("port", "0")], ""),
+    );
+    assert_eq!(errors.len(), 1);
+    assert_eq!(declarations.warnings.len(), 1);
 }

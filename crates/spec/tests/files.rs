@@ -93,3 +93,28 @@ fn empty_directory_declares_nothing() {
     assert!(load_dir(dir.path()).unwrap().is_empty());
     assert_eq!(desired_files(dir.path()).unwrap(), Vec::<std::path::PathBuf>::new());
 }
+
+#[test]
+fn warnings_come_through_load_dir() {
+    let dir = TempDir::new();
+    dir.write(
+        "a.toml",
+        "[vpc.main]\ncidr = \"10.0.0.0/24\"\n[security_group.s]\nvpc = \"main\"\ndescription = \"s\"\n[cluster.c]\n\
+         [role.r]\ntrusted_service = \"ecs-tasks.amazonaws.com\"\n",
+    );
+    let b = dir.write(
+        "b.toml",
+        "[service.web]\ncluster = \"c\"\nimage = \"nginx\"\nport = 80\nvpc = \"main\"\nsecurity_groups = [\"s\"]\n\
+         execution_role = \"r\"\n",
+    );
+    let desired = load_dir(dir.path()).unwrap();
+    assert_eq!(desired.len(), 5, "warnings are not declarations");
+    let warnings: Vec<String> = desired.warnings.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        warnings,
+        [format!(
+            "{}:3:9: service.web.image: no tag: `latest` is implied and changes under you; pin a tag or digest",
+            b.display()
+        )]
+    );
+}

@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use common::{load, parse_ok};
 use ipnet::Ipv4Net;
 use reconciler_spec::{
-    AvailabilityZones, Cluster, Declared, Desired, Location, Namespace, NatGateways, Peer, PortRange, Protocol, Rule,
-    SecurityGroup, Tags, Vpc, assemble, parse_file,
+    AvailabilityZones, Cluster, Declared, Desired, Location, Namespace, NatGateways, Peer, PortRange, Protocol, Role,
+    Rule, SecurityGroup, Tags, Vpc, assemble, parse_file,
 };
 
 fn nets(list: &[&str]) -> Vec<Ipv4Net> {
@@ -99,8 +99,23 @@ fn workshop_platform_parses_into_exactly_the_expected_desired_state() {
             },
         },
     );
+    expected.roles.insert(
+        "ecs-task-execution".into(),
+        Declared {
+            name: "ecs-task-execution".into(),
+            location: at(&file, line_of("[role.ecs-task-execution]"), 1),
+            spec: Role {
+                role_name: "ecsdemo-task-execution".into(),
+                trusted_service: "ecs-tasks.amazonaws.com".into(),
+                managed_policies: vec!["arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy".into()],
+                inline_policy: None,
+                instance_profile: false,
+                tags: tags(&[("Project", "ecsdemo")]),
+            },
+        },
+    );
     assert_eq!(desired, expected);
-    assert_eq!(desired.len(), 4);
+    assert_eq!(desired.len(), 5);
 }
 
 fn derived(zones: &str) -> (Vec<Ipv4Net>, Vec<Ipv4Net>) {

@@ -2,14 +2,24 @@
 //! This is the only place that knows which API call does what; the dispatch below maps plan nodes to it.
 
 pub mod cluster;
+pub mod discovery_service;
 pub mod elastic_ip;
+pub mod elb;
+pub mod instance;
 pub mod internet_gateway;
+pub mod log_group;
 pub mod namespace;
 pub mod nat_gateway;
+pub mod role;
 pub mod route_table;
 pub mod security_group;
+pub mod service;
 pub mod subnet;
+pub mod task_definition;
 pub mod vpc;
+
+use elb::{listener, load_balancer, target_group};
+use role::instance_profile;
 
 use reconciler_plan::{Action, Node, NodeSpec, ObservedNode};
 
@@ -28,6 +38,16 @@ pub async fn create(ctx: &Ctx<'_>, node: &Node) -> Result<String, AwsError> {
         NodeSpec::SecurityGroup { .. } => security_group::create(ctx, node).await,
         NodeSpec::Cluster { .. } => cluster::create(ctx, node).await,
         NodeSpec::Namespace { .. } => namespace::create(ctx, node).await,
+        NodeSpec::Role { .. } => role::create(ctx, node).await,
+        NodeSpec::InstanceProfile { .. } => instance_profile::create(ctx, node).await,
+        NodeSpec::LogGroup { .. } => log_group::create(ctx, node).await,
+        NodeSpec::TaskDefinition(_) => task_definition::create(ctx, node).await,
+        NodeSpec::LoadBalancer { .. } => load_balancer::create(ctx, node).await,
+        NodeSpec::TargetGroup(_) => target_group::create(ctx, node).await,
+        NodeSpec::Listener { .. } => listener::create(ctx, node).await,
+        NodeSpec::DiscoveryService { .. } => discovery_service::create(ctx, node).await,
+        NodeSpec::Service(_) => service::create(ctx, node).await,
+        NodeSpec::Instance(_) => instance::create(ctx, node).await,
     }
 }
 
@@ -43,6 +63,17 @@ pub async fn update(ctx: &Ctx<'_>, id: &str, action: &Action) -> Result<(), AwsE
         NodeSpec::SecurityGroup { .. } => security_group::update(ctx, id, action).await,
         NodeSpec::Cluster { .. } => cluster::update(ctx, id, action).await,
         NodeSpec::Namespace { .. } => namespace::update(ctx, id, action).await,
+        NodeSpec::Role { .. } => role::update(ctx, id, action).await,
+        NodeSpec::InstanceProfile { .. } => instance_profile::update(ctx, id, action).await,
+        NodeSpec::LogGroup { .. } => log_group::update(ctx, id, action).await,
+        // Never updated in place: every field makes a new revision (the planner plans a replacement).
+        NodeSpec::TaskDefinition(_) => Ok(()),
+        NodeSpec::LoadBalancer { .. } => load_balancer::update(ctx, id, action).await,
+        NodeSpec::TargetGroup(_) => target_group::update(ctx, id, action).await,
+        NodeSpec::Listener { .. } => listener::update(ctx, id, action).await,
+        NodeSpec::DiscoveryService { .. } => discovery_service::update(ctx, id, action).await,
+        NodeSpec::Service(_) => service::update(ctx, id, action).await,
+        NodeSpec::Instance(_) => instance::update(ctx, id, action).await,
     }
 }
 
@@ -59,5 +90,15 @@ pub async fn delete(ctx: &Ctx<'_>, observed: &ObservedNode) -> Result<(), AwsErr
         NodeSpec::SecurityGroup { .. } => security_group::delete(ctx, id).await,
         NodeSpec::Cluster { .. } => cluster::delete(ctx, id).await,
         NodeSpec::Namespace { .. } => namespace::delete(ctx, id).await,
+        NodeSpec::Role { .. } => role::delete(ctx, observed).await,
+        NodeSpec::InstanceProfile { .. } => instance_profile::delete(ctx, observed).await,
+        NodeSpec::LogGroup { .. } => log_group::delete(ctx, observed).await,
+        NodeSpec::TaskDefinition(_) => task_definition::delete(ctx, id).await,
+        NodeSpec::LoadBalancer { .. } => load_balancer::delete(ctx, id).await,
+        NodeSpec::TargetGroup(_) => target_group::delete(ctx, id).await,
+        NodeSpec::Listener { .. } => listener::delete(ctx, id).await,
+        NodeSpec::DiscoveryService { .. } => discovery_service::delete(ctx, id).await,
+        NodeSpec::Service(_) => service::delete(ctx, observed).await,
+        NodeSpec::Instance(_) => instance::delete(ctx, id).await,
     }
 }

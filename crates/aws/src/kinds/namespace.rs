@@ -49,7 +49,7 @@ pub async fn observe(aws: &Aws) -> Result<Vec<ObservedNode>, AwsError> {
 }
 
 /// The namespace id (`ns-...`) at the end of its ARN: the id the API's other calls take.
-fn namespace_id(arn: &str) -> &str {
+pub(crate) fn namespace_id(arn: &str) -> &str {
     arn.rsplit('/').next().unwrap_or(arn)
 }
 
@@ -107,7 +107,7 @@ pub async fn delete(ctx: &Ctx<'_>, arn: &str) -> Result<(), AwsError> {
 }
 
 /// Waits for a Cloud Map operation; returns the namespace id it acted on.
-async fn wait_for_operation(ctx: &Ctx<'_>, operation: &str) -> Result<String, AwsError> {
+pub(crate) async fn wait_for_operation(ctx: &Ctx<'_>, operation: &str) -> Result<String, AwsError> {
     let what = format!("ServiceDiscovery operation {operation}");
     wait::until(&what, ctx.wait_timeout, || async {
         let out = ctx

@@ -83,6 +83,16 @@ pub fn id_of(address: &Address) -> String {
         Kind::SecurityGroup => "sg",
         Kind::Cluster => "arn:aws:ecs:eu-west-1:123456789012:cluster",
         Kind::Namespace => "arn:aws:servicediscovery:eu-west-1:123456789012:namespace",
+        Kind::Role => "arn:aws:iam::123456789012:role",
+        Kind::InstanceProfile => "arn:aws:iam::123456789012:instance-profile",
+        Kind::LogGroup => "arn:aws:logs:eu-west-1:123456789012:log-group",
+        Kind::TaskDefinition => "arn:aws:ecs:eu-west-1:123456789012:task-definition",
+        Kind::LoadBalancer => "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app",
+        Kind::TargetGroup => "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup",
+        Kind::Listener => "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app",
+        Kind::DiscoveryService => "arn:aws:servicediscovery:eu-west-1:123456789012:service",
+        Kind::Service => "arn:aws:ecs:eu-west-1:123456789012:service",
+        Kind::Instance => "i",
     };
     format!("{prefix}-{}", address.name.replace('/', "-"))
 }

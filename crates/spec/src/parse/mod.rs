@@ -1,15 +1,20 @@
 //! Stage 1: one file's TOML -> its [`FileDeclarations`], with every problem found in the file.
 //!
 //! A file is a TOML document whose top-level tables are kinds (`vpc`, `security_group`, `cluster`,
-//! `namespace`) and whose second-level keys are declaration names: `[vpc.main]`. Each declaration is read field
+//! `namespace`, `role`, `log_group`, `service`, `instance`) and whose second-level keys are declaration names: `[vpc.main]`. Each declaration is read field
 //! by field (see [`crate::reader`]); one that adds no error is kept as a [`Parsed`] spec, the others as
 //! [`Invalid`] so that their names still count as declared.
 
 mod cluster;
+mod instance;
+mod log_group;
 mod namespace;
+mod role;
 mod security_group;
+mod service;
 mod syntax;
 mod tags;
+mod values;
 mod vpc;
 
 use std::collections::BTreeMap;
@@ -24,7 +29,7 @@ use crate::model::{Declared, Location};
 use crate::reader::{Ctx, FieldPath, Read, Span, Table, Value, list, type_error};
 
 /// Parses and checks one file on its own: syntax, unknown kinds and fields, types and values (CIDRs, ports,
-/// names, subnets against their VPC). References to other declarations are only checked by
+/// names, subnets against their VPC, Fargate sizes, ...). Warnings are in [`FileDeclarations::warnings`]. References to other declarations are only checked by
 /// [`crate::assemble`], since they may point into other files.
 ///
 /// `file` is only used in errors and locations. Returns every error of the file, sorted by position, if there
@@ -53,12 +58,18 @@ pub fn parse_file_partial(file: &Path, text: &str) -> (FileDeclarations, Vec<Spe
         declarations.security_groups.sort_by(|a, b| a.declared.name.cmp(&b.declared.name));
         declarations.clusters.sort_by(|a, b| a.declared.name.cmp(&b.declared.name));
         declarations.namespaces.sort_by(|a, b| a.declared.name.cmp(&b.declared.name));
+        declarations.roles.sort_by(|a, b| a.declared.name.cmp(&b.declared.name));
+        declarations.log_groups.sort_by(|a, b| a.declared.name.cmp(&b.declared.name));
+        declarations.services.sort_by(|a, b| a.declared.name.cmp(&b.declared.name));
+        declarations.instances.sort_by(|a, b| a.declared.name.cmp(&b.declared.name));
     } else {
         syntax::report(&mut ctx, root.get_ref(), &syntax_errors);
         declarations.invalid = syntax::recovered_names(root.get_ref());
     }
-    let mut errors = ctx.into_errors();
+    let (mut errors, mut warnings) = ctx.into_parts();
     sort_errors(&mut errors);
+    sort_errors(&mut warnings);
+    declarations.warnings = warnings;
     (declarations, errors)
 }
 
@@ -97,11 +108,16 @@ pub(crate) struct Decl<'n> {
 impl Decl<'_> {
     /// Records that the field at `path` names a declaration of `kind`.
     pub(crate) fn reference(&mut self, ctx: &Ctx<'_>, kind: Kind, name: &str, value: &Value<'_>, path: &FieldPath) {
+        self.reference_at(ctx, kind, name, &value.span(), path);
+    }
+
+    /// Like [`Decl::reference`], for a name written at `span`.
+    pub(crate) fn reference_at(&mut self, ctx: &Ctx<'_>, kind: Kind, name: &str, span: &Span, path: &FieldPath) {
         self.references.push(Reference {
             field: path.as_str().to_string(),
             kind,
             name: name.to_string(),
-            location: ctx.location(&value.span()),
+            location: ctx.location(span),
         });
     }
 
@@ -148,6 +164,22 @@ fn read_declaration(
         Kind::Namespace => {
             let spec = read(ctx, namespace::FIELDS).and_then(|t| namespace::read(ctx, &mut decl, &t));
             keep(valid(ctx), spec, decl, location, &mut out.namespaces, &mut out.invalid);
+        }
+        Kind::Role => {
+            let spec = read(ctx, role::FIELDS).and_then(|t| role::read(ctx, &mut decl, &t));
+            keep(valid(ctx), spec, decl, location, &mut out.roles, &mut out.invalid);
+        }
+        Kind::LogGroup => {
+            let spec = read(ctx, log_group::FIELDS).and_then(|t| log_group::read(ctx, &mut decl, &t));
+            keep(valid(ctx), spec, decl, location, &mut out.log_groups, &mut out.invalid);
+        }
+        Kind::Service => {
+            let spec = read(ctx, service::FIELDS).and_then(|t| service::read(ctx, &mut decl, &t));
+            keep(valid(ctx), spec, decl, location, &mut out.services, &mut out.invalid);
+        }
+        Kind::Instance => {
+            let spec = read(ctx, instance::FIELDS).and_then(|t| instance::read(ctx, &mut decl, &t));
+            keep(valid(ctx), spec, decl, location, &mut out.instances, &mut out.invalid);
         }
     }
 }

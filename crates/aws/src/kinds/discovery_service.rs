@@ -1,0 +1,175 @@
+//! Cloud Map services: the DNS name (`NAME.NAMESPACE`) an ECS service's tasks register under, with A
+//! records. The name and namespace are fixed; the TTL changes in place.
+//!
+//! ListServices returns the DNS settings with each service but no tags: one ListServices plus one
+//! ListTagsForResource per Cloud Map service in the account (and a GetService where the summary does not say
+//! which namespace the service is in).
+
+use std::collections::BTreeMap;
+
+use aws_sdk_servicediscovery::types::{
+    DnsConfig, DnsConfigChange, DnsRecord, HealthCheckCustomConfig, RecordType, RoutingPolicy, ServiceChange, Tag,
+};
+use reconciler_plan::{Action, Node, NodeSpec, ObservedNode, Ref};
+
+use crate::Aws;
+use crate::apply::Ctx;
+use crate::error::{AwsError, classify};
+use crate::kinds::namespace;
+
+pub async fn observe(aws: &Aws) -> Result<Vec<ObservedNode>, AwsError> {
+    let sd = &aws.servicediscovery;
+    let mut nodes = Vec::new();
+    let mut pages = sd.list_services().into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| classify("ServiceDiscovery.ListServices", e))?;
+        for service in page.services() {
+            let (Some(arn), Some(name)) = (service.arn(), service.name()) else { continue };
+            let dns = service.dns_config();
+            #[allow(deprecated)] // The namespace id in DnsConfig is deprecated for requests, still reported.
+            let reported = dns.and_then(|d| d.namespace_id()).filter(|id| !id.is_empty()).map(str::to_string);
+            let namespace_id = match reported {
+                Some(id) => id,
+                // Not every endpoint reports it in the summary (the emulator does not): ask for the service.
+                None => sd
+                    .get_service()
+                    .id(service.id().unwrap_or_default())
+                    .send()
+                    .await
+                    .map_err(|e| classify("ServiceDiscovery.GetService", e))?
+                    .service()
+                    .and_then(|s| s.namespace_id())
+                    .unwrap_or_default()
+                    .to_string(),
+            };
+            let ttl = dns
+                .and_then(|d| d.dns_records().iter().find(|r| r.r#type() == &RecordType::A))
+                .map_or(0, |r| u32::try_from(r.ttl()).unwrap_or(0));
+            let tags = sd
+                .list_tags_for_resource()
+                .resource_arn(arn)
+                .send()
+                .await
+                .map_err(|e| classify("ServiceDiscovery.ListTagsForResource", e))?;
+            nodes.push(ObservedNode {
+                id: arn.to_string(),
+                spec: NodeSpec::DiscoveryService {
+                    name: name.to_string(),
+                    namespace: Ref::Aws(namespace_arn(arn, &namespace_id)),
+                    ttl,
+                },
+                tags: tags.tags().iter().map(|t| (t.key().to_string(), t.value().to_string())).collect(),
+            });
+        }
+    }
+    Ok(nodes)
+}
+
+/// A namespace's ARN from a service ARN in the same account and region
+/// (`arn:aws:servicediscovery:REGION:ACCOUNT:service/srv-x` -> `...:namespace/ns-y`): namespaces are known
+/// to the planner by ARN, Cloud Map services report only the namespace's id.
+fn namespace_arn(service_arn: &str, namespace_id: &str) -> String {
+    match service_arn.rsplit_once(":service/") {
+        Some((prefix, _)) => format!("{prefix}:namespace/{namespace_id}"),
+        None => namespace_id.to_string(),
+    }
+}
+
+/// The `srv-...` id at the end of a service ARN: what the API's other calls take.
+fn service_id(arn: &str) -> &str {
+    arn.rsplit('/').next().unwrap_or(arn)
+}
+
+fn to_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
+    tags.iter().filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok()).collect()
+}
+
+fn a_record(ttl: u32) -> Result<DnsRecord, AwsError> {
+    DnsRecord::builder()
+        .r#type(RecordType::A)
+        .ttl(ttl.into())
+        .build()
+        .map_err(|e| AwsError::invalid("ServiceDiscovery", e.to_string()))
+}
+
+pub async fn create(ctx: &Ctx<'_>, node: &Node) -> Result<String, AwsError> {
+    let NodeSpec::DiscoveryService { name, namespace, ttl } = &node.spec else { unreachable!() };
+    let namespace_arn = ctx.id_of(namespace)?;
+    let dns = DnsConfig::builder()
+        .routing_policy(RoutingPolicy::Multivalue)
+        .dns_records(a_record(*ttl)?)
+        .build()
+        .map_err(|e| AwsError::invalid("ServiceDiscovery.CreateService", e.to_string()))?;
+    let out = ctx
+        .aws
+        .servicediscovery
+        .create_service()
+        .name(name)
+        .namespace_id(namespace::namespace_id(&namespace_arn))
+        .dns_config(dns)
+        // ECS reports task health; Cloud Map only needs to be told.
+        .health_check_custom_config(HealthCheckCustomConfig::builder().build())
+        .creator_request_id(ctx.idempotency_token())
+        .set_tags(Some(to_tags(&node.tags)))
+        .send()
+        .await
+        .map_err(|e| classify("ServiceDiscovery.CreateService", e))?;
+    out.service()
+        .and_then(|s| s.arn())
+        .map(str::to_string)
+        .ok_or_else(|| AwsError::invalid("ServiceDiscovery.CreateService", "response has no service ARN"))
+}
+
+pub async fn update(ctx: &Ctx<'_>, arn: &str, action: &Action) -> Result<(), AwsError> {
+    let NodeSpec::DiscoveryService { ttl, .. } = &action.desired.spec else { unreachable!() };
+    let sd = &ctx.aws.servicediscovery;
+    if action.changes_field("ttl") {
+        let change = DnsConfigChange::builder()
+            .dns_records(a_record(*ttl)?)
+            .build()
+            .map_err(|e| AwsError::invalid("ServiceDiscovery.UpdateService", e.to_string()))?;
+        let out = sd
+            .update_service()
+            .id(service_id(arn))
+            .service(ServiceChange::builder().dns_config(change).build())
+            .send()
+            .await
+            .map_err(|e| classify("ServiceDiscovery.UpdateService", e))?;
+        if let Some(operation) = out.operation_id() {
+            namespace::wait_for_operation(ctx, operation).await?;
+        }
+    }
+    if action.changes_tags() {
+        sd.tag_resource()
+            .resource_arn(arn)
+            .set_tags(Some(to_tags(&action.changed_tags())))
+            .send()
+            .await
+            .map_err(|e| classify("ServiceDiscovery.TagResource", e))?;
+    }
+    Ok(())
+}
+
+pub async fn delete(ctx: &Ctx<'_>, arn: &str) -> Result<(), AwsError> {
+    ctx.aws
+        .servicediscovery
+        .delete_service()
+        .id(service_id(arn))
+        .send()
+        .await
+        .map_err(|e| classify("ServiceDiscovery.DeleteService", e))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_namespace_arn_is_built_from_the_service_arn() {
+        assert_eq!(
+            namespace_arn("arn:aws:servicediscovery:us-east-1:123456789012:service/srv-abc", "ns-xyz"),
+            "arn:aws:servicediscovery:us-east-1:123456789012:namespace/ns-xyz"
+        );
+    }
+}

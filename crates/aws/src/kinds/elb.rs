@@ -1,0 +1,397 @@
+//! Elastic Load Balancing v2: application load balancers, target groups and listeners.
+//!
+//! Observation: DescribeLoadBalancers and DescribeTargetGroups (every one in the account, 400 per page),
+//! DescribeListeners for each load balancer of ours, and DescribeTags for all of them in batches of 20 (the
+//! AWS limit). Targets are registered by ECS, never by us, and are not observed: they are never drift.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_elasticloadbalancingv2::types::{
+    Action as ElbAction, ActionTypeEnum, IpAddressType, LoadBalancerSchemeEnum, LoadBalancerTypeEnum, ProtocolEnum,
+    Tag, TargetTypeEnum,
+};
+use reconciler_plan::ownership::Owner;
+use reconciler_plan::{Action, Node, NodeSpec, ObservedNode, Ref, TargetGroupSpec};
+use reconciler_spec::HealthCheck;
+
+use crate::Aws;
+use crate::apply::Ctx;
+use crate::error::{AwsError, classify};
+use crate::wait::{self, Progress};
+
+/// DescribeTags takes at most 20 ARNs per call.
+const TAG_BATCH: usize = 20;
+
+pub async fn observe(aws: &Aws, owner_id: &str) -> Result<Vec<ObservedNode>, AwsError> {
+    let (balancers, groups) = tokio::try_join!(load_balancers(aws), target_groups(aws))?;
+    let mut nodes: Vec<ObservedNode> = balancers.into_iter().chain(groups).collect();
+    attach_tags(aws, &mut nodes).await?;
+    // Listeners are looked for on our load balancers only: those are the only ones that can hold ours.
+    let ours: Vec<String> = nodes
+        .iter()
+        .filter(|n| matches!(n.spec, NodeSpec::LoadBalancer { .. }))
+        .filter(|n| matches!(Owner::from_tags(owner_id, &n.tags), Owner::Us(_)))
+        .map(|n| n.id.clone())
+        .collect();
+    let mut listeners = Vec::new();
+    for balancer in &ours {
+        listeners.extend(self::listeners(aws, balancer).await?);
+    }
+    attach_tags(aws, &mut listeners).await?;
+    nodes.extend(listeners);
+    Ok(nodes)
+}
+
+async fn load_balancers(aws: &Aws) -> Result<Vec<ObservedNode>, AwsError> {
+    let mut nodes = Vec::new();
+    let mut pages = aws.elb.describe_load_balancers().into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| classify("ELBv2.DescribeLoadBalancers", e))?;
+        for lb in page.load_balancers() {
+            if lb.r#type() != Some(&LoadBalancerTypeEnum::Application) {
+                continue;
+            }
+            let (Some(arn), Some(name)) = (lb.load_balancer_arn(), lb.load_balancer_name()) else { continue };
+            nodes.push(ObservedNode {
+                id: arn.to_string(),
+                spec: NodeSpec::LoadBalancer {
+                    name: name.to_string(),
+                    scheme: lb.scheme().map_or("internet-facing", |s| s.as_str()).to_string(),
+                    subnets: lb
+                        .availability_zones()
+                        .iter()
+                        .filter_map(|z| z.subnet_id().map(|s| Ref::Aws(s.to_string())))
+                        .collect(),
+                    security_groups: lb.security_groups().iter().map(|g| Ref::Aws(g.clone())).collect(),
+                },
+                tags: BTreeMap::new(),
+            });
+        }
+    }
+    Ok(nodes)
+}
+
+async fn target_groups(aws: &Aws) -> Result<Vec<ObservedNode>, AwsError> {
+    let mut nodes = Vec::new();
+    let mut pages = aws.elb.describe_target_groups().into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| classify("ELBv2.DescribeTargetGroups", e))?;
+        for tg in page.target_groups() {
+            let (Some(arn), Some(name)) = (tg.target_group_arn(), tg.target_group_name()) else { continue };
+            let number = |n: Option<i32>| n.and_then(|n| u32::try_from(n).ok()).unwrap_or(0);
+            nodes.push(ObservedNode {
+                id: arn.to_string(),
+                spec: NodeSpec::TargetGroup(Box::new(TargetGroupSpec {
+                    name: name.to_string(),
+                    vpc: Ref::Aws(tg.vpc_id().unwrap_or_default().to_string()),
+                    port: tg.port().and_then(|p| u16::try_from(p).ok()).unwrap_or(0),
+                    health_check: HealthCheck {
+                        path: tg.health_check_path().unwrap_or("/").to_string(),
+                        interval_seconds: number(tg.health_check_interval_seconds()),
+                        timeout_seconds: number(tg.health_check_timeout_seconds()),
+                        healthy_threshold: number(tg.healthy_threshold_count()),
+                        unhealthy_threshold: number(tg.unhealthy_threshold_count()),
+                    },
+                })),
+                tags: BTreeMap::new(),
+            });
+        }
+    }
+    Ok(nodes)
+}
+
+async fn listeners(aws: &Aws, load_balancer: &str) -> Result<Vec<ObservedNode>, AwsError> {
+    let mut nodes = Vec::new();
+    let mut pages = aws.elb.describe_listeners().load_balancer_arn(load_balancer).into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| classify("ELBv2.DescribeListeners", e))?;
+        for listener in page.listeners() {
+            let Some(arn) = listener.listener_arn() else { continue };
+            let forward_to = listener
+                .default_actions()
+                .iter()
+                .find(|a| a.r#type() == Some(&ActionTypeEnum::Forward))
+                .and_then(|a| a.target_group_arn())
+                .unwrap_or_default();
+            nodes.push(ObservedNode {
+                id: arn.to_string(),
+                spec: NodeSpec::Listener {
+                    load_balancer: Ref::Aws(load_balancer.to_string()),
+                    port: listener.port().and_then(|p| u16::try_from(p).ok()).unwrap_or(0),
+                    target_group: Ref::Aws(forward_to.to_string()),
+                },
+                tags: BTreeMap::new(),
+            });
+        }
+    }
+    Ok(nodes)
+}
+
+async fn attach_tags(aws: &Aws, nodes: &mut [ObservedNode]) -> Result<(), AwsError> {
+    let arns: Vec<String> = nodes.iter().map(|n| n.id.clone()).collect();
+    let mut tags: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+    for batch in arns.chunks(TAG_BATCH) {
+        let out = aws
+            .elb
+            .describe_tags()
+            .set_resource_arns(Some(batch.to_vec()))
+            .send()
+            .await
+            .map_err(|e| classify("ELBv2.DescribeTags", e))?;
+        for description in out.tag_descriptions() {
+            let Some(arn) = description.resource_arn() else { continue };
+            tags.insert(
+                arn.to_string(),
+                description
+                    .tags()
+                    .iter()
+                    .filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or_default().to_string())))
+                    .collect(),
+            );
+        }
+    }
+    for node in nodes {
+        node.tags = tags.remove(&node.id).unwrap_or_default();
+    }
+    Ok(())
+}
+
+fn to_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
+    tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect()
+}
+
+async fn update_tags(ctx: &Ctx<'_>, arn: &str, action: &Action) -> Result<(), AwsError> {
+    if action.changes_tags() {
+        ctx.aws
+            .elb
+            .add_tags()
+            .resource_arns(arn)
+            .set_tags(Some(to_tags(&action.changed_tags())))
+            .send()
+            .await
+            .map_err(|e| classify("ELBv2.AddTags", e))?;
+    }
+    Ok(())
+}
+
+fn ids(ctx: &Ctx<'_>, refs: &std::collections::BTreeSet<Ref>) -> Result<Vec<String>, AwsError> {
+    refs.iter().map(|r| ctx.id_of(r)).collect()
+}
+
+/// Application load balancers: name and scheme fixed; subnets and security groups change in place.
+pub mod load_balancer {
+    use super::*;
+
+    pub async fn create(ctx: &Ctx<'_>, node: &Node) -> Result<String, AwsError> {
+        let NodeSpec::LoadBalancer { name, scheme, subnets, security_groups } = &node.spec else { unreachable!() };
+        let out = ctx
+            .aws
+            .elb
+            .create_load_balancer()
+            .name(name)
+            .r#type(LoadBalancerTypeEnum::Application)
+            .scheme(LoadBalancerSchemeEnum::from(scheme.as_str()))
+            .ip_address_type(IpAddressType::Ipv4)
+            .set_subnets(Some(ids(ctx, subnets)?))
+            .set_security_groups(Some(ids(ctx, security_groups)?))
+            .set_tags(Some(to_tags(&node.tags)))
+            .send()
+            .await
+            .map_err(|e| classify("ELBv2.CreateLoadBalancer", e))?;
+        let arn = out
+            .load_balancers()
+            .first()
+            .and_then(|lb| lb.load_balancer_arn())
+            .ok_or_else(|| AwsError::invalid("ELBv2.CreateLoadBalancer", "response has no load balancer ARN"))?
+            .to_string();
+        wait_until_active(ctx, &arn).await?;
+        Ok(arn)
+    }
+
+    /// A new load balancer is `provisioning` for a few minutes on AWS; listeners can be added meanwhile, but
+    /// a caller (and `--wait`) wants to know it serves.
+    async fn wait_until_active(ctx: &Ctx<'_>, arn: &str) -> Result<(), AwsError> {
+        wait::until(&format!("load balancer {arn}"), ctx.wait_timeout, || async {
+            let out = ctx
+                .aws
+                .elb
+                .describe_load_balancers()
+                .load_balancer_arns(arn)
+                .send()
+                .await
+                .map_err(|e| classify("ELBv2.DescribeLoadBalancers", e))?;
+            let state = out.load_balancers().first().and_then(|lb| lb.state()).and_then(|s| s.code());
+            Ok(match state.map(|s| s.as_str()) {
+                Some("active") | None => Progress::Done(()),
+                Some("failed") => {
+                    return Err(AwsError::invalid("ELBv2.CreateLoadBalancer", format!("load balancer {arn} failed")));
+                }
+                Some(other) => Progress::Pending(other.to_string()),
+            })
+        })
+        .await
+    }
+
+    pub async fn update(ctx: &Ctx<'_>, arn: &str, action: &Action) -> Result<(), AwsError> {
+        let NodeSpec::LoadBalancer { subnets, security_groups, .. } = &action.desired.spec else { unreachable!() };
+        let refresh = action.refreshes_references();
+        if refresh || action.changes_field("subnets") {
+            ctx.aws
+                .elb
+                .set_subnets()
+                .load_balancer_arn(arn)
+                .set_subnets(Some(ids(ctx, subnets)?))
+                .send()
+                .await
+                .map_err(|e| classify("ELBv2.SetSubnets", e))?;
+        }
+        if refresh || action.changes_field("security_groups") {
+            ctx.aws
+                .elb
+                .set_security_groups()
+                .load_balancer_arn(arn)
+                .set_security_groups(Some(ids(ctx, security_groups)?))
+                .send()
+                .await
+                .map_err(|e| classify("ELBv2.SetSecurityGroups", e))?;
+        }
+        update_tags(ctx, arn, action).await
+    }
+
+    pub async fn delete(ctx: &Ctx<'_>, arn: &str) -> Result<(), AwsError> {
+        ctx.aws
+            .elb
+            .delete_load_balancer()
+            .load_balancer_arn(arn)
+            .send()
+            .await
+            .map_err(|e| classify("ELBv2.DeleteLoadBalancer", e))?;
+        Ok(())
+    }
+}
+
+/// Target groups of IP targets: name, VPC, port fixed; the health check changes in place.
+pub mod target_group {
+    use super::*;
+
+    pub async fn create(ctx: &Ctx<'_>, node: &Node) -> Result<String, AwsError> {
+        let NodeSpec::TargetGroup(spec) = &node.spec else { unreachable!() };
+        let health = &spec.health_check;
+        let int = |n: u32| i32::try_from(n).unwrap_or(i32::MAX);
+        let out = ctx
+            .aws
+            .elb
+            .create_target_group()
+            .name(&spec.name)
+            .protocol(ProtocolEnum::Http)
+            .port(spec.port.into())
+            .vpc_id(ctx.id_of(&spec.vpc)?)
+            .target_type(TargetTypeEnum::Ip)
+            .health_check_enabled(true)
+            .health_check_protocol(ProtocolEnum::Http)
+            .health_check_path(&health.path)
+            .health_check_interval_seconds(int(health.interval_seconds))
+            .health_check_timeout_seconds(int(health.timeout_seconds))
+            .healthy_threshold_count(int(health.healthy_threshold))
+            .unhealthy_threshold_count(int(health.unhealthy_threshold))
+            .set_tags(Some(to_tags(&node.tags)))
+            .send()
+            .await
+            .map_err(|e| classify("ELBv2.CreateTargetGroup", e))?;
+        out.target_groups()
+            .first()
+            .and_then(|tg| tg.target_group_arn())
+            .map(str::to_string)
+            .ok_or_else(|| AwsError::invalid("ELBv2.CreateTargetGroup", "response has no target group ARN"))
+    }
+
+    pub async fn update(ctx: &Ctx<'_>, arn: &str, action: &Action) -> Result<(), AwsError> {
+        let NodeSpec::TargetGroup(spec) = &action.desired.spec else { unreachable!() };
+        let health = &spec.health_check;
+        let int = |n: u32| i32::try_from(n).unwrap_or(i32::MAX);
+        if action.changes.iter().any(|c| !c.field.starts_with("tags.")) {
+            ctx.aws
+                .elb
+                .modify_target_group()
+                .target_group_arn(arn)
+                .health_check_path(&health.path)
+                .health_check_interval_seconds(int(health.interval_seconds))
+                .health_check_timeout_seconds(int(health.timeout_seconds))
+                .healthy_threshold_count(int(health.healthy_threshold))
+                .unhealthy_threshold_count(int(health.unhealthy_threshold))
+                .send()
+                .await
+                .map_err(|e| classify("ELBv2.ModifyTargetGroup", e))?;
+        }
+        update_tags(ctx, arn, action).await
+    }
+
+    pub async fn delete(ctx: &Ctx<'_>, arn: &str) -> Result<(), AwsError> {
+        ctx.aws
+            .elb
+            .delete_target_group()
+            .target_group_arn(arn)
+            .send()
+            .await
+            .map_err(|e| classify("ELBv2.DeleteTargetGroup", e))?;
+        Ok(())
+    }
+}
+
+/// HTTP listeners forwarding everything to one target group: port and target change in place.
+pub mod listener {
+    use super::*;
+
+    fn forward(ctx: &Ctx<'_>, target_group: &Ref) -> Result<ElbAction, AwsError> {
+        Ok(ElbAction::builder().r#type(ActionTypeEnum::Forward).target_group_arn(ctx.id_of(target_group)?).build())
+    }
+
+    pub async fn create(ctx: &Ctx<'_>, node: &Node) -> Result<String, AwsError> {
+        let NodeSpec::Listener { load_balancer, port, target_group } = &node.spec else { unreachable!() };
+        let out = ctx
+            .aws
+            .elb
+            .create_listener()
+            .load_balancer_arn(ctx.id_of(load_balancer)?)
+            .protocol(ProtocolEnum::Http)
+            .port((*port).into())
+            .default_actions(forward(ctx, target_group)?)
+            .set_tags(Some(to_tags(&node.tags)))
+            .send()
+            .await
+            .map_err(|e| classify("ELBv2.CreateListener", e))?;
+        out.listeners()
+            .first()
+            .and_then(|l| l.listener_arn())
+            .map(str::to_string)
+            .ok_or_else(|| AwsError::invalid("ELBv2.CreateListener", "response has no listener ARN"))
+    }
+
+    pub async fn update(ctx: &Ctx<'_>, arn: &str, action: &Action) -> Result<(), AwsError> {
+        let NodeSpec::Listener { port, target_group, .. } = &action.desired.spec else { unreachable!() };
+        if action.refreshes_references() || action.changes_field("port") || action.changes_field("forward_to") {
+            ctx.aws
+                .elb
+                .modify_listener()
+                .listener_arn(arn)
+                .port((*port).into())
+                .protocol(ProtocolEnum::Http)
+                .default_actions(forward(ctx, target_group)?)
+                .send()
+                .await
+                .map_err(|e| classify("ELBv2.ModifyListener", e))?;
+        }
+        update_tags(ctx, arn, action).await
+    }
+
+    pub async fn delete(ctx: &Ctx<'_>, arn: &str) -> Result<(), AwsError> {
+        ctx.aws
+            .elb
+            .delete_listener()
+            .listener_arn(arn)
+            .send()
+            .await
+            .map_err(|e| classify("ELBv2.DeleteListener", e))?;
+        Ok(())
+    }
+}

@@ -1,0 +1,381 @@
+//! IAM roles and instance profiles.
+//!
+//! IAM has no tag filter on its list calls, but GetAccountAuthorizationDetails returns every role with its
+//! trust policy, inline and attached policies, tags and instance profiles in one paginated call: one call per
+//! pass for the whole kind (and for instance profiles too), instead of four per role.
+//!
+//! The role name is unique in the account, so a role of that name that is not ours is a conflict. Our
+//! inline policy is stored under the role's own name; other inline policies are not ours and are left alone
+//! (and not compared).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use aws_sdk_iam::types::{EntityType, Tag};
+use reconciler_plan::{Action, Node, NodeSpec, ObservedNode, Ref, normalize_policy};
+
+use crate::Aws;
+use crate::apply::Ctx;
+use crate::error::{AwsError, classify};
+
+/// Every role and instance profile in the account, with tags.
+pub async fn observe(aws: &Aws) -> Result<Vec<ObservedNode>, AwsError> {
+    let mut nodes = Vec::new();
+    let mut profiles_seen = BTreeSet::new();
+    let mut marker: Option<String> = None;
+    loop {
+        let out = aws
+            .iam
+            .get_account_authorization_details()
+            .filter(EntityType::Role)
+            .set_marker(marker.clone())
+            .send()
+            .await
+            .map_err(|e| classify("IAM.GetAccountAuthorizationDetails", e))?;
+        for role in out.role_detail_list() {
+            let (Some(arn), Some(name)) = (role.arn(), role.role_name()) else { continue };
+            let trust = role.assume_role_policy_document().map(decode_policy).unwrap_or_default();
+            let inline_policy = role
+                .role_policy_list()
+                .iter()
+                .find(|p| p.policy_name() == Some(name))
+                .and_then(|p| p.policy_document())
+                .map(|d| normalize_policy(&decode_policy(d)));
+            nodes.push(ObservedNode {
+                id: arn.to_string(),
+                spec: NodeSpec::Role {
+                    role_name: name.to_string(),
+                    trusted_service: trusted_service(&trust),
+                    managed_policies: role
+                        .attached_managed_policies()
+                        .iter()
+                        .filter_map(|p| p.policy_arn().map(str::to_string))
+                        .collect(),
+                    inline_policy,
+                },
+                tags: tags_from(role.tags()),
+            });
+            for profile in role.instance_profile_list() {
+                let profile_arn = profile.arn();
+                if !profiles_seen.insert(profile_arn.to_string()) {
+                    continue;
+                }
+                nodes.push(ObservedNode {
+                    id: profile_arn.to_string(),
+                    spec: NodeSpec::InstanceProfile {
+                        name: profile.instance_profile_name().to_string(),
+                        role: profile.roles().first().map(|r| Ref::Aws(r.arn().to_string())),
+                    },
+                    tags: tags_from(profile.tags()),
+                });
+            }
+        }
+        marker = out.marker().map(str::to_string).filter(|_| out.is_truncated());
+        if marker.is_none() {
+            break;
+        }
+    }
+    // Instance profiles without a role are not in any role's list; they only matter if ours, and we never
+    // leave one empty for long (a create adds the role at once), so the next pass after a failure re-creates
+    // the link through the profile found here or a conflict on its name.
+    Ok(nodes)
+}
+
+fn tags_from(tags: &[Tag]) -> BTreeMap<String, String> {
+    tags.iter().map(|t| (t.key().to_string(), t.value().to_string())).collect()
+}
+
+fn to_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
+    tags.iter().filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok()).collect()
+}
+
+/// IAM returns policy documents URL-encoded (RFC 3986); the emulator sometimes returns them plain.
+fn decode_policy(document: &str) -> String {
+    if !document.contains('%') {
+        return document.to_string();
+    }
+    let bytes = document.as_bytes();
+    let hex = |b: u8| char::from(b).to_digit(16);
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let escaped = (bytes[i] == b'%' && i + 2 < bytes.len())
+            .then(|| Some(hex(bytes[i + 1])? * 16 + hex(bytes[i + 2])?))
+            .flatten();
+        match escaped {
+            Some(byte) => {
+                out.push(u8::try_from(byte).unwrap_or(b'?'));
+                i += 3;
+            }
+            None => {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).unwrap_or_else(|_| document.to_string())
+}
+
+/// The service principal of a trust policy of the shape we write (one statement allowing one service to
+/// assume the role); for any other shape, the whole policy, so that the plan shows what is there.
+fn trusted_service(policy: &str) -> String {
+    let parsed: Option<serde_json::Value> = serde_json::from_str(policy).ok();
+    let single = parsed.as_ref().and_then(|p| match &p["Statement"] {
+        serde_json::Value::Array(statements) if statements.len() == 1 => Some(&statements[0]),
+        statement @ serde_json::Value::Object(_) => Some(statement),
+        _ => None,
+    });
+    let service = single.filter(|s| s["Effect"] == "Allow" && s["Action"] == "sts:AssumeRole").and_then(|s| {
+        match &s["Principal"]["Service"] {
+            serde_json::Value::String(service) => Some(service.clone()),
+            serde_json::Value::Array(services) if services.len() == 1 => services[0].as_str().map(str::to_string),
+            _ => None,
+        }
+    });
+    service.unwrap_or_else(|| format!("(custom trust policy) {}", normalize_policy(policy)))
+}
+
+fn trust_policy(service: &str) -> String {
+    serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{ "Effect": "Allow", "Principal": { "Service": service }, "Action": "sts:AssumeRole" }]
+    })
+    .to_string()
+}
+
+pub async fn create(ctx: &Ctx<'_>, node: &Node) -> Result<String, AwsError> {
+    let NodeSpec::Role { role_name, trusted_service, managed_policies, inline_policy } = &node.spec else {
+        unreachable!()
+    };
+    let iam = &ctx.aws.iam;
+    let out = iam
+        .create_role()
+        .role_name(role_name)
+        .assume_role_policy_document(trust_policy(trusted_service))
+        .description("managed by reconciler")
+        .set_tags(Some(to_tags(&node.tags)))
+        .send()
+        .await
+        .map_err(|e| classify("IAM.CreateRole", e))?;
+    let arn = out.role().map(|r| r.arn().to_string()).ok_or_else(|| AwsError::invalid("IAM.CreateRole", "no role"))?;
+    for policy in managed_policies {
+        attach(ctx, role_name, policy).await?;
+    }
+    if let Some(document) = inline_policy {
+        put_inline(ctx, role_name, document).await?;
+    }
+    Ok(arn)
+}
+
+async fn attach(ctx: &Ctx<'_>, role_name: &str, policy: &str) -> Result<(), AwsError> {
+    ctx.aws
+        .iam
+        .attach_role_policy()
+        .role_name(role_name)
+        .policy_arn(policy)
+        .send()
+        .await
+        .map_err(|e| classify("IAM.AttachRolePolicy", e))?;
+    Ok(())
+}
+
+async fn put_inline(ctx: &Ctx<'_>, role_name: &str, document: &str) -> Result<(), AwsError> {
+    ctx.aws
+        .iam
+        .put_role_policy()
+        .role_name(role_name)
+        .policy_name(role_name)
+        .policy_document(document)
+        .send()
+        .await
+        .map_err(|e| classify("IAM.PutRolePolicy", e))?;
+    Ok(())
+}
+
+pub async fn update(ctx: &Ctx<'_>, _arn: &str, action: &Action) -> Result<(), AwsError> {
+    let NodeSpec::Role { role_name, trusted_service, managed_policies, inline_policy } = &action.desired.spec else {
+        unreachable!()
+    };
+    let iam = &ctx.aws.iam;
+    if action.changes_field("trusted_service") {
+        iam.update_assume_role_policy()
+            .role_name(role_name)
+            .policy_document(trust_policy(trusted_service))
+            .send()
+            .await
+            .map_err(|e| classify("IAM.UpdateAssumeRolePolicy", e))?;
+    }
+    if action.changes_field("managed_policies") {
+        let live = match action.observed.as_ref().map(|o| &o.spec) {
+            Some(NodeSpec::Role { managed_policies, .. }) => managed_policies.clone(),
+            _ => BTreeSet::new(),
+        };
+        for policy in managed_policies.difference(&live) {
+            attach(ctx, role_name, policy).await?;
+        }
+        for policy in live.difference(managed_policies) {
+            iam.detach_role_policy()
+                .role_name(role_name)
+                .policy_arn(policy)
+                .send()
+                .await
+                .map_err(|e| classify("IAM.DetachRolePolicy", e))?;
+        }
+    }
+    if action.changes_field("inline_policy") {
+        match inline_policy {
+            Some(document) => put_inline(ctx, role_name, document).await?,
+            None => {
+                iam.delete_role_policy()
+                    .role_name(role_name)
+                    .policy_name(role_name)
+                    .send()
+                    .await
+                    .map_err(|e| classify("IAM.DeleteRolePolicy", e))?;
+            }
+        }
+    }
+    if action.changes_tags() {
+        iam.tag_role()
+            .role_name(role_name)
+            .set_tags(Some(to_tags(&action.changed_tags())))
+            .send()
+            .await
+            .map_err(|e| classify("IAM.TagRole", e))?;
+    }
+    Ok(())
+}
+
+/// IAM refuses to delete a role with policies or instance profiles: ours are removed first.
+pub async fn delete(ctx: &Ctx<'_>, observed: &ObservedNode) -> Result<(), AwsError> {
+    let NodeSpec::Role { role_name, managed_policies, inline_policy, .. } = &observed.spec else { unreachable!() };
+    let iam = &ctx.aws.iam;
+    for policy in managed_policies {
+        iam.detach_role_policy()
+            .role_name(role_name)
+            .policy_arn(policy)
+            .send()
+            .await
+            .map_err(|e| classify("IAM.DetachRolePolicy", e))?;
+    }
+    if inline_policy.is_some() {
+        iam.delete_role_policy()
+            .role_name(role_name)
+            .policy_name(role_name)
+            .send()
+            .await
+            .map_err(|e| classify("IAM.DeleteRolePolicy", e))?;
+    }
+    iam.delete_role().role_name(role_name).send().await.map_err(|e| classify("IAM.DeleteRole", e))?;
+    Ok(())
+}
+
+/// Instance profiles: a name and the one role they hold.
+pub mod instance_profile {
+    use super::*;
+
+    pub async fn create(ctx: &Ctx<'_>, node: &Node) -> Result<String, AwsError> {
+        let NodeSpec::InstanceProfile { name, role } = &node.spec else { unreachable!() };
+        let out = ctx
+            .aws
+            .iam
+            .create_instance_profile()
+            .instance_profile_name(name)
+            .set_tags(Some(to_tags(&node.tags)))
+            .send()
+            .await
+            .map_err(|e| classify("IAM.CreateInstanceProfile", e))?;
+        let arn = out.instance_profile().map(|p| p.arn().to_string()).unwrap_or_default();
+        if let Some(role) = role {
+            add_role(ctx, name, role).await?;
+        }
+        Ok(arn)
+    }
+
+    async fn add_role(ctx: &Ctx<'_>, name: &str, role: &Ref) -> Result<(), AwsError> {
+        ctx.aws
+            .iam
+            .add_role_to_instance_profile()
+            .instance_profile_name(name)
+            .role_name(role_name_of(&ctx.id_of(role)?))
+            .send()
+            .await
+            .map_err(|e| classify("IAM.AddRoleToInstanceProfile", e))?;
+        Ok(())
+    }
+
+    async fn remove_role(ctx: &Ctx<'_>, name: &str, role_arn: &str) -> Result<(), AwsError> {
+        ctx.aws
+            .iam
+            .remove_role_from_instance_profile()
+            .instance_profile_name(name)
+            .role_name(role_name_of(role_arn))
+            .send()
+            .await
+            .map_err(|e| classify("IAM.RemoveRoleFromInstanceProfile", e))?;
+        Ok(())
+    }
+
+    /// The role name at the end of a role ARN (`arn:aws:iam::123:role/path/name`).
+    fn role_name_of(arn: &str) -> String {
+        arn.rsplit('/').next().unwrap_or(arn).to_string()
+    }
+
+    pub async fn update(ctx: &Ctx<'_>, _arn: &str, action: &Action) -> Result<(), AwsError> {
+        let NodeSpec::InstanceProfile { name, role } = &action.desired.spec else { unreachable!() };
+        if action.changes_field("role") || action.refreshes_references() {
+            // The observed role is an address when ours: its ARN is the one recorded before this pass.
+            if let Some(NodeSpec::InstanceProfile { role: Some(old), .. }) = action.observed.as_ref().map(|o| &o.spec) {
+                let old_arn = ctx.id_of(old).unwrap_or_else(|_| old.to_string());
+                remove_role(ctx, name, &old_arn).await?;
+            }
+            if let Some(role) = role {
+                add_role(ctx, name, role).await?;
+            }
+        }
+        if action.changes_tags() {
+            ctx.aws
+                .iam
+                .tag_instance_profile()
+                .instance_profile_name(name)
+                .set_tags(Some(to_tags(&action.changed_tags())))
+                .send()
+                .await
+                .map_err(|e| classify("IAM.TagInstanceProfile", e))?;
+        }
+        Ok(())
+    }
+
+    pub async fn delete(ctx: &Ctx<'_>, observed: &ObservedNode) -> Result<(), AwsError> {
+        let NodeSpec::InstanceProfile { name, role } = &observed.spec else { unreachable!() };
+        if let Some(role) = role {
+            let arn = ctx.id_of(role).unwrap_or_else(|_| role.to_string());
+            remove_role(ctx, name, &arn).await?;
+        }
+        ctx.aws
+            .iam
+            .delete_instance_profile()
+            .instance_profile_name(name)
+            .send()
+            .await
+            .map_err(|e| classify("IAM.DeleteInstanceProfile", e))?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iam_url_encoded_documents_are_decoded() {
+        assert_eq!(decode_policy("%7B%22Version%22%3A%222012-10-17%22%7D"), r#"{"Version":"2012-10-17"}"#);
+        assert_eq!(decode_policy(r#"{"a":1}"#), r#"{"a":1}"#);
+    }
+
+    #[test]
+    fn the_trusted_service_is_read_from_a_policy_of_our_shape_only() {
+        assert_eq!(trusted_service(&trust_policy("ecs-tasks.amazonaws.com")), "ecs-tasks.amazonaws.com");
+        let custom = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"}]}"#;
+        assert!(trusted_service(custom).starts_with("(custom trust policy) "));
+    }
+}

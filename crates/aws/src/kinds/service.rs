@@ -1,0 +1,301 @@
+//! ECS services on Fargate, and (through them) the task definitions they run.
+//!
+//! Observation is per cluster of ours: ListServices, then DescribeServices in batches of 10 (the AWS limit)
+//! with tags included, then one DescribeTaskDefinition per distinct revision in use. Deleted services stay
+//! listed as INACTIVE for a while; they no longer exist for our purposes.
+//!
+//! In place (UpdateService): desired count, task definition, network configuration, load balancers,
+//! service registries, deployment configuration. The name and the cluster are fixed.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use aws_sdk_ecs::types::{
+    AssignPublicIp, AwsVpcConfiguration, DeploymentCircuitBreaker, DeploymentConfiguration, LaunchType, LoadBalancer,
+    NetworkConfiguration, PropagateTags, Service, ServiceField, ServiceRegistry,
+};
+use reconciler_plan::{Action, Node, NodeSpec, ObservedNode, Ref, ServiceLoadBalancer, ServiceSpec};
+use reconciler_spec::Deployment;
+
+use crate::Aws;
+use crate::apply::Ctx;
+use crate::error::{AwsError, classify};
+use crate::kinds::task_definition;
+
+/// DescribeServices takes at most 10 services per call.
+const DESCRIBE_BATCH: usize = 10;
+
+/// Every live service in `clusters` (ARNs), and every task definition they run.
+pub async fn observe(aws: &Aws, clusters: &[String]) -> Result<Vec<ObservedNode>, AwsError> {
+    let mut nodes = Vec::new();
+    let mut task_definitions = BTreeSet::new();
+    for cluster in clusters {
+        for service in describe_all(aws, cluster).await? {
+            if let Some(td) = service.task_definition() {
+                task_definitions.insert(td.to_string());
+            }
+            nodes.push(observed_service(&service, cluster));
+        }
+    }
+    // The emulator stores the task definition as it was passed (`family:revision` or ARN); describing it
+    // gives the ARN, which the service's reference is then rewritten to.
+    let mut canonical = BTreeMap::new();
+    for reference in task_definitions {
+        if let Some(found) = task_definition::describe(aws, &reference).await? {
+            canonical.insert(reference, found.id.clone());
+            if !nodes.iter().any(|n| n.id == found.id) {
+                nodes.push(found);
+            }
+        }
+    }
+    for node in &mut nodes {
+        if let NodeSpec::Service(spec) = &mut node.spec
+            && let Ref::Aws(reference) = &spec.task_definition
+            && let Some(arn) = canonical.get(reference)
+        {
+            spec.task_definition = Ref::Aws(arn.clone());
+        }
+    }
+    Ok(nodes)
+}
+
+/// Every ACTIVE or DRAINING service of a cluster, with tags.
+pub async fn describe_all(aws: &Aws, cluster: &str) -> Result<Vec<Service>, AwsError> {
+    let mut arns = Vec::new();
+    let mut pages = aws.ecs.list_services().cluster(cluster).into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| classify("ECS.ListServices", e))?;
+        arns.extend(page.service_arns().iter().cloned());
+    }
+    let mut services = Vec::new();
+    for batch in arns.chunks(DESCRIBE_BATCH) {
+        services.extend(describe(aws, cluster, batch).await?);
+    }
+    Ok(services)
+}
+
+/// DescribeServices for up to 10 services (names or ARNs), with tags; INACTIVE ones left out.
+pub async fn describe(aws: &Aws, cluster: &str, services: &[String]) -> Result<Vec<Service>, AwsError> {
+    let out = aws
+        .ecs
+        .describe_services()
+        .cluster(cluster)
+        .set_services(Some(services.to_vec()))
+        .include(ServiceField::Tags)
+        .send()
+        .await
+        .map_err(|e| classify("ECS.DescribeServices", e))?;
+    Ok(out.services().iter().filter(|s| s.status() != Some("INACTIVE")).cloned().collect())
+}
+
+fn observed_service(service: &Service, cluster: &str) -> ObservedNode {
+    let network = service.network_configuration().and_then(|n| n.awsvpc_configuration());
+    let deployment = service.deployment_configuration();
+    let breaker = deployment.and_then(|d| d.deployment_circuit_breaker());
+    // Absent settings are AWS's defaults (the emulator drops them on create).
+    let defaults =
+        Deployment { minimum_healthy_percent: 100, maximum_percent: 200, circuit_breaker: false, rollback: false };
+    let spec = ServiceSpec {
+        service_name: service.service_name().unwrap_or_default().to_string(),
+        cluster: Ref::Aws(service.cluster_arn().unwrap_or(cluster).to_string()),
+        task_definition: Ref::Aws(service.task_definition().unwrap_or_default().to_string()),
+        desired_count: u32::try_from(service.desired_count()).unwrap_or(0),
+        subnets: network.map(|n| n.subnets().iter().map(|s| Ref::Aws(s.clone())).collect()).unwrap_or_default(),
+        security_groups: network
+            .map(|n| n.security_groups().iter().map(|s| Ref::Aws(s.clone())).collect())
+            .unwrap_or_default(),
+        assign_public_ip: network.and_then(|n| n.assign_public_ip()) == Some(&AssignPublicIp::Enabled),
+        load_balancer: service.load_balancers().first().map(|lb| ServiceLoadBalancer {
+            target_group: Ref::Aws(lb.target_group_arn().unwrap_or_default().to_string()),
+            container_name: lb.container_name().unwrap_or_default().to_string(),
+            container_port: lb.container_port().and_then(|p| u16::try_from(p).ok()).unwrap_or(0),
+        }),
+        registry: service.service_registries().first().and_then(|r| r.registry_arn()).map(|a| Ref::Aws(a.to_string())),
+        deployment: Deployment {
+            minimum_healthy_percent: deployment
+                .and_then(|d| d.minimum_healthy_percent())
+                .and_then(|p| u32::try_from(p).ok())
+                .unwrap_or(defaults.minimum_healthy_percent),
+            maximum_percent: deployment
+                .and_then(|d| d.maximum_percent())
+                .and_then(|p| u32::try_from(p).ok())
+                .unwrap_or(defaults.maximum_percent),
+            circuit_breaker: breaker.is_some_and(|b| b.enable()),
+            rollback: breaker.is_some_and(|b| b.rollback()),
+        },
+        keep_revisions: 0,
+    };
+    ObservedNode {
+        id: service.service_arn().unwrap_or_default().to_string(),
+        spec: NodeSpec::Service(Box::new(spec)),
+        tags: service
+            .tags()
+            .iter()
+            .filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or_default().to_string())))
+            .collect(),
+    }
+}
+
+fn network(ctx: &Ctx<'_>, spec: &ServiceSpec) -> Result<NetworkConfiguration, AwsError> {
+    let ids = |refs: &BTreeSet<Ref>| refs.iter().map(|r| ctx.id_of(r)).collect::<Result<Vec<_>, _>>();
+    let vpc = AwsVpcConfiguration::builder()
+        .set_subnets(Some(ids(&spec.subnets)?))
+        .set_security_groups(Some(ids(&spec.security_groups)?))
+        .assign_public_ip(if spec.assign_public_ip { AssignPublicIp::Enabled } else { AssignPublicIp::Disabled })
+        .build()
+        .map_err(|e| AwsError::invalid("ECS", e.to_string()))?;
+    Ok(NetworkConfiguration::builder().awsvpc_configuration(vpc).build())
+}
+
+fn load_balancers(ctx: &Ctx<'_>, spec: &ServiceSpec) -> Result<Vec<LoadBalancer>, AwsError> {
+    spec.load_balancer
+        .iter()
+        .map(|lb| {
+            Ok(LoadBalancer::builder()
+                .target_group_arn(ctx.id_of(&lb.target_group)?)
+                .container_name(&lb.container_name)
+                .container_port(lb.container_port.into())
+                .build())
+        })
+        .collect()
+}
+
+fn registries(ctx: &Ctx<'_>, spec: &ServiceSpec) -> Result<Vec<ServiceRegistry>, AwsError> {
+    spec.registry.iter().map(|r| Ok(ServiceRegistry::builder().registry_arn(ctx.id_of(r)?).build())).collect()
+}
+
+fn deployment(spec: &ServiceSpec) -> DeploymentConfiguration {
+    let d = &spec.deployment;
+    DeploymentConfiguration::builder()
+        .minimum_healthy_percent(i32::try_from(d.minimum_healthy_percent).unwrap_or(100))
+        .maximum_percent(i32::try_from(d.maximum_percent).unwrap_or(200))
+        .deployment_circuit_breaker(
+            DeploymentCircuitBreaker::builder().enable(d.circuit_breaker).rollback(d.rollback).build(),
+        )
+        .build()
+}
+
+fn deployment_matches(service: Option<&Service>, spec: &ServiceSpec) -> bool {
+    let Some(service) = service else { return false };
+    let NodeSpec::Service(found) = observed_service(service, "").spec else { return false };
+    found.deployment == spec.deployment
+}
+
+pub async fn create(ctx: &Ctx<'_>, node: &Node) -> Result<String, AwsError> {
+    let NodeSpec::Service(spec) = &node.spec else { unreachable!() };
+    let cluster = ctx.id_of(&spec.cluster)?;
+    let task_definition = ctx.id_of(&spec.task_definition)?;
+    let out = ctx
+        .aws
+        .ecs
+        .create_service()
+        .cluster(&cluster)
+        .service_name(&spec.service_name)
+        .task_definition(&task_definition)
+        .desired_count(i32::try_from(spec.desired_count).unwrap_or(i32::MAX))
+        .launch_type(LaunchType::Fargate)
+        .network_configuration(network(ctx, spec)?)
+        .set_load_balancers(Some(load_balancers(ctx, spec)?))
+        .set_service_registries(Some(registries(ctx, spec)?))
+        .deployment_configuration(deployment(spec))
+        .propagate_tags(PropagateTags::Service)
+        .set_tags(Some(task_definition::to_tags(&node.tags)))
+        .send()
+        .await
+        .map_err(|e| classify("ECS.CreateService", e))?;
+    let arn = out
+        .service()
+        .and_then(|s| s.service_arn())
+        .ok_or_else(|| AwsError::invalid("ECS.CreateService", "response has no service ARN"))?
+        .to_string();
+    // Check what was created rather than trust the request: a create that drops the deployment settings
+    // (the emulator does) gets them set at once, instead of showing as drift on the next pass.
+    if !deployment_matches(out.service(), spec) {
+        ctx.aws
+            .ecs
+            .update_service()
+            .cluster(&cluster)
+            .service(&arn)
+            .deployment_configuration(deployment(spec))
+            .send()
+            .await
+            .map_err(|e| classify("ECS.UpdateService", e))?;
+    }
+    task_definition::prune_revisions(ctx, &task_definition, spec.keep_revisions, ctx.owner_id).await?;
+    Ok(arn)
+}
+
+pub async fn update(ctx: &Ctx<'_>, arn: &str, action: &Action) -> Result<(), AwsError> {
+    let NodeSpec::Service(spec) = &action.desired.spec else { unreachable!() };
+    let cluster = ctx.id_of(&spec.cluster)?;
+    // A reference refresh (a task definition, subnet or group it uses was replaced) rewrites every reference.
+    let refresh = action.refreshes_references();
+    let changed = |field: &str| refresh || action.changes_field(field);
+    let mut request = ctx.aws.ecs.update_service().cluster(&cluster).service(arn);
+    let mut any = false;
+    let mut new_task_definition = None;
+    if action.changes_field("desired_count") {
+        request = request.desired_count(i32::try_from(spec.desired_count).unwrap_or(i32::MAX));
+        any = true;
+    }
+    if changed("task_definition") {
+        let td = ctx.id_of(&spec.task_definition)?;
+        request = request.task_definition(&td);
+        new_task_definition = Some(td);
+        any = true;
+    }
+    if changed("subnets") || changed("security_groups") || action.changes_field("assign_public_ip") {
+        request = request.network_configuration(network(ctx, spec)?);
+        any = true;
+    }
+    if changed("load_balancer") {
+        request = request.set_load_balancers(Some(load_balancers(ctx, spec)?));
+        any = true;
+    }
+    if changed("service_registry") {
+        request = request.set_service_registries(Some(registries(ctx, spec)?));
+        any = true;
+    }
+    if ["minimum_healthy_percent", "maximum_percent", "circuit_breaker", "rollback"]
+        .iter()
+        .any(|f| action.changes_field(f))
+    {
+        request = request.deployment_configuration(deployment(spec));
+        any = true;
+    }
+    if any {
+        request.send().await.map_err(|e| classify("ECS.UpdateService", e))?;
+    }
+    if action.changes_tags() {
+        ctx.aws
+            .ecs
+            .tag_resource()
+            .resource_arn(arn)
+            .set_tags(Some(task_definition::to_tags(&action.changed_tags())))
+            .send()
+            .await
+            .map_err(|e| classify("ECS.TagResource", e))?;
+    }
+    if let Some(td) = new_task_definition {
+        task_definition::prune_revisions(ctx, &td, spec.keep_revisions, ctx.owner_id).await?;
+    }
+    Ok(())
+}
+
+/// Deletes the service (force: no need to scale to zero first; ECS stops the tasks).
+pub async fn delete(ctx: &Ctx<'_>, observed: &ObservedNode) -> Result<(), AwsError> {
+    let NodeSpec::Service(spec) = &observed.spec else { unreachable!() };
+    let cluster = match &spec.cluster {
+        Ref::Aws(arn) => arn.clone(),
+        other => ctx.id_of(other)?,
+    };
+    ctx.aws
+        .ecs
+        .delete_service()
+        .cluster(cluster)
+        .service(&observed.id)
+        .force(true)
+        .send()
+        .await
+        .map_err(|e| classify("ECS.DeleteService", e))?;
+    Ok(())
+}

@@ -1,0 +1,204 @@
+//! ECS task definitions: one Fargate container per definition, derived from a service.
+//!
+//! Task definitions are immutable. A change registers a new revision; the service is then moved to it, and
+//! only after that are older revisions we registered deregistered (see [`prune_revisions`]), keeping the
+//! newest few so that a rollback has something to go back to.
+//!
+//! They are observed through the services that run them (one DescribeTaskDefinition per distinct revision in
+//! use, in `service::observe`), not by listing every revision in the account.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_ecs::types::{
+    Compatibility, ContainerDefinition, KeyValuePair, LogConfiguration, LogDriver, NetworkMode, PortMapping, SortOrder,
+    Tag, TaskDefinitionField, TaskDefinitionStatus, TransportProtocol,
+};
+use reconciler_plan::ownership::Owner;
+use reconciler_plan::{ContainerLogs, Node, NodeSpec, ObservedNode, Ref, TaskDefinitionSpec};
+
+use crate::Aws;
+use crate::apply::Ctx;
+use crate::error::{AwsError, classify};
+
+/// The task definition `reference` (an ARN or `family:revision`) as found, with its tags.
+pub async fn describe(aws: &Aws, reference: &str) -> Result<Option<ObservedNode>, AwsError> {
+    let out = match aws
+        .ecs
+        .describe_task_definition()
+        .task_definition(reference)
+        .include(TaskDefinitionField::Tags)
+        .send()
+        .await
+        .map_err(|e| classify("ECS.DescribeTaskDefinition", e))
+    {
+        Ok(out) => out,
+        // A revision deleted out of band, or a bad reference on the service: nothing to observe.
+        Err(err) if err.is_not_found() || err.code.as_deref() == Some("ClientException") => return Ok(None),
+        Err(err) => return Err(err),
+    };
+    let Some(definition) = out.task_definition() else { return Ok(None) };
+    let Some(arn) = definition.task_definition_arn() else { return Ok(None) };
+    let container = definition.container_definitions().first();
+    let options = container.and_then(|c| c.log_configuration()).and_then(|l| l.options());
+    let logs = options.and_then(|o| {
+        Some(ContainerLogs {
+            group_name: o.get("awslogs-group")?.clone(),
+            stream_prefix: o.get("awslogs-stream-prefix").cloned().unwrap_or_default(),
+        })
+    });
+    let spec = TaskDefinitionSpec {
+        family: definition.family().unwrap_or_default().to_string(),
+        cpu: definition.cpu().and_then(|c| c.parse().ok()).unwrap_or(0),
+        memory: definition.memory().and_then(|m| m.parse().ok()).unwrap_or(0),
+        execution_role: Ref::Aws(definition.execution_role_arn().unwrap_or_default().to_string()),
+        container_name: container.and_then(|c| c.name()).unwrap_or_default().to_string(),
+        image: container.and_then(|c| c.image()).unwrap_or_default().to_string(),
+        port: container
+            .and_then(|c| c.port_mappings().first())
+            .and_then(|p| p.container_port())
+            .and_then(|p| u16::try_from(p).ok())
+            .unwrap_or(0),
+        environment: container
+            .map(|c| {
+                c.environment()
+                    .iter()
+                    .filter_map(|kv| Some((kv.name()?.to_string(), kv.value().unwrap_or_default().to_string())))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        command: container.map(|c| c.command().to_vec()).filter(|c| !c.is_empty()),
+        logs,
+    };
+    Ok(Some(ObservedNode {
+        id: arn.to_string(),
+        spec: NodeSpec::TaskDefinition(Box::new(spec)),
+        tags: out
+            .tags()
+            .iter()
+            .filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or_default().to_string())))
+            .collect(),
+    }))
+}
+
+pub(crate) fn to_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
+    tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect()
+}
+
+/// Registers a revision; returns its ARN.
+pub async fn create(ctx: &Ctx<'_>, node: &Node) -> Result<String, AwsError> {
+    let NodeSpec::TaskDefinition(spec) = &node.spec else { unreachable!() };
+    let mut container = ContainerDefinition::builder()
+        .name(&spec.container_name)
+        .image(&spec.image)
+        .essential(true)
+        .port_mappings(PortMapping::builder().container_port(spec.port.into()).protocol(TransportProtocol::Tcp).build())
+        .set_environment(Some(
+            spec.environment.iter().map(|(k, v)| KeyValuePair::builder().name(k).value(v).build()).collect(),
+        ))
+        .set_command(spec.command.clone());
+    if let Some(logs) = &spec.logs {
+        let region = ctx.aws.region().unwrap_or("us-east-1");
+        container = container.log_configuration(
+            LogConfiguration::builder()
+                .log_driver(LogDriver::Awslogs)
+                .options("awslogs-group", &logs.group_name)
+                .options("awslogs-region", region)
+                .options("awslogs-stream-prefix", &logs.stream_prefix)
+                .build()
+                .map_err(|e| AwsError::invalid("ECS.RegisterTaskDefinition", e.to_string()))?,
+        );
+    }
+    let out = ctx
+        .aws
+        .ecs
+        .register_task_definition()
+        .family(&spec.family)
+        .requires_compatibilities(Compatibility::Fargate)
+        .network_mode(NetworkMode::Awsvpc)
+        .cpu(spec.cpu.to_string())
+        .memory(spec.memory.to_string())
+        .execution_role_arn(ctx.id_of(&spec.execution_role)?)
+        .container_definitions(container.build())
+        .set_tags(Some(to_tags(&node.tags)))
+        .send()
+        .await
+        .map_err(|e| classify("ECS.RegisterTaskDefinition", e))?;
+    out.task_definition()
+        .and_then(|t| t.task_definition_arn())
+        .map(str::to_string)
+        .ok_or_else(|| AwsError::invalid("ECS.RegisterTaskDefinition", "response has no task definition ARN"))
+}
+
+/// Deregisters one revision (it stays describable as INACTIVE; running tasks are not affected).
+pub async fn delete(ctx: &Ctx<'_>, arn: &str) -> Result<(), AwsError> {
+    ctx.aws
+        .ecs
+        .deregister_task_definition()
+        .task_definition(arn)
+        .send()
+        .await
+        .map_err(|e| classify("ECS.DeregisterTaskDefinition", e))?;
+    Ok(())
+}
+
+/// `family` and revision of a task definition ARN or `family:revision`.
+pub fn family_and_revision(reference: &str) -> Option<(&str, u32)> {
+    let tail = reference.rsplit('/').next()?;
+    let (family, revision) = tail.rsplit_once(':')?;
+    Some((family, revision.parse().ok()?))
+}
+
+/// After a service moved to `current`: deregisters the revisions of its family that we registered, beyond
+/// the newest `keep` (the current one is always kept). Revisions registered by others are never touched:
+/// each candidate's tags are checked first. Returns the ARNs deregistered.
+pub async fn prune_revisions(ctx: &Ctx<'_>, current: &str, keep: u32, owner_id: &str) -> Result<Vec<String>, AwsError> {
+    let Some((family, _)) = family_and_revision(current) else { return Ok(Vec::new()) };
+    let mut arns = Vec::new();
+    let mut pages = ctx
+        .aws
+        .ecs
+        .list_task_definitions()
+        .family_prefix(family)
+        .status(TaskDefinitionStatus::Active)
+        .sort(SortOrder::Desc)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| classify("ECS.ListTaskDefinitions", e))?;
+        // The prefix also matches longer family names: keep this family's only.
+        arns.extend(
+            page.task_definition_arns()
+                .iter()
+                .filter(|a| family_and_revision(a).is_some_and(|(f, _)| f == family))
+                .cloned(),
+        );
+    }
+    arns.sort_by_key(|a| std::cmp::Reverse(family_and_revision(a).map_or(0, |(_, r)| r)));
+    let mut deregistered = Vec::new();
+    for arn in arns.iter().skip(usize::try_from(keep).unwrap_or(usize::MAX)) {
+        if arn == current {
+            continue;
+        }
+        let Some(found) = describe(ctx.aws, arn).await? else { continue };
+        if matches!(Owner::from_tags(owner_id, &found.tags), Owner::Us(_)) {
+            delete(ctx, arn).await?;
+            deregistered.push(arn.clone());
+        }
+    }
+    Ok(deregistered)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn family_and_revision_read_from_arn_and_short_form() {
+        assert_eq!(
+            family_and_revision("arn:aws:ecs:us-east-1:123456789012:task-definition/ecsdemo-nodejs:12"),
+            Some(("ecsdemo-nodejs", 12))
+        );
+        assert_eq!(family_and_revision("ecsdemo-nodejs:3"), Some(("ecsdemo-nodejs", 3)));
+        assert_eq!(family_and_revision("ecsdemo-nodejs"), None);
+    }
+}
