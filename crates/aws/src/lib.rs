@@ -10,6 +10,7 @@ mod ec2;
 pub mod error;
 mod kinds;
 mod observe;
+pub mod rollout;
 mod wait;
 
 pub use apply::{ApplyOptions, apply};

@@ -28,6 +28,24 @@ pub enum Command {
     /// Check the desired-state files and exit: 0 when valid, 1 with every problem listed otherwise.
     /// Makes no AWS call.
     Validate(ValidateArgs),
+    /// One row per declared service: tasks desired / running / pending, task definition revision, rollout
+    /// state, last event, and whether it drifted from its file. Makes no change.
+    Status(StatusArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Directory of desired-state `*.toml` files.
+    #[arg(long, env = "RECONCILER_CONFIG_DIR", default_value = "/etc/reconciler/desired")]
+    pub config_dir: PathBuf,
+
+    /// Whose resources to look at (see the top-level --owner-id).
+    #[arg(long, env = "RECONCILER_OWNER_ID", default_value = "default", value_parser = parse_owner_id)]
+    pub owner_id: String,
+
+    /// A table, or JSON for scripts.
+    #[arg(long, env = "RECONCILER_OUTPUT", value_enum, default_value_t = Output::Text)]
+    pub output: Output,
 }
 
 pub const DEFAULT_SETTINGS_FILE: &str = "/etc/reconciler/reconciler.toml";
@@ -62,6 +80,11 @@ pub struct RunArgs {
     #[arg(long, env = "RECONCILER_DRY_RUN")]
     pub dry_run: bool,
 
+    /// With --once: after applying, follow the rollout of every service created or changed until it is
+    /// stable, failed (circuit breaker) or --wait-timeout passes; exit 1 with the reason unless all are stable.
+    #[arg(long, env = "RECONCILER_WAIT")]
+    pub wait: bool,
+
     /// How the plan and the result are printed.
     #[arg(long, env = "RECONCILER_OUTPUT", value_enum, default_value_t = Output::Text)]
     pub output: Output,
@@ -79,7 +102,8 @@ pub struct RunArgs {
     #[arg(long, env = "RECONCILER_CONCURRENCY", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub concurrency: u16,
 
-    /// How long to wait for AWS to finish an asynchronous change (NAT gateway, Cloud Map), e.g. `10m`.
+    /// How long to wait for AWS to finish an asynchronous change (NAT gateway, Cloud Map, load balancer),
+    /// and with --wait for the services' rollouts, e.g. `10m`.
     #[arg(long, env = "RECONCILER_WAIT_TIMEOUT", default_value = "10m", value_parser = parse_duration)]
     pub wait_timeout: Duration,
 

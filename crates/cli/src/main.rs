@@ -5,7 +5,9 @@ mod args;
 mod exit;
 mod once;
 mod settings_file;
+mod status;
 mod validate;
+mod wait;
 
 use clap::{CommandFactory, FromArgMatches};
 use reconciler_controller::DaemonSettings;
@@ -24,11 +26,12 @@ fn main() {
     init_logging(cli.run.log_format, if daemon { "info" } else { "warn" });
     let code = match &cli.command {
         Some(Command::Validate(validate)) => validate::run(&validate.config_dir),
+        Some(Command::Status(status)) => runtime().block_on(status::run(status)),
         None if cli.run.once => runtime().block_on(once::run(&cli.run)),
         None => {
             let run = &cli.run;
-            if run.dry_run || run.detailed_exitcode {
-                eprintln!("error: --dry-run and --detailed-exitcode go with --once");
+            if run.dry_run || run.detailed_exitcode || run.wait {
+                eprintln!("error: --dry-run, --detailed-exitcode and --wait go with --once");
                 std::process::exit(exit::ERROR);
             }
             let settings = DaemonSettings {

@@ -21,6 +21,11 @@ pub async fn run(args: &RunArgs) -> i32 {
             return exit::ERROR;
         }
     };
+    crate::validate::print_warnings(&desired);
+    if args.wait && args.dry_run {
+        eprintln!("error: --wait follows the changes a pass applies: it cannot go with --dry-run");
+        return exit::ERROR;
+    }
     let aws = Aws::from_env().await;
     if aws.region().is_none() {
         eprintln!("error: no AWS region configured (set AWS_REGION or a profile's region)");
@@ -49,14 +54,35 @@ pub async fn run(args: &RunArgs) -> i32 {
         }
     };
     let summary = summary_line(&result, args.dry_run);
+    if args.output == Output::Text {
+        if let Some(report) = &result.report {
+            println!("{}", reconciler_render::report_text(report, &text));
+        }
+        println!("{summary}");
+    }
+
+    // Follow the rollouts the pass started; progress goes where a person watches (stdout for text, stderr
+    // when stdout is JSON for a script).
+    let targets = result.report.as_ref().filter(|_| args.wait).map(crate::wait::targets).unwrap_or_default();
+    let waited = if targets.is_empty() {
+        None
+    } else {
+        let json = args.output == Output::Json;
+        let verdicts = crate::wait::follow(&aws, &targets, args.wait_timeout, |line| {
+            if json { eprintln!("{line}") } else { println!("{line}") }
+        })
+        .await;
+        let summary = reconciler_rollout::summarize(&verdicts);
+        if json {
+            eprintln!("{summary}")
+        } else {
+            println!("{summary}")
+        }
+        Some((verdicts, summary))
+    };
 
     match args.output {
-        Output::Text => {
-            if let Some(report) = &result.report {
-                println!("{}", reconciler_render::report_text(report, &text));
-            }
-            println!("{summary}");
-        }
+        Output::Text => {}
         Output::Json => {
             let mut document = reconciler_render::plan_json(&result.plan);
             document["pass"] = json!({
@@ -68,9 +94,15 @@ pub async fn run(args: &RunArgs) -> i32 {
             if let Some(report) = &result.report {
                 document["apply"] = reconciler_render::report_json(report);
             }
+            if let Some((verdicts, summary)) = &waited {
+                document["wait"] = json!({ "success": summary.is_success(), "services": verdicts });
+            }
             println!("{}", serde_json::to_string_pretty(&document).expect("JSON values serialize"));
             eprintln!("{summary}");
         }
+    }
+    if waited.as_ref().is_some_and(|(_, summary)| !summary.is_success()) {
+        return exit::ERROR;
     }
     exit::code(&result.plan, result.report.as_ref(), args.detailed_exitcode)
 }

@@ -28,17 +28,27 @@ pub fn apply(cli: &mut Cli, matches: &ArgMatches) -> Result<(), String> {
     let path = cli.config_file.display().to_string();
     let bad = |key: &str, err: String| format!("{path}: {key}: {err}");
 
-    // `validate` has its own --config-dir.
+    // `validate` and `status` have their own --config-dir (and `status` its own --owner-id).
     let (sub_matches, run) = (matches.subcommand().map(|(_, m)| m), &mut cli.run);
     if let Some(dir) = &file.config_dir {
         if !is_set(matches, "config_dir") {
             run.config_dir = dir.clone();
         }
-        if let (Some(crate::args::Command::Validate(validate)), Some(sub)) = (&mut cli.command, sub_matches)
-            && !is_set(sub, "config_dir")
-        {
-            validate.config_dir = dir.clone();
+        match (&mut cli.command, sub_matches) {
+            (Some(crate::args::Command::Validate(validate)), Some(sub)) if !is_set(sub, "config_dir") => {
+                validate.config_dir = dir.clone();
+            }
+            (Some(crate::args::Command::Status(status)), Some(sub)) if !is_set(sub, "config_dir") => {
+                status.config_dir = dir.clone();
+            }
+            _ => {}
         }
+    }
+    if let (Some(value), Some(crate::args::Command::Status(status)), Some(sub)) =
+        (&file.owner_id, &mut cli.command, sub_matches)
+        && !is_set(sub, "owner_id")
+    {
+        status.owner_id = crate::args::parse_owner_id(value).map_err(|e| bad("owner_id", e))?;
     }
     if let Some(value) = &file.resync_interval
         && !is_set(matches, "resync_interval")

@@ -26,10 +26,18 @@ fn describe(config_dir: &Path, errors: &[SpecError]) -> String {
     text
 }
 
+/// Warnings (valid, but probably not what was meant: an image without a tag) go to standard error.
+pub fn print_warnings(desired: &Desired) {
+    for warning in &desired.warnings {
+        eprintln!("warning: {warning}");
+    }
+}
+
 /// Runs the `validate` command; returns the exit code.
 pub fn run(config_dir: &Path) -> i32 {
     match load(config_dir) {
         Ok(desired) => {
+            print_warnings(&desired);
             println!("{}: {} declarations, valid.", config_dir.display(), desired.len());
             0
         }

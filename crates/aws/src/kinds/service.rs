@@ -75,6 +75,13 @@ pub async fn describe_all(aws: &Aws, cluster: &str) -> Result<Vec<Service>, AwsE
 
 /// DescribeServices for up to 10 services (names or ARNs), with tags; INACTIVE ones left out.
 pub async fn describe(aws: &Aws, cluster: &str, services: &[String]) -> Result<Vec<Service>, AwsError> {
+    let mut found = describe_any_status(aws, cluster, services).await?;
+    found.retain(|s| s.status() != Some("INACTIVE"));
+    Ok(found)
+}
+
+/// DescribeServices for up to 10 services (names or ARNs), with tags, whatever their status.
+pub async fn describe_any_status(aws: &Aws, cluster: &str, services: &[String]) -> Result<Vec<Service>, AwsError> {
     let out = aws
         .ecs
         .describe_services()
@@ -84,7 +91,7 @@ pub async fn describe(aws: &Aws, cluster: &str, services: &[String]) -> Result<V
         .send()
         .await
         .map_err(|e| classify("ECS.DescribeServices", e))?;
-    Ok(out.services().iter().filter(|s| s.status() != Some("INACTIVE")).cloned().collect())
+    Ok(out.services().to_vec())
 }
 
 fn observed_service(service: &Service, cluster: &str) -> ObservedNode {

@@ -1,0 +1,110 @@
+//! `reconciler status`: one row per declared service — tasks desired / running / pending, task definition
+//! revision, rollout state, last event, and whether it drifted from its file. Read-only: it observes and
+//! plans like a dry run, and reads the services with DescribeServices (10 per call).
+
+use std::collections::BTreeMap;
+
+use reconciler_aws::Aws;
+use reconciler_plan::ownership::Owner;
+use reconciler_plan::{Address, Kind, NodeSpec, PlanContext, Ref};
+use reconciler_rollout::ServiceStatus;
+
+use crate::args::{Output, StatusArgs};
+use crate::exit;
+
+/// Runs the command; returns the exit code.
+pub async fn run(args: &StatusArgs) -> i32 {
+    let desired = match crate::validate::load(&args.config_dir) {
+        Ok(desired) => desired,
+        Err(text) => {
+            eprintln!("{text}");
+            return exit::ERROR;
+        }
+    };
+    let aws = Aws::from_env().await;
+    if aws.region().is_none() {
+        eprintln!("error: no AWS region configured (set AWS_REGION or a profile's region)");
+        return exit::ERROR;
+    }
+    let rows = match rows(&aws, &desired, &args.owner_id).await {
+        Ok(rows) => rows,
+        Err(err) => {
+            eprintln!("error: {err}");
+            return exit::ERROR;
+        }
+    };
+    match args.output {
+        Output::Text => print!("{}", reconciler_rollout::render_table(&rows)),
+        Output::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&reconciler_rollout::render_json(&rows)).expect("JSON values serialize")
+        ),
+    }
+    exit::OK
+}
+
+async fn rows(aws: &Aws, desired: &reconciler_spec::Desired, owner_id: &str) -> Result<Vec<ServiceStatus>, String> {
+    let observed = reconciler_aws::observe(aws, owner_id).await.map_err(|e| e.to_string())?;
+    let plan = reconciler_plan::plan(desired, &observed, &PlanContext { owner_id: owner_id.to_string() })
+        .map_err(|e| e.to_string())?;
+
+    // Our live services, by declaration name, with their cluster.
+    let mut live: BTreeMap<String, (String, String)> = BTreeMap::new();
+    for node in &observed.nodes {
+        if let (Owner::Us(address), NodeSpec::Service(spec)) = (Owner::from_tags(owner_id, &node.tags), &node.spec)
+            && address.kind == Kind::Service
+            && let Ref::Aws(cluster) = &spec.cluster
+        {
+            live.insert(address.name, (cluster.clone(), node.id.clone()));
+        }
+    }
+    let mut by_cluster: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for (cluster, arn) in live.values() {
+        by_cluster.entry(cluster).or_default().push(arn.clone());
+    }
+    let mut snapshots = BTreeMap::new();
+    for (cluster, arns) in by_cluster {
+        for snapshot in reconciler_aws::rollout::snapshots(aws, cluster, &arns).await.map_err(|e| e.to_string())? {
+            snapshots.insert(snapshot.service_name.clone(), snapshot);
+        }
+    }
+
+    let mut rows = Vec::new();
+    for (name, declared) in &desired.services {
+        let service = &declared.spec;
+        let cluster_name =
+            desired.clusters.get(&service.cluster).map_or(service.cluster.as_str(), |c| c.spec.cluster_name.as_str());
+        let row = match snapshots.get(&service.service_name).filter(|_| live.contains_key(name)) {
+            Some(snapshot) => ServiceStatus::from_snapshot(name, snapshot, drift(&plan, name), false),
+            None => ServiceStatus::not_created(name, &service.service_name, cluster_name),
+        };
+        rows.push(row);
+    }
+    Ok(rows)
+}
+
+/// What differs from the file, for everything the service's declaration expands to: the service's own
+/// fields by name, the others as `kind.field` (`task_definition.image`).
+fn drift(plan: &reconciler_plan::Plan, name: &str) -> Vec<String> {
+    let mine = |address: &Address| {
+        address.name == name || address.name.strip_prefix(name).is_some_and(|rest| rest.starts_with('/'))
+    };
+    let mut fields = Vec::new();
+    for action in plan.actions.iter().filter(|a| mine(&a.address)) {
+        let prefix =
+            if action.address.kind == Kind::Service { String::new() } else { format!("{}.", action.address.kind) };
+        if action.changes.is_empty() {
+            fields.push(format!("{prefix}references"));
+        }
+        for change in &action.changes {
+            if action.observed.is_none() {
+                // Not created: the whole resource is missing, not one field.
+                fields.push(format!("{}(missing)", prefix.trim_end_matches('.')));
+                break;
+            }
+            fields.push(format!("{prefix}{}", change.field));
+        }
+    }
+    fields.dedup();
+    fields
+}
