@@ -82,6 +82,18 @@ impl Emulator {
         aws_sdk_servicediscovery::Client::new(&self.sdk_config().await)
     }
 
+    pub async fn elbv2(&self) -> aws_sdk_elasticloadbalancingv2::Client {
+        aws_sdk_elasticloadbalancingv2::Client::new(&self.sdk_config().await)
+    }
+
+    pub async fn iam(&self) -> aws_sdk_iam::Client {
+        aws_sdk_iam::Client::new(&self.sdk_config().await)
+    }
+
+    pub async fn logs(&self) -> aws_sdk_cloudwatchlogs::Client {
+        aws_sdk_cloudwatchlogs::Client::new(&self.sdk_config().await)
+    }
+
     /// An ECS cluster as a user would look at it: with its settings and tags. `None` if there is no active
     /// cluster of that name.
     pub async fn cluster(&self, name: &str) -> Option<aws_sdk_ecs::types::Cluster> {
@@ -215,6 +227,15 @@ impl DesiredDir {
             let path = entry.expect("dir entry").path();
             std::fs::copy(&path, desired.path().join(path.file_name().unwrap())).expect("copy config file");
         }
+        desired
+    }
+
+    /// A copy of the shipped platform alone (`config/platform.toml`): the network, cluster, namespace and
+    /// execution role, without the services.
+    pub fn platform() -> DesiredDir {
+        let desired = DesiredDir::new();
+        let file = workspace_root().join("config/platform.toml");
+        std::fs::copy(&file, desired.path().join("platform.toml")).expect("copy config/platform.toml");
         desired
     }
 

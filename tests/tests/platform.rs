@@ -1,4 +1,4 @@
-//! The platform layer end to end: the real binary against a moto server, on the shipped config/.
+//! The platform layer end to end: the real binary against a moto server, on the shipped config/platform.toml.
 
 use aws_sdk_ec2::types::Filter;
 use reconciler_tests::{DesiredDir, Emulator, run_reconciler};
@@ -18,11 +18,11 @@ fn converge(emulator: &Emulator, desired: &DesiredDir) {
 #[tokio::test]
 async fn converges_the_workshop_platform_from_empty_and_a_second_pass_changes_nothing() {
     let emulator = Emulator::start();
-    let desired = DesiredDir::workshop();
+    let desired = DesiredDir::platform();
 
     let first = emulator.reconciler(&["--config-dir", desired.arg(), "--once"]);
     assert_eq!(first.code, 0, "{first}");
-    assert!(first.stdout.contains("Apply: 17 succeeded, 0 failed, 0 skipped."), "{first}");
+    assert!(first.stdout.contains("Apply: 18 succeeded, 0 failed, 0 skipped."), "{first}");
     let (_, mutating) = first.api_calls();
     assert!(mutating > 0, "{first}");
 
@@ -72,7 +72,7 @@ async fn converges_the_workshop_platform_from_empty_and_a_second_pass_changes_no
 #[tokio::test]
 async fn dry_run_on_an_empty_account_lists_every_resource_and_changes_nothing() {
     let emulator = Emulator::start();
-    let desired = DesiredDir::workshop();
+    let desired = DesiredDir::platform();
 
     let run = emulator.reconciler(&[
         "--config-dir",
@@ -103,7 +103,7 @@ async fn dry_run_on_an_empty_account_lists_every_resource_and_changes_nothing() 
     ] {
         assert!(addresses.contains(&expected), "{expected} missing from {addresses:?}");
     }
-    assert_eq!(addresses.len(), 17);
+    assert_eq!(addresses.len(), 18);
     assert!(plan["actions"].as_array().unwrap().iter().all(|a| a["action"] == "create"));
     let position = |a: &str| addresses.iter().position(|x| *x == a).unwrap();
     assert!(position("vpc.main") < position("subnet.main/public-1"));
@@ -120,7 +120,7 @@ async fn dry_run_on_an_empty_account_lists_every_resource_and_changes_nothing() 
     let text = emulator.reconciler(&["--config-dir", desired.arg(), "--once", "--dry-run"]);
     assert_eq!(text.code, 0, "{text}");
     assert!(text.stdout.contains("  + vpc.main\n"), "{text}");
-    assert!(text.stdout.contains("Plan: 17 to add, 0 to change, 0 to replace."), "{text}");
+    assert!(text.stdout.contains("Plan: 18 to add, 0 to change, 0 to replace."), "{text}");
     assert_eq!(text.api_calls().1, 0);
 }
 
@@ -171,7 +171,7 @@ fn expect_repair(emulator: &Emulator, desired: &DesiredDir, address: &str, field
 #[tokio::test]
 async fn a_revoked_ingress_rule_is_shown_and_restored() {
     let emulator = Emulator::start();
-    let desired = DesiredDir::workshop();
+    let desired = DesiredDir::platform();
     converge(&emulator, &desired);
 
     let ec2 = emulator.ec2().await;
@@ -192,7 +192,7 @@ async fn a_revoked_ingress_rule_is_shown_and_restored() {
 #[tokio::test]
 async fn container_insights_turned_off_is_turned_back_on() {
     let emulator = Emulator::start();
-    let desired = DesiredDir::workshop();
+    let desired = DesiredDir::platform();
     converge(&emulator, &desired);
 
     let ecs = emulator.ecs().await;
@@ -212,7 +212,7 @@ async fn container_insights_turned_off_is_turned_back_on() {
 #[tokio::test]
 async fn a_deleted_route_is_recreated() {
     let emulator = Emulator::start();
-    let desired = DesiredDir::workshop();
+    let desired = DesiredDir::platform();
     converge(&emulator, &desired);
 
     let ec2 = emulator.ec2().await;
@@ -229,7 +229,7 @@ async fn a_deleted_route_is_recreated() {
 #[tokio::test]
 async fn a_changed_declared_tag_is_set_back() {
     let emulator = Emulator::start();
-    let desired = DesiredDir::workshop();
+    let desired = DesiredDir::platform();
     converge(&emulator, &desired);
 
     let ec2 = emulator.ec2().await;
@@ -250,7 +250,7 @@ async fn a_changed_declared_tag_is_set_back() {
 #[tokio::test]
 async fn an_untagged_cluster_and_namespace_with_our_names_are_left_untouched() {
     let emulator = Emulator::start();
-    let desired = DesiredDir::workshop();
+    let desired = DesiredDir::platform();
 
     // Made by hand before the reconciler ever ran: same names, no tags, Container Insights off.
     let ecs = emulator.ecs().await;
@@ -265,7 +265,7 @@ async fn an_untagged_cluster_and_namespace_with_our_names_are_left_untouched() {
     assert_eq!(run.code, 1, "conflicts are errors: {run}");
     assert!(run.stdout.contains("cluster.container-demo cannot be created"), "{run}");
     assert!(run.stdout.contains("namespace.service cannot be created"), "{run}");
-    assert!(run.stdout.contains("Apply: 15 succeeded, 0 failed, 0 skipped."), "the rest converges: {run}");
+    assert!(run.stdout.contains("Apply: 16 succeeded, 0 failed, 0 skipped."), "the rest converges: {run}");
 
     let cluster = emulator.cluster("container-demo").await.expect("the cluster exists");
     assert!(cluster.tags().is_empty(), "not tagged: {cluster:?}");
@@ -292,7 +292,7 @@ fn an_invalid_file_fails_the_run_before_any_aws_call() {
     listener.set_nonblocking(true).unwrap();
     let endpoint = format!("http://{}", listener.local_addr().unwrap());
 
-    let desired = DesiredDir::workshop();
+    let desired = DesiredDir::platform();
     desired.write("broken.toml", "[cluster.extra]\ncontainer_insights = \"yes\"\n");
     let run = run_reconciler(&endpoint, &["--config-dir", desired.arg(), "--once"]);
     assert_eq!(run.code, 1, "{run}");
@@ -321,7 +321,7 @@ fn validate_lists_every_problem_with_its_location() {
 #[tokio::test]
 async fn a_failed_action_stops_only_its_dependents_and_the_next_pass_converges() {
     let emulator = Emulator::start();
-    let desired = DesiredDir::workshop();
+    let desired = DesiredDir::platform();
     let proxy = reconciler_tests::fault_proxy::FaultProxy::start(emulator.port(), "Action=CreateNatGateway");
 
     let run = run_reconciler(&proxy.endpoint(), &["--config-dir", desired.arg(), "--once", "--output", "json"]);
@@ -357,7 +357,7 @@ async fn a_failed_action_stops_only_its_dependents_and_the_next_pass_converges()
 #[tokio::test]
 async fn a_field_aws_cannot_change_replaces_the_resource_and_says_why() {
     let emulator = Emulator::start();
-    let desired = DesiredDir::workshop();
+    let desired = DesiredDir::platform();
     converge(&emulator, &desired);
     let ec2 = emulator.ec2().await;
     let old = ec2.describe_security_groups().filters(by_address("security_group.services")).send().await.unwrap();

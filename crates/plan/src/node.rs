@@ -372,6 +372,17 @@ impl NodeSpec {
         }
     }
 
+    /// The subnets that place a resource in their VPC for good: it can move between subnets of that VPC in
+    /// place, never to another VPC (a load balancer: `SetSubnets` only takes subnets of its own VPC). The
+    /// planner replaces it when that VPC changes or is replaced, although the subnets themselves are an
+    /// in-place field.
+    pub fn placing_subnets(&self) -> Vec<&Ref> {
+        match self {
+            NodeSpec::LoadBalancer { subnets, .. } => subnets.iter().collect(),
+            _ => vec![],
+        }
+    }
+
     /// Rewrites every reference (used to turn observed AWS ids into addresses).
     pub fn map_refs(&mut self, mut f: impl FnMut(&Ref) -> Ref) {
         fn rules(rules: &mut BTreeSet<SgRule>, f: &mut impl FnMut(&Ref) -> Ref) {

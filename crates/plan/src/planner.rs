@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use reconciler_spec::Desired;
 
 use crate::expand::expand;
-use crate::node::{Node, Observed, ObservedNode, Ref};
+use crate::node::{Node, NodeSpec, Observed, ObservedNode, Ref};
 use crate::ownership::Owner;
 use crate::plan::{Action, ActionKind, Conflict, FieldChange, NotDeclared, Plan};
 use crate::value::Value;
@@ -29,6 +29,8 @@ pub fn plan(desired: &Desired, observed: &Observed, context: &PlanContext) -> Re
     let mut in_plan: BTreeSet<Address> = BTreeSet::new();
     let declared: BTreeSet<&Address> = nodes.iter().map(|n| &n.address).collect();
     plan.declared = nodes.iter().map(|n| n.address.clone()).collect();
+    let desired_subnets = subnet_vpcs(nodes.iter().map(|n| (&n.address, &n.spec)));
+    let live_subnets = subnet_vpcs(live.ours.iter().map(|(a, n)| (a, &n.spec)));
 
     for node in &nodes {
         let deps = node.dependencies();
@@ -61,15 +63,34 @@ pub fn plan(desired: &Desired, observed: &Observed, context: &PlanContext) -> Re
             continue;
         };
 
-        let changes = diff(node, found);
+        let mut changes = diff(node, found);
+        // The VPC a load balancer sits in is fixed at creation, though its subnets are not: moving it to
+        // subnets of another VPC means a new one.
+        let desired_vpc = placement_vpc(&node.spec, &desired_subnets);
+        if let (Some(want), Some(have)) = (&desired_vpc, placement_vpc(&found.spec, &live_subnets))
+            && *want != have
+        {
+            let change = FieldChange {
+                field: "vpc".to_string(),
+                before: Value::Text(have.to_string()),
+                after: Value::Text(want.to_string()),
+                forces_replacement: true,
+            };
+            changes.insert(0, change);
+        }
         let forced: Vec<&str> = changes.iter().filter(|c| c.forces_replacement).map(|c| c.field.as_str()).collect();
         // A resource that refers, in a field AWS cannot change, to a resource being replaced must be
         // replaced too: its reference would otherwise point at something deleted. The references come from
         // the spec, not from parsing field text: a value that merely reads like an address (a namespace's
         // `dns_name = "cluster.local"` next to a `[cluster.local]`) is no reference, and a namespace's VPC is
         // one although it is not a compared field (a namespace must go with its VPC, not stay bound to it).
-        let forced_by_dependency =
-            node.spec.fixed_references().into_iter().filter_map(Ref::node).find(|a| replaced.contains(*a));
+        let forced_by_dependency = node
+            .spec
+            .fixed_references()
+            .into_iter()
+            .chain(&desired_vpc)
+            .filter_map(Ref::node)
+            .find(|a| replaced.contains(*a));
         // Only a reference points at the replaced resource's old id and needs updating; an ordering-only
         // dependency (`Node::after`: a NAT gateway waits for the internet gateway) needs nothing.
         let refers_to_replaced =
@@ -152,6 +173,24 @@ fn name_holder<'a>(
          (restore its declaration, or remove it)"
     );
     Some((identity, holder, reason))
+}
+
+/// The VPC of each subnet of ours, by the subnet's address.
+fn subnet_vpcs<'a>(nodes: impl Iterator<Item = (&'a Address, &'a NodeSpec)>) -> BTreeMap<&'a Address, &'a Ref> {
+    nodes
+        .filter_map(|(address, spec)| match spec {
+            NodeSpec::Subnet { vpc, .. } => Some((address, vpc)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The one VPC a resource's placing subnets ([`NodeSpec::placing_subnets`]) are in, when every one of them is
+/// a subnet of ours (a subnet we do not manage tells us nothing).
+fn placement_vpc(spec: &NodeSpec, subnet_vpcs: &BTreeMap<&Address, &Ref>) -> Option<Ref> {
+    let mut vpcs = spec.placing_subnets().into_iter().map(|s| s.node().and_then(|a| subnet_vpcs.get(a).copied()));
+    let first = vpcs.next()??;
+    vpcs.all(|v| v == Some(first)).then(|| first.clone())
 }
 
 /// The observed resources, sorted by who owns them, with references turned into addresses.

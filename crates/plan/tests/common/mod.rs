@@ -57,6 +57,12 @@ pub fn workshop() -> Desired {
     desired(WORKSHOP)
 }
 
+/// The shipped workshop, as `config/` declares it: the platform, the three services and the load-test host.
+pub fn workshop_config() -> Desired {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config");
+    reconciler_spec::load_dir(&dir).unwrap_or_else(|errors| panic!("config/ does not load: {errors:#?}"))
+}
+
 /// `n` zones of a made-up region, in name order.
 pub fn zones(n: usize) -> Vec<String> {
     (0..n).map(|i| format!("eu-west-1{}", char::from(b'a' + u8::try_from(i).unwrap()))).collect()
@@ -184,6 +190,11 @@ pub fn change<'a>(action: &'a Action, field: &str) -> &'a FieldChange {
             action.changes.iter().map(|c| &c.field).collect::<Vec<_>>()
         )
     })
+}
+
+/// Every action as `address kind: reason`, for failure messages.
+pub fn describe(plan: &Plan) -> Vec<String> {
+    plan.actions.iter().map(|a| format!("{} {:?}: {}", a.address, a.action, a.reason)).collect()
 }
 
 /// Fails with the whole plan shown unless it is empty in every respect.
