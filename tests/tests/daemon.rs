@@ -11,6 +11,12 @@ async fn container_insights(emulator: &Emulator) -> Option<String> {
     cluster.settings().first().and_then(|s| s.value()).map(str::to_string)
 }
 
+/// The desired count of one of the workshop's services, as ECS reports it.
+async fn desired_count(emulator: &Emulator, service: &str) -> Option<i32> {
+    let out = emulator.ecs().await.describe_services().cluster("container-demo").services(service).send().await.ok()?;
+    out.services().first().map(|s| s.desired_count())
+}
+
 fn block_on<T>(future: impl std::future::Future<Output = T>) -> T {
     tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(future)
 }
@@ -37,26 +43,26 @@ fn the_daemon_converges_follows_edits_repairs_drift_and_stops_cleanly() {
         daemon.notifications()
     );
     assert_eq!(daemon.get("/healthz").map(|(c, _)| c), Some(200));
-    assert_eq!(block_on(container_insights(&emulator)).as_deref(), Some("enabled"));
+    assert_eq!(block_on(desired_count(&emulator, "ecsdemo-nodejs")), Some(1));
     let status = daemon.status();
     assert!(status["resources"].as_array().unwrap().iter().all(|r| r["state"] == "in_sync"), "{status}");
 
-    // An edit is applied without a restart.
-    let file = desired.path().join("platform.toml");
+    // An edit is applied without a restart: the workshop's "scale to 3".
+    let file = desired.path().join("nodejs.toml");
     let text = std::fs::read_to_string(&file).unwrap();
-    std::fs::write(&file, text.replace("container_insights = true", "container_insights = false")).unwrap();
+    std::fs::write(&file, text.replace("desired_count = 1", "desired_count = 3")).unwrap();
     let took = eventually(Duration::from_secs(20), "the edit applied", || {
-        block_on(container_insights(&emulator)).as_deref() == Some("disabled")
+        block_on(desired_count(&emulator, "ecsdemo-nodejs")) == Some(3)
     });
     eprintln!("file save -> change visible in AWS: {took:?}");
 
     // Drift made by hand is repaired by the resync timer.
     block_on(async {
-        let setting = ClusterSetting::builder().name(ClusterSettingName::ContainerInsights).value("enabled").build();
-        emulator.ecs().await.update_cluster().cluster("container-demo").settings(setting).send().await.unwrap();
+        let ecs = emulator.ecs().await;
+        ecs.update_service().cluster("container-demo").service("ecsdemo-nodejs").desired_count(7).send().await.unwrap();
     });
     eventually(Duration::from_secs(20), "drift repaired by resync", || {
-        block_on(container_insights(&emulator)).as_deref() == Some("disabled")
+        block_on(desired_count(&emulator, "ecsdemo-nodejs")) == Some(3)
     });
 
     // SIGHUP runs a pass now.
@@ -65,7 +71,7 @@ fn the_daemon_converges_follows_edits_repairs_drift_and_stops_cleanly() {
     eventually(Duration::from_secs(10), "a pass after SIGHUP", || passes(&daemon) > before);
     let metrics = daemon.get("/metrics").unwrap().1;
     assert!(
-        metrics.contains("reconciler_aws_api_calls_total{service=\"ECS\",operation=\"UpdateCluster\",outcome=\"ok\"}"),
+        metrics.contains("reconciler_aws_api_calls_total{service=\"ECS\",operation=\"UpdateService\",outcome=\"ok\"}"),
         "{metrics}"
     );
     assert!(daemon.metric("reconciler_last_successful_pass_timestamp_seconds").unwrap() > 1.0e9);

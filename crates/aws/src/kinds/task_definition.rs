@@ -149,8 +149,9 @@ pub fn family_and_revision(reference: &str) -> Option<(&str, u32)> {
 }
 
 /// After a service moved to `current`: deregisters the revisions of its family that we registered, beyond
-/// the newest `keep` (the current one is always kept). Revisions registered by others are never touched:
-/// each candidate's tags are checked first. Returns the ARNs deregistered.
+/// the newest `keep` of ours (the current one always among them). Revisions registered by others are never
+/// touched and do not count: each candidate's tags are checked (one DescribeTaskDefinition per active
+/// revision, only in a pass that changed the service's task definition). Returns the ARNs deregistered.
 pub async fn prune_revisions(ctx: &Ctx<'_>, current: &str, keep: u32, owner_id: &str) -> Result<Vec<String>, AwsError> {
     let Some((family, _)) = family_and_revision(current) else { return Ok(Vec::new()) };
     let mut arns = Vec::new();
@@ -174,13 +175,19 @@ pub async fn prune_revisions(ctx: &Ctx<'_>, current: &str, keep: u32, owner_id: 
         );
     }
     arns.sort_by_key(|a| std::cmp::Reverse(family_and_revision(a).map_or(0, |(_, r)| r)));
+    // Newest first: the first `keep` of ours stay (the current one always counts as ours and stays), the
+    // rest of ours go. Revisions registered by others neither count nor go.
+    let keep = usize::try_from(keep).unwrap_or(usize::MAX).max(1);
+    let mut kept = 1;
     let mut deregistered = Vec::new();
-    for arn in arns.iter().skip(usize::try_from(keep).unwrap_or(usize::MAX)) {
-        if arn == current {
+    for arn in arns.iter().filter(|a| *a != current) {
+        let Some(found) = describe(ctx.aws, arn).await? else { continue };
+        if !matches!(Owner::from_tags(owner_id, &found.tags), Owner::Us(_)) {
             continue;
         }
-        let Some(found) = describe(ctx.aws, arn).await? else { continue };
-        if matches!(Owner::from_tags(owner_id, &found.tags), Owner::Us(_)) {
+        if kept < keep {
+            kept += 1;
+        } else {
             delete(ctx, arn).await?;
             deregistered.push(arn.clone());
         }
