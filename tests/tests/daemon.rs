@@ -2,7 +2,6 @@
 
 use std::time::Duration;
 
-use aws_sdk_ecs::types::{ClusterSetting, ClusterSettingName};
 use reconciler_tests::daemon::{Daemon, eventually};
 use reconciler_tests::{DesiredDir, Emulator};
 
