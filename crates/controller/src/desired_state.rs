@@ -112,6 +112,12 @@ impl DesiredState {
 
         let (desired, cross_file_errors) = match reconciler_spec::assemble(chosen) {
             Ok(desired) => {
+                // Warnings (an image without a tag) are logged when the desired state changes, not every pass.
+                if self.last_assembled.as_ref() != Some(&desired) {
+                    for warning in &desired.warnings {
+                        tracing::warn!(%warning, "desired state");
+                    }
+                }
                 self.last_assembled = Some(desired.clone());
                 self.reported_cross_file = None;
                 (desired, vec![])

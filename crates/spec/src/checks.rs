@@ -359,6 +359,177 @@ pub(crate) fn tag_value(value: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// The longest cooldown Application Auto Scaling takes, in seconds (a day).
+pub(crate) const MAX_COOLDOWN: u32 = 86_400;
+
+/// What a duration may be written as, for messages.
+pub(crate) const DURATION_FORMS: &str =
+    "an integer of seconds (30) or a string of an integer and a unit: \"30s\", \"5m\" or \"1h\"";
+
+/// A duration written as a string: an integer followed by `s`, `m` or `h` (`"30s"`, `"5m"`, `"1h"`), in seconds.
+pub(crate) fn duration(text: &str) -> Result<i64, String> {
+    let bad = || format!("`{text}` is not a duration: expected {DURATION_FORMS}");
+    let unit = text.chars().last().ok_or_else(bad)?;
+    let factor = match unit {
+        's' => 1,
+        'm' => 60,
+        'h' => 3600,
+        _ => return Err(bad()),
+    };
+    let number = &text[..text.len() - 1];
+    if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad());
+    }
+    // Too many digits for an i64 is too long a duration all the same.
+    let number: i64 = number.parse().unwrap_or(i64::MAX);
+    Ok(number.saturating_mul(factor))
+}
+
+/// The name of a scaling policy or a scheduled action (`what`): 1 to 255 printable ASCII characters, not
+/// starting with a space, without `:`, `/` or `|` (which Application Auto Scaling rejects).
+pub(crate) fn scaling_name(name: &str, what: &str) -> Result<(), String> {
+    let length = name.chars().count();
+    let ok = (1..=255).contains(&length)
+        && !name.starts_with(' ')
+        && name.chars().all(|c| (' '..='~').contains(&c) && !":/|".contains(c));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "invalid {what} name `{name}`: expected 1 to 255 printable ASCII characters, not starting with a space, \
+             without `:`, `/` or `|`"
+        ))
+    }
+}
+
+/// The three forms of a scheduled action's schedule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ScheduleKind {
+    Cron,
+    Rate,
+    At,
+}
+
+/// What a schedule may be written as, for messages.
+const SCHEDULE_FORMS: &str = "`cron(MINUTES HOURS DAY-OF-MONTH MONTH DAY-OF-WEEK YEAR)`, `rate(N minutes|hours|days)` \
+                              or `at(yyyy-mm-ddThh:mm:ss)`";
+
+/// A scheduled action's schedule as Application Auto Scaling takes it: `cron(` six space-separated fields `)`
+/// (one of day-of-month and day-of-week `?`), `rate(` a positive integer and `minute(s)`, `hour(s)` or `day(s)`
+/// `)`, or `at(yyyy-mm-ddThh:mm:ss)` (a real date and time).
+pub(crate) fn schedule(text: &str) -> Result<ScheduleKind, String> {
+    let inner = |prefix: &str| text.strip_prefix(prefix).and_then(|rest| rest.strip_suffix(')'));
+    if let Some(fields) = inner("cron(") {
+        let fields: Vec<&str> = fields.split(' ').collect();
+        let allowed = |field: &&str| {
+            !field.is_empty() && field.bytes().all(|b| b.is_ascii_alphanumeric() || b"*?,-/#".contains(&b))
+        };
+        if fields.len() != 6 || !fields.iter().all(allowed) {
+            return Err(format!(
+                "`{text}` is not a cron schedule: expected `cron(MINUTES HOURS DAY-OF-MONTH MONTH DAY-OF-WEEK YEAR)`, \
+                 six fields separated by single spaces, e.g. `cron(0 20 * * ? *)`"
+            ));
+        }
+        if (fields[2] == "?") == (fields[4] == "?") {
+            return Err(format!(
+                "`{text}`: exactly one of day-of-month (the 3rd field) and day-of-week (the 5th) must be `?`, e.g. \
+                 `cron(0 20 * * ? *)`"
+            ));
+        }
+        return Ok(ScheduleKind::Cron);
+    }
+    if let Some(rate) = inner("rate(") {
+        let ok = rate.split_once(' ').is_some_and(|(value, unit)| {
+            !value.is_empty()
+                && value.bytes().all(|b| b.is_ascii_digit())
+                && value.bytes().any(|b| b != b'0')
+                && ["minute", "minutes", "hour", "hours", "day", "days"].contains(&unit)
+        });
+        if !ok {
+            return Err(format!(
+                "`{text}` is not a rate schedule: expected `rate(N UNIT)`, N a positive integer and UNIT one of \
+                 `minute`, `minutes`, `hour`, `hours`, `day`, `days`, e.g. `rate(6 hours)`"
+            ));
+        }
+        return Ok(ScheduleKind::Rate);
+    }
+    if let Some(time) = inner("at(") {
+        if !is_date_time(time) {
+            return Err(format!(
+                "`{text}` is not a one-time schedule: expected `at(yyyy-mm-ddThh:mm:ss)` with a real date and time, \
+                 e.g. `at(2025-12-31T23:00:00)`"
+            ));
+        }
+        return Ok(ScheduleKind::At);
+    }
+    Err(format!("`{text}` is not a schedule: expected {SCHEDULE_FORMS}"))
+}
+
+/// `yyyy-mm-ddThh:mm:ss`, a date that exists.
+fn is_date_time(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let shape = "dddd-dd-ddTdd:dd:dd";
+    if bytes.len() != shape.len()
+        || !bytes.iter().zip(shape.bytes()).all(|(&b, s)| if s == b'd' { b.is_ascii_digit() } else { b == s })
+    {
+        return false;
+    }
+    let number = |range: std::ops::Range<usize>| text[range].parse::<u32>().expect("digits");
+    let (year, month, day) = (number(0..4), number(5..7), number(8..10));
+    let (hour, minute, second) = (number(11..13), number(14..16), number(17..19));
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1..=days).contains(&day) && hour < 24 && minute < 60 && second < 60
+}
+
+/// The areas of IANA time zone names (`Area/Location`).
+const TIME_ZONE_AREAS: [&str; 11] = [
+    "Africa",
+    "America",
+    "Antarctica",
+    "Arctic",
+    "Asia",
+    "Atlantic",
+    "Australia",
+    "Europe",
+    "Indian",
+    "Pacific",
+    "Etc",
+];
+
+/// Something that looks like an IANA time zone name: `UTC`, or `Area/Location` (maybe `Area/Region/Location`)
+/// with a known area and locations of letters, digits, `_`, `+` and `-`, e.g. `Europe/Paris`,
+/// `America/Argentina/Buenos_Aires`, `Etc/GMT+5`. Whether the location exists is left to AWS.
+pub(crate) fn time_zone(name: &str) -> Result<(), String> {
+    if name == "UTC" {
+        return Ok(());
+    }
+    let mut parts = name.split('/');
+    let area = parts.next().unwrap_or_default();
+    let locations: Vec<&str> = parts.collect();
+    let ok = TIME_ZONE_AREAS.contains(&area)
+        && (1..=2).contains(&locations.len())
+        && locations.iter().all(|location| {
+            location.bytes().next().is_some_and(|b| b.is_ascii_alphabetic())
+                && location.bytes().all(|b| b.is_ascii_alphanumeric() || b"_+-".contains(&b))
+        });
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{name}` is not an IANA time zone name: expected `UTC` or AREA/LOCATION like `Europe/Paris`, AREA one of \
+             {}",
+            TIME_ZONE_AREAS.join(", ")
+        ))
+    }
+}
+
 /// Edit distance counting a swap of two neighbouring characters as one edit (optimal string alignment), for
 /// "did you mean" hints: `mian` is one edit from `main`.
 fn distance(a: &str, b: &str) -> usize {
@@ -561,6 +732,68 @@ mod tests {
         assert_eq!(ami_id("ami-12345678"), Ok(()));
         for bad in ["ami-1234567", "ami-0123456789abcdef01", "ami-ABCDEF12", "0123456789abcdef0"] {
             assert!(ami_id(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn autoscaling_values() {
+        assert_eq!(duration("30s"), Ok(30));
+        assert_eq!(duration("5m"), Ok(300));
+        assert_eq!(duration("1h"), Ok(3600));
+        assert_eq!(duration("0s"), Ok(0));
+        for bad in ["", "s", "30", "30 s", "-1s", "1.5m", "1d", "5M", "é"] {
+            assert!(duration(bad).unwrap_err().contains("is not a duration"), "{bad}");
+        }
+        assert_eq!(duration("99999999999999999999h"), Ok(i64::MAX));
+
+        assert_eq!(scaling_name("ecsdemo-frontend-cpu", "policy"), Ok(()));
+        assert_eq!(scaling_name("night (weekdays) #1", "policy"), Ok(()));
+        assert_eq!(scaling_name(&"n".repeat(255), "policy"), Ok(()));
+        for bad in ["", " lead", "a:b", "a/b", "a|b", "tab\t", "café", &"n".repeat(256)] {
+            assert!(scaling_name(bad, "policy").is_err(), "{bad}");
+        }
+
+        for (text, kind) in [
+            ("cron(0 20 * * ? *)", ScheduleKind::Cron),
+            ("cron(0/15 8-18 ? * MON-FRI *)", ScheduleKind::Cron),
+            ("cron(0 0 L * ? 2030)", ScheduleKind::Cron),
+            ("rate(1 minute)", ScheduleKind::Rate),
+            ("rate(10 days)", ScheduleKind::Rate),
+            ("at(2024-02-29T23:59:59)", ScheduleKind::At),
+            ("at(2000-02-29T00:00:00)", ScheduleKind::At),
+        ] {
+            assert_eq!(schedule(text), Ok(kind), "{text}");
+        }
+        for bad in [
+            "cron(0 20 * * * *)",
+            "cron(0 20 ? * ? *)",
+            "cron(0  20 * * ? *)",
+            "cron(0 20 * * ?)",
+            "cron(0 20 * * ? * *)",
+            "cron(0 20 * * ? %)",
+            "rate(0 days)",
+            "rate(1 week)",
+            "rate(-1 days)",
+            "rate(1days)",
+            "at(2023-02-29T00:00:00)",
+            "at(1900-02-29T00:00:00)",
+            "at(2024-13-01T00:00:00)",
+            "at(2024-04-31T00:00:00)",
+            "at(2024-01-01T24:00:00)",
+            "at(2024-01-01 00:00:00)",
+            "at(2024-01-01T00:00)",
+            "CRON(0 20 * * ? *)",
+            "0 20 * * ? *",
+            "",
+        ] {
+            assert!(schedule(bad).is_err(), "{bad}");
+        }
+
+        for ok in ["UTC", "Europe/Paris", "America/Argentina/Buenos_Aires", "Etc/GMT+5", "America/Port-au-Prince"] {
+            assert_eq!(time_zone(ok), Ok(()), "{ok}");
+        }
+        for bad in ["", "utc", "Paris", "Europa/Paris", "Europe/", "Europe/Paris/", "Europe/Pa ris", "Europe/A/B/C"] {
+            assert!(time_zone(bad).is_err(), "{bad}");
         }
     }
 

@@ -260,6 +260,10 @@ pub struct Service {
     pub discovery: Option<Discovery>,
     pub deployment: Deployment,
     pub load_balancer: Option<LoadBalancer>,
+    /// Application Auto Scaling of `desired_count`. While it is on, the count belongs to the autoscaler:
+    /// `desired_count` is only the count at creation, a live count inside `[min, max]` is left alone and one
+    /// outside is brought into the range; removing the section hands the count back to the file.
+    pub autoscaling: Option<Autoscaling>,
     /// Task definition revisions we registered to keep (the newest ones); older ones are deregistered.
     pub keep_revisions: u32,
     pub tags: Tags,
@@ -349,6 +353,71 @@ impl Default for HealthCheck {
             unhealthy_threshold: 2,
         }
     }
+}
+
+/// `[service.NAME.autoscaling]`: Application Auto Scaling of the service's desired count.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Autoscaling {
+    pub min_capacity: u32,
+    pub max_capacity: u32,
+    /// Target-tracking policies, in the order written.
+    pub target_tracking: Vec<TargetTracking>,
+    /// Scheduled actions, in the order written.
+    pub scheduled: Vec<ScheduledAction>,
+}
+
+/// `[[service.NAME.autoscaling.target_tracking]]`: a target-tracking scaling policy.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TargetTracking {
+    /// Policy name, unique within the service. Default: `<service_name>-<metric key>` e.g. `ecsdemo-frontend-cpu`.
+    pub name: String,
+    pub metric: ScalingMetric,
+    /// Percent for cpu/memory (1..=100 exclusive of 0, may be fractional like 50.5), requests per target for
+    /// requests_per_target (> 0, <= 1_000_000).
+    pub target: f64,
+    /// Seconds. Default: the section's `scale_in_cooldown`, itself default 300 (AWS's default).
+    pub scale_in_cooldown_seconds: u32,
+    pub scale_out_cooldown_seconds: u32,
+    /// Default: the section's `disable_scale_in`, itself default false.
+    pub disable_scale_in: bool,
+}
+
+/// The metric a target-tracking policy keeps at its target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScalingMetric {
+    /// The service's average CPU utilization, percent (`ECSServiceAverageCPUUtilization`).
+    Cpu,
+    /// The service's average memory utilization, percent (`ECSServiceAverageMemoryUtilization`).
+    Memory,
+    /// Requests per target of the service's load balancer target group (`ALBRequestCountPerTarget`).
+    RequestsPerTarget,
+}
+
+impl ScalingMetric {
+    /// Every metric, in the order the documentation lists them.
+    pub const ALL: [ScalingMetric; 3] = [ScalingMetric::Cpu, ScalingMetric::Memory, ScalingMetric::RequestsPerTarget];
+
+    /// How the metric is written: `cpu`, `memory`, `requests_per_target`.
+    pub fn key(self) -> &'static str {
+        match self {
+            ScalingMetric::Cpu => "cpu",
+            ScalingMetric::Memory => "memory",
+            ScalingMetric::RequestsPerTarget => "requests_per_target",
+        }
+    }
+}
+
+/// `[[service.NAME.autoscaling.scheduled]]`: a scheduled action that changes the capacity range.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScheduledAction {
+    /// Unique within the service.
+    pub name: String,
+    /// `cron(...)`, `rate(...)` or `at(...)`, as Application Auto Scaling takes it.
+    pub schedule: String,
+    /// IANA time zone name for cron/at, e.g. `Europe/Paris`; None = UTC.
+    pub timezone: Option<String>,
+    pub min_capacity: Option<u32>,
+    pub max_capacity: Option<u32>,
 }
 
 /// `[instance.NAME]`: an EC2 instance (the workshop's load-test host).

@@ -843,7 +843,7 @@ fn one_service_with_many_problems_reports_them_all_at_once() {
             "a.toml:9:1: service.web.replicas: unknown field `replicas`, expected one of `service_name`, `cluster`, \
              `image`, `cpu`, `memory`, `port`, `environment`, `command`, `desired_count`, `vpc`, `subnets`, \
              `security_groups`, `assign_public_ip`, `execution_role`, `logs`, `discovery`, `deployment`, \
-             `load_balancer`, `keep_revisions`, `tags`",
+             `load_balancer`, `autoscaling`, `keep_revisions`, `tags`",
             "a.toml:12:17: service.web.logs.stream_prefix: the stream prefix must not be empty",
         ]
     );

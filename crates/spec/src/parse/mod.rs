@@ -5,6 +5,7 @@
 //! by field (see [`crate::reader`]); one that adds no error is kept as a [`Parsed`] spec, the others as
 //! [`Invalid`] so that their names still count as declared.
 
+mod autoscaling;
 mod cluster;
 mod instance;
 mod log_group;

@@ -1,9 +1,10 @@
-//! `[service.NAME]`: a Fargate service, with its optional `logs`, `discovery`, `deployment` and
-//! `load_balancer` (and `load_balancer.health_check`) sub-tables.
+//! `[service.NAME]`: a Fargate service, with its optional `logs`, `discovery`, `deployment`,
+//! `load_balancer` (and `load_balancer.health_check`) and `autoscaling` (in [`super::autoscaling`]) sub-tables.
 
 use std::collections::BTreeMap;
 
 use super::Decl;
+use super::autoscaling;
 use super::tags;
 use super::values::{self, NameDefault};
 use crate::checks;
@@ -30,6 +31,7 @@ pub(crate) const FIELDS: &[&str] = &[
     "discovery",
     "deployment",
     "load_balancer",
+    "autoscaling",
     "keep_revisions",
     "tags",
 ];
@@ -77,6 +79,7 @@ pub(crate) fn read(ctx: &mut Ctx<'_>, decl: &mut Decl<'_>, table: &Table<'_, '_>
     let discovery = discovery(ctx, decl, table, default("the service name is the default `name`; set `name`"));
     let deployment = deployment(ctx, table);
     let load_balancer = load_balancer(ctx, decl, table, default("the service name is the default `name`; set `name`"));
+    let autoscaling = autoscaling::read(ctx, table, service_default.as_ref().map(|(name, _)| name.as_str()));
     let keep_revisions = values::u32_in(ctx, table, "keep_revisions", 1, 100, 3);
     let tags = tags::read(ctx, table);
     let (cpu, memory) = size?;
@@ -96,6 +99,7 @@ pub(crate) fn read(ctx: &mut Ctx<'_>, decl: &mut Decl<'_>, table: &Table<'_, '_>
         discovery: discovery?,
         deployment: deployment?,
         load_balancer: load_balancer?,
+        autoscaling: autoscaling?,
         keep_revisions: keep_revisions?,
         tags: tags?,
     })
