@@ -94,6 +94,10 @@ impl Emulator {
         aws_sdk_cloudwatchlogs::Client::new(&self.sdk_config().await)
     }
 
+    pub async fn autoscaling(&self) -> aws_sdk_applicationautoscaling::Client {
+        aws_sdk_applicationautoscaling::Client::new(&self.sdk_config().await)
+    }
+
     /// An ECS cluster as a user would look at it: with its settings and tags. `None` if there is no active
     /// cluster of that name.
     pub async fn cluster(&self, name: &str) -> Option<aws_sdk_ecs::types::Cluster> {

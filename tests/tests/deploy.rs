@@ -353,6 +353,11 @@ const EXTRA_PERMISSIONS: &[&str] = &[
     "iam:CreateServiceLinkedRole",
     // RegisterTaskDefinition (execution role) and RunInstances (instance profile) pass a role.
     "iam:PassRole",
+    // Target tracking policies make and remove CloudWatch alarms with the caller's permissions (and
+    // RegisterScalableTarget creates its service-linked role on first use: iam:CreateServiceLinkedRole above).
+    "cloudwatch:DescribeAlarms",
+    "cloudwatch:PutMetricAlarm",
+    "cloudwatch:DeleteAlarms",
 ];
 
 /// The IAM prefix of each service name the code uses in `classify("Service.Operation", ...)`.
@@ -364,6 +369,7 @@ fn iam_prefix(service: &str) -> &'static str {
         "IAM" => "iam",
         "CloudWatchLogs" => "logs",
         "ELBv2" => "elasticloadbalancing",
+        "ApplicationAutoScaling" => "application-autoscaling",
         other => panic!("classify(\"{other}.…\"): add the IAM prefix of service {other} to iam_prefix()"),
     }
 }

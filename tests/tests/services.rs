@@ -610,10 +610,17 @@ async fn a_deleted_ecs_service_is_created_again() {
     let create = action(&plan, "service.ecsdemo-crystal");
     assert_eq!(create.action, "create", "{plan:#?}");
     assert!(create.fields.contains(&"task_definition".to_string()), "{create:?}");
-    // Only what belongs to that service is touched (its task definition is observed through the service).
+    // Only what belongs to that service is touched: its task definition (observed through the service) and its
+    // scaling registration (recognised as ours through the service), both written again.
     for other in &plan {
         assert!(
-            ["service.ecsdemo-crystal", "task_definition.ecsdemo-crystal"].contains(&other.address.as_str()),
+            [
+                "service.ecsdemo-crystal",
+                "task_definition.ecsdemo-crystal",
+                "scalable_target.ecsdemo-crystal",
+                "scaling_policy.ecsdemo-crystal/ecsdemo-crystal-cpu",
+            ]
+            .contains(&other.address.as_str()),
             "unexpected action: {plan:#?}"
         );
     }

@@ -101,10 +101,12 @@ pub async fn apply(aws: &Aws, plan: &Plan, observed: &Observed, owner_id: &str, 
         .map(|a| (&a.address, "refused: it does not carry our ownership tags"))
         .collect();
 
-    // Phase 1: delete what is replaced, dependents first. Never for an action that will not run in phase 2
-    // (refused, held back, blocked, shutting down): a replacement must not turn into a deletion.
+    // Phase 1: delete what is replaced or no longer declared, dependents first. Never for a replacement that
+    // will not run in phase 2 (refused, held back, blocked, shutting down): a replacement must not turn into a
+    // deletion.
     let mut delete_failed: HashSet<&Address> = HashSet::new();
-    for action in plan.actions.iter().rev().filter(|a| a.action == ActionKind::Replace) {
+    let mut deleted: HashSet<&Address> = HashSet::new();
+    for action in plan.actions.iter().rev().filter(|a| matches!(a.action, ActionKind::Replace | ActionKind::Delete)) {
         let will_not_run = refused.contains_key(&action.address)
             || options.hold.contains_key(&action.address)
             || action.blocked_by.is_some()
@@ -115,6 +117,12 @@ pub async fn apply(aws: &Aws, plan: &Plan, observed: &Observed, owner_id: &str, 
         let started = Instant::now();
         tracing::info!(resource = %action.address, id = %old.id, reason = %action.reason, "deleting for replacement");
         match kinds::delete(&ctx, old).await {
+            Ok(()) if action.action == ActionKind::Delete => {
+                tracing::info!(resource = %action.address, id = %old.id, reason = %action.reason, "deleted");
+                ctx.forget_id(&action.address);
+                deleted.insert(&action.address);
+                report.outcomes.push(outcome(action, OutcomeResult::Succeeded { id: old.id.clone() }, started));
+            }
             Ok(()) => ctx.forget_id(&action.address),
             Err(err) => {
                 tracing::warn!(resource = %action.address, error = %err, "delete for replacement failed");
@@ -132,6 +140,12 @@ pub async fn apply(aws: &Aws, plan: &Plan, observed: &Observed, owner_id: &str, 
     loop {
         for (index, action) in plan.actions.iter().enumerate() {
             if started_actions[index] {
+                continue;
+            }
+            if deleted.contains(&action.address) {
+                // Done in phase 1.
+                started_actions[index] = true;
+                done.insert(action.address.clone(), true);
                 continue;
             }
             if delete_failed.contains(&action.address) {
@@ -197,6 +211,8 @@ async fn run<'a>(ctx: &'a Ctx<'a>, action: &'a Action, index: usize) -> (usize, 
     let started = Instant::now();
     let result = match (&action.action, &action.id) {
         (ActionKind::Update, Some(id)) => kinds::update(ctx, id, action).await.map(|()| id.clone()),
+        // Deletions run in phase 1; one that reaches here was held back there and must not become a create.
+        (ActionKind::Delete, _) => Err(AwsError::invalid("apply", "the deletion did not run")),
         _ => kinds::create(ctx, &action.desired).await,
     };
     match &result {

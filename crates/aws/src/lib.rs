@@ -29,6 +29,7 @@ pub struct Aws {
     pub(crate) iam: aws_sdk_iam::Client,
     pub(crate) logs: aws_sdk_cloudwatchlogs::Client,
     pub(crate) elb: aws_sdk_elasticloadbalancingv2::Client,
+    pub(crate) autoscaling: aws_sdk_applicationautoscaling::Client,
     counter: CallCounter,
     region: Option<String>,
 }
@@ -56,6 +57,9 @@ impl Aws {
             ),
             elb: aws_sdk_elasticloadbalancingv2::Client::from_conf(
                 aws_sdk_elasticloadbalancingv2::config::Builder::from(&config).interceptor(counter.clone()).build(),
+            ),
+            autoscaling: aws_sdk_applicationautoscaling::Client::from_conf(
+                aws_sdk_applicationautoscaling::config::Builder::from(&config).interceptor(counter.clone()).build(),
             ),
             counter,
             region: config.region().map(ToString::to_string),

@@ -7,8 +7,8 @@ use reconciler_plan::ownership::Owner;
 use crate::Aws;
 use crate::error::{AwsError, classify};
 use crate::kinds::{
-    cluster, discovery_service, elastic_ip, elb, instance, internet_gateway, log_group, namespace, nat_gateway, role,
-    route_table, security_group, service, subnet, vpc,
+    autoscaling, cluster, discovery_service, elastic_ip, elb, instance, internet_gateway, log_group, namespace,
+    nat_gateway, role, route_table, security_group, service, subnet, vpc,
 };
 
 /// Reads everything the planner needs.
@@ -42,7 +42,11 @@ pub async fn observe(aws: &Aws, owner_id: &str) -> Result<Observed, AwsError> {
             .filter(|c| matches!(Owner::from_tags(owner_id, &c.tags), Owner::Us(_)))
             .map(|c| c.id.clone())
             .collect();
-        clusters.extend(service::observe(aws, &ours).await?);
+        let services = service::observe(aws, &ours).await?;
+        // Scaling configuration is recognised as ours through the services' tags.
+        let scaling = autoscaling::observe(aws, owner_id, &services).await?;
+        clusters.extend(services);
+        clusters.extend(scaling);
         Ok::<_, AwsError>(clusters)
     };
     let ((availability_zones, mut nodes), containers, namespaces, discovery, roles, log_groups, load_balancing) = tokio::try_join!(

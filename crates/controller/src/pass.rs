@@ -126,6 +126,7 @@ fn resource_statuses(
                 ActionKind::Create => "create",
                 ActionKind::Update => "update",
                 ActionKind::Replace => "replace",
+                ActionKind::Delete => "delete",
             };
             match outcome.map(|o| &o.result) {
                 Some(OutcomeResult::Succeeded { .. }) => status(ResourceState::InSync, String::new()),

@@ -34,10 +34,13 @@ pub enum Kind {
     DiscoveryService,
     Service,
     Instance,
+    ScalableTarget,
+    ScalingPolicy,
+    ScheduledAction,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 19] = [
+    pub const ALL: [Kind; 22] = [
         Kind::Vpc,
         Kind::InternetGateway,
         Kind::Subnet,
@@ -57,7 +60,16 @@ impl Kind {
         Kind::DiscoveryService,
         Kind::Service,
         Kind::Instance,
+        Kind::ScalableTarget,
+        Kind::ScalingPolicy,
+        Kind::ScheduledAction,
     ];
+
+    /// Kinds deleted when no declaration asks for them any more (the others are reported as not declared,
+    /// until pruning with its guards exists): a service's scaling configuration.
+    pub fn removed_with_its_declaration(self) -> bool {
+        matches!(self, Kind::ScalableTarget | Kind::ScalingPolicy | Kind::ScheduledAction)
+    }
 
     /// The name used in addresses, tags and output.
     pub fn as_str(self) -> &'static str {
@@ -81,6 +93,9 @@ impl Kind {
             Kind::DiscoveryService => "discovery_service",
             Kind::Service => "service",
             Kind::Instance => "instance",
+            Kind::ScalableTarget => "scalable_target",
+            Kind::ScalingPolicy => "scaling_policy",
+            Kind::ScheduledAction => "scheduled_action",
         }
     }
 }

@@ -11,12 +11,14 @@
 
 use std::collections::BTreeSet;
 
-use reconciler_spec::{Desired, Scheme, SubnetGroup};
+use reconciler_spec::{Desired, ScalingMetric, Scheme, SubnetGroup, Tags};
 
 use crate::expand::{allow_all_egress, node};
 use crate::node::{Node, NodeSpec, Ref, SgPeer, SgRule};
+use crate::ownership::{SCALING_POLICIES_KEY, SCHEDULED_ACTIONS_KEY};
 use crate::workload::{
-    ContainerLogs, InstanceSpec, ServiceLoadBalancer, ServiceSpec, TargetGroupSpec, TaskDefinitionSpec,
+    ContainerLogs, InstanceSpec, ScalingPolicySpec, ServiceLoadBalancer, ServiceSpec, TargetGroupSpec,
+    TaskDefinitionSpec,
 };
 use crate::{Address, Kind};
 
@@ -215,9 +217,74 @@ pub(crate) fn expand_workload(desired: &Desired, owner_id: &str, nodes: &mut Vec
             }
         });
 
+        let service_address = Address::new(Kind::Service, name);
+        let mut service_tags = tags.clone();
+        let (policy_names, scheduled_names) = scaling_names(service);
+        service_tags.insert(SCALING_POLICIES_KEY.to_string(), policy_names.join(","));
+        service_tags.insert(SCHEDULED_ACTIONS_KEY.to_string(), scheduled_names.join(","));
+        if let Some(autoscaling) = &service.autoscaling {
+            let cluster_name = desired
+                .clusters
+                .get(&service.cluster)
+                .map_or(service.cluster.as_str(), |c| c.spec.cluster_name.as_str());
+            let resource_id = format!("service/{cluster_name}/{}", service.service_name);
+            let target = Address::new(Kind::ScalableTarget, name);
+            let none = Tags::new();
+            nodes.push(node(
+                owner_id,
+                target.clone(),
+                NodeSpec::ScalableTarget {
+                    resource_id: resource_id.clone(),
+                    min_capacity: autoscaling.min_capacity,
+                    max_capacity: autoscaling.max_capacity,
+                },
+                None,
+                &none,
+                vec![service_address.clone()],
+            ));
+            for policy in &autoscaling.target_tracking {
+                let by_requests = policy.metric == ScalingMetric::RequestsPerTarget && service.load_balancer.is_some();
+                nodes.push(node(
+                    owner_id,
+                    Address::child(Kind::ScalingPolicy, name, &policy.name),
+                    NodeSpec::ScalingPolicy(Box::new(ScalingPolicySpec {
+                        name: policy.name.clone(),
+                        resource_id: resource_id.clone(),
+                        metric: policy.metric,
+                        target: policy.target,
+                        scale_in_cooldown_seconds: policy.scale_in_cooldown_seconds,
+                        scale_out_cooldown_seconds: policy.scale_out_cooldown_seconds,
+                        disable_scale_in: policy.disable_scale_in,
+                        target_group: by_requests.then(|| Ref::Node(Address::new(Kind::TargetGroup, name))),
+                        load_balancer: by_requests.then(|| Ref::Node(Address::new(Kind::LoadBalancer, name))),
+                    })),
+                    None,
+                    &none,
+                    vec![target.clone()],
+                ));
+            }
+            for action in &autoscaling.scheduled {
+                nodes.push(node(
+                    owner_id,
+                    Address::child(Kind::ScheduledAction, name, &action.name),
+                    NodeSpec::ScheduledAction {
+                        name: action.name.clone(),
+                        resource_id: resource_id.clone(),
+                        schedule: action.schedule.clone(),
+                        timezone: action.timezone.clone(),
+                        min_capacity: action.min_capacity,
+                        max_capacity: action.max_capacity,
+                    },
+                    None,
+                    &none,
+                    vec![target.clone()],
+                ));
+            }
+        }
+
         nodes.push(node(
             owner_id,
-            Address::new(Kind::Service, name),
+            service_address,
             NodeSpec::Service(Box::new(ServiceSpec {
                 service_name: service.service_name.clone(),
                 cluster: Ref::Node(Address::new(Kind::Cluster, &service.cluster)),
@@ -230,9 +297,10 @@ pub(crate) fn expand_workload(desired: &Desired, owner_id: &str, nodes: &mut Vec
                 registry,
                 deployment: service.deployment.clone(),
                 keep_revisions: service.keep_revisions,
+                autoscaling: service.autoscaling.as_ref().map(|a| (a.min_capacity, a.max_capacity)),
             })),
             None,
-            tags,
+            &service_tags,
             after,
         ));
     }
@@ -271,6 +339,17 @@ pub(crate) fn expand_workload(desired: &Desired, owner_id: &str, nodes: &mut Vec
             vec![],
         ));
     }
+}
+
+/// The names of the scaling policies and scheduled actions a service declares, sorted: what its
+/// ownership tags list.
+fn scaling_names(service: &reconciler_spec::Service) -> (Vec<String>, Vec<String>) {
+    let Some(autoscaling) = &service.autoscaling else { return (Vec::new(), Vec::new()) };
+    let mut policies: Vec<String> = autoscaling.target_tracking.iter().map(|p| p.name.clone()).collect();
+    let mut scheduled: Vec<String> = autoscaling.scheduled.iter().map(|a| a.name.clone()).collect();
+    policies.sort();
+    scheduled.sort();
+    (policies, scheduled)
 }
 
 /// A policy document in one canonical form (compact, keys sorted), so that two spellings of the same

@@ -23,7 +23,8 @@ pub use planner::{PlanContext, plan};
 pub use report::{ActionOutcome, ApplyReport, OutcomeResult};
 pub use value::{Field, Value};
 pub use workload::{
-    ContainerLogs, InstanceSpec, ServiceLoadBalancer, ServiceSpec, TargetGroupSpec, TaskDefinitionSpec,
+    ContainerLogs, InstanceSpec, ScalingPolicySpec, ServiceLoadBalancer, ServiceSpec, TargetGroupSpec,
+    TaskDefinitionSpec,
 };
 
 /// Why no plan could be made. These come from the region, not from the files (those are checked earlier).

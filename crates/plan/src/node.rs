@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use crate::Address;
 use crate::value::{Field, Value};
-use crate::workload::{InstanceSpec, ServiceSpec, TargetGroupSpec, TaskDefinitionSpec};
+use crate::workload::{InstanceSpec, ScalingPolicySpec, ServiceSpec, TargetGroupSpec, TaskDefinitionSpec};
 
 /// A reference from one resource to another.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -192,6 +192,22 @@ pub enum NodeSpec {
     },
     Service(Box<ServiceSpec>),
     Instance(Box<InstanceSpec>),
+    /// Application Auto Scaling's registration of a service's desired count, with its range.
+    ScalableTarget {
+        /// `service/CLUSTER/SERVICE`.
+        resource_id: String,
+        min_capacity: u32,
+        max_capacity: u32,
+    },
+    ScalingPolicy(Box<ScalingPolicySpec>),
+    ScheduledAction {
+        name: String,
+        resource_id: String,
+        schedule: String,
+        timezone: Option<String>,
+        min_capacity: Option<u32>,
+        max_capacity: Option<u32>,
+    },
 }
 
 impl NodeSpec {
@@ -277,16 +293,42 @@ impl NodeSpec {
             ],
             NodeSpec::Service(spec) => spec.fields(),
             NodeSpec::Instance(spec) => spec.fields(),
+            NodeSpec::ScalableTarget { resource_id, min_capacity, max_capacity } => vec![
+                Field::replace("resource_id", resource_id),
+                Field::update("min_capacity", Value::Int((*min_capacity).into())),
+                Field::update("max_capacity", Value::Int((*max_capacity).into())),
+            ],
+            NodeSpec::ScalingPolicy(spec) => spec.fields(),
+            NodeSpec::ScheduledAction { name, resource_id, schedule, timezone, min_capacity, max_capacity } => {
+                let count = |n: &Option<u32>| n.map_or(Value::Absent, |n| Value::Int(n.into()));
+                vec![
+                    Field::replace("name", name),
+                    Field::replace("resource_id", resource_id),
+                    Field::update("schedule", schedule),
+                    Field::update("timezone", timezone.as_ref().map_or(Value::Absent, Value::from)),
+                    Field::update("min_capacity", count(min_capacity)),
+                    Field::update("max_capacity", count(max_capacity)),
+                ]
+            }
         }
     }
 
-    /// Makes `observed` comparable with this desired spec where the desired state leaves a field to AWS:
-    /// an instance declared without an image keeps whatever image it was created with.
-    pub fn left_to_aws(&self, observed: &mut NodeSpec) {
-        if let (NodeSpec::Instance(desired), NodeSpec::Instance(found)) = (self, observed)
-            && desired.image.is_none()
-        {
-            found.image = None;
+    /// Settles the fields the desired state leaves to AWS, given what is live, so that comparing the two
+    /// shows only real drift: an instance declared without an image keeps whatever image it was created
+    /// with; a service with autoscaling keeps the autoscaler's count while it is inside the range, and is
+    /// brought to the nearest bound when outside (changes `desired`: that count is what an update writes).
+    pub fn settle(desired: &mut NodeSpec, observed: &mut NodeSpec) {
+        match (desired, observed) {
+            (NodeSpec::Instance(desired), NodeSpec::Instance(found)) if desired.image.is_none() => {
+                found.image = None;
+            }
+            (NodeSpec::Service(desired), NodeSpec::Service(found)) => {
+                if let Some((min, max)) = desired.autoscaling {
+                    desired.desired_count = found.desired_count.clamp(min, max);
+                }
+                found.autoscaling = desired.autoscaling;
+            }
+            _ => {}
         }
     }
 
@@ -303,11 +345,14 @@ impl NodeSpec {
             | NodeSpec::ElasticIp
             | NodeSpec::Cluster { .. }
             | NodeSpec::Role { .. }
-            | NodeSpec::LogGroup { .. } => vec![],
+            | NodeSpec::LogGroup { .. }
+            | NodeSpec::ScalableTarget { .. }
+            | NodeSpec::ScheduledAction { .. } => vec![],
             NodeSpec::Subnet { vpc, .. } | NodeSpec::Namespace { vpc, .. } => vec![vpc],
             NodeSpec::InternetGateway { vpc } => vpc.iter().collect(),
             NodeSpec::NatGateway { subnet, allocation } => vec![subnet, allocation],
             NodeSpec::InstanceProfile { role, .. } => role.iter().collect(),
+            NodeSpec::ScalingPolicy(spec) => spec.target_group.iter().chain(&spec.load_balancer).collect(),
             NodeSpec::TaskDefinition(spec) => vec![&spec.execution_role],
             NodeSpec::LoadBalancer { subnets, security_groups, .. } => subnets.iter().chain(security_groups).collect(),
             NodeSpec::TargetGroup(spec) => vec![&spec.vpc],
@@ -352,7 +397,10 @@ impl NodeSpec {
             | NodeSpec::Role { .. }
             | NodeSpec::LogGroup { .. }
             | NodeSpec::InstanceProfile { .. }
-            | NodeSpec::LoadBalancer { .. } => vec![],
+            | NodeSpec::LoadBalancer { .. }
+            | NodeSpec::ScalableTarget { .. }
+            | NodeSpec::ScalingPolicy(_)
+            | NodeSpec::ScheduledAction { .. } => vec![],
             NodeSpec::Subnet { vpc, .. }
             | NodeSpec::RouteTable { vpc, .. }
             | NodeSpec::SecurityGroup { vpc, .. }
@@ -404,7 +452,13 @@ impl NodeSpec {
             | NodeSpec::ElasticIp
             | NodeSpec::Cluster { .. }
             | NodeSpec::Role { .. }
-            | NodeSpec::LogGroup { .. } => {}
+            | NodeSpec::LogGroup { .. }
+            | NodeSpec::ScalableTarget { .. }
+            | NodeSpec::ScheduledAction { .. } => {}
+            NodeSpec::ScalingPolicy(spec) => {
+                spec.target_group = spec.target_group.as_ref().map(&mut f);
+                spec.load_balancer = spec.load_balancer.as_ref().map(&mut f);
+            }
             NodeSpec::Subnet { vpc, .. } | NodeSpec::Namespace { vpc, .. } => *vpc = f(vpc),
             NodeSpec::InstanceProfile { role, .. } => *role = role.as_ref().map(&mut f),
             NodeSpec::TaskDefinition(spec) => spec.execution_role = f(&spec.execution_role),
@@ -467,6 +521,9 @@ impl NodeSpec {
             NodeSpec::Listener { load_balancer, port, .. } => Some(format!("{load_balancer}/{port}")),
             NodeSpec::DiscoveryService { namespace, name, .. } => Some(format!("{namespace}/{name}")),
             NodeSpec::Service(spec) => Some(format!("{}/{}", spec.cluster, spec.service_name)),
+            NodeSpec::ScalableTarget { resource_id, .. } => Some(resource_id.clone()),
+            NodeSpec::ScalingPolicy(spec) => Some(format!("{}/{}", spec.resource_id, spec.name)),
+            NodeSpec::ScheduledAction { resource_id, name, .. } => Some(format!("{resource_id}/{name}")),
             NodeSpec::Vpc { .. }
             | NodeSpec::Subnet { .. }
             | NodeSpec::InternetGateway { .. }
@@ -538,6 +595,9 @@ impl ObservedNode {
             NodeSpec::DiscoveryService { .. } => crate::Kind::DiscoveryService,
             NodeSpec::Service(_) => crate::Kind::Service,
             NodeSpec::Instance(_) => crate::Kind::Instance,
+            NodeSpec::ScalableTarget { .. } => crate::Kind::ScalableTarget,
+            NodeSpec::ScalingPolicy(_) => crate::Kind::ScalingPolicy,
+            NodeSpec::ScheduledAction { .. } => crate::Kind::ScheduledAction,
         }
     }
 }

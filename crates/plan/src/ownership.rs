@@ -15,6 +15,12 @@ pub const MANAGED_BY_VALUE: &str = "reconciler";
 pub const OWNER_KEY: &str = "reconciler:owner";
 /// The resource's address (`subnet.main/public-1`): its identity across passes.
 pub const RESOURCE_KEY: &str = "reconciler:resource";
+/// On an ECS service of ours: the names (comma-separated) of the Application Auto Scaling policies, and of
+/// the scheduled actions, we registered on its scalable target. Application Auto Scaling policies carry no
+/// tags (and the emulator cannot read back a scalable target's), so this is how a later pass tells ours from
+/// policies someone added by hand: only the named ones are ever changed or deregistered.
+pub const SCALING_POLICIES_KEY: &str = "reconciler:scaling-policies";
+pub const SCHEDULED_ACTIONS_KEY: &str = "reconciler:scheduled-actions";
 /// Prefix reserved for our tags; users cannot declare tags under it.
 pub const RESERVED_PREFIX: &str = "reconciler:";
 

@@ -34,6 +34,7 @@ impl Plan {
                 ActionKind::Create => summary.create += 1,
                 ActionKind::Update => summary.update += 1,
                 ActionKind::Replace => summary.replace += 1,
+                ActionKind::Delete => summary.delete += 1,
             }
         }
         summary
@@ -46,6 +47,7 @@ pub struct Summary {
     pub create: usize,
     pub update: usize,
     pub replace: usize,
+    pub delete: usize,
     pub conflicts: usize,
     pub not_declared: usize,
 }
@@ -58,6 +60,9 @@ pub enum ActionKind {
     Update,
     /// Delete, then create anew: a field that AWS cannot change in place differs.
     Replace,
+    /// Delete a resource of ours that is no longer declared. For now only the scaling configuration of a
+    /// service (its removal from the file deregisters it); other kinds are reported as not declared.
+    Delete,
 }
 
 /// One change to one resource.

@@ -38,7 +38,18 @@ pub fn plan(desired: &Desired, observed: &Observed, context: &PlanContext) -> Re
         let blocked_by = deps.iter().find(|d| conflicted.contains(*d)).cloned();
 
         let Some(found) = live.ours.get(&node.address) else {
-            if let Some((identity, holder, reason)) = name_holder(node, &live, &declared) {
+            // Scaling registrations are recognised as ours through the ECS service they scale. When that service
+            // is gone (deleted by hand) and is being created again, what is left registered under its name
+            // scales nothing and can be recognised by nothing: it is written over (registrations are upserts)
+            // rather than reported as a conflict that would keep the service from being scaled again.
+            let scales_a_new_service = node.address.kind.removed_with_its_declaration() && {
+                let declaration = node.address.name.split('/').next().unwrap_or_default();
+                let service = Address::new(Kind::Service, declaration);
+                plan.actions.iter().any(|a| a.address == service && a.action == ActionKind::Create)
+            };
+            if let Some((identity, holder, reason)) =
+                name_holder(node, &live, &declared).filter(|_| !scales_a_new_service)
+            {
                 conflicted.insert(node.address.clone());
                 plan.conflicts.push(Conflict {
                     address: node.address.clone(),
@@ -63,7 +74,11 @@ pub fn plan(desired: &Desired, observed: &Observed, context: &PlanContext) -> Re
             continue;
         };
 
-        let mut changes = diff(node, found);
+        // Fields the file leaves to AWS (or to the autoscaler) are settled against the live value first; the
+        // settled node is also what an update writes.
+        let (settled, live) = settle(node, found);
+        let node = &settled;
+        let mut changes = diff(node, &live);
         // The VPC a load balancer sits in is fixed at creation, though its subnets are not: moving it to
         // subnets of another VPC means a new one.
         let desired_vpc = placement_vpc(&node.spec, &desired_subnets);
@@ -127,8 +142,46 @@ pub fn plan(desired: &Desired, observed: &Observed, context: &PlanContext) -> Re
         });
     }
 
+    // A service's scaling configuration goes with its declaration: what we registered is deregistered when the
+    // file no longer asks for it (the autoscaler must not keep scaling a service against the file's wishes).
+    // Targets come first in the list so that, deleted in reverse order, policies and actions go before them.
+    let mut removed: Vec<(&Address, &ObservedNode)> = live
+        .ours
+        .iter()
+        .filter(|(address, _)| !declared.contains(address) && address.kind.removed_with_its_declaration())
+        .collect();
+    removed.sort_by_key(|(address, _)| (address.kind != Kind::ScalableTarget, (*address).clone()));
+    for (address, found) in removed {
+        plan.actions.push(Action {
+            address: address.clone(),
+            action: ActionKind::Delete,
+            id: Some(found.id.clone()),
+            reason: "no longer declared: deregistered".to_string(),
+            changes: found
+                .spec
+                .fields()
+                .into_iter()
+                .filter(|f| f.value != Value::Absent)
+                .map(|f| FieldChange {
+                    field: f.name.to_string(),
+                    before: f.value,
+                    after: Value::Absent,
+                    forces_replacement: false,
+                })
+                .collect(),
+            depends_on: vec![],
+            blocked_by: None,
+            desired: Node {
+                address: address.clone(),
+                spec: found.spec.clone(),
+                tags: found.tags.clone(),
+                after: vec![],
+            },
+            observed: Some(found.clone()),
+        });
+    }
     for (address, found) in &live.ours {
-        if !declared.contains(address) {
+        if !declared.contains(address) && !address.kind.removed_with_its_declaration() {
             plan.not_declared.push(NotDeclared {
                 address: address.clone(),
                 id: found.id.clone(),
@@ -243,11 +296,17 @@ impl LiveState {
     }
 }
 
+/// The desired node and the live one with [`NodeSpec::settle`] applied.
+fn settle(node: &Node, found: &ObservedNode) -> (Node, ObservedNode) {
+    let (mut node, mut found) = (node.clone(), found.clone());
+    NodeSpec::settle(&mut node.spec, &mut found.spec);
+    (node, found)
+}
+
 /// Field-level differences between what must be and what is. Tags: only declared keys (and ours) are
 /// compared; tags others add (cost allocation, ...) are not ours to remove.
 fn diff(node: &Node, found: &ObservedNode) -> Vec<FieldChange> {
-    let mut live = found.spec.clone();
-    node.spec.left_to_aws(&mut live);
+    let live = &found.spec;
     let mut changes: Vec<FieldChange> = node
         .spec
         .fields()

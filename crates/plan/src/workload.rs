@@ -92,6 +92,9 @@ pub struct ServiceSpec {
     pub deployment: Deployment,
     /// How many task definition revisions we registered to keep (not compared: a setting of ours).
     pub keep_revisions: u32,
+    /// `(min, max)` while the service has autoscaling: the desired count then belongs to the autoscaler (the
+    /// file's count is only the initial one). Not an AWS field: the planner's rule for the count.
+    pub autoscaling: Option<(u32, u32)>,
 }
 
 /// Which target group the service's tasks join.
@@ -111,7 +114,15 @@ impl ServiceSpec {
             Field::replace("service_name", &self.service_name),
             Field::replace("cluster", &self.cluster),
             Field::update("task_definition", &self.task_definition),
-            Field::update("desired_count", Value::Int(self.desired_count.into())),
+            Field::update(
+                "desired_count",
+                match self.autoscaling {
+                    Some((min, max)) => {
+                        Value::Text(format!("{} (owned by autoscaling, {min} to {max})", self.desired_count))
+                    }
+                    None => Value::Int(self.desired_count.into()),
+                },
+            ),
             Field::update("subnets", set(&self.subnets)),
             Field::update("security_groups", set(&self.security_groups)),
             Field::update("assign_public_ip", self.assign_public_ip),
@@ -207,3 +218,47 @@ impl InstanceSpec {
         ]
     }
 }
+
+/// A target-tracking scaling policy on a service's scalable target.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScalingPolicySpec {
+    /// The policy name (unique per scalable target).
+    pub name: String,
+    /// `service/CLUSTER/SERVICE`: the scalable target it belongs to.
+    pub resource_id: String,
+    pub metric: ScalingMetric,
+    /// Percent (cpu, memory) or requests per target.
+    pub target: f64,
+    pub scale_in_cooldown_seconds: u32,
+    pub scale_out_cooldown_seconds: u32,
+    pub disable_scale_in: bool,
+    /// For requests per target: the target group whose load balancer counts the requests (the resource label
+    /// `app/LB/ID/targetgroup/TG/ID` is made from the two ARNs when applying).
+    pub target_group: Option<Ref>,
+    pub load_balancer: Option<Ref>,
+}
+
+impl ScalingPolicySpec {
+    pub fn fields(&self) -> Vec<Field> {
+        let opt = |r: &Option<Ref>| r.as_ref().map_or(Value::Absent, Value::from);
+        vec![
+            Field::replace("name", &self.name),
+            Field::replace("resource_id", &self.resource_id),
+            Field::update("metric", Value::Text(self.metric.key().to_string())),
+            Field::update("target", Value::Text(format_target(self.target))),
+            Field::update("scale_in_cooldown_seconds", Value::Int(self.scale_in_cooldown_seconds.into())),
+            Field::update("scale_out_cooldown_seconds", Value::Int(self.scale_out_cooldown_seconds.into())),
+            Field::update("disable_scale_in", self.disable_scale_in),
+            Field::update("target_group", opt(&self.target_group)),
+            Field::update("load_balancer", opt(&self.load_balancer)),
+        ]
+    }
+}
+
+/// A target as a person writes it (`50`, `50.5`), compared at a precision AWS keeps.
+fn format_target(target: f64) -> String {
+    let rounded = (target * 1000.0).round() / 1000.0;
+    if rounded.fract() == 0.0 { format!("{rounded:.0}") } else { format!("{rounded}") }
+}
+
+use reconciler_spec::ScalingMetric;

@@ -13,7 +13,7 @@ use reconciler_spec::{Desired, Service};
 
 /// Every resource of the shipped workshop: the platform's 17, and what the roles, log groups, services and
 /// the load-test host expand to.
-const WORKSHOP_ADDRESSES: [&str; 37] = [
+const WORKSHOP_ADDRESSES: [&str; 41] = [
     // Platform.
     "vpc.main",
     "internet_gateway.main/igw",
@@ -55,6 +55,11 @@ const WORKSHOP_ADDRESSES: [&str; 37] = [
     "service.ecsdemo-nodejs",
     // The load-test host.
     "instance.loadtest",
+    // Autoscaling of the frontend and crystal.
+    "scalable_target.ecsdemo-frontend",
+    "scaling_policy.ecsdemo-frontend/ecsdemo-frontend-cpu",
+    "scalable_target.ecsdemo-crystal",
+    "scaling_policy.ecsdemo-crystal/ecsdemo-crystal-cpu",
 ];
 
 const SERVICES: [&str; 3] = ["ecsdemo-crystal", "ecsdemo-frontend", "ecsdemo-nodejs"];
@@ -149,12 +154,12 @@ fn empty_account_creates_the_whole_workshop() {
     let planned: BTreeSet<String> = addresses(&plan).into_iter().collect();
     let expected: BTreeSet<String> = WORKSHOP_ADDRESSES.iter().map(ToString::to_string).collect();
     assert_eq!(planned, expected);
-    assert_eq!(plan.actions.len(), 37, "one action per resource");
+    assert_eq!(plan.actions.len(), 41, "one action per resource");
     assert!(plan.actions.iter().all(|a| a.action == ActionKind::Create && a.reason == "not found"));
     assert!(plan.actions.iter().all(|a| a.blocked_by.is_none() && a.id.is_none()));
     assert!(plan.conflicts.is_empty() && plan.not_declared.is_empty());
-    assert_eq!(plan.summary().create, 37);
-    assert_eq!(plan.declared.len(), 37);
+    assert_eq!(plan.summary().create, 41);
+    assert_eq!(plan.declared.len(), 41);
 }
 
 #[test]
@@ -250,7 +255,8 @@ fn creates_show_the_workload_fields_a_user_checks() {
 
     let service = action(&plan, "service.ecsdemo-frontend");
     assert_eq!(change(service, "cluster").after, text("cluster.container-demo"));
-    assert_eq!(change(service, "desired_count").after, Value::Int(1));
+    // The frontend scales on CPU: the file's count is only the initial one, and the plan says so.
+    assert_eq!(change(service, "desired_count").after, text("1 (owned by autoscaling, 1 to 10)"));
     assert_eq!(change(service, "load_balancer").after, text("target_group.ecsdemo-frontend -> ecsdemo-frontend:3000"));
     assert_eq!(change(service, "service_registry").after, text("discovery_service.ecsdemo-frontend"));
     assert_eq!(
@@ -293,7 +299,7 @@ fn creates_show_the_workload_fields_a_user_checks() {
 fn converged_workshop_plans_nothing() {
     let desired = workshop_config();
     let observed = converged(&desired, &zones(3));
-    assert_eq!(observed.nodes.len(), 37);
+    assert_eq!(observed.nodes.len(), 41);
     assert_empty(&plan_ok(&desired, &observed));
 }
 
@@ -384,7 +390,16 @@ fn moving_a_service_to_another_cluster_replaces_it() {
     service_mut(&mut desired, "ecsdemo-frontend").cluster = "other".to_string();
 
     let plan = plan_against_converged_workshop(&desired);
-    assert_actions(&plan, &[("cluster.other", ActionKind::Create), ("service.ecsdemo-frontend", ActionKind::Replace)]);
+    // Its scaling registration names the cluster (`service/CLUSTER/NAME`): it moves with the service.
+    assert_actions(
+        &plan,
+        &[
+            ("cluster.other", ActionKind::Create),
+            ("service.ecsdemo-frontend", ActionKind::Replace),
+            ("scalable_target.ecsdemo-frontend", ActionKind::Replace),
+            ("scaling_policy.ecsdemo-frontend/ecsdemo-frontend-cpu", ActionKind::Replace),
+        ],
+    );
     let service = action(&plan, "service.ecsdemo-frontend");
     assert_eq!(service.reason, "cluster cannot be changed in place");
     assert_eq!(before_after(service, "cluster"), (text("cluster.container-demo"), text("cluster.other")));
@@ -707,7 +722,7 @@ fn a_foreign_role_with_the_declared_name_is_a_conflict_and_blocks_the_task_defin
         // The service waits for its blocked task definition, so it cannot run before the conflict is resolved.
         assert!(action(&plan, &format!("service.{service}")).depends_on.contains(&task.address));
     }
-    assert_eq!(plan.actions.len(), 36, "everything else is still planned");
+    assert_eq!(plan.actions.len(), 40, "everything else is still planned");
 }
 
 #[test]
@@ -816,7 +831,7 @@ fn identities_are_per_kind() {
 
     let plan = plan_ok(&workshop_config(), &observed);
     assert!(plan.conflicts.is_empty(), "{:?}", plan.conflicts);
-    assert_eq!(plan.actions.len(), 37);
+    assert_eq!(plan.actions.len(), 41);
     assert!(plan.actions.iter().all(|a| a.action == ActionKind::Create && a.blocked_by.is_none()));
 }
 

@@ -20,6 +20,7 @@ impl ActionWords {
             ActionKind::Create => ("create", "created", "will be created"),
             ActionKind::Update => ("update", "updated", "will be updated in place"),
             ActionKind::Replace => ("replace", "replaced", "must be replaced"),
+            ActionKind::Delete => ("delete", "deleted", "will be deleted"),
         };
         ActionWords { name, done, future }
     }

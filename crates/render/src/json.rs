@@ -37,6 +37,7 @@ pub fn plan_json(plan: &Plan) -> Json {
             "create": summary.create,
             "update": summary.update,
             "replace": summary.replace,
+            "delete": summary.delete,
             "conflicts": summary.conflicts,
             "not_declared": summary.not_declared,
         },

@@ -30,6 +30,7 @@ impl Symbol {
             ActionKind::Create => Symbol::Add,
             ActionKind::Update => Symbol::Change,
             ActionKind::Replace => Symbol::Replace,
+            ActionKind::Delete => Symbol::Remove,
         }
     }
 

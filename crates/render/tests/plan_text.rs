@@ -375,3 +375,24 @@ fn no_line_has_trailing_whitespace_and_multi_line_text_stays_on_one_line() {
     assert!(text.contains(r#"= "line one\nline two " -> """#), "value not escaped in:\n{text}");
     assert!(text.ends_with('\n') && !text.ends_with("\n\n"), "not one final newline in:\n{text}");
 }
+
+#[test]
+fn delete_shows_what_goes_and_is_counted_only_when_present() {
+    let delete = action(
+        ActionKind::Delete,
+        "scaling_policy.ecsdemo-frontend/ecsdemo-frontend-cpu",
+        Some("arn:aws:autoscaling:us-east-1:123456789012:scalingPolicy:1"),
+        "no longer declared: deregistered",
+        vec![change("metric", text("cpu"), Value::Absent), change("target", text("50"), Value::Absent)],
+    );
+    let shown = plain(&actions(vec![delete]));
+    assert!(
+        shown.contains(
+            "  # scaling_policy.ecsdemo-frontend/ecsdemo-frontend-cpu (arn:aws:autoscaling:us-east-1:123456789012:scalingPolicy:1) will be deleted: no longer declared: deregistered\n  - scaling_policy.ecsdemo-frontend/ecsdemo-frontend-cpu\n"
+        ),
+        "{shown}"
+    );
+    assert!(shown.contains("Plan: 0 to add, 0 to change, 0 to replace, 1 to delete.\n"), "{shown}");
+    assert!(shown.contains("Legend: - delete"), "{shown}");
+    assert!(!plain(&actions(vec![replace_subnet()])).contains("to delete"));
+}

@@ -1,6 +1,7 @@
 //! One module per AWS kind: how to observe it (batched, by tag) and how to create, update and delete it.
 //! This is the only place that knows which API call does what; the dispatch below maps plan nodes to it.
 
+pub mod autoscaling;
 pub mod cluster;
 pub mod discovery_service;
 pub mod elastic_ip;
@@ -48,6 +49,9 @@ pub async fn create(ctx: &Ctx<'_>, node: &Node) -> Result<String, AwsError> {
         NodeSpec::DiscoveryService { .. } => discovery_service::create(ctx, node).await,
         NodeSpec::Service(_) => service::create(ctx, node).await,
         NodeSpec::Instance(_) => instance::create(ctx, node).await,
+        NodeSpec::ScalableTarget { .. } | NodeSpec::ScalingPolicy(_) | NodeSpec::ScheduledAction { .. } => {
+            autoscaling::put(ctx, node).await
+        }
     }
 }
 
@@ -74,6 +78,9 @@ pub async fn update(ctx: &Ctx<'_>, id: &str, action: &Action) -> Result<(), AwsE
         NodeSpec::DiscoveryService { .. } => discovery_service::update(ctx, id, action).await,
         NodeSpec::Service(_) => service::update(ctx, id, action).await,
         NodeSpec::Instance(_) => instance::update(ctx, id, action).await,
+        NodeSpec::ScalableTarget { .. } | NodeSpec::ScalingPolicy(_) | NodeSpec::ScheduledAction { .. } => {
+            autoscaling::update(ctx, action).await
+        }
     }
 }
 
@@ -100,5 +107,8 @@ pub async fn delete(ctx: &Ctx<'_>, observed: &ObservedNode) -> Result<(), AwsErr
         NodeSpec::DiscoveryService { .. } => discovery_service::delete(ctx, id).await,
         NodeSpec::Service(_) => service::delete(ctx, observed).await,
         NodeSpec::Instance(_) => instance::delete(ctx, id).await,
+        NodeSpec::ScalableTarget { .. } | NodeSpec::ScalingPolicy(_) | NodeSpec::ScheduledAction { .. } => {
+            autoscaling::delete(ctx, observed).await
+        }
     }
 }

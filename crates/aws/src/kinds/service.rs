@@ -130,6 +130,7 @@ fn observed_service(service: &Service, cluster: &str) -> ObservedNode {
             rollback: breaker.is_some_and(|b| b.rollback()),
         },
         keep_revisions: 0,
+        autoscaling: None,
     };
     ObservedNode {
         id: service.service_arn().unwrap_or_default().to_string(),

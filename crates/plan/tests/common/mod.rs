@@ -99,6 +99,9 @@ pub fn id_of(address: &Address) -> String {
         Kind::DiscoveryService => "arn:aws:servicediscovery:eu-west-1:123456789012:service",
         Kind::Service => "arn:aws:ecs:eu-west-1:123456789012:service",
         Kind::Instance => "i",
+        Kind::ScalableTarget => "service",
+        Kind::ScalingPolicy => "arn:aws:autoscaling:eu-west-1:123456789012:scalingPolicy",
+        Kind::ScheduledAction => "service/scheduled",
     };
     format!("{prefix}-{}", address.name.replace('/', "-"))
 }

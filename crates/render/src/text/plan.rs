@@ -172,7 +172,7 @@ fn field_lines(action: &Action) -> Vec<FieldLine<'_>> {
     let as_create = match action.action {
         ActionKind::Create => true,
         ActionKind::Replace => action.changes.iter().all(|c| c.before == Value::Absent && !c.forces_replacement),
-        ActionKind::Update => false,
+        ActionKind::Update | ActionKind::Delete => false,
     };
     let mut lines = Vec::new();
     for change in &action.changes {
@@ -240,6 +240,10 @@ fn summary_line(summary: &Summary, painter: Painter) -> String {
         summary.update,
         summary.replace
     );
+    if summary.delete > 0 {
+        // Only when there are deletions, so that plans without any read as before.
+        line.insert_str(line.len() - 1, &format!(", {} to delete", summary.delete));
+    }
     let mut extras = Vec::new();
     if summary.conflicts > 0 {
         extras.push(format!("{} conflict{}", summary.conflicts, if summary.conflicts == 1 { "" } else { "s" }));
