@@ -119,7 +119,17 @@ pub fn plan(desired: &Desired, observed: &Observed, context: &PlanContext) -> Re
             (ActionKind::Replace, format!("{dependency} is replaced"))
         } else if !changes.is_empty() {
             let fields: Vec<&str> = changes.iter().map(|c| c.field.as_str()).collect();
-            (ActionKind::Update, format!("drift in {}", fields.join(", ")))
+            let mut reason = format!("drift in {}", fields.join(", "));
+            if let NodeSpec::Service(spec) = &node.spec
+                && let Some((min, max)) = spec.autoscaling
+                && fields.contains(&"desired_count")
+            {
+                reason.push_str(&format!(
+                    " (the desired count is autoscaling's, but only within {min} to {max}: it is brought back into \
+                     the range)"
+                ));
+            }
+            (ActionKind::Update, reason)
         } else if let Some(dependency) = refers_to_replaced {
             (ActionKind::Update, format!("{dependency} is replaced"))
         } else {
@@ -151,6 +161,24 @@ pub fn plan(desired: &Desired, observed: &Observed, context: &PlanContext) -> Re
         .filter(|(address, _)| !declared.contains(address) && address.kind.removed_with_its_declaration())
         .collect();
     removed.sort_by_key(|(address, _)| (address.kind != Kind::ScalableTarget, (*address).clone()));
+    // Deregistering a scalable target deletes every policy and scheduled action on it, ours or not: a target
+    // that carries someone else's is kept (and reported) rather than take theirs with it.
+    let (kept, removed): (Vec<_>, Vec<_>) = removed.into_iter().partition(|(_, found)| match &found.spec {
+        NodeSpec::ScalableTarget { resource_id, .. } => live.foreign_identities.values().any(|other| {
+            matches!(&other.spec, NodeSpec::ScalingPolicy(p) if p.resource_id == *resource_id)
+                || matches!(&other.spec, NodeSpec::ScheduledAction { resource_id: r, .. } if r == resource_id)
+        }),
+        _ => false,
+    });
+    for (address, found) in kept {
+        plan.not_declared.push(NotDeclared {
+            address: address.clone(),
+            id: found.id.clone(),
+            reason: "no longer declared, but kept: scaling policies or scheduled actions that are not ours are \
+                     attached, and deregistering the target would delete them"
+                .to_string(),
+        });
+    }
     for (address, found) in removed {
         plan.actions.push(Action {
             address: address.clone(),
@@ -179,6 +207,22 @@ pub fn plan(desired: &Desired, observed: &Observed, context: &PlanContext) -> Re
             },
             observed: Some(found.clone()),
         });
+    }
+    // A service whose scaling registration goes gets its desired count back from the file: say so where the
+    // count changes, since nobody touched the service itself.
+    let unscaled: Vec<String> = plan
+        .actions
+        .iter()
+        .filter(|a| a.action == ActionKind::Delete && a.address.kind == Kind::ScalableTarget)
+        .map(|a| a.address.name.clone())
+        .collect();
+    for action in &mut plan.actions {
+        if action.address.kind == Kind::Service
+            && unscaled.contains(&action.address.name)
+            && action.changes_field("desired_count")
+        {
+            action.reason.push_str(" (autoscaling is removed: the file's desired_count applies again)");
+        }
     }
     for (address, found) in &live.ours {
         if !declared.contains(address) && !address.kind.removed_with_its_declaration() {

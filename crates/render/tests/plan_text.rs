@@ -392,6 +392,7 @@ fn delete_shows_what_goes_and_is_counted_only_when_present() {
         ),
         "{shown}"
     );
+    assert!(shown.contains("      - metric = \"cpu\"\n      - target = \"50\"\n"), "{shown}");
     assert!(shown.contains("Plan: 0 to add, 0 to change, 0 to replace, 1 to delete.\n"), "{shown}");
     assert!(shown.contains("Legend: - delete"), "{shown}");
     assert!(!plain(&actions(vec![replace_subnet()])).contains("to delete"));

@@ -176,7 +176,9 @@ fn field_lines(action: &Action) -> Vec<FieldLine<'_>> {
     };
     let mut lines = Vec::new();
     for change in &action.changes {
-        if as_create {
+        if action.action == ActionKind::Delete {
+            deleted_field(change, &mut lines);
+        } else if as_create {
             created_field(change, &mut lines);
         } else {
             changed_field(change, &mut lines);
@@ -193,6 +195,18 @@ fn created_field<'a>(change: &'a FieldChange, lines: &mut Vec<FieldLine<'a>>) {
             lines.extend(items.iter().map(|item| FieldLine::Element { symbol: Symbol::Add, text: item }));
         }
         after => lines.push(FieldLine::Value { symbol: Symbol::Add, name, value: display(after), forces: false }),
+    }
+}
+
+/// A field of a resource being deleted: `- name = value`, what goes with it.
+fn deleted_field<'a>(change: &'a FieldChange, lines: &mut Vec<FieldLine<'a>>) {
+    let name = change.field.as_str();
+    match &change.before {
+        Value::Set(items) if !items.is_empty() => {
+            lines.push(FieldLine::SetHeading { symbol: Symbol::Remove, name, forces: false });
+            lines.extend(items.iter().map(|item| FieldLine::Element { symbol: Symbol::Remove, text: item }));
+        }
+        before => lines.push(FieldLine::Value { symbol: Symbol::Remove, name, value: display(before), forces: false }),
     }
 }
 
