@@ -75,7 +75,9 @@ async fn rows(aws: &Aws, desired: &reconciler_spec::Desired, owner_id: &str) -> 
         let cluster_name =
             desired.clusters.get(&service.cluster).map_or(service.cluster.as_str(), |c| c.spec.cluster_name.as_str());
         let row = match snapshots.get(&service.service_name).filter(|_| live.contains_key(name)) {
-            Some(snapshot) => ServiceStatus::from_snapshot(name, snapshot, drift(&plan, name), false),
+            Some(snapshot) => {
+                ServiceStatus::from_snapshot(name, snapshot, drift(&plan, name), service.autoscaling.is_some())
+            }
             None => ServiceStatus::not_created(name, &service.service_name, cluster_name),
         };
         rows.push(row);
