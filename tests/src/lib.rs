@@ -5,6 +5,7 @@
 
 pub mod daemon;
 pub mod fault_proxy;
+pub mod plans;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -113,6 +114,22 @@ impl Emulator {
             .await
             .ok()?;
         out.clusters().iter().find(|c| c.status() == Some("ACTIVE")).cloned()
+    }
+
+    /// An ECS service as a user would look at it: with its tags. `None` if there is no active service of that
+    /// name in `cluster`.
+    pub async fn ecs_service(&self, cluster: &str, name: &str) -> Option<aws_sdk_ecs::types::Service> {
+        let out = self
+            .ecs()
+            .await
+            .describe_services()
+            .cluster(cluster)
+            .services(name)
+            .include(aws_sdk_ecs::types::ServiceField::Tags)
+            .send()
+            .await
+            .unwrap();
+        out.services().iter().find(|s| s.status() == Some("ACTIVE")).cloned()
     }
 
     /// Runs the reconciler binary against this emulator.

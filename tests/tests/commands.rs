@@ -5,6 +5,7 @@
 //! and exits 1 with the reason. How a rollout is judged stable or failed is tested on recorded and
 //! constructed DescribeServices answers in crates/rollout.
 
+use reconciler_tests::plans::pass;
 use reconciler_tests::{DesiredDir, Emulator};
 
 fn status_json(emulator: &Emulator, desired: &DesiredDir) -> serde_json::Value {
@@ -62,7 +63,7 @@ async fn status_shows_every_declared_service_its_tasks_and_its_drift() {
     assert!(line.contains("drift: desired_count"), "{table}");
 
     // Status is read-only: the drift is still there for the next pass to repair.
-    let plan = emulator.reconciler(&["--config-dir", desired.arg(), "--once", "--dry-run", "--output", "json"]);
+    let plan = pass(&emulator, &desired, &["--dry-run"]);
     let document = plan.json();
     let addresses: Vec<&str> =
         document["actions"].as_array().unwrap().iter().map(|a| a["address"].as_str().unwrap()).collect();
@@ -90,16 +91,7 @@ async fn wait_follows_the_changed_services_and_exits_1_with_the_reason_when_they
 
     // The same as JSON, for scripts: the verdicts in the document, the progress on stderr.
     std::fs::write(&file, text.replace("desired_count = 1", "desired_count = 3")).unwrap();
-    let json = emulator.reconciler(&[
-        "--config-dir",
-        desired.arg(),
-        "--once",
-        "--wait",
-        "--wait-timeout",
-        "2s",
-        "--output",
-        "json",
-    ]);
+    let json = pass(&emulator, &desired, &["--wait", "--wait-timeout", "2s"]);
     assert_eq!(json.code, 1, "{json}");
     let document = json.json();
     assert_eq!(document["wait"]["success"], false, "{json}");

@@ -7,7 +7,8 @@
 use std::collections::BTreeSet;
 
 use aws_sdk_ec2::types::Filter;
-use aws_sdk_ecs::types::{ServiceField, TaskDefinitionField, TaskDefinitionStatus};
+use aws_sdk_ecs::types::{TaskDefinitionField, TaskDefinitionStatus};
+use reconciler_tests::plans::{Planned, action, apply_as_planned, converge, edit, pass, pending_dry_run, planned};
 use reconciler_tests::{DesiredDir, Emulator, Run};
 
 const CLUSTER: &str = "container-demo";
@@ -19,89 +20,19 @@ const SSM_POLICY: &str = "arn:aws:iam::aws:policy/service-role/AmazonEC2RoleforS
 // ---------------------------------------------------------------------------------------------------------
 // Running the binary
 
-/// One `--once --output json` pass (applying unless `--dry-run` is among `extra`).
-fn pass(emulator: &Emulator, desired: &DesiredDir, extra: &[&str]) -> Run {
-    let mut args = vec!["--config-dir", desired.arg(), "--once", "--output", "json"];
-    args.extend_from_slice(extra);
-    emulator.reconciler(&args)
-}
-
-/// Converges the desired state; every action must succeed. Returns the run.
-fn converge(emulator: &Emulator, desired: &DesiredDir) -> Run {
-    let run = pass(emulator, desired, &[]);
-    assert_eq!(run.code, 0, "{run}");
-    let json = run.json();
-    assert_eq!((&json["apply"]["failed"], &json["apply"]["skipped"]), (&0.into(), &0.into()), "{run}");
-    run
-}
-
-/// One planned action: address, action, and the fields it changes (tags included, as `tags.KEY`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Planned {
-    address: String,
-    action: String,
-    fields: Vec<String>,
-    changes: serde_json::Value,
-}
-
-impl Planned {
-    fn change(&self, field: &str) -> &serde_json::Value {
-        self.changes
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["field"] == field)
-            .unwrap_or_else(|| panic!("{} has no change to {field}: {self:?}", self.address))
-    }
-}
-
-fn planned(run: &Run) -> Vec<Planned> {
-    run.json()["actions"]
-        .as_array()
-        .unwrap_or_else(|| panic!("no actions array: {run}"))
-        .iter()
-        .map(|a| Planned {
-            address: a["address"].as_str().unwrap().to_string(),
-            action: a["action"].as_str().unwrap().to_string(),
-            fields: a["changes"].as_array().unwrap().iter().map(|c| c["field"].as_str().unwrap().to_string()).collect(),
-            changes: a["changes"].clone(),
-        })
-        .collect()
-}
-
-/// A dry run that must find changes, and must not change anything. Returns its plan.
-fn dry_run_with_changes(emulator: &Emulator, desired: &DesiredDir) -> Vec<Planned> {
-    let dry = pass(emulator, desired, &["--dry-run", "--detailed-exitcode"]);
-    assert_eq!(dry.code, 2, "changes pending: {dry}");
-    let json = dry.json();
-    assert_eq!(json["pass"]["dry_run"], true, "{dry}");
-    assert_eq!(json["pass"]["mutating_api_calls"], 0, "a dry run changes nothing: {dry}");
+/// A dry run that must find changes (see [`pending_dry_run`]), and must say in its report and its summary line
+/// that it was a dry run with no mutating call. Returns its plan.
+fn strict_dry_run(emulator: &Emulator, desired: &DesiredDir) -> Vec<Planned> {
+    let dry = pending_dry_run(emulator, desired);
+    assert_eq!(dry.json()["pass"]["dry_run"], true, "{dry}");
     assert_eq!(dry.api_calls().1, 0, "{dry}");
-    assert!(json.get("apply").is_none(), "nothing applied: {dry}");
     planned(&dry)
 }
 
-/// The action on `address` in `plan`.
-fn action<'a>(plan: &'a [Planned], address: &str) -> &'a Planned {
-    plan.iter().find(|p| p.address == address).unwrap_or_else(|| panic!("{address} is not in the plan: {plan:#?}"))
-}
-
-/// Applies, then checks that the following dry run finds nothing to do. Returns the applying run.
-fn repair_and_settle(emulator: &Emulator, desired: &DesiredDir, plan: &[Planned]) -> Run {
-    let repair = converge(emulator, desired);
-    let json = repair.json();
-    let done: Vec<(&str, &str)> = json["apply"]["outcomes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|o| (o["address"].as_str().unwrap(), o["action"].as_str().unwrap()))
-        .collect();
-    let expected: Vec<(&str, &str)> = plan.iter().map(|p| (p.address.as_str(), p.action.as_str())).collect();
-    assert_eq!(
-        done.iter().copied().collect::<BTreeSet<_>>(),
-        expected.iter().copied().collect::<BTreeSet<_>>(),
-        "the pass did what the dry run showed: {repair}"
-    );
+/// Applies as the dry run showed (see [`apply_as_planned`]), then checks that the following dry run plans no
+/// action. Returns the applying run.
+fn repair_until_no_actions(emulator: &Emulator, desired: &DesiredDir, plan: &[Planned]) -> Run {
+    let repair = apply_as_planned(emulator, desired, plan);
     let after = pass(emulator, desired, &["--dry-run", "--detailed-exitcode"]);
     assert_eq!(after.code, 0, "nothing left to do after the repair: {after}");
     assert_eq!(after.json()["actions"].as_array().unwrap().len(), 0, "{after}");
@@ -120,14 +51,6 @@ fn applied_id(run: &Run, address: &str) -> String {
         .clone();
     assert_eq!(outcome["outcome"], "succeeded", "{run}");
     outcome["id"].as_str().unwrap().to_string()
-}
-
-/// Edits a desired-state file in place.
-fn edit(desired: &DesiredDir, file: &str, from: &str, to: &str) {
-    let path = desired.path().join(file);
-    let text = std::fs::read_to_string(&path).unwrap();
-    assert!(text.contains(from), "{file} has no {from:?}");
-    std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -162,17 +85,7 @@ async fn security_group(emulator: &Emulator, address: &str) -> aws_sdk_ec2::type
 
 /// The ECS service in the workshop cluster, if it is active.
 async fn ecs_service(emulator: &Emulator, name: &str) -> Option<aws_sdk_ecs::types::Service> {
-    let out = emulator
-        .ecs()
-        .await
-        .describe_services()
-        .cluster(CLUSTER)
-        .services(name)
-        .include(ServiceField::Tags)
-        .send()
-        .await
-        .unwrap();
-    out.services().iter().find(|s| s.status() == Some("ACTIVE")).cloned()
+    emulator.ecs_service(CLUSTER, name).await
 }
 
 async fn task_definition(
@@ -339,7 +252,7 @@ async fn converges_the_whole_workshop_from_empty() {
     let emulator = Emulator::start();
     let desired = DesiredDir::workshop();
 
-    let dry = dry_run_with_changes(&emulator, &desired);
+    let dry = strict_dry_run(&emulator, &desired);
     let run = converge(&emulator, &desired);
     let json = run.json();
     assert_eq!(
@@ -583,7 +496,7 @@ async fn a_desired_count_changed_by_hand_is_set_back() {
     let ecs = emulator.ecs().await;
     ecs.update_service().cluster(CLUSTER).service("ecsdemo-nodejs").desired_count(3).send().await.unwrap();
 
-    let plan = dry_run_with_changes(&emulator, &desired);
+    let plan = strict_dry_run(&emulator, &desired);
     assert_eq!(plan.len(), 1, "{plan:#?}");
     let update = action(&plan, "service.ecsdemo-nodejs");
     assert_eq!((update.action.as_str(), update.fields.as_slice()), ("update", &["desired_count".to_string()][..]));
@@ -593,7 +506,7 @@ async fn a_desired_count_changed_by_hand_is_set_back() {
     );
     assert_eq!(ecs_service(&emulator, "ecsdemo-nodejs").await.unwrap().desired_count(), 3, "the dry run changed it");
 
-    repair_and_settle(&emulator, &desired, &plan);
+    repair_until_no_actions(&emulator, &desired, &plan);
     assert_eq!(ecs_service(&emulator, "ecsdemo-nodejs").await.unwrap().desired_count(), 1);
 }
 
@@ -606,7 +519,7 @@ async fn a_deleted_ecs_service_is_created_again() {
     ecs.delete_service().cluster(CLUSTER).service("ecsdemo-crystal").force(true).send().await.unwrap();
     assert!(ecs_service(&emulator, "ecsdemo-crystal").await.is_none());
 
-    let plan = dry_run_with_changes(&emulator, &desired);
+    let plan = strict_dry_run(&emulator, &desired);
     let create = action(&plan, "service.ecsdemo-crystal");
     assert_eq!(create.action, "create", "{plan:#?}");
     assert!(create.fields.contains(&"task_definition".to_string()), "{create:?}");
@@ -626,7 +539,7 @@ async fn a_deleted_ecs_service_is_created_again() {
     }
     assert!(ecs_service(&emulator, "ecsdemo-crystal").await.is_none(), "the dry run created it");
 
-    repair_and_settle(&emulator, &desired, &plan);
+    repair_until_no_actions(&emulator, &desired, &plan);
     let service = ecs_service(&emulator, "ecsdemo-crystal").await.expect("created again");
     assert_eq!(service.desired_count(), 1);
     assert!(has_tag(service.tags().iter().map(|t| (t.key(), t.value())), "Project", "ecsdemo"));
@@ -645,7 +558,7 @@ async fn a_service_moved_to_another_revision_is_moved_back_to_ours() {
     let ecs = emulator.ecs().await;
     ecs.update_service().cluster(CLUSTER).service("ecsdemo-nodejs").task_definition(&foreign).send().await.unwrap();
 
-    let plan = dry_run_with_changes(&emulator, &desired);
+    let plan = strict_dry_run(&emulator, &desired);
     let update = action(&plan, "service.ecsdemo-nodejs");
     assert_eq!(update.action, "update", "{plan:#?}");
     assert!(update.fields.contains(&"task_definition".to_string()), "{update:?}");
@@ -659,7 +572,7 @@ async fn a_service_moved_to_another_revision_is_moved_back_to_ours() {
     let running = ecs_service(&emulator, "ecsdemo-nodejs").await.unwrap();
     assert_eq!(running.task_definition(), Some(foreign.as_str()), "the dry run changed it");
 
-    repair_and_settle(&emulator, &desired, &plan);
+    repair_until_no_actions(&emulator, &desired, &plan);
     let definition = running_definition(&emulator, "ecsdemo-nodejs").await;
     assert_ne!(definition.task_definition_arn(), Some(foreign.as_str()));
     assert_eq!(image_of(&definition), "brentley/ecsdemo-nodejs:latest");
@@ -678,7 +591,7 @@ async fn a_deleted_cloud_map_service_is_created_again_and_the_ecs_service_regist
     emulator.servicediscovery().await.delete_service().id(old.id().unwrap()).send().await.unwrap();
     assert!(discovery_service(&emulator, "ecsdemo-nodejs").await.is_none());
 
-    let plan = dry_run_with_changes(&emulator, &desired);
+    let plan = strict_dry_run(&emulator, &desired);
     assert_eq!(plan.len(), 2, "{plan:#?}");
     assert_eq!(action(&plan, "discovery_service.ecsdemo-nodejs").action, "create");
     let update = action(&plan, "service.ecsdemo-nodejs");
@@ -688,7 +601,7 @@ async fn a_deleted_cloud_map_service_is_created_again_and_the_ecs_service_regist
     assert!(position("discovery_service.ecsdemo-nodejs") < position("service.ecsdemo-nodejs"));
     assert!(discovery_service(&emulator, "ecsdemo-nodejs").await.is_none(), "the dry run created it");
 
-    repair_and_settle(&emulator, &desired, &plan);
+    repair_until_no_actions(&emulator, &desired, &plan);
     let new = discovery_service(&emulator, "ecsdemo-nodejs").await.expect("created again");
     assert_ne!(new.arn(), old.arn());
     let records = new.dns_config().unwrap().dns_records();
@@ -713,7 +626,7 @@ async fn a_changed_health_check_path_is_set_back_in_place() {
         .await
         .unwrap();
 
-    let plan = dry_run_with_changes(&emulator, &desired);
+    let plan = strict_dry_run(&emulator, &desired);
     assert_eq!(plan.len(), 1, "{plan:#?}");
     let update = action(&plan, "target_group.ecsdemo-frontend");
     assert_eq!((update.action.as_str(), update.fields.as_slice()), ("update", &["health_check_path".to_string()][..]));
@@ -721,7 +634,7 @@ async fn a_changed_health_check_path_is_set_back_in_place() {
     assert_eq!((&change["before"], &change["after"]), (&"/health".into(), &"/".into()));
     assert_eq!(target_group(&emulator).await.health_check_path(), Some("/health"), "the dry run changed it");
 
-    repair_and_settle(&emulator, &desired, &plan);
+    repair_until_no_actions(&emulator, &desired, &plan);
     let after = target_group(&emulator).await;
     assert_eq!(after.target_group_arn(), group.target_group_arn(), "updated in place, not replaced");
     assert_eq!(after.health_check_path(), Some("/"));
@@ -735,7 +648,7 @@ async fn a_changed_log_retention_is_restored() {
     let logs = emulator.logs().await;
     logs.put_retention_policy().log_group_name("/ecs/ecsdemo-crystal").retention_in_days(30).send().await.unwrap();
 
-    let plan = dry_run_with_changes(&emulator, &desired);
+    let plan = strict_dry_run(&emulator, &desired);
     assert_eq!(plan.len(), 1, "{plan:#?}");
     let update = action(&plan, "log_group.crystal");
     assert_eq!((update.action.as_str(), update.fields.as_slice()), ("update", &["retention_days".to_string()][..]));
@@ -743,7 +656,7 @@ async fn a_changed_log_retention_is_restored() {
     assert_eq!((&change["before"], &change["after"]), (&30.into(), &14.into()));
     assert_eq!(retention(&emulator, "/ecs/ecsdemo-crystal").await, Some(30), "the dry run changed it");
 
-    repair_and_settle(&emulator, &desired, &plan);
+    repair_until_no_actions(&emulator, &desired, &plan);
     assert_eq!(retention(&emulator, "/ecs/ecsdemo-crystal").await, Some(14));
 }
 
@@ -755,7 +668,7 @@ async fn a_detached_execution_policy_is_attached_again() {
     let iam = emulator.iam().await;
     iam.detach_role_policy().role_name(EXECUTION_ROLE).policy_arn(EXECUTION_POLICY).send().await.unwrap();
 
-    let plan = dry_run_with_changes(&emulator, &desired);
+    let plan = strict_dry_run(&emulator, &desired);
     assert_eq!(plan.len(), 1, "{plan:#?}");
     let update = action(&plan, "role.ecs-task-execution");
     assert_eq!((update.action.as_str(), update.fields.as_slice()), ("update", &["managed_policies".to_string()][..]));
@@ -763,7 +676,7 @@ async fn a_detached_execution_policy_is_attached_again() {
     assert_eq!(change["after"], serde_json::json!([EXECUTION_POLICY]), "{change}");
     assert!(!attached_policies(&emulator, EXECUTION_ROLE).await.contains(EXECUTION_POLICY), "the dry run changed it");
 
-    repair_and_settle(&emulator, &desired, &plan);
+    repair_until_no_actions(&emulator, &desired, &plan);
     assert!(attached_policies(&emulator, EXECUTION_ROLE).await.contains(EXECUTION_POLICY));
 }
 
@@ -779,7 +692,7 @@ async fn a_new_image_registers_exactly_one_revision_and_the_service_runs_it() {
     let old = running_definition(&emulator, "ecsdemo-frontend").await;
 
     edit(&desired, "frontend.toml", "brentley/ecsdemo-frontend:latest", "brentley/ecsdemo-frontend:v2");
-    let plan = dry_run_with_changes(&emulator, &desired);
+    let plan = strict_dry_run(&emulator, &desired);
     assert_eq!(plan.len(), 2, "{plan:#?}");
     let replace = action(&plan, "task_definition.ecsdemo-frontend");
     assert_eq!((replace.action.as_str(), replace.fields.as_slice()), ("replace", &["image".to_string()][..]));
@@ -793,7 +706,7 @@ async fn a_new_image_registers_exactly_one_revision_and_the_service_runs_it() {
     assert!(position("task_definition.ecsdemo-frontend") < position("service.ecsdemo-frontend"));
     assert_eq!(all_revisions(&emulator, "ecsdemo-frontend").await, before, "the dry run registered a revision");
 
-    let apply = repair_and_settle(&emulator, &desired, &plan);
+    let apply = repair_until_no_actions(&emulator, &desired, &plan);
     let after = all_revisions(&emulator, "ecsdemo-frontend").await;
     assert_eq!(after.len(), before.len() + 1, "exactly one new revision: {after:?}");
     let new: Vec<&String> = after.difference(&before).collect();
@@ -831,9 +744,9 @@ async fn keep_revisions_deregisters_our_older_revisions_and_never_someone_elses(
         edit(&desired, "frontend.toml", &image, &next);
         image = next;
         let before = all_revisions(&emulator, "ecsdemo-frontend").await;
-        let plan = dry_run_with_changes(&emulator, &desired);
+        let plan = strict_dry_run(&emulator, &desired);
         assert_eq!(action(&plan, "task_definition.ecsdemo-frontend").action, "replace", "{plan:#?}");
-        repair_and_settle(&emulator, &desired, &plan);
+        repair_until_no_actions(&emulator, &desired, &plan);
         assert_eq!(all_revisions(&emulator, "ecsdemo-frontend").await.len(), before.len() + 1, "{version}");
 
         let running = running_definition(&emulator, "ecsdemo-frontend").await;

@@ -46,10 +46,6 @@ fn items(value: &Value) -> BTreeSet<String> {
     }
 }
 
-fn text(s: &str) -> Value {
-    Value::Text(s.to_string())
-}
-
 fn services_rule() -> &'static str {
     "tcp 3000 security_group.services (services to services on 3000)"
 }

@@ -8,8 +8,8 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 
 use common::*;
-use reconciler_plan::{Action, ActionKind, Address, Kind, NodeSpec, ObservedNode, Plan, Ref, Value, expand};
-use reconciler_spec::{Desired, Service};
+use reconciler_plan::{ActionKind, Address, Kind, NodeSpec, ObservedNode, Plan, Ref, Value, expand};
+use reconciler_spec::Desired;
 
 /// Every resource of the shipped workshop: the platform's 17, and what the roles, log groups, services and
 /// the load-test host expand to.
@@ -64,36 +64,9 @@ const WORKSHOP_ADDRESSES: [&str; 41] = [
 
 const SERVICES: [&str; 3] = ["ecsdemo-crystal", "ecsdemo-frontend", "ecsdemo-nodejs"];
 
-fn text(s: &str) -> Value {
-    Value::Text(s.to_string())
-}
-
-fn service_mut<'a>(desired: &'a mut Desired, name: &str) -> &'a mut Service {
-    &mut desired.services.get_mut(name).unwrap_or_else(|| panic!("no service {name}")).spec
-}
-
 /// The workshop as shipped, converged, and the plan for `desired` against it.
 fn plan_against_converged_workshop(desired: &Desired) -> Plan {
     plan_ok(desired, &converged(&workshop_config(), &zones(3)))
-}
-
-/// A `before -> after` pair of one change, for one-line assertions.
-fn before_after(action: &Action, field: &str) -> (Value, Value) {
-    let change = change(action, field);
-    (change.before.clone(), change.after.clone())
-}
-
-fn assert_before(plan: &Plan, first: &str, then: &str) {
-    assert!(position(plan, first) < position(plan, then), "{first} must come before {then}: {:#?}", addresses(plan));
-}
-
-/// Exactly these actions, in any order, with these kinds.
-fn assert_actions(plan: &Plan, expected: &[(&str, ActionKind)]) {
-    let got: BTreeMap<String, ActionKind> = plan.actions.iter().map(|a| (a.address.to_string(), a.action)).collect();
-    let want: BTreeMap<String, ActionKind> = expected.iter().map(|(a, k)| ((*a).to_string(), *k)).collect();
-    assert_eq!(got, want, "plan: {:#?}", describe(plan));
-    assert!(plan.conflicts.is_empty(), "{:?}", plan.conflicts);
-    assert!(plan.not_declared.is_empty(), "{:?}", plan.not_declared);
 }
 
 /// What a plan must be to be carried out at all, whatever it decides:

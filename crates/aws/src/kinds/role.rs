@@ -191,6 +191,31 @@ async fn put_inline(ctx: &Ctx<'_>, role_name: &str, document: &str) -> Result<()
     Ok(())
 }
 
+async fn detach(ctx: &Ctx<'_>, role_name: &str, policy: &str) -> Result<(), AwsError> {
+    ctx.aws
+        .iam
+        .detach_role_policy()
+        .role_name(role_name)
+        .policy_arn(policy)
+        .send()
+        .await
+        .map_err(|e| classify("IAM.DetachRolePolicy", e))?;
+    Ok(())
+}
+
+/// Our inline policy is the one named after the role.
+async fn delete_inline(ctx: &Ctx<'_>, role_name: &str) -> Result<(), AwsError> {
+    ctx.aws
+        .iam
+        .delete_role_policy()
+        .role_name(role_name)
+        .policy_name(role_name)
+        .send()
+        .await
+        .map_err(|e| classify("IAM.DeleteRolePolicy", e))?;
+    Ok(())
+}
+
 pub async fn update(ctx: &Ctx<'_>, _arn: &str, action: &Action) -> Result<(), AwsError> {
     let NodeSpec::Role { role_name, trusted_service, managed_policies, inline_policy } = &action.desired.spec else {
         unreachable!()
@@ -213,25 +238,13 @@ pub async fn update(ctx: &Ctx<'_>, _arn: &str, action: &Action) -> Result<(), Aw
             attach(ctx, role_name, policy).await?;
         }
         for policy in live.difference(managed_policies) {
-            iam.detach_role_policy()
-                .role_name(role_name)
-                .policy_arn(policy)
-                .send()
-                .await
-                .map_err(|e| classify("IAM.DetachRolePolicy", e))?;
+            detach(ctx, role_name, policy).await?;
         }
     }
     if action.changes_field("inline_policy") {
         match inline_policy {
             Some(document) => put_inline(ctx, role_name, document).await?,
-            None => {
-                iam.delete_role_policy()
-                    .role_name(role_name)
-                    .policy_name(role_name)
-                    .send()
-                    .await
-                    .map_err(|e| classify("IAM.DeleteRolePolicy", e))?;
-            }
+            None => delete_inline(ctx, role_name).await?,
         }
     }
     if action.changes_tags() {
@@ -248,24 +261,13 @@ pub async fn update(ctx: &Ctx<'_>, _arn: &str, action: &Action) -> Result<(), Aw
 /// IAM refuses to delete a role with policies or instance profiles: ours are removed first.
 pub async fn delete(ctx: &Ctx<'_>, observed: &ObservedNode) -> Result<(), AwsError> {
     let NodeSpec::Role { role_name, managed_policies, inline_policy, .. } = &observed.spec else { unreachable!() };
-    let iam = &ctx.aws.iam;
     for policy in managed_policies {
-        iam.detach_role_policy()
-            .role_name(role_name)
-            .policy_arn(policy)
-            .send()
-            .await
-            .map_err(|e| classify("IAM.DetachRolePolicy", e))?;
+        detach(ctx, role_name, policy).await?;
     }
     if inline_policy.is_some() {
-        iam.delete_role_policy()
-            .role_name(role_name)
-            .policy_name(role_name)
-            .send()
-            .await
-            .map_err(|e| classify("IAM.DeleteRolePolicy", e))?;
+        delete_inline(ctx, role_name).await?;
     }
-    iam.delete_role().role_name(role_name).send().await.map_err(|e| classify("IAM.DeleteRole", e))?;
+    ctx.aws.iam.delete_role().role_name(role_name).send().await.map_err(|e| classify("IAM.DeleteRole", e))?;
     Ok(())
 }
 

@@ -8,9 +8,10 @@ use std::path::Path;
 
 use reconciler_plan::ownership::{OWNER_KEY, RESOURCE_KEY};
 use reconciler_plan::{
-    Action, Address, FieldChange, Kind, Observed, ObservedNode, Plan, PlanContext, PlanError, Ref, expand, plan,
+    Action, ActionKind, Address, FieldChange, Kind, Observed, ObservedNode, Plan, PlanContext, PlanError, Ref, Value,
+    expand, plan,
 };
-use reconciler_spec::Desired;
+use reconciler_spec::{Desired, Service};
 
 pub const OWNER: &str = "test-owner";
 
@@ -193,6 +194,36 @@ pub fn change<'a>(action: &'a Action, field: &str) -> &'a FieldChange {
             action.changes.iter().map(|c| &c.field).collect::<Vec<_>>()
         )
     })
+}
+
+/// A `before -> after` pair of one change, for one-line assertions.
+pub fn before_after(action: &Action, field: &str) -> (Value, Value) {
+    let change = change(action, field);
+    (change.before.clone(), change.after.clone())
+}
+
+/// A text value, as the plan shows names, ids and the like.
+pub fn text(s: &str) -> Value {
+    Value::Text(s.to_string())
+}
+
+/// The declared service `name`, to edit before planning.
+pub fn service_mut<'a>(desired: &'a mut Desired, name: &str) -> &'a mut Service {
+    &mut desired.services.get_mut(name).unwrap_or_else(|| panic!("no service {name}")).spec
+}
+
+/// Fails with the plan's order shown unless `first` has an action before `then`'s.
+pub fn assert_before(plan: &Plan, first: &str, then: &str) {
+    assert!(position(plan, first) < position(plan, then), "{first} must come before {then}: {:#?}", addresses(plan));
+}
+
+/// Exactly these actions, in any order, with these kinds; no conflicts, nothing not declared.
+pub fn assert_actions(plan: &Plan, expected: &[(&str, ActionKind)]) {
+    let got: BTreeMap<String, ActionKind> = plan.actions.iter().map(|a| (a.address.to_string(), a.action)).collect();
+    let want: BTreeMap<String, ActionKind> = expected.iter().map(|(a, k)| ((*a).to_string(), *k)).collect();
+    assert_eq!(got, want, "plan: {:#?}", describe(plan));
+    assert!(plan.conflicts.is_empty(), "{:?}", plan.conflicts);
+    assert!(plan.not_declared.is_empty(), "{:?}", plan.not_declared);
 }
 
 /// Every action as `address kind: reason`, for failure messages.
