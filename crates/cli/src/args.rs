@@ -85,6 +85,21 @@ pub struct RunArgs {
     #[arg(long, env = "RECONCILER_WAIT")]
     pub wait: bool,
 
+    /// Delete resources of ours that no declaration asks for any more (`--prune false`: report them as
+    /// orphans instead). Never while a desired-state file is invalid.
+    #[arg(long, env = "RECONCILER_PRUNE", default_value_t = true, action = clap::ArgAction::Set)]
+    pub prune: bool,
+
+    /// The largest share of the resources we own that one pass may delete, e.g. `50%` (more: nothing is
+    /// deleted and the pass says why).
+    #[arg(long, env = "RECONCILER_MAX_DELETE_SHARE", default_value = "50%", value_parser = parse_share)]
+    pub max_delete_share: f64,
+
+    /// Lift the guards against mass deletion (the share, and an empty directory while we own resources) for
+    /// this run (the daemon: its first pass).
+    #[arg(long, env = "RECONCILER_ALLOW_MASS_DELETE")]
+    pub allow_mass_delete: bool,
+
     /// How the plan and the result are printed.
     #[arg(long, env = "RECONCILER_OUTPUT", value_enum, default_value_t = Output::Text)]
     pub output: Output,
@@ -132,6 +147,15 @@ pub fn parse_owner_id(text: &str) -> Result<String, String> {
         return Err(format!("{text:?}: use 1 to 64 of letters, digits and _ . : / = + - @"));
     }
     Ok(text.to_string())
+}
+
+/// `50%` or `50` (percent), 0 to 100, as a share from 0 to 1.
+pub fn parse_share(text: &str) -> Result<f64, String> {
+    let number = text.trim().trim_end_matches('%').trim();
+    match number.parse::<f64>() {
+        Ok(percent) if (0.0..=100.0).contains(&percent) => Ok(percent / 100.0),
+        _ => Err(format!("{text:?} is not a percentage from 0% to 100%")),
+    }
 }
 
 /// `500ms`, `30s`, `5m`, `1h`; a bare number is seconds.
@@ -185,5 +209,15 @@ mod tests {
             let expected = format!("RECONCILER_{}", long.to_uppercase().replace('-', "_"));
             assert_eq!(arg.get_env().and_then(|e| e.to_str()), Some(expected.as_str()), "--{long}");
         }
+    }
+}
+
+/// The pruning settings of a run.
+pub fn pruning(args: &RunArgs) -> reconciler_plan::Pruning {
+    reconciler_plan::Pruning {
+        enabled: args.prune,
+        max_share: args.max_delete_share,
+        allow_mass_delete: args.allow_mass_delete,
+        held_back: None,
     }
 }

@@ -43,6 +43,7 @@ fn main() {
                 wait_timeout: run.wait_timeout,
                 debounce: std::time::Duration::from_millis(500),
                 shutdown_grace: std::time::Duration::from_secs(20),
+                pruning: args::pruning(run),
             };
             runtime().block_on(reconciler_controller::run_daemon(settings))
         }

@@ -33,6 +33,7 @@ pub async fn run(args: &RunArgs) -> i32 {
     }
     let options = PassOptions {
         owner_id: args.owner_id.clone(),
+        pruning: crate::args::pruning(args),
         dry_run: args.dry_run,
         apply: ApplyOptions {
             concurrency: usize::from(args.concurrency),

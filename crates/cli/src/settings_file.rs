@@ -19,6 +19,9 @@ struct SettingsFile {
     log_format: Option<String>,
     concurrency: Option<u16>,
     wait_timeout: Option<String>,
+    prune: Option<bool>,
+    max_delete_share: Option<String>,
+    allow_mass_delete: Option<bool>,
 }
 
 /// Fills every setting that was left at its default (neither flag nor environment) from the settings file.
@@ -87,6 +90,21 @@ pub fn apply(cli: &mut Cli, matches: &ArgMatches) -> Result<(), String> {
             return Err(bad("concurrency", format!("{value} is not in 1..=64")));
         }
         run.concurrency = value;
+    }
+    if let Some(value) = file.prune
+        && !is_set(matches, "prune")
+    {
+        run.prune = value;
+    }
+    if let Some(value) = &file.max_delete_share
+        && !is_set(matches, "max_delete_share")
+    {
+        run.max_delete_share = crate::args::parse_share(value).map_err(|e| bad("max_delete_share", e))?;
+    }
+    if let Some(value) = file.allow_mass_delete
+        && !is_set(matches, "allow_mass_delete")
+    {
+        run.allow_mass_delete = value;
     }
     Ok(())
 }

@@ -45,8 +45,7 @@ pub async fn run(args: &StatusArgs) -> i32 {
 
 async fn rows(aws: &Aws, desired: &reconciler_spec::Desired, owner_id: &str) -> Result<Vec<ServiceStatus>, String> {
     let observed = reconciler_aws::observe(aws, owner_id).await.map_err(|e| e.to_string())?;
-    let plan = reconciler_plan::plan(desired, &observed, &PlanContext { owner_id: owner_id.to_string() })
-        .map_err(|e| e.to_string())?;
+    let plan = reconciler_plan::plan(desired, &observed, &PlanContext::new(owner_id)).map_err(|e| e.to_string())?;
 
     // Our live services, by declaration name, with their cluster.
     let mut live: BTreeMap<String, (String, String)> = BTreeMap::new();

@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use reconciler_aws::{ApplyOptions, Aws};
+use reconciler_plan::Pruning;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 use tokio::time::Instant;
@@ -37,6 +38,8 @@ pub struct DaemonSettings {
     pub debounce: Duration,
     /// How long in-flight AWS calls may take to finish after SIGTERM.
     pub shutdown_grace: Duration,
+    /// Pruning of what is no longer declared. `allow_mass_delete` holds for the first pass only.
+    pub pruning: Pruning,
 }
 
 /// Key under which a pass that cannot observe or plan backs off.
@@ -79,6 +82,7 @@ pub async fn run(settings: DaemonSettings) -> i32 {
     let mut backoff = Backoff::new(Duration::from_secs(5), Duration::from_secs(300));
     let mut schedule = Schedule::new(settings.resync_interval);
     let mut readiness_sent = false;
+    let mut allow_mass_delete_once = settings.pruning.allow_mass_delete;
 
     loop {
         let batch = tokio::select! {
@@ -90,6 +94,7 @@ pub async fn run(settings: DaemonSettings) -> i32 {
 
         let options = PassOptions {
             owner_id: settings.owner_id.clone(),
+            pruning: Pruning { allow_mass_delete: allow_mass_delete_once, ..settings.pruning.clone() },
             dry_run: false,
             apply: ApplyOptions {
                 concurrency: settings.concurrency,
@@ -102,6 +107,8 @@ pub async fn run(settings: DaemonSettings) -> i32 {
                 stop: Some(stop.clone()),
             },
         };
+        // `--allow-mass-delete` is for one run: the first pass, which the person starting the daemon watches.
+        allow_mass_delete_once = false;
         let pass = one_pass(&aws, &config_dir, &mut desired_state, &options, &telemetry, &reasons);
         tokio::pin!(pass);
         let result = tokio::select! {
@@ -179,7 +186,14 @@ async fn one_pass(
     }
     telemetry.record_files(&loaded);
 
-    match run_pass(aws, &loaded.desired, options, |_| {}).await {
+    // While a file is invalid, what it declares is not known for sure (its last good version may be missing or
+    // old): nothing is pruned until it is fixed.
+    let invalid = loaded.invalid_files() + usize::from(!loaded.cross_file_errors.is_empty());
+    let mut options = options.clone();
+    if invalid > 0 {
+        options.pruning.held_back = Some("a desired-state file is invalid; fix it, and pruning resumes".to_string());
+    }
+    match run_pass(aws, &loaded.desired, &options, |_| {}).await {
         Ok(result) => {
             let summary = summary_line(&result, loaded.invalid_files());
             tracing::info!(trigger = %reasons.join(","), "{summary}");

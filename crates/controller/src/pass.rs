@@ -3,13 +3,15 @@
 use std::time::{Duration, Instant};
 
 use reconciler_aws::{ApplyOptions, Aws, AwsError, CallStats};
-use reconciler_plan::{ActionKind, ApplyReport, OutcomeResult, Plan, PlanContext, PlanError};
+use reconciler_plan::{ActionKind, ApplyReport, OutcomeResult, Plan, PlanContext, PlanError, Pruning};
 use reconciler_spec::Desired;
 
 /// How to run a pass.
 #[derive(Debug, Clone)]
 pub struct PassOptions {
     pub owner_id: String,
+    /// What happens to resources of ours that are no longer declared.
+    pub pruning: Pruning,
     /// Plan only: no mutating call.
     pub dry_run: bool,
     pub apply: ApplyOptions,
@@ -95,7 +97,7 @@ pub async fn run_pass(
     let started = Instant::now();
     let before = aws.calls();
     let observed = reconciler_aws::observe(aws, &options.owner_id).await.map_err(PassError::Observe)?;
-    let context = PlanContext { owner_id: options.owner_id.clone() };
+    let context = PlanContext { owner_id: options.owner_id.clone(), pruning: options.pruning.clone() };
     let plan = reconciler_plan::plan(desired, &observed, &context).map_err(PassError::Plan)?;
     on_plan(&plan);
     let report = if options.dry_run || !plan.has_changes() {

@@ -10,6 +10,7 @@ mod node;
 pub mod ownership;
 mod plan;
 mod planner;
+mod prune;
 mod report;
 mod value;
 mod workload;
@@ -20,6 +21,7 @@ pub use expand_workload::normalize_policy;
 pub use node::{Node, NodeSpec, Observed, ObservedNode, Ref, Route, RouteTarget, SgPeer, SgRule};
 pub use plan::{Action, ActionKind, Conflict, FieldChange, NotDeclared, Plan, Summary};
 pub use planner::{PlanContext, plan};
+pub use prune::{PruneGuard, Pruning};
 pub use report::{ActionOutcome, ApplyReport, OutcomeResult};
 pub use value::{Field, Value};
 pub use workload::{

@@ -18,6 +18,8 @@ pub struct Plan {
     /// Every resource the declarations ask for, in plan order (with or without an action).
     #[serde(skip)]
     pub declared: Vec<Address>,
+    /// Set when a mass-deletion guard stopped this pass's deletions (they are listed as not declared).
+    pub prune_guard: Option<crate::prune::PruneGuard>,
 }
 
 impl Plan {

@@ -8,6 +8,7 @@ use crate::expand::expand;
 use crate::node::{Node, NodeSpec, Observed, ObservedNode, Ref};
 use crate::ownership::Owner;
 use crate::plan::{Action, ActionKind, Conflict, FieldChange, NotDeclared, Plan};
+use crate::prune::{self, Pruning};
 use crate::value::Value;
 use crate::{Address, Kind, PlanError};
 
@@ -16,6 +17,14 @@ use crate::{Address, Kind, PlanError};
 pub struct PlanContext {
     /// This instance's owner id: only resources tagged with it are ours.
     pub owner_id: String,
+    pub pruning: Pruning,
+}
+
+impl PlanContext {
+    /// Pruning on, with the default guards.
+    pub fn new(owner_id: impl Into<String>) -> Self {
+        PlanContext { owner_id: owner_id.into(), pruning: Pruning::default() }
+    }
 }
 
 /// Computes the plan that brings `observed` to `desired`.
@@ -152,18 +161,14 @@ pub fn plan(desired: &Desired, observed: &Observed, context: &PlanContext) -> Re
         });
     }
 
-    // A service's scaling configuration goes with its declaration: what we registered is deregistered when the
-    // file no longer asks for it (the autoscaler must not keep scaling a service against the file's wishes).
-    // Targets come first in the list so that, deleted in reverse order, policies and actions go before them.
-    let mut removed: Vec<(&Address, &ObservedNode)> = live
-        .ours
-        .iter()
-        .filter(|(address, _)| !declared.contains(address) && address.kind.removed_with_its_declaration())
-        .collect();
-    removed.sort_by_key(|(address, _)| (address.kind != Kind::ScalableTarget, (*address).clone()));
+    // What is ours and no longer declared. A service's scaling configuration always goes with its declaration
+    // (the autoscaler must not keep scaling a service against the file's wishes); the rest goes when pruning
+    // is on and no guard holds it back.
+    let undeclared: Vec<(&Address, &ObservedNode)> =
+        live.ours.iter().filter(|(address, _)| !declared.contains(address)).collect();
     // Deregistering a scalable target deletes every policy and scheduled action on it, ours or not: a target
     // that carries someone else's is kept (and reported) rather than take theirs with it.
-    let (kept, removed): (Vec<_>, Vec<_>) = removed.into_iter().partition(|(_, found)| match &found.spec {
+    let (kept, undeclared): (Vec<_>, Vec<_>) = undeclared.into_iter().partition(|(_, found)| match &found.spec {
         NodeSpec::ScalableTarget { resource_id, .. } => live.foreign_identities.values().any(|other| {
             matches!(&other.spec, NodeSpec::ScalingPolicy(p) if p.resource_id == *resource_id)
                 || matches!(&other.spec, NodeSpec::ScheduledAction { resource_id: r, .. } if r == resource_id)
@@ -171,42 +176,36 @@ pub fn plan(desired: &Desired, observed: &Observed, context: &PlanContext) -> Re
         _ => false,
     });
     for (address, found) in kept {
-        plan.not_declared.push(NotDeclared {
-            address: address.clone(),
-            id: found.id.clone(),
-            reason: "no longer declared, but kept: scaling policies or scheduled actions that are not ours are \
-                     attached, and deregistering the target would delete them"
-                .to_string(),
-        });
+        plan.not_declared.push(prune::orphan(
+            address,
+            found,
+            "no longer declared, but kept: scaling policies or scheduled actions that are not ours are attached, \
+             and deregistering the target would delete them",
+        ));
     }
-    for (address, found) in removed {
-        plan.actions.push(Action {
-            address: address.clone(),
-            action: ActionKind::Delete,
-            id: Some(found.id.clone()),
-            reason: "no longer declared: deregistered".to_string(),
-            changes: found
-                .spec
-                .fields()
-                .into_iter()
-                .filter(|f| f.value != Value::Absent)
-                .map(|f| FieldChange {
-                    field: f.name.to_string(),
-                    before: f.value,
-                    after: Value::Absent,
-                    forces_replacement: false,
-                })
-                .collect(),
-            depends_on: vec![],
-            blocked_by: None,
-            desired: Node {
-                address: address.clone(),
-                spec: found.spec.clone(),
-                tags: found.tags.clone(),
-                after: vec![],
-            },
-            observed: Some(found.clone()),
-        });
+    let pruning = &context.pruning;
+    let (to_delete, orphans): (Vec<_>, Vec<_>) =
+        undeclared.into_iter().partition(|(address, _)| address.kind.removed_with_its_declaration() || pruning.enabled);
+    for (address, found) in orphans {
+        plan.not_declared.push(prune::orphan(address, found, "no declaration in the desired state; left in place"));
+    }
+    plan.prune_guard = prune::guard(pruning, to_delete.len(), live.ours.len(), desired.len());
+    match &plan.prune_guard {
+        Some(guard) => {
+            for (address, found) in to_delete {
+                plan.not_declared.push(prune::orphan(address, found, &format!("not deleted: {}", guard.reason)));
+            }
+        }
+        None => {
+            for (address, found) in prune::creation_order(to_delete) {
+                let reason = if address.kind.removed_with_its_declaration() {
+                    "no longer declared: deregistered"
+                } else {
+                    "no longer declared: pruned"
+                };
+                plan.actions.push(prune::deletion(address, found, reason));
+            }
+        }
     }
     // A service whose scaling registration goes gets its desired count back from the file: say so where the
     // count changes, since nobody touched the service itself.
@@ -222,15 +221,6 @@ pub fn plan(desired: &Desired, observed: &Observed, context: &PlanContext) -> Re
             && action.changes_field("desired_count")
         {
             action.reason.push_str(" (autoscaling is removed: the file's desired_count applies again)");
-        }
-    }
-    for (address, found) in &live.ours {
-        if !declared.contains(address) && !address.kind.removed_with_its_declaration() {
-            plan.not_declared.push(NotDeclared {
-                address: address.clone(),
-                id: found.id.clone(),
-                reason: "no declaration in the desired state; left in place".to_string(),
-            });
         }
     }
     for (address, found) in &live.duplicates {

@@ -45,6 +45,7 @@ pub fn plan_json(plan: &Plan) -> Json {
         "actions": plan.actions.iter().map(action).collect::<Vec<_>>(),
         "conflicts": plan.conflicts.iter().map(conflict).collect::<Vec<_>>(),
         "not_declared": plan.not_declared.iter().map(not_declared).collect::<Vec<_>>(),
+        "prune_guard": plan.prune_guard.as_ref().map(|g| json!({ "reason": g.reason })),
     })
 }
 

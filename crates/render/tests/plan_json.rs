@@ -61,6 +61,7 @@ fn every_entry_follows_the_schema() {
                 "address": "vpc.old", "kind": "vpc", "name": "old", "id": "vpc-0999",
                 "reason": "no declaration in the desired state; left in place",
             }],
+            "prune_guard": null,
         })
     );
 }
@@ -76,6 +77,7 @@ fn empty_plan_has_every_key_and_no_changes() {
             "actions": [],
             "conflicts": [],
             "not_declared": [],
+            "prune_guard": null,
         })
     );
 }

@@ -8,8 +8,8 @@ use std::path::Path;
 
 use reconciler_plan::ownership::{OWNER_KEY, RESOURCE_KEY};
 use reconciler_plan::{
-    Action, ActionKind, Address, FieldChange, Kind, Observed, ObservedNode, Plan, PlanContext, PlanError, Ref, Value,
-    expand, plan,
+    Action, ActionKind, Address, FieldChange, Kind, Observed, ObservedNode, Plan, PlanContext, PlanError, Pruning, Ref,
+    Value, expand, plan,
 };
 use reconciler_spec::{Desired, Service};
 
@@ -70,7 +70,9 @@ pub fn zones(n: usize) -> Vec<String> {
 }
 
 pub fn context() -> PlanContext {
-    PlanContext { owner_id: OWNER.to_string() }
+    // Pruning off: most tests look at one change at a time, and report what is not declared (tests of
+    // pruning turn it on).
+    PlanContext { owner_id: OWNER.to_string(), pruning: Pruning { enabled: false, ..Pruning::default() } }
 }
 
 /// An account with nothing in it.

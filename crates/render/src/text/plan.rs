@@ -61,6 +61,9 @@ pub fn plan_text(plan: &Plan, options: &TextOptions) -> String {
         sections.extend(blocks);
     }
     sections.push(summary_line(&summary, painter));
+    if let Some(guard) = &plan.prune_guard {
+        sections.push(format!("{} {}", painter.paint(Color::Red, "Deletions held back:"), one_line(&guard.reason)));
+    }
     if !used.is_empty() {
         sections.push(legend(&used, painter));
     }

@@ -1,0 +1,139 @@
+//! Pruning: resources of ours that no valid declaration asks for any more are deleted, dependents first, unless
+//! pruning is off, held back, or the pass would delete too much of what we own (the mass-deletion guards).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use crate::node::{Node, NodeSpec, ObservedNode, Ref};
+use crate::plan::{Action, ActionKind, FieldChange, NotDeclared};
+use crate::value::Value;
+use crate::{Address, Kind};
+
+/// How undeclared resources of ours are treated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pruning {
+    /// Delete what is no longer declared (`--prune`, default on). Off: it is reported as an orphan.
+    pub enabled: bool,
+    /// The largest share (0..=1) of the resources we own that one pass may delete (default 0.5).
+    pub max_share: f64,
+    /// Lift the share guard and the empty-directory guard for this pass (`--allow-mass-delete`).
+    pub allow_mass_delete: bool,
+    /// Why nothing may be pruned in this pass whatever the guards say (a desired-state file is invalid and
+    /// what it declares is unknown).
+    pub held_back: Option<String>,
+}
+
+impl Default for Pruning {
+    fn default() -> Self {
+        Pruning { enabled: true, max_share: 0.5, allow_mass_delete: false, held_back: None }
+    }
+}
+
+/// Why a pass deletes nothing it would otherwise prune.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PruneGuard {
+    pub reason: String,
+}
+
+/// The deletion of one live resource of ours, with every field going.
+pub(crate) fn deletion(address: &Address, found: &ObservedNode, reason: &str) -> Action {
+    Action {
+        address: address.clone(),
+        action: ActionKind::Delete,
+        id: Some(found.id.clone()),
+        reason: reason.to_string(),
+        changes: found
+            .spec
+            .fields()
+            .into_iter()
+            .filter(|f| f.value != Value::Absent)
+            .map(|f| FieldChange {
+                field: f.name.to_string(),
+                before: f.value,
+                after: Value::Absent,
+                forces_replacement: false,
+            })
+            .collect(),
+        depends_on: vec![],
+        blocked_by: None,
+        desired: Node { address: address.clone(), spec: found.spec.clone(), tags: found.tags.clone(), after: vec![] },
+        observed: Some(found.clone()),
+    }
+}
+
+/// `resources` in the order they can be created (what they refer to first). Deletions are listed in this order
+/// and carried out in reverse, so that nothing is deleted while something of ours still refers to it.
+pub(crate) fn creation_order<'a>(
+    resources: Vec<(&'a Address, &'a ObservedNode)>,
+) -> Vec<(&'a Address, &'a ObservedNode)> {
+    let mut remaining: BTreeMap<&Address, &ObservedNode> = resources.into_iter().collect();
+    let mut ordered = Vec::with_capacity(remaining.len());
+    while !remaining.is_empty() {
+        let present: BTreeSet<&Address> = remaining.keys().copied().collect();
+        let ready: Vec<&Address> = remaining
+            .iter()
+            .filter(|(address, found)| {
+                !refs_of(&found.spec).iter().any(|r| r.node().is_some_and(|d| d != **address && present.contains(d)))
+            })
+            .map(|(address, _)| *address)
+            .collect();
+        // A cycle cannot come from our own creations; should one be found live, the rest go in address order.
+        let ready = if ready.is_empty() { present.into_iter().collect() } else { ready };
+        for address in ready {
+            let found = remaining.remove(address).expect("ready addresses are remaining");
+            ordered.push((address, found));
+        }
+    }
+    // Scaling registrations have no references between them: a target must still go after its policies.
+    ordered.sort_by_key(|(address, _)| match address.kind {
+        Kind::ScalableTarget => 0,
+        _ => 1,
+    });
+    ordered
+}
+
+fn refs_of(spec: &NodeSpec) -> Vec<&Ref> {
+    spec.references()
+}
+
+/// The guard that stops this pass's deletions, if one applies: more than the allowed share of what we own, or
+/// no declaration at all while we own resources (an empty or unreadable checkout looks exactly like "delete
+/// everything").
+pub(crate) fn guard(pruning: &Pruning, deletions: usize, owned: usize, declarations: usize) -> Option<PruneGuard> {
+    if deletions == 0 {
+        return None;
+    }
+    if let Some(reason) = &pruning.held_back {
+        return Some(PruneGuard { reason: format!("nothing is pruned in this pass: {reason}") });
+    }
+    if pruning.allow_mass_delete {
+        return None;
+    }
+    if declarations == 0 {
+        return Some(PruneGuard {
+            reason: format!(
+                "the desired state declares nothing while {owned} resources are ours: nothing is deleted \
+                 (an empty or wrong directory looks like this); run with --allow-mass-delete to delete them"
+            ),
+        });
+    }
+    #[allow(clippy::cast_precision_loss)] // Resource counts are far below 2^52.
+    let share = deletions as f64 / owned.max(1) as f64;
+    if share > pruning.max_share {
+        return Some(PruneGuard {
+            reason: format!(
+                "this pass would delete {deletions} of the {owned} resources we own ({:.0} %, more than the {:.0} % \
+                 allowed): nothing is deleted; run with --allow-mass-delete to confirm",
+                share * 100.0,
+                pruning.max_share * 100.0
+            ),
+        });
+    }
+    None
+}
+
+/// The orphan report for a resource not deleted, with why.
+pub(crate) fn orphan(address: &Address, found: &ObservedNode, why: &str) -> NotDeclared {
+    NotDeclared { address: address.clone(), id: found.id.clone(), reason: why.to_string() }
+}
