@@ -174,6 +174,16 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs(seconds))
 }
 
+/// The pruning settings of a run.
+pub fn pruning(args: &RunArgs) -> reconciler_plan::Pruning {
+    reconciler_plan::Pruning {
+        enabled: args.prune,
+        max_share: args.max_delete_share,
+        allow_mass_delete: args.allow_mass_delete,
+        held_back: None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -209,15 +219,5 @@ mod tests {
             let expected = format!("RECONCILER_{}", long.to_uppercase().replace('-', "_"));
             assert_eq!(arg.get_env().and_then(|e| e.to_str()), Some(expected.as_str()), "--{long}");
         }
-    }
-}
-
-/// The pruning settings of a run.
-pub fn pruning(args: &RunArgs) -> reconciler_plan::Pruning {
-    reconciler_plan::Pruning {
-        enabled: args.prune,
-        max_share: args.max_delete_share,
-        allow_mass_delete: args.allow_mass_delete,
-        held_back: None,
     }
 }
