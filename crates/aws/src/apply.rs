@@ -112,7 +112,7 @@ pub async fn apply(aws: &Aws, plan: &Plan, observed: &Observed, owner_id: &str, 
             || action.blocked_by.is_some()
             || stopping();
         // A new version is made beside the old one (task definitions): nothing to delete first.
-        let deletes_first = !action.desired.spec.replaced_by_new_version();
+        let deletes_first = action.action == ActionKind::Delete || !action.desired.spec.replaced_by_new_version();
         let Some(old) = action.observed.as_ref().filter(|_| deletes_first && !will_not_run) else { continue };
         let started = Instant::now();
         tracing::info!(resource = %action.address, id = %old.id, reason = %action.reason, "deleting for replacement");

@@ -31,6 +31,38 @@ pub enum Command {
     /// One row per declared service: tasks desired / running / pending, task definition revision, rollout
     /// state, last event, and whether it drifted from its file. Makes no change.
     Status(StatusArgs),
+    /// Delete every resource of ours that the directory declares, dependents first, after showing the plan
+    /// and asking for confirmation on a terminal. Nothing else is touched.
+    Destroy(DestroyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DestroyArgs {
+    /// Directory of desired-state `*.toml` files: what they declare is deleted.
+    #[arg(long, env = "RECONCILER_CONFIG_DIR", default_value = "/etc/reconciler/desired")]
+    pub config_dir: PathBuf,
+
+    /// Whose resources (see the top-level --owner-id).
+    #[arg(long, env = "RECONCILER_OWNER_ID", default_value = "default", value_parser = parse_owner_id)]
+    pub owner_id: String,
+
+    /// Do not ask for confirmation.
+    #[arg(long)]
+    pub yes: bool,
+
+    /// Only show what would be deleted.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    #[arg(long, env = "RECONCILER_OUTPUT", value_enum, default_value_t = Output::Text)]
+    pub output: Output,
+
+    #[arg(long, env = "RECONCILER_CONCURRENCY", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
+
+    /// How long to wait for AWS to finish a deletion (NAT gateways, load balancers, services draining).
+    #[arg(long, env = "RECONCILER_WAIT_TIMEOUT", default_value = "10m", value_parser = parse_duration)]
+    pub wait_timeout: Duration,
 }
 
 #[derive(Debug, Args)]

@@ -2,6 +2,7 @@
 //! and hands over to a command.
 
 mod args;
+mod destroy;
 mod exit;
 mod once;
 mod settings_file;
@@ -27,6 +28,7 @@ fn main() {
     let code = match &cli.command {
         Some(Command::Validate(validate)) => validate::run(&validate.config_dir),
         Some(Command::Status(status)) => runtime().block_on(status::run(status)),
+        Some(Command::Destroy(destroy)) => runtime().block_on(destroy::run(destroy)),
         None if cli.run.once => runtime().block_on(once::run(&cli.run)),
         None => {
             let run = &cli.run;

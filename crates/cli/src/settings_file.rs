@@ -44,14 +44,21 @@ pub fn apply(cli: &mut Cli, matches: &ArgMatches) -> Result<(), String> {
             (Some(crate::args::Command::Status(status)), Some(sub)) if !is_set(sub, "config_dir") => {
                 status.config_dir = dir.clone();
             }
+            (Some(crate::args::Command::Destroy(destroy)), Some(sub)) if !is_set(sub, "config_dir") => {
+                destroy.config_dir = dir.clone();
+            }
             _ => {}
         }
     }
-    if let (Some(value), Some(crate::args::Command::Status(status)), Some(sub)) =
-        (&file.owner_id, &mut cli.command, sub_matches)
+    if let (Some(value), Some(sub)) = (&file.owner_id, sub_matches)
         && !is_set(sub, "owner_id")
     {
-        status.owner_id = crate::args::parse_owner_id(value).map_err(|e| bad("owner_id", e))?;
+        let owner_id = crate::args::parse_owner_id(value).map_err(|e| bad("owner_id", e))?;
+        match &mut cli.command {
+            Some(crate::args::Command::Status(status)) => status.owner_id = owner_id,
+            Some(crate::args::Command::Destroy(destroy)) => destroy.owner_id = owner_id,
+            _ => {}
+        }
     }
     if let Some(value) = &file.resync_interval
         && !is_set(matches, "resync_interval")

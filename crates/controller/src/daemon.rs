@@ -228,6 +228,9 @@ pub fn summary_line(result: &PassResult, invalid_files: usize) -> String {
     if invalid_files > 0 {
         parts.push(format!("{invalid_files} invalid files (last good versions in force)"));
     }
+    if result.plan.prune_guard.is_some() {
+        parts.push(format!("{} deletions held back by a guard", summary.not_declared));
+    }
     format!(
         "Pass complete: {}; {} API calls ({} mutating) in {:.1} s.",
         parts.join(", "),

@@ -20,7 +20,7 @@ pub use expand::{allow_all_egress, expand};
 pub use expand_workload::normalize_policy;
 pub use node::{Node, NodeSpec, Observed, ObservedNode, Ref, Route, RouteTarget, SgPeer, SgRule};
 pub use plan::{Action, ActionKind, Conflict, FieldChange, NotDeclared, Plan, Summary};
-pub use planner::{PlanContext, plan};
+pub use planner::{PlanContext, destroy, plan};
 pub use prune::{PruneGuard, Pruning};
 pub use report::{ActionOutcome, ApplyReport, OutcomeResult};
 pub use value::{Field, Value};

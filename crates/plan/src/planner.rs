@@ -233,6 +233,22 @@ pub fn plan(desired: &Desired, observed: &Observed, context: &PlanContext) -> Re
     Ok(plan)
 }
 
+/// The plan of `reconciler destroy`: delete every resource of ours that `desired` declares, dependents first.
+/// Resources of ours it does not declare, and everything not ours, are left alone; no guard applies (a
+/// destroy is asked for by name, and confirmed).
+pub fn destroy(desired: &Desired, observed: &Observed, context: &PlanContext) -> Result<Plan, PlanError> {
+    let nodes = expand(desired, &observed.availability_zones, &context.owner_id)?;
+    let declared: BTreeSet<&Address> = nodes.iter().map(|n| &n.address).collect();
+    let live = LiveState::sort(observed, &context.owner_id);
+    let mut plan = Plan::default();
+    let doomed: Vec<(&Address, &ObservedNode)> =
+        live.ours.iter().filter(|(address, _)| declared.contains(address)).collect();
+    for (address, found) in prune::creation_order(doomed) {
+        plan.actions.push(prune::deletion(address, found, "destroy: declared here"));
+    }
+    Ok(plan)
+}
+
 /// The live resource already holding the unique identity (cluster name, namespace name, VPC/group name) of a
 /// declared resource that does not exist yet, with the identity and why it is a conflict.
 fn name_holder<'a>(

@@ -258,6 +258,7 @@ pub mod load_balancer {
         update_tags(ctx, arn, action).await
     }
 
+    /// Deletes it and waits until it is gone: its network interfaces hold its subnets and security group.
     pub async fn delete(ctx: &Ctx<'_>, arn: &str) -> Result<(), AwsError> {
         ctx.aws
             .elb
@@ -266,7 +267,17 @@ pub mod load_balancer {
             .send()
             .await
             .map_err(|e| classify("ELBv2.DeleteLoadBalancer", e))?;
-        Ok(())
+        wait::until(&format!("load balancer {arn} deleted"), ctx.wait_timeout, || async {
+            match ctx.aws.elb.describe_load_balancers().load_balancer_arns(arn).send().await {
+                Ok(out) if out.load_balancers().is_empty() => Ok(Progress::Done(())),
+                Ok(_) => Ok(Progress::Pending("deleting".to_string())),
+                Err(e) => match classify("ELBv2.DescribeLoadBalancers", e) {
+                    err if err.is_not_found() => Ok(Progress::Done(())),
+                    err => Err(err),
+                },
+            }
+        })
+        .await
     }
 }
 

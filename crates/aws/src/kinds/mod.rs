@@ -100,7 +100,8 @@ pub async fn delete(ctx: &Ctx<'_>, observed: &ObservedNode) -> Result<(), AwsErr
         NodeSpec::Role { .. } => role::delete(ctx, observed).await,
         NodeSpec::InstanceProfile { .. } => instance_profile::delete(ctx, observed).await,
         NodeSpec::LogGroup { .. } => log_group::delete(ctx, observed).await,
-        NodeSpec::TaskDefinition(_) => task_definition::delete(ctx, id).await,
+        // Only ever deleted for good (a changed task definition gets a new revision instead of a replacement).
+        NodeSpec::TaskDefinition(_) => task_definition::delete_ours_in_family(ctx, id).await,
         NodeSpec::LoadBalancer { .. } => load_balancer::delete(ctx, id).await,
         NodeSpec::TargetGroup(_) => target_group::delete(ctx, id).await,
         NodeSpec::Listener { .. } => listener::delete(ctx, id).await,

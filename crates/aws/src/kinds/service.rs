@@ -305,5 +305,18 @@ pub async fn delete(ctx: &Ctx<'_>, observed: &ObservedNode) -> Result<(), AwsErr
         .send()
         .await
         .map_err(|e| classify("ECS.DeleteService", e))?;
-    Ok(())
+    // DRAINING until its tasks have stopped; their network interfaces hold subnets and security groups, and a
+    // Cloud Map service cannot go while tasks are registered in it.
+    let cluster = match &spec.cluster {
+        Ref::Aws(arn) => arn.clone(),
+        other => ctx.id_of(other).unwrap_or_default(),
+    };
+    crate::wait::until(&format!("ECS service {} deleted", observed.id), ctx.wait_timeout, || async {
+        let found = describe_any_status(ctx.aws, &cluster, std::slice::from_ref(&observed.id)).await?;
+        Ok(match found.first().and_then(|s| s.status()) {
+            None | Some("INACTIVE") => crate::wait::Progress::Done(()),
+            Some(other) => crate::wait::Progress::Pending(other.to_string()),
+        })
+    })
+    .await
 }

@@ -141,6 +141,37 @@ pub async fn delete(ctx: &Ctx<'_>, arn: &str) -> Result<(), AwsError> {
     Ok(())
 }
 
+/// Deletes a task definition for good (prune, destroy): every ACTIVE revision of its family that we registered
+/// is deregistered, not only the one in use; others' are left.
+pub async fn delete_ours_in_family(ctx: &Ctx<'_>, arn: &str) -> Result<(), AwsError> {
+    let Some((family, _)) = family_and_revision(arn) else { return delete(ctx, arn).await };
+    let mut pages = ctx
+        .aws
+        .ecs
+        .list_task_definitions()
+        .family_prefix(family)
+        .status(TaskDefinitionStatus::Active)
+        .into_paginator()
+        .send();
+    let mut revisions = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| classify("ECS.ListTaskDefinitions", e))?;
+        revisions.extend(
+            page.task_definition_arns()
+                .iter()
+                .filter(|a| family_and_revision(a).is_some_and(|(f, _)| f == family))
+                .cloned(),
+        );
+    }
+    for revision in revisions {
+        let Some(found) = describe(ctx.aws, &revision).await? else { continue };
+        if matches!(Owner::from_tags(ctx.owner_id, &found.tags), Owner::Us(_)) {
+            delete(ctx, &revision).await?;
+        }
+    }
+    Ok(())
+}
+
 /// `family` and revision of a task definition ARN or `family:revision`.
 pub fn family_and_revision(reference: &str) -> Option<(&str, u32)> {
     let tail = reference.rsplit('/').next()?;

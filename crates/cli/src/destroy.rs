@@ -1,0 +1,104 @@
+//! `reconciler destroy`: the workshop's clean-up. Deletes every resource of ours that the directory declares,
+//! dependents first (services before the load balancer, the cluster and the VPC), waiting for what AWS deletes
+//! asynchronously (NAT gateways, load balancers, services draining) before what depends on it. Shows the plan
+//! first and asks for confirmation on a terminal (`--yes` to skip, `--dry-run` to only show). Resources of
+//! ours the directory does not declare, and anything not ours, are left alone.
+
+use std::io::{BufRead, IsTerminal, Write};
+
+use reconciler_aws::{ApplyOptions, Aws};
+use reconciler_plan::PlanContext;
+use reconciler_render::TextOptions;
+
+use crate::args::{DestroyArgs, Output};
+use crate::exit;
+
+pub async fn run(args: &DestroyArgs) -> i32 {
+    let desired = match crate::validate::load(&args.config_dir) {
+        Ok(desired) => desired,
+        Err(text) => {
+            eprintln!("{text}");
+            return exit::ERROR;
+        }
+    };
+    let aws = Aws::from_env().await;
+    if aws.region().is_none() {
+        eprintln!("error: no AWS region configured (set AWS_REGION or a profile's region)");
+        return exit::ERROR;
+    }
+    let before = aws.calls();
+    let observed = match reconciler_aws::observe(&aws, &args.owner_id).await {
+        Ok(observed) => observed,
+        Err(err) => {
+            eprintln!("error: reading the live state failed: {err}");
+            return exit::ERROR;
+        }
+    };
+    let plan = match reconciler_plan::destroy(&desired, &observed, &PlanContext::new(&args.owner_id)) {
+        Ok(plan) => plan,
+        Err(err) => {
+            eprintln!("error: planning failed: {err}");
+            return exit::ERROR;
+        }
+    };
+    let text = TextOptions { color: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none() };
+    match args.output {
+        Output::Text => println!("{}", reconciler_render::plan_text(&plan, &text)),
+        Output::Json => {}
+    }
+    if plan.actions.is_empty() || args.dry_run {
+        if args.output == Output::Json {
+            println!("{}", serde_json::to_string_pretty(&reconciler_render::plan_json(&plan)).expect("JSON"));
+        }
+        return exit::OK;
+    }
+    if !args.yes && !confirmed(plan.actions.len()) {
+        return exit::ERROR;
+    }
+    let options = ApplyOptions {
+        concurrency: usize::from(args.concurrency),
+        wait_timeout: args.wait_timeout,
+        ..ApplyOptions::default()
+    };
+    let report = reconciler_aws::apply(&aws, &plan, &observed, &args.owner_id, &options).await;
+    let calls = aws.calls().since(&before);
+    let summary = format!(
+        "Destroy: {} deleted, {} failed, {} skipped; {} API calls ({} mutating).",
+        report.outcomes.len() - report.failed() - report.skipped(),
+        report.failed(),
+        report.skipped(),
+        calls.total(),
+        calls.mutating()
+    );
+    match args.output {
+        Output::Text => {
+            println!("{}", reconciler_render::report_text(&report, &text));
+            println!("{summary}");
+        }
+        Output::Json => {
+            let mut document = reconciler_render::plan_json(&plan);
+            document["apply"] = reconciler_render::report_json(&report);
+            println!("{}", serde_json::to_string_pretty(&document).expect("JSON"));
+            eprintln!("{summary}");
+        }
+    }
+    if report.is_success() { exit::OK } else { exit::ERROR }
+}
+
+/// Asks on the terminal; anything but `yes` cancels. Without a terminal there is nobody to ask: refuse.
+fn confirmed(count: usize) -> bool {
+    if !std::io::stdin().is_terminal() {
+        eprintln!("error: refusing to destroy without confirmation: run it on a terminal, or pass --yes");
+        return false;
+    }
+    print!("Delete these {count} resources? Only 'yes' is accepted: ");
+    let _ = std::io::stdout().flush();
+    let mut answer = String::new();
+    let _ = std::io::stdin().lock().read_line(&mut answer);
+    if answer.trim() == "yes" {
+        true
+    } else {
+        eprintln!("Destroy cancelled: nothing was deleted.");
+        false
+    }
+}
