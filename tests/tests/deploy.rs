@@ -231,8 +231,22 @@ fn the_example_settings_have_every_key_with_the_defaults_the_unit_and_install_sh
     let keys: Vec<&str> = settings.keys().map(String::as_str).collect();
     assert_eq!(
         keys,
-        ["concurrency", "config_dir", "listen", "log_format", "owner_id", "resync_interval", "wait_timeout"]
+        [
+            "allow_mass_delete",
+            "concurrency",
+            "config_dir",
+            "listen",
+            "log_format",
+            "max_delete_share",
+            "owner_id",
+            "prune",
+            "resync_interval",
+            "wait_timeout"
+        ]
     );
+    // The guards are on in the example: lifting them belongs to a one-off run, not to the service.
+    assert_eq!(settings["prune"], "true");
+    assert_eq!(settings["allow_mass_delete"], "false");
     // install.sh creates this directory and fills it; the unit sandbox leaves it readable.
     assert_eq!(settings["config_dir"], "\"/etc/reconciler/desired\"");
     assert_eq!(settings["listen"], "\"127.0.0.1:9180\"", "loopback: the endpoints have no authentication");

@@ -50,14 +50,17 @@ pub fn apply(cli: &mut Cli, matches: &ArgMatches) -> Result<(), String> {
             _ => {}
         }
     }
-    if let (Some(value), Some(sub)) = (&file.owner_id, sub_matches)
-        && !is_set(sub, "owner_id")
-    {
-        let owner_id = crate::args::parse_owner_id(value).map_err(|e| bad("owner_id", e))?;
-        match &mut cli.command {
-            Some(crate::args::Command::Status(status)) => status.owner_id = owner_id,
-            Some(crate::args::Command::Destroy(destroy)) => destroy.owner_id = owner_id,
-            _ => {}
+    // Only the subcommands that have an --owner-id of their own (asking another for it panics in clap).
+    if let (Some(value), Some(sub)) = (&file.owner_id, sub_matches) {
+        let owner_id = match &mut cli.command {
+            Some(crate::args::Command::Status(status)) => Some(&mut status.owner_id),
+            Some(crate::args::Command::Destroy(destroy)) => Some(&mut destroy.owner_id),
+            _ => None,
+        };
+        if let Some(owner_id) = owner_id
+            && !is_set(sub, "owner_id")
+        {
+            *owner_id = crate::args::parse_owner_id(value).map_err(|e| bad("owner_id", e))?;
         }
     }
     if let Some(value) = &file.resync_interval
