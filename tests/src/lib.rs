@@ -5,6 +5,7 @@
 
 pub mod daemon;
 pub mod fault_proxy;
+pub mod inventory;
 pub mod plans;
 
 use std::io::{Read, Write};

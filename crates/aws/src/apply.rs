@@ -94,9 +94,12 @@ pub async fn apply(aws: &Aws, plan: &Plan, observed: &Observed, owner_id: &str, 
         .actions
         .iter()
         .filter(|a| {
-            a.observed
-                .as_ref()
-                .is_some_and(|found| Owner::from_tags(owner_id, &found.tags) != Owner::Us(a.address.clone()))
+            a.observed.as_ref().is_some_and(|found| match Owner::from_tags(owner_id, &found.tags) {
+                Owner::Us(address) => address != a.address,
+                // Adopting takes over a resource without any owner, and nothing else.
+                Owner::Nobody => a.action != ActionKind::Adopt,
+                Owner::OtherInstance(_) => true,
+            })
         })
         .map(|a| (&a.address, "refused: it does not carry our ownership tags"))
         .collect();
@@ -210,7 +213,7 @@ pub async fn apply(aws: &Aws, plan: &Plan, observed: &Observed, owner_id: &str, 
 async fn run<'a>(ctx: &'a Ctx<'a>, action: &'a Action, index: usize) -> (usize, Result<String, AwsError>, Instant) {
     let started = Instant::now();
     let result = match (&action.action, &action.id) {
-        (ActionKind::Update, Some(id)) => kinds::update(ctx, id, action).await.map(|()| id.clone()),
+        (ActionKind::Update | ActionKind::Adopt, Some(id)) => kinds::update(ctx, id, action).await.map(|()| id.clone()),
         // Deletions run in phase 1; one that reaches here was held back there and must not become a create.
         (ActionKind::Delete, _) => Err(AwsError::invalid("apply", "the deletion did not run")),
         _ => kinds::create(ctx, &action.desired).await,

@@ -115,8 +115,15 @@ fn summary_line(result: &PassResult, dry_run: bool) -> String {
     }
     let s = result.plan.summary();
     let conflicts = if s.conflicts > 0 { format!(", {} in conflict", s.conflicts) } else { String::new() };
+    let mut more = String::new();
+    if s.delete > 0 {
+        more.push_str(&format!(", {} to delete", s.delete));
+    }
+    if s.adopt > 0 {
+        more.push_str(&format!(", {} to adopt", s.adopt));
+    }
     format!(
-        "Dry run: {} to add, {} to change, {} to replace, nothing applied{conflicts}; {} API calls ({} mutating) in {:.1} s.",
+        "Dry run: {} to add, {} to change, {} to replace{more}, nothing applied{conflicts}; {} API calls ({} mutating) in {:.1} s.",
         s.create,
         s.update,
         s.replace,

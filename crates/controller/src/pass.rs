@@ -129,6 +129,7 @@ fn resource_statuses(
                 ActionKind::Update => "update",
                 ActionKind::Replace => "replace",
                 ActionKind::Delete => "delete",
+                ActionKind::Adopt => "adopt",
             };
             match outcome.map(|o| &o.result) {
                 Some(OutcomeResult::Succeeded { .. }) => status(ResourceState::InSync, String::new()),

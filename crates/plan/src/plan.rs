@@ -37,6 +37,7 @@ impl Plan {
                 ActionKind::Update => summary.update += 1,
                 ActionKind::Replace => summary.replace += 1,
                 ActionKind::Delete => summary.delete += 1,
+                ActionKind::Adopt => summary.adopt += 1,
             }
         }
         summary
@@ -50,6 +51,7 @@ pub struct Summary {
     pub update: usize,
     pub replace: usize,
     pub delete: usize,
+    pub adopt: usize,
     pub conflicts: usize,
     pub not_declared: usize,
 }
@@ -65,6 +67,8 @@ pub enum ActionKind {
     /// Delete a resource of ours that is no longer declared. For now only the scaling configuration of a
     /// service (its removal from the file deregisters it); other kinds are reported as not declared.
     Delete,
+    /// Take over an existing resource without an owner (`adopt = true`): tag it as ours and converge it.
+    Adopt,
 }
 
 /// One change to one resource.

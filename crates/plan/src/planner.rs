@@ -56,9 +56,47 @@ pub fn plan(desired: &Desired, observed: &Observed, context: &PlanContext) -> Re
                 let service = Address::new(Kind::Service, declaration);
                 plan.actions.iter().any(|a| a.address == service && a.action == ActionKind::Create)
             };
-            if let Some((identity, holder, reason)) =
-                name_holder(node, &live, &declared).filter(|_| !scales_a_new_service)
+            let holder = name_holder(node, &live, &declared).filter(|_| !scales_a_new_service);
+            if let Some((_, holder, _)) = &holder
+                && adopts(desired, &node.address)
+                && Owner::from_tags(&context.owner_id, &holder.tags) == Owner::Nobody
             {
+                // `adopt = true`: the existing resource without an owner takes the declaration: it is tagged as
+                // ours and converged in the same update. Only what can change in place can be adopted.
+                let (settled, live_node) = settle(node, holder);
+                let changes = diff(&settled, &live_node);
+                let fixed: Vec<&str> =
+                    changes.iter().filter(|c| c.forces_replacement).map(|c| c.field.as_str()).collect();
+                if fixed.is_empty() {
+                    in_plan.insert(node.address.clone());
+                    plan.actions.push(Action {
+                        address: node.address.clone(),
+                        action: ActionKind::Adopt,
+                        id: Some(holder.id.clone()),
+                        reason: "adopt = true: the existing resource of this name, which has no owner, becomes ours"
+                            .to_string(),
+                        changes,
+                        depends_on,
+                        blocked_by,
+                        desired: settled,
+                        observed: Some((*holder).clone()),
+                    });
+                    continue;
+                }
+                conflicted.insert(node.address.clone());
+                plan.conflicts.push(Conflict {
+                    address: node.address.clone(),
+                    id: holder.id.clone(),
+                    identity: node.spec.unique_identity().unwrap_or_default(),
+                    reason: format!(
+                        "adopt = true, but the existing resource differs in {}, which cannot be changed in place: \
+                         it is left untouched",
+                        fixed.join(", ")
+                    ),
+                });
+                continue;
+            }
+            if let Some((identity, holder, reason)) = holder {
                 conflicted.insert(node.address.clone());
                 plan.conflicts.push(Conflict {
                     address: node.address.clone(),
@@ -247,6 +285,23 @@ pub fn destroy(desired: &Desired, observed: &Observed, context: &PlanContext) ->
         plan.actions.push(prune::deletion(address, found, "destroy: declared here"));
     }
     Ok(plan)
+}
+
+/// Whether the declaration behind `address` says `adopt = true`. Only the resource the declaration is named
+/// for is adopted (a service's ECS service, not the task definition or load balancer derived from it), and a
+/// role's instance profile with the role.
+fn adopts(desired: &Desired, address: &Address) -> bool {
+    use reconciler_spec::Kind as Declared;
+    let kind = match address.kind {
+        Kind::Cluster => Declared::Cluster,
+        Kind::Namespace => Declared::Namespace,
+        Kind::SecurityGroup => Declared::SecurityGroup,
+        Kind::Role | Kind::InstanceProfile => Declared::Role,
+        Kind::LogGroup => Declared::LogGroup,
+        Kind::Service => Declared::Service,
+        _ => return false,
+    };
+    desired.lifecycles.get(&(kind, address.name.clone())).is_some_and(|l| l.adopt)
 }
 
 /// The live resource already holding the unique identity (cluster name, namespace name, VPC/group name) of a

@@ -21,6 +21,7 @@ impl ActionWords {
             ActionKind::Update => ("update", "updated", "will be updated in place"),
             ActionKind::Replace => ("replace", "replaced", "must be replaced"),
             ActionKind::Delete => ("delete", "deleted", "will be deleted"),
+            ActionKind::Adopt => ("adopt", "adopted", "will be adopted"),
         };
         ActionWords { name, done, future }
     }

@@ -38,6 +38,7 @@ pub fn plan_json(plan: &Plan) -> Json {
             "update": summary.update,
             "replace": summary.replace,
             "delete": summary.delete,
+            "adopt": summary.adopt,
             "conflicts": summary.conflicts,
             "not_declared": summary.not_declared,
         },

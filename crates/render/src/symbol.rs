@@ -19,6 +19,8 @@ pub(crate) enum Symbol {
     Remove,
     /// `-/+`: a resource deleted and created anew.
     Replace,
+    /// `<~`: an existing resource without an owner taken over and converged.
+    Adopt,
     /// `!`: a declared resource that cannot be created.
     Conflict,
 }
@@ -31,6 +33,7 @@ impl Symbol {
             ActionKind::Update => Symbol::Change,
             ActionKind::Replace => Symbol::Replace,
             ActionKind::Delete => Symbol::Remove,
+            ActionKind::Adopt => Symbol::Adopt,
         }
     }
 
@@ -40,6 +43,7 @@ impl Symbol {
             Symbol::Change => "~",
             Symbol::Remove => "-",
             Symbol::Replace => "-/+",
+            Symbol::Adopt => "<~",
             Symbol::Conflict => "!",
         }
     }
@@ -49,7 +53,7 @@ impl Symbol {
             Symbol::Add => Color::Green,
             Symbol::Change => Color::Yellow,
             Symbol::Remove | Symbol::Conflict => Color::Red,
-            Symbol::Replace => Color::Magenta,
+            Symbol::Replace | Symbol::Adopt => Color::Magenta,
         }
     }
 
@@ -60,6 +64,7 @@ impl Symbol {
             Symbol::Change => "update in place",
             Symbol::Remove => "delete",
             Symbol::Replace => "replace",
+            Symbol::Adopt => "adopt (take over, then converge)",
             Symbol::Conflict => "conflict",
         }
     }

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::checks;
 use crate::declarations::{FileDeclarations, Invalid, Kind, Parsed, Reference};
 use crate::error::{SpecError, sort_errors};
-use crate::model::{Declared, Desired, Location, Role, Vpc};
+use crate::model::{Declared, Desired, Lifecycle, Location, Role, Vpc};
 
 /// One declaration of any kind, valid or not, as the cross-file checks see it.
 struct Entry<'a> {
@@ -70,6 +70,7 @@ pub fn assemble(files: Vec<FileDeclarations>) -> Result<Desired, Vec<SpecError>>
     }
     let mut desired = Desired::default();
     for file in files {
+        desired.lifecycles.extend(lifecycles(&file));
         insert(&mut desired.vpcs, file.vpcs);
         insert(&mut desired.security_groups, file.security_groups);
         insert(&mut desired.clusters, file.clusters);
@@ -88,6 +89,23 @@ fn insert<T>(map: &mut BTreeMap<String, Declared<T>>, parsed: Vec<Parsed<T>>) {
     for parsed in parsed {
         map.insert(parsed.declared.name.clone(), parsed.declared);
     }
+}
+
+/// The non-default lifecycles of a file's declarations (read before the declarations move into the maps).
+fn lifecycles(file: &FileDeclarations) -> Vec<((Kind, String), Lifecycle)> {
+    fn of<T>(kind: Kind, parsed: &[Parsed<T>]) -> impl Iterator<Item = ((Kind, String), Lifecycle)> + '_ {
+        parsed
+            .iter()
+            .filter(|p| p.lifecycle != Lifecycle::default())
+            .map(move |p| ((kind, p.declared.name.clone()), p.lifecycle))
+    }
+    of(Kind::SecurityGroup, &file.security_groups)
+        .chain(of(Kind::Cluster, &file.clusters))
+        .chain(of(Kind::Namespace, &file.namespaces))
+        .chain(of(Kind::Role, &file.roles))
+        .chain(of(Kind::LogGroup, &file.log_groups))
+        .chain(of(Kind::Service, &file.services))
+        .collect()
 }
 
 fn entries(file: &FileDeclarations) -> impl Iterator<Item = Entry<'_>> {

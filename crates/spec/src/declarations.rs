@@ -86,6 +86,8 @@ pub struct Parsed<T> {
     pub field_locations: BTreeMap<String, Location>,
     /// Every name this declaration refers to, in the order written.
     pub references: Vec<Reference>,
+    /// `adopt` and the like, common to every kind.
+    pub lifecycle: crate::model::Lifecycle,
 }
 
 impl<T> Parsed<T> {

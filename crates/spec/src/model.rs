@@ -49,6 +49,8 @@ pub struct Desired {
     pub log_groups: BTreeMap<String, Declared<LogGroup>>,
     pub services: BTreeMap<String, Declared<Service>>,
     pub instances: BTreeMap<String, Declared<Instance>>,
+    /// Declarations with a lifecycle other than the default, by kind and name (`adopt = true`).
+    pub lifecycles: BTreeMap<(crate::Kind, String), Lifecycle>,
     /// Problems that do not stop the desired state from being used (an image without a tag), from every file,
     /// sorted by file, line and column. Displayed like errors (`file:line:col: field: message`).
     pub warnings: Vec<crate::SpecError>,
@@ -437,4 +439,12 @@ pub struct Instance {
     /// Run at first boot; a change means a new instance.
     pub user_data: Option<String>,
     pub tags: Tags,
+}
+
+/// How a declaration's resources are taken on: fields every kind with a unique name accepts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Lifecycle {
+    /// `adopt = true`: an existing resource of the same identity (name) that carries no owner tag is taken
+    /// over (tagged, then converged) instead of being a conflict. A resource of another owner id never is.
+    pub adopt: bool,
 }

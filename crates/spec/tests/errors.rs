@@ -843,7 +843,7 @@ fn one_service_with_many_problems_reports_them_all_at_once() {
             "a.toml:9:1: service.web.replicas: unknown field `replicas`, expected one of `service_name`, `cluster`, \
              `image`, `cpu`, `memory`, `port`, `environment`, `command`, `desired_count`, `vpc`, `subnets`, \
              `security_groups`, `assign_public_ip`, `execution_role`, `logs`, `discovery`, `deployment`, \
-             `load_balancer`, `autoscaling`, `keep_revisions`, `tags`",
+             `load_balancer`, `autoscaling`, `keep_revisions`, `tags`, `adopt`",
             "a.toml:12:17: service.web.logs.stream_prefix: the stream prefix must not be empty",
         ]
     );
@@ -998,4 +998,14 @@ fn warnings_are_kept_in_the_file_declarations_and_do_not_fail_a_file() {
     );
     assert_eq!(errors.len(), 1);
     assert_eq!(declarations.warnings.len(), 1);
+}
+
+#[test]
+fn adopt_is_a_boolean_and_only_for_kinds_found_by_name() {
+    let errors =
+        load_errors(&[("a.toml", "[cluster.c]\nadopt = \"yes\"\n\n[vpc.v]\ncidr = \"10.0.0.0/24\"\nadopt = true\n")]);
+    assert_eq!(errors[0], "a.toml:2:9: cluster.c.adopt: expected a boolean (true or false), found a string");
+    assert!(errors[1].starts_with("a.toml:6:1: vpc.v.adopt: unknown field `adopt`"), "{errors:?}");
+    let desired = common::load(&[("a.toml", "[cluster.c]\nadopt = true\n")]).unwrap();
+    assert!(desired.lifecycles[&(reconciler_spec::Kind::Cluster, "c".to_string())].adopt);
 }

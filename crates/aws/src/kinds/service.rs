@@ -192,6 +192,23 @@ pub async fn create(ctx: &Ctx<'_>, node: &Node) -> Result<String, AwsError> {
     let NodeSpec::Service(spec) = &node.spec else { unreachable!() };
     let cluster = ctx.id_of(&spec.cluster)?;
     let task_definition = ctx.id_of(&spec.task_definition)?;
+    // Services are only observed in clusters that were ours when the pass began: in a cluster adopted in this
+    // pass a service of the same name may exist unseen. Creating over it would fail on AWS (and silently replace
+    // it on the emulator): look first, and leave it to the next pass, which sees it and adopts it (with
+    // `adopt = true`) or reports the conflict.
+    if let Some(existing) = describe(ctx.aws, &cluster, std::slice::from_ref(&spec.service_name)).await?.first() {
+        return Err(AwsError {
+            kind: crate::ErrorKind::Conflict,
+            operation: "ECS.CreateService".to_string(),
+            code: None,
+            message: format!(
+                "a service named {} already exists in this cluster ({}); the next pass takes it over if it is \
+                 declared with adopt = true, or reports it as a conflict",
+                spec.service_name,
+                existing.service_arn().unwrap_or_default()
+            ),
+        });
+    }
     let out = ctx
         .aws
         .ecs

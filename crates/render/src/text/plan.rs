@@ -175,7 +175,7 @@ fn field_lines(action: &Action) -> Vec<FieldLine<'_>> {
     let as_create = match action.action {
         ActionKind::Create => true,
         ActionKind::Replace => action.changes.iter().all(|c| c.before == Value::Absent && !c.forces_replacement),
-        ActionKind::Update | ActionKind::Delete => false,
+        ActionKind::Update | ActionKind::Delete | ActionKind::Adopt => false,
     };
     let mut lines = Vec::new();
     for change in &action.changes {
@@ -260,6 +260,9 @@ fn summary_line(summary: &Summary, painter: Painter) -> String {
     if summary.delete > 0 {
         // Only when there are deletions, so that plans without any read as before.
         line.insert_str(line.len() - 1, &format!(", {} to delete", summary.delete));
+    }
+    if summary.adopt > 0 {
+        line.insert_str(line.len() - 1, &format!(", {} to adopt", summary.adopt));
     }
     let mut extras = Vec::new();
     if summary.conflicts > 0 {

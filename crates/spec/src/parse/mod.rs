@@ -8,6 +8,7 @@
 mod autoscaling;
 mod cluster;
 mod instance;
+mod lifecycle;
 mod log_group;
 mod namespace;
 mod role;
@@ -26,7 +27,7 @@ use toml::de::DeTable;
 use crate::checks;
 use crate::declarations::{FileDeclarations, Invalid, Kind, Parsed, Reference};
 use crate::error::{SpecError, sort_errors};
-use crate::model::{Declared, Location};
+use crate::model::{Declared, Lifecycle, Location};
 use crate::reader::{Ctx, FieldPath, Read, Span, Table, Value, list, type_error};
 
 /// Parses and checks one file on its own: syntax, unknown kinds and fields, types and values (CIDRs, ports,
@@ -104,6 +105,7 @@ pub(crate) struct Decl<'n> {
     pub(crate) name_span: Span,
     references: Vec<Reference>,
     field_locations: BTreeMap<String, Location>,
+    lifecycle: Lifecycle,
 }
 
 impl Decl<'_> {
@@ -143,43 +145,56 @@ fn read_declaration(
     if let Err(message) = checks::declaration_name(name) {
         ctx.error(name_span, &path, message);
     }
-    let mut decl =
-        Decl { kind, name, name_span: name_span.clone(), references: Vec::new(), field_locations: BTreeMap::new() };
+    let mut decl = Decl {
+        kind,
+        name,
+        name_span: name_span.clone(),
+        references: Vec::new(),
+        field_locations: BTreeMap::new(),
+        lifecycle: Lifecycle::default(),
+    };
     // Also what a user sees who forgot the name: `[vpc]` then `cidr = ...`.
     let what = format!("a table (`[{kind}.NAME]` declares a {kind} named NAME)");
-    let read = |ctx: &mut Ctx<'_>, fields: &[&str]| Table::new(ctx, value, path.clone(), &what, fields);
+    let lifecycle_fields: &[&str] = if lifecycle::adoptable(kind) { lifecycle::FIELDS } else { &[] };
+    let read = |ctx: &mut Ctx<'_>, decl: &mut Decl<'_>, fields: &[&str]| {
+        let allowed: Vec<&str> = fields.iter().chain(lifecycle_fields).copied().collect();
+        let table = Table::new(ctx, value, path.clone(), &what, &allowed)?;
+        decl.lifecycle = lifecycle::read(ctx, &table)?;
+        Ok(table)
+    };
     let valid = |ctx: &Ctx<'_>| ctx.error_count() == errors_before;
     match kind {
         Kind::Vpc => {
-            let spec = read(ctx, vpc::FIELDS).and_then(|t| vpc::read(ctx, &mut decl, &t));
+            let spec = read(ctx, &mut decl, vpc::FIELDS).and_then(|t| vpc::read(ctx, &mut decl, &t));
             keep(valid(ctx), spec, decl, location, &mut out.vpcs, &mut out.invalid);
         }
         Kind::SecurityGroup => {
-            let spec = read(ctx, security_group::FIELDS).and_then(|t| security_group::read(ctx, &mut decl, &t));
+            let spec =
+                read(ctx, &mut decl, security_group::FIELDS).and_then(|t| security_group::read(ctx, &mut decl, &t));
             keep(valid(ctx), spec, decl, location, &mut out.security_groups, &mut out.invalid);
         }
         Kind::Cluster => {
-            let spec = read(ctx, cluster::FIELDS).and_then(|t| cluster::read(ctx, &mut decl, &t));
+            let spec = read(ctx, &mut decl, cluster::FIELDS).and_then(|t| cluster::read(ctx, &mut decl, &t));
             keep(valid(ctx), spec, decl, location, &mut out.clusters, &mut out.invalid);
         }
         Kind::Namespace => {
-            let spec = read(ctx, namespace::FIELDS).and_then(|t| namespace::read(ctx, &mut decl, &t));
+            let spec = read(ctx, &mut decl, namespace::FIELDS).and_then(|t| namespace::read(ctx, &mut decl, &t));
             keep(valid(ctx), spec, decl, location, &mut out.namespaces, &mut out.invalid);
         }
         Kind::Role => {
-            let spec = read(ctx, role::FIELDS).and_then(|t| role::read(ctx, &mut decl, &t));
+            let spec = read(ctx, &mut decl, role::FIELDS).and_then(|t| role::read(ctx, &mut decl, &t));
             keep(valid(ctx), spec, decl, location, &mut out.roles, &mut out.invalid);
         }
         Kind::LogGroup => {
-            let spec = read(ctx, log_group::FIELDS).and_then(|t| log_group::read(ctx, &mut decl, &t));
+            let spec = read(ctx, &mut decl, log_group::FIELDS).and_then(|t| log_group::read(ctx, &mut decl, &t));
             keep(valid(ctx), spec, decl, location, &mut out.log_groups, &mut out.invalid);
         }
         Kind::Service => {
-            let spec = read(ctx, service::FIELDS).and_then(|t| service::read(ctx, &mut decl, &t));
+            let spec = read(ctx, &mut decl, service::FIELDS).and_then(|t| service::read(ctx, &mut decl, &t));
             keep(valid(ctx), spec, decl, location, &mut out.services, &mut out.invalid);
         }
         Kind::Instance => {
-            let spec = read(ctx, instance::FIELDS).and_then(|t| instance::read(ctx, &mut decl, &t));
+            let spec = read(ctx, &mut decl, instance::FIELDS).and_then(|t| instance::read(ctx, &mut decl, &t));
             keep(valid(ctx), spec, decl, location, &mut out.instances, &mut out.invalid);
         }
     }
@@ -198,6 +213,7 @@ fn keep<T>(
         Ok(spec) if valid => parsed.push(Parsed {
             declared: Declared { name: decl.name.to_string(), location, spec },
             field_locations: decl.field_locations,
+            lifecycle: decl.lifecycle,
             references: decl.references,
         }),
         _ => invalid.push(Invalid {
