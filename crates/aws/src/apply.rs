@@ -104,28 +104,20 @@ pub async fn apply(aws: &Aws, plan: &Plan, observed: &Observed, owner_id: &str, 
         .map(|a| (&a.address, "refused: it does not carry our ownership tags"))
         .collect();
 
-    // Phase 1: delete what is replaced or no longer declared, dependents first. Never for a replacement that
-    // will not run in phase 2 (refused, held back, blocked, shutting down): a replacement must not turn into a
-    // deletion.
+    // Phase 1: delete what is replaced, dependents first. Never for a replacement that will not run in phase 2
+    // (refused, held back, blocked, shutting down): a replacement must not turn into a deletion.
     let mut delete_failed: HashSet<&Address> = HashSet::new();
-    let mut deleted: HashSet<&Address> = HashSet::new();
-    for action in plan.actions.iter().rev().filter(|a| matches!(a.action, ActionKind::Replace | ActionKind::Delete)) {
+    for action in plan.actions.iter().rev().filter(|a| a.action == ActionKind::Replace) {
         let will_not_run = refused.contains_key(&action.address)
             || options.hold.contains_key(&action.address)
             || action.blocked_by.is_some()
             || stopping();
         // A new version is made beside the old one (task definitions): nothing to delete first.
-        let deletes_first = action.action == ActionKind::Delete || !action.desired.spec.replaced_by_new_version();
+        let deletes_first = !action.desired.spec.replaced_by_new_version();
         let Some(old) = action.observed.as_ref().filter(|_| deletes_first && !will_not_run) else { continue };
         let started = Instant::now();
         tracing::info!(resource = %action.address, id = %old.id, reason = %action.reason, "deleting for replacement");
         match kinds::delete(&ctx, old).await {
-            Ok(()) if action.action == ActionKind::Delete => {
-                tracing::info!(resource = %action.address, id = %old.id, reason = %action.reason, "deleted");
-                ctx.forget_id(&action.address);
-                deleted.insert(&action.address);
-                report.outcomes.push(outcome(action, OutcomeResult::Succeeded { id: old.id.clone() }, started));
-            }
             Ok(()) => ctx.forget_id(&action.address),
             Err(err) => {
                 tracing::warn!(resource = %action.address, error = %err, "delete for replacement failed");
@@ -145,10 +137,9 @@ pub async fn apply(aws: &Aws, plan: &Plan, observed: &Observed, owner_id: &str, 
             if started_actions[index] {
                 continue;
             }
-            if deleted.contains(&action.address) {
-                // Done in phase 1.
+            if matches!(action.action, ActionKind::Delete | ActionKind::Release) {
+                // Phase 3.
                 started_actions[index] = true;
-                done.insert(action.address.clone(), true);
                 continue;
             }
             if delete_failed.contains(&action.address) {
@@ -207,6 +198,37 @@ pub async fn apply(aws: &Aws, plan: &Plan, observed: &Observed, owner_id: &str, 
         };
         report.outcomes.push(outcome(action, result, started));
     }
+    // Phase 3: delete (or release) what is no longer declared, dependents first, once the updates that stop
+    // referring to it have been made (a security group rule admitting a load balancer's group goes before the
+    // group does).
+    for action in plan.actions.iter().rev().filter(|a| matches!(a.action, ActionKind::Delete | ActionKind::Release)) {
+        let Some(old) = action.observed.as_ref() else { continue };
+        let skip_because = refused
+            .get(&action.address)
+            .map(|reason| reason.to_string())
+            .or_else(|| options.hold.get(&action.address).cloned())
+            .or_else(|| stopping().then(|| "shutting down".to_string()));
+        if let Some(because) = skip_because {
+            report.outcomes.push(outcome(action, OutcomeResult::Skipped { because }, Instant::now()));
+            continue;
+        }
+        let started = Instant::now();
+        let result = if action.action == ActionKind::Release {
+            kinds::release::release(&ctx, old).await
+        } else {
+            kinds::delete(&ctx, old).await
+        };
+        match result {
+            Ok(()) => {
+                tracing::info!(resource = %action.address, id = %old.id, reason = %action.reason, "deleted or released");
+                report.outcomes.push(outcome(action, OutcomeResult::Succeeded { id: old.id.clone() }, started));
+            }
+            Err(err) => {
+                tracing::warn!(resource = %action.address, error = %err, "delete failed");
+                report.outcomes.push(outcome(action, OutcomeResult::Failed { error: err.to_string() }, started));
+            }
+        }
+    }
     report
 }
 
@@ -215,7 +237,7 @@ async fn run<'a>(ctx: &'a Ctx<'a>, action: &'a Action, index: usize) -> (usize, 
     let result = match (&action.action, &action.id) {
         (ActionKind::Update | ActionKind::Adopt, Some(id)) => kinds::update(ctx, id, action).await.map(|()| id.clone()),
         // Deletions run in phase 1; one that reaches here was held back there and must not become a create.
-        (ActionKind::Delete, _) => Err(AwsError::invalid("apply", "the deletion did not run")),
+        (ActionKind::Delete | ActionKind::Release, _) => Err(AwsError::invalid("apply", "the deletion did not run")),
         _ => kinds::create(ctx, &action.desired).await,
     };
     match &result {

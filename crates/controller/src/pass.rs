@@ -130,6 +130,7 @@ fn resource_statuses(
                 ActionKind::Replace => "replace",
                 ActionKind::Delete => "delete",
                 ActionKind::Adopt => "adopt",
+                ActionKind::Release => "release",
             };
             match outcome.map(|o| &o.result) {
                 Some(OutcomeResult::Succeeded { .. }) => status(ResourceState::InSync, String::new()),

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use reconciler_spec::{AvailabilityZones, Desired, NatGateways, Peer, Rule, Tags};
 
 use crate::node::{Node, NodeSpec, Ref, Route, RouteTarget, SgPeer, SgRule};
-use crate::ownership::ownership_tags;
+use crate::ownership::{DELETION_POLICY_KEY, RETAIN, ownership_tags};
 use crate::{Address, Kind, PlanError};
 
 /// The zones a VPC uses, given the region's zones.
@@ -196,7 +196,46 @@ pub fn expand(desired: &Desired, region_zones: &[String], owner_id: &str) -> Res
     }
 
     crate::expand_workload::expand_workload(desired, owner_id, &mut nodes);
+    // A retained declaration's resources say so themselves: when the declaration is gone, that is all there is.
+    for node in &mut nodes {
+        let (kind, name) = declaration_of(&node.address);
+        if desired.lifecycles.get(&(kind, name.to_string())).is_some_and(|l| l.retain) {
+            node.tags.insert(DELETION_POLICY_KEY.to_string(), RETAIN.to_string());
+        }
+    }
     Ok(nodes)
+}
+
+/// The declaration a resource comes from: its kind of declaration, and its name (the address's first segment).
+pub fn declaration_of(address: &Address) -> (reconciler_spec::Kind, &str) {
+    use reconciler_spec::Kind as Declared;
+    let (first, rest) = match address.name.split_once('/') {
+        Some((first, _)) => (first, true),
+        None => (address.name.as_str(), false),
+    };
+    let kind = match address.kind {
+        Kind::Vpc | Kind::InternetGateway | Kind::Subnet | Kind::ElasticIp | Kind::NatGateway | Kind::RouteTable => {
+            Declared::Vpc
+        }
+        // `security_group.SERVICE/lb` is a service's load balancer's group.
+        Kind::SecurityGroup if rest => Declared::Service,
+        Kind::SecurityGroup => Declared::SecurityGroup,
+        Kind::Cluster => Declared::Cluster,
+        Kind::Namespace => Declared::Namespace,
+        Kind::Role | Kind::InstanceProfile => Declared::Role,
+        Kind::LogGroup => Declared::LogGroup,
+        Kind::TaskDefinition
+        | Kind::LoadBalancer
+        | Kind::TargetGroup
+        | Kind::Listener
+        | Kind::DiscoveryService
+        | Kind::Service
+        | Kind::ScalableTarget
+        | Kind::ScalingPolicy
+        | Kind::ScheduledAction => Declared::Service,
+        Kind::Instance => Declared::Instance,
+    };
+    (kind, first)
 }
 
 /// A node with its tags: the declared ones, a `Name` where AWS consoles show one, and our ownership tags.

@@ -16,7 +16,7 @@ mod value;
 mod workload;
 
 pub use address::{Address, Kind};
-pub use expand::{allow_all_egress, expand};
+pub use expand::{allow_all_egress, declaration_of, expand};
 pub use expand_workload::normalize_policy;
 pub use node::{Node, NodeSpec, Observed, ObservedNode, Ref, Route, RouteTarget, SgPeer, SgRule};
 pub use plan::{Action, ActionKind, Conflict, FieldChange, NotDeclared, Plan, Summary};

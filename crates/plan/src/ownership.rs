@@ -21,6 +21,16 @@ pub const RESOURCE_KEY: &str = "reconciler:resource";
 /// policies someone added by hand: only the named ones are ever changed or deregistered.
 pub const SCALING_POLICIES_KEY: &str = "reconciler:scaling-policies";
 pub const SCHEDULED_ACTIONS_KEY: &str = "reconciler:scheduled-actions";
+/// `retain` on resources whose declaration says `deletion_policy = "retain"`: when the declaration goes, they
+/// are released (our tags removed) instead of deleted. Recorded on the resource because by then the
+/// declaration that said so is gone.
+pub const DELETION_POLICY_KEY: &str = "reconciler:deletion-policy";
+pub const RETAIN: &str = "retain";
+
+/// Every tag of ours a resource may carry: what releasing it removes.
+pub const OUR_KEYS: [&str; 6] =
+    [MANAGED_BY_KEY, OWNER_KEY, RESOURCE_KEY, DELETION_POLICY_KEY, SCALING_POLICIES_KEY, SCHEDULED_ACTIONS_KEY];
+
 /// Prefix reserved for our tags; users cannot declare tags under it.
 pub const RESERVED_PREFIX: &str = "reconciler:";
 

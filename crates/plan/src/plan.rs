@@ -38,6 +38,7 @@ impl Plan {
                 ActionKind::Replace => summary.replace += 1,
                 ActionKind::Delete => summary.delete += 1,
                 ActionKind::Adopt => summary.adopt += 1,
+                ActionKind::Release => summary.release += 1,
             }
         }
         summary
@@ -52,6 +53,7 @@ pub struct Summary {
     pub replace: usize,
     pub delete: usize,
     pub adopt: usize,
+    pub release: usize,
     pub conflicts: usize,
     pub not_declared: usize,
 }
@@ -69,6 +71,9 @@ pub enum ActionKind {
     Delete,
     /// Take over an existing resource without an owner (`adopt = true`): tag it as ours and converge it.
     Adopt,
+    /// Leave a resource no longer declared in AWS and stop owning it (`deletion_policy = "retain"`): our tags
+    /// are removed.
+    Release,
 }
 
 /// One change to one resource.

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use crate::node::{Node, NodeSpec, ObservedNode, Ref};
+use crate::ownership::{DELETION_POLICY_KEY, OUR_KEYS, RETAIN};
 use crate::plan::{Action, ActionKind, FieldChange, NotDeclared};
 use crate::value::Value;
 use crate::{Address, Kind};
@@ -36,8 +37,37 @@ pub struct PruneGuard {
     pub reason: String,
 }
 
-/// The deletion of one live resource of ours, with every field going.
+/// The deletion of one live resource of ours, with every field going; or, when it was declared with
+/// `deletion_policy = "retain"`, its release: it stays, and only our tags go.
 pub(crate) fn deletion(address: &Address, found: &ObservedNode, reason: &str) -> Action {
+    if found.tags.get(DELETION_POLICY_KEY).map(String::as_str) == Some(RETAIN) {
+        return Action {
+            address: address.clone(),
+            action: ActionKind::Release,
+            id: Some(found.id.clone()),
+            reason: format!("{reason}, but deletion_policy = \"retain\": it stays, no longer ours"),
+            changes: found
+                .tags
+                .iter()
+                .filter(|(key, _)| OUR_KEYS.contains(&key.as_str()))
+                .map(|(key, value)| FieldChange {
+                    field: format!("tags.{key}"),
+                    before: Value::Text(value.clone()),
+                    after: Value::Absent,
+                    forces_replacement: false,
+                })
+                .collect(),
+            depends_on: vec![],
+            blocked_by: None,
+            desired: Node {
+                address: address.clone(),
+                spec: found.spec.clone(),
+                tags: found.tags.clone(),
+                after: vec![],
+            },
+            observed: Some(found.clone()),
+        };
+    }
     Action {
         address: address.clone(),
         action: ActionKind::Delete,

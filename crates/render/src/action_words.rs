@@ -22,6 +22,7 @@ impl ActionWords {
             ActionKind::Replace => ("replace", "replaced", "must be replaced"),
             ActionKind::Delete => ("delete", "deleted", "will be deleted"),
             ActionKind::Adopt => ("adopt", "adopted", "will be adopted"),
+            ActionKind::Release => ("release", "released", "will be released"),
         };
         ActionWords { name, done, future }
     }

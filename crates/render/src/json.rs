@@ -39,6 +39,7 @@ pub fn plan_json(plan: &Plan) -> Json {
             "replace": summary.replace,
             "delete": summary.delete,
             "adopt": summary.adopt,
+            "release": summary.release,
             "conflicts": summary.conflicts,
             "not_declared": summary.not_declared,
         },

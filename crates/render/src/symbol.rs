@@ -21,6 +21,8 @@ pub(crate) enum Symbol {
     Replace,
     /// `<~`: an existing resource without an owner taken over and converged.
     Adopt,
+    /// `~>`: a resource let go: it stays in AWS without our tags.
+    Release,
     /// `!`: a declared resource that cannot be created.
     Conflict,
 }
@@ -34,6 +36,7 @@ impl Symbol {
             ActionKind::Replace => Symbol::Replace,
             ActionKind::Delete => Symbol::Remove,
             ActionKind::Adopt => Symbol::Adopt,
+            ActionKind::Release => Symbol::Release,
         }
     }
 
@@ -44,6 +47,7 @@ impl Symbol {
             Symbol::Remove => "-",
             Symbol::Replace => "-/+",
             Symbol::Adopt => "<~",
+            Symbol::Release => "~>",
             Symbol::Conflict => "!",
         }
     }
@@ -53,7 +57,7 @@ impl Symbol {
             Symbol::Add => Color::Green,
             Symbol::Change => Color::Yellow,
             Symbol::Remove | Symbol::Conflict => Color::Red,
-            Symbol::Replace | Symbol::Adopt => Color::Magenta,
+            Symbol::Replace | Symbol::Adopt | Symbol::Release => Color::Magenta,
         }
     }
 
@@ -65,6 +69,7 @@ impl Symbol {
             Symbol::Remove => "delete",
             Symbol::Replace => "replace",
             Symbol::Adopt => "adopt (take over, then converge)",
+            Symbol::Release => "release (stays in AWS, no longer ours)",
             Symbol::Conflict => "conflict",
         }
     }

@@ -99,12 +99,14 @@ fn lifecycles(file: &FileDeclarations) -> Vec<((Kind, String), Lifecycle)> {
             .filter(|p| p.lifecycle != Lifecycle::default())
             .map(move |p| ((kind, p.declared.name.clone()), p.lifecycle))
     }
-    of(Kind::SecurityGroup, &file.security_groups)
+    of(Kind::Vpc, &file.vpcs)
+        .chain(of(Kind::SecurityGroup, &file.security_groups))
         .chain(of(Kind::Cluster, &file.clusters))
         .chain(of(Kind::Namespace, &file.namespaces))
         .chain(of(Kind::Role, &file.roles))
         .chain(of(Kind::LogGroup, &file.log_groups))
         .chain(of(Kind::Service, &file.services))
+        .chain(of(Kind::Instance, &file.instances))
         .collect()
 }
 

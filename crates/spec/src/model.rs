@@ -447,4 +447,7 @@ pub struct Lifecycle {
     /// `adopt = true`: an existing resource of the same identity (name) that carries no owner tag is taken
     /// over (tagged, then converged) instead of being a conflict. A resource of another owner id never is.
     pub adopt: bool,
+    /// `deletion_policy = "retain"`: when the declaration goes, its resources stay in AWS and stop being ours
+    /// (our tags are removed) instead of being deleted.
+    pub retain: bool,
 }

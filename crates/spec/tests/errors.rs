@@ -74,7 +74,7 @@ fn unknown_field_points_at_the_key_and_lists_the_allowed_ones() {
         [
             "a.toml:1:1: vpc.main.cidr: missing required field `cidr`",
             "a.toml:2:1: vpc.main.cidrr: unknown field `cidrr`, expected one of `cidr`, `availability_zones`, \
-             `public_subnets`, `private_subnets`, `nat_gateways`, `enable_dns_support`, `enable_dns_hostnames`, `tags`",
+             `public_subnets`, `private_subnets`, `nat_gateways`, `enable_dns_support`, `enable_dns_hostnames`, `tags`, `deletion_policy`",
         ]
     );
 }
@@ -822,7 +822,7 @@ fn instance_values() {
             "a.toml:6:19: instance.a.security_groups: expected an array of security group names, found a string",
             "a.toml:7:8: instance.a.role: expected a string, found an integer",
             "a.toml:8:1: instance.a.assign_public_ip: unknown field `assign_public_ip`, expected one of \
-             `instance_type`, `image`, `vpc`, `subnets`, `security_groups`, `role`, `user_data`, `tags`",
+             `instance_type`, `image`, `vpc`, `subnets`, `security_groups`, `role`, `user_data`, `tags`, `deletion_policy`",
             "a.toml:13:13: instance.b.user_data: the user data is 16385 bytes long; EC2 allows at most 16384",
         ]
     );
@@ -843,7 +843,7 @@ fn one_service_with_many_problems_reports_them_all_at_once() {
             "a.toml:9:1: service.web.replicas: unknown field `replicas`, expected one of `service_name`, `cluster`, \
              `image`, `cpu`, `memory`, `port`, `environment`, `command`, `desired_count`, `vpc`, `subnets`, \
              `security_groups`, `assign_public_ip`, `execution_role`, `logs`, `discovery`, `deployment`, \
-             `load_balancer`, `autoscaling`, `keep_revisions`, `tags`, `adopt`",
+             `load_balancer`, `autoscaling`, `keep_revisions`, `tags`, `adopt`, `deletion_policy`",
             "a.toml:12:17: service.web.logs.stream_prefix: the stream prefix must not be empty",
         ]
     );
@@ -1008,4 +1008,22 @@ fn adopt_is_a_boolean_and_only_for_kinds_found_by_name() {
     assert!(errors[1].starts_with("a.toml:6:1: vpc.v.adopt: unknown field `adopt`"), "{errors:?}");
     let desired = common::load(&[("a.toml", "[cluster.c]\nadopt = true\n")]).unwrap();
     assert!(desired.lifecycles[&(reconciler_spec::Kind::Cluster, "c".to_string())].adopt);
+}
+
+#[test]
+fn deletion_policy_is_delete_or_retain_on_every_kind() {
+    let errors = common::load_errors(&[("a.toml", "[cluster.c]\ndeletion_policy = \"keep\"\n")]);
+    assert_eq!(
+        errors,
+        [
+            "a.toml:2:19: cluster.c.deletion_policy: unknown deletion policy \"keep\", expected \"delete\" (the default) or \"retain\""
+        ]
+    );
+    let desired = common::load(&[(
+        "a.toml",
+        "[vpc.v]\ncidr = \"10.0.0.0/24\"\ndeletion_policy = \"retain\"\n\n[cluster.c]\ndeletion_policy = \"delete\"\n",
+    )])
+    .unwrap();
+    assert!(desired.lifecycles[&(reconciler_spec::Kind::Vpc, "v".to_string())].retain);
+    assert!(!desired.lifecycles.contains_key(&(reconciler_spec::Kind::Cluster, "c".to_string())), "the default");
 }

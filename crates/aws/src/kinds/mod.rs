@@ -11,6 +11,7 @@ pub mod internet_gateway;
 pub mod log_group;
 pub mod namespace;
 pub mod nat_gateway;
+pub mod release;
 pub mod role;
 pub mod route_table;
 pub mod security_group;

@@ -175,7 +175,7 @@ fn field_lines(action: &Action) -> Vec<FieldLine<'_>> {
     let as_create = match action.action {
         ActionKind::Create => true,
         ActionKind::Replace => action.changes.iter().all(|c| c.before == Value::Absent && !c.forces_replacement),
-        ActionKind::Update | ActionKind::Delete | ActionKind::Adopt => false,
+        ActionKind::Update | ActionKind::Delete | ActionKind::Adopt | ActionKind::Release => false,
     };
     let mut lines = Vec::new();
     for change in &action.changes {
@@ -263,6 +263,9 @@ fn summary_line(summary: &Summary, painter: Painter) -> String {
     }
     if summary.adopt > 0 {
         line.insert_str(line.len() - 1, &format!(", {} to adopt", summary.adopt));
+    }
+    if summary.release > 0 {
+        line.insert_str(line.len() - 1, &format!(", {} to release", summary.release));
     }
     let mut extras = Vec::new();
     if summary.conflicts > 0 {

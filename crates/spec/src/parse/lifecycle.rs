@@ -1,10 +1,11 @@
-//! Fields every kind with a unique name accepts besides its own: `adopt`.
+//! Fields every kind accepts besides its own: `deletion_policy`, and `adopt` for kinds found by name.
 
 use crate::declarations::Kind;
 use crate::model::Lifecycle;
 use crate::reader::{Ctx, Read, Table};
 
-pub(crate) const FIELDS: &[&str] = &["adopt"];
+pub(crate) const FIELDS: &[&str] = &["deletion_policy"];
+pub(crate) const ADOPTABLE_FIELDS: &[&str] = &["adopt", "deletion_policy"];
 
 /// Kinds found by a unique name (or identity rule), which is what adopting goes by. A VPC or an instance has
 /// none: there is nothing to recognise an existing one by.
@@ -13,5 +14,18 @@ pub(crate) fn adoptable(kind: Kind) -> bool {
 }
 
 pub(crate) fn read(ctx: &mut Ctx<'_>, table: &Table<'_, '_>) -> Read<Lifecycle> {
-    Ok(Lifecycle { adopt: table.bool_or(ctx, "adopt", false)? })
+    let adopt = table.bool_or(ctx, "adopt", false);
+    let retain = match table.optional_str(ctx, "deletion_policy")? {
+        None | Some("delete") => false,
+        Some("retain") => true,
+        Some(other) => {
+            let value = table.get("deletion_policy").expect("the field was read");
+            return Err(ctx.error(
+                &value.span(),
+                &table.field("deletion_policy"),
+                format!("unknown deletion policy {other:?}, expected \"delete\" (the default) or \"retain\""),
+            ));
+        }
+    };
+    Ok(Lifecycle { adopt: adopt?, retain })
 }

@@ -155,7 +155,7 @@ fn read_declaration(
     };
     // Also what a user sees who forgot the name: `[vpc]` then `cidr = ...`.
     let what = format!("a table (`[{kind}.NAME]` declares a {kind} named NAME)");
-    let lifecycle_fields: &[&str] = if lifecycle::adoptable(kind) { lifecycle::FIELDS } else { &[] };
+    let lifecycle_fields = if lifecycle::adoptable(kind) { lifecycle::ADOPTABLE_FIELDS } else { lifecycle::FIELDS };
     let read = |ctx: &mut Ctx<'_>, decl: &mut Decl<'_>, fields: &[&str]| {
         let allowed: Vec<&str> = fields.iter().chain(lifecycle_fields).copied().collect();
         let table = Table::new(ctx, value, path.clone(), &what, &allowed)?;
