@@ -672,3 +672,102 @@ async fn destroy_refuses_without_confirmation_shows_with_dry_run_and_deletes_eve
     assert_eq!(json["not_declared"].as_array().unwrap().len(), 0, "{again}");
     assert_eq!(json["conflicts"].as_array().unwrap().len(), 0, "{again}");
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Retain and adopt
+
+async fn log_group_tags(emulator: &Emulator, name: &str) -> Option<std::collections::BTreeMap<String, String>> {
+    let logs = emulator.logs().await;
+    let out = logs.describe_log_groups().log_group_name_prefix(name).send().await.unwrap();
+    let group = out.log_groups().iter().find(|g| g.log_group_name() == Some(name))?;
+    let arn = group
+        .log_group_arn()
+        .map(str::to_string)
+        .unwrap_or_else(|| group.arn().unwrap().trim_end_matches(":*").to_string());
+    let tags = logs.list_tags_for_resource().resource_arn(arn).send().await.unwrap();
+    Some(tags.tags().map(|t| t.clone().into_iter().collect()).unwrap_or_default())
+}
+
+#[tokio::test]
+async fn a_retained_resource_stays_when_its_declaration_goes_and_is_no_longer_ours() {
+    let emulator = Emulator::start();
+    let desired = DesiredDir::workshop();
+    edit(&desired, "nodejs.toml", "[log_group.nodejs]\n", "[log_group.nodejs]\ndeletion_policy = \"retain\"\n");
+    converged(&emulator, &desired, "default").await;
+    let tags = log_group_tags(&emulator, "/ecs/ecsdemo-nodejs").await.expect("created");
+    assert_eq!(tags.get("reconciler:deletion-policy").map(String::as_str), Some("retain"), "{tags:?}");
+
+    remove(&desired, "nodejs.toml");
+    let plan = dry_run_with_changes(&emulator, &desired);
+    let release: Vec<&str> = plan.iter().filter(|p| p.action == "release").map(|p| p.address.as_str()).collect();
+    assert_eq!(release, ["log_group.nodejs"], "{plan:#?}");
+    let deleted: BTreeSet<&str> = plan.iter().filter(|p| p.action == "delete").map(|p| p.address.as_str()).collect();
+    assert_eq!(
+        deleted,
+        ["service.ecsdemo-nodejs", "task_definition.ecsdemo-nodejs", "discovery_service.ecsdemo-nodejs"].into(),
+        "{plan:#?}"
+    );
+    let text = emulator.reconciler(&["--config-dir", desired.arg(), "--once", "--dry-run"]);
+    assert!(text.stdout.contains(" ~> log_group.nodejs"), "{text}");
+    assert!(text.stdout.contains("1 to release"), "{text}");
+
+    apply_as_planned(&emulator, &desired, &plan);
+    let tags = log_group_tags(&emulator, "/ecs/ecsdemo-nodejs").await.expect("the retained group is still there");
+    assert!(tags.keys().all(|k| !k.starts_with("reconciler:")), "no longer ours: {tags:?}");
+    assert_eq!(tags.get("Project").map(String::as_str), Some("ecsdemo"), "its other tags stay");
+    // Not ours any more: nothing plans to touch it, nor reports it.
+    assert_nothing_to_do(&emulator, &desired);
+}
+
+#[tokio::test]
+async fn adopt_takes_over_a_cluster_and_a_service_made_beforehand_and_without_it_they_are_conflicts() {
+    let emulator = Emulator::start();
+    let ecs = emulator.ecs().await;
+    ecs.create_cluster().cluster_name(CLUSTER).send().await.unwrap();
+    let container = aws_sdk_ecs::types::ContainerDefinition::builder().name("x").image("nginx").memory(128).build();
+    let handmade = ecs.register_task_definition().family("handmade").container_definitions(container).send().await;
+    let handmade = handmade.unwrap().task_definition().unwrap().task_definition_arn().unwrap().to_string();
+    let made = ecs
+        .create_service()
+        .cluster(CLUSTER)
+        .service_name("ecsdemo-nodejs")
+        .task_definition(&handmade)
+        .desired_count(2)
+        .send()
+        .await
+        .unwrap();
+    let service_arn = made.service().unwrap().service_arn().unwrap().to_string();
+    let cluster_arn = emulator.cluster(CLUSTER).await.unwrap().cluster_arn().unwrap().to_string();
+
+    // Without adopt: a conflict, never touched.
+    let desired = DesiredDir::workshop();
+    let run = pass(&emulator, &desired, &["--dry-run"]);
+    assert_eq!(run.code, 1, "{run}");
+    let conflicts = addresses(&run.json()["conflicts"]);
+    assert!(conflicts.contains("cluster.container-demo"), "{run}");
+    let applied = pass(&emulator, &desired, &[]);
+    assert_eq!(applied.code, 1, "{applied}");
+    let cluster = emulator.cluster(CLUSTER).await.unwrap();
+    assert!(cluster.tags().is_empty(), "the cluster made by hand is untouched: {cluster:?}");
+
+    // With adopt: the same cluster and service become ours (same ARNs, tagged, converged).
+    edit(&desired, "platform.toml", "[cluster.container-demo]\n", "[cluster.container-demo]\nadopt = true\n");
+    edit(&desired, "nodejs.toml", "cluster = \"container-demo\"\n", "cluster = \"container-demo\"\nadopt = true\n");
+    let plan = dry_run_with_changes(&emulator, &desired);
+    assert_eq!(reconciler_tests::plans::action(&plan, "cluster.container-demo").action, "adopt", "{plan:#?}");
+    // The service is in a cluster that is not ours yet: it is seen, and adopted, once the cluster is ours.
+    let first = pass(&emulator, &desired, &[]);
+    assert_eq!(emulator.cluster(CLUSTER).await.unwrap().cluster_arn(), Some(cluster_arn.as_str()));
+    assert!(first.stdout.contains("already exists in this cluster"), "{first}");
+    let plan = dry_run_with_changes(&emulator, &desired);
+    let adopt = reconciler_tests::plans::action(&plan, "service.ecsdemo-nodejs");
+    assert_eq!(adopt.action, "adopt", "{plan:#?}");
+    assert!(adopt.fields.contains(&"desired_count".to_string()), "{adopt:?}");
+    let second = pass(&emulator, &desired, &[]);
+    assert_eq!(second.code, 0, "{second}");
+    let service = emulator.ecs_service(CLUSTER, "ecsdemo-nodejs").await.unwrap();
+    assert_eq!(service.service_arn(), Some(service_arn.as_str()), "the same service, not a new one");
+    assert_eq!(service.desired_count(), 1);
+    assert!(service.tags().iter().any(|t| t.key() == Some("reconciler:resource")), "{service:?}");
+    assert_nothing_to_do(&emulator, &desired);
+}
