@@ -7,6 +7,7 @@ use reconciler_spec::Desired;
 use crate::expand::expand;
 use crate::node::{Node, NodeSpec, Observed, ObservedNode, Ref};
 use crate::ownership::Owner;
+use crate::ownership::{DELETION_POLICY_KEY, RETAIN};
 use crate::plan::{Action, ActionKind, Conflict, FieldChange, NotDeclared, Plan};
 use crate::prune::{self, Pruning};
 use crate::value::Value;
@@ -63,7 +64,14 @@ pub fn plan(desired: &Desired, observed: &Observed, context: &PlanContext) -> Re
             {
                 // `adopt = true`: the existing resource without an owner takes the declaration: it is tagged as
                 // ours and converged in the same update. Only what can change in place can be adopted.
-                let (settled, live_node) = settle(node, holder);
+                // Its references to itself (a group's rules naming the group) are references to this node.
+                let mut holder_as_ours = (*holder).clone();
+                let own_id = holder.id.clone();
+                holder_as_ours.spec.map_refs(|r| match r {
+                    Ref::Aws(id) if *id == own_id => Ref::Node(node.address.clone()),
+                    other => other.clone(),
+                });
+                let (settled, live_node) = settle(node, &holder_as_ours);
                 let changes = diff(&settled, &live_node);
                 let fixed: Vec<&str> =
                     changes.iter().filter(|c| c.forces_replacement).map(|c| c.field.as_str()).collect();
@@ -241,7 +249,7 @@ pub fn plan(desired: &Desired, observed: &Observed, context: &PlanContext) -> Re
                 } else {
                     "no longer declared: pruned"
                 };
-                plan.actions.push(prune::deletion(address, found, reason));
+                plan.actions.push(prune::deletion(address, found, reason, false));
             }
         }
     }
@@ -282,7 +290,10 @@ pub fn destroy(desired: &Desired, observed: &Observed, context: &PlanContext) ->
     let doomed: Vec<(&Address, &ObservedNode)> =
         live.ours.iter().filter(|(address, _)| declared.contains(address)).collect();
     for (address, found) in prune::creation_order(doomed) {
-        plan.actions.push(prune::deletion(address, found, "destroy: declared here"));
+        // The declaration is here: its deletion policy counts even if no pass has marked the resource yet.
+        let (kind, name) = crate::expand::declaration_of(address);
+        let retain = desired.lifecycles.get(&(kind, name.to_string())).is_some_and(|l| l.retain);
+        plan.actions.push(prune::deletion(address, found, "destroy: declared here", retain));
     }
     Ok(plan)
 }
@@ -405,6 +416,13 @@ impl LiveState {
 fn settle(node: &Node, found: &ObservedNode) -> (Node, ObservedNode) {
     let (mut node, mut found) = (node.clone(), found.clone());
     NodeSpec::settle(&mut node.spec, &mut found.spec);
+    // A declaration that no longer says `retain` must not leave its resources marked so (they would be released
+    // instead of deleted later): the mark is overwritten, since only declared keys are ever written.
+    if found.tags.get(DELETION_POLICY_KEY).map(String::as_str) == Some(RETAIN)
+        && !node.tags.contains_key(DELETION_POLICY_KEY)
+    {
+        node.tags.insert(DELETION_POLICY_KEY.to_string(), "delete".to_string());
+    }
     (node, found)
 }
 

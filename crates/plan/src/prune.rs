@@ -39,8 +39,8 @@ pub struct PruneGuard {
 
 /// The deletion of one live resource of ours, with every field going; or, when it was declared with
 /// `deletion_policy = "retain"`, its release: it stays, and only our tags go.
-pub(crate) fn deletion(address: &Address, found: &ObservedNode, reason: &str) -> Action {
-    if found.tags.get(DELETION_POLICY_KEY).map(String::as_str) == Some(RETAIN) {
+pub(crate) fn deletion(address: &Address, found: &ObservedNode, reason: &str, declared_retain: bool) -> Action {
+    if declared_retain || found.tags.get(DELETION_POLICY_KEY).map(String::as_str) == Some(RETAIN) {
         return Action {
             address: address.clone(),
             action: ActionKind::Release,
