@@ -6,7 +6,7 @@
 
 use std::io::{BufRead, IsTerminal, Write};
 
-use reconciler_aws::{ApplyOptions, Aws};
+use reconciler_aws::ApplyOptions;
 use reconciler_plan::PlanContext;
 use reconciler_render::TextOptions;
 
@@ -14,18 +14,10 @@ use crate::args::{DestroyArgs, Output};
 use crate::exit;
 
 pub async fn run(args: &DestroyArgs) -> i32 {
-    let desired = match crate::validate::load(&args.config_dir) {
-        Ok(desired) => desired,
-        Err(text) => {
-            eprintln!("{text}");
-            return exit::ERROR;
-        }
+    let (desired, aws) = match crate::validate::desired_and_aws(&args.config_dir).await {
+        Ok(both) => both,
+        Err(code) => return code,
     };
-    let aws = Aws::from_env().await;
-    if aws.region().is_none() {
-        eprintln!("error: no AWS region configured (set AWS_REGION or a profile's region)");
-        return exit::ERROR;
-    }
     let before = aws.calls();
     let observed = match reconciler_aws::observe(&aws, &args.owner_id).await {
         Ok(observed) => observed,

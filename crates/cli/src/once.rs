@@ -3,7 +3,7 @@
 
 use std::io::IsTerminal;
 
-use reconciler_aws::{ApplyOptions, Aws};
+use reconciler_aws::ApplyOptions;
 use reconciler_controller::{PassOptions, PassResult, run_pass};
 use reconciler_render::TextOptions;
 use serde_json::json;
@@ -13,24 +13,14 @@ use crate::exit;
 
 /// Runs one pass; returns the exit code.
 pub async fn run(args: &RunArgs) -> i32 {
-    // Validate everything before the first AWS call: a bad file must change nothing.
-    let desired = match crate::validate::load(&args.config_dir) {
-        Ok(desired) => desired,
-        Err(text) => {
-            eprintln!("{text}");
-            return exit::ERROR;
-        }
-    };
-    crate::validate::print_warnings(&desired);
     if args.wait && args.dry_run {
         eprintln!("error: --wait follows the changes a pass applies: it cannot go with --dry-run");
         return exit::ERROR;
     }
-    let aws = Aws::from_env().await;
-    if aws.region().is_none() {
-        eprintln!("error: no AWS region configured (set AWS_REGION or a profile's region)");
-        return exit::ERROR;
-    }
+    let (desired, aws) = match crate::validate::desired_and_aws(&args.config_dir).await {
+        Ok(both) => both,
+        Err(code) => return code,
+    };
     let options = PassOptions {
         owner_id: args.owner_id.clone(),
         pruning: crate::args::pruning(args),

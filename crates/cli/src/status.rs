@@ -14,18 +14,10 @@ use crate::exit;
 
 /// Runs the command; returns the exit code.
 pub async fn run(args: &StatusArgs) -> i32 {
-    let desired = match crate::validate::load(&args.config_dir) {
-        Ok(desired) => desired,
-        Err(text) => {
-            eprintln!("{text}");
-            return exit::ERROR;
-        }
+    let (desired, aws) = match crate::validate::desired_and_aws(&args.config_dir).await {
+        Ok(both) => both,
+        Err(code) => return code,
     };
-    let aws = Aws::from_env().await;
-    if aws.region().is_none() {
-        eprintln!("error: no AWS region configured (set AWS_REGION or a profile's region)");
-        return exit::ERROR;
-    }
     let rows = match rows(&aws, &desired, &args.owner_id).await {
         Ok(rows) => rows,
         Err(err) => {

@@ -10,8 +10,8 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_ecs::types::{
-    Compatibility, ContainerDefinition, KeyValuePair, LogConfiguration, LogDriver, NetworkMode, PortMapping, SortOrder,
-    Tag, TaskDefinitionField, TaskDefinitionStatus, TransportProtocol,
+    Compatibility, ContainerDefinition, KeyValuePair, LogConfiguration, LogDriver, NetworkMode, PortMapping, Tag,
+    TaskDefinitionField, TaskDefinitionStatus, TransportProtocol,
 };
 use reconciler_plan::ownership::Owner;
 use reconciler_plan::{ContainerLogs, Node, NodeSpec, ObservedNode, Ref, TaskDefinitionSpec};
@@ -145,6 +145,19 @@ pub async fn delete(ctx: &Ctx<'_>, arn: &str) -> Result<(), AwsError> {
 /// is deregistered, not only the one in use; others' are left.
 pub async fn delete_ours_in_family(ctx: &Ctx<'_>, arn: &str) -> Result<(), AwsError> {
     let Some((family, _)) = family_and_revision(arn) else { return delete(ctx, arn).await };
+    let revisions = active_revisions(ctx, family).await?;
+    for revision in revisions {
+        let Some(found) = describe(ctx.aws, &revision).await? else { continue };
+        if matches!(Owner::from_tags(ctx.owner_id, &found.tags), Owner::Us(_)) {
+            delete(ctx, &revision).await?;
+        }
+    }
+    Ok(())
+}
+
+/// The ACTIVE revisions of exactly this family (ListTaskDefinitions' prefix also matches longer names).
+async fn active_revisions(ctx: &Ctx<'_>, family: &str) -> Result<Vec<String>, AwsError> {
+    let mut arns = Vec::new();
     let mut pages = ctx
         .aws
         .ecs
@@ -153,23 +166,16 @@ pub async fn delete_ours_in_family(ctx: &Ctx<'_>, arn: &str) -> Result<(), AwsEr
         .status(TaskDefinitionStatus::Active)
         .into_paginator()
         .send();
-    let mut revisions = Vec::new();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| classify("ECS.ListTaskDefinitions", e))?;
-        revisions.extend(
+        arns.extend(
             page.task_definition_arns()
                 .iter()
                 .filter(|a| family_and_revision(a).is_some_and(|(f, _)| f == family))
                 .cloned(),
         );
     }
-    for revision in revisions {
-        let Some(found) = describe(ctx.aws, &revision).await? else { continue };
-        if matches!(Owner::from_tags(ctx.owner_id, &found.tags), Owner::Us(_)) {
-            delete(ctx, &revision).await?;
-        }
-    }
-    Ok(())
+    Ok(arns)
 }
 
 /// `family` and revision of a task definition ARN or `family:revision`.
@@ -185,26 +191,7 @@ pub fn family_and_revision(reference: &str) -> Option<(&str, u32)> {
 /// revision, only in a pass that changed the service's task definition). Returns the ARNs deregistered.
 pub async fn prune_revisions(ctx: &Ctx<'_>, current: &str, keep: u32, owner_id: &str) -> Result<Vec<String>, AwsError> {
     let Some((family, _)) = family_and_revision(current) else { return Ok(Vec::new()) };
-    let mut arns = Vec::new();
-    let mut pages = ctx
-        .aws
-        .ecs
-        .list_task_definitions()
-        .family_prefix(family)
-        .status(TaskDefinitionStatus::Active)
-        .sort(SortOrder::Desc)
-        .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| classify("ECS.ListTaskDefinitions", e))?;
-        // The prefix also matches longer family names: keep this family's only.
-        arns.extend(
-            page.task_definition_arns()
-                .iter()
-                .filter(|a| family_and_revision(a).is_some_and(|(f, _)| f == family))
-                .cloned(),
-        );
-    }
+    let mut arns = active_revisions(ctx, family).await?;
     arns.sort_by_key(|a| std::cmp::Reverse(family_and_revision(a).map_or(0, |(_, r)| r)));
     // Newest first: the first `keep` of ours stay (the current one always counts as ours and stays), the
     // rest of ours go. Revisions registered by others neither count nor go.
