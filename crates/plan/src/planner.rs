@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use reconciler_spec::Desired;
 
 use crate::expand::expand;
-use crate::node::{Node, NodeSpec, Observed, ObservedNode, Ref};
+use crate::node::{Node, NodeSpec, Observed, ObservedNode, Ref, SgPeer, SgRule};
 use crate::ownership::Owner;
 use crate::ownership::{DELETION_POLICY_KEY, RETAIN};
 use crate::plan::{Action, ActionKind, Conflict, FieldChange, NotDeclared, Plan};
@@ -41,6 +41,33 @@ pub fn plan(desired: &Desired, observed: &Observed, context: &PlanContext) -> Re
     plan.declared = nodes.iter().map(|n| n.address.clone()).collect();
     let desired_subnets = subnet_vpcs(nodes.iter().map(|n| (&n.address, &n.spec)));
     let live_subnets = subnet_vpcs(live.ours.iter().map(|(a, n)| (a, &n.spec)));
+
+    // What is ours and no longer declared. A service's scaling configuration always goes with its declaration
+    // (the autoscaler must not keep scaling a service against the file's wishes); the rest goes when pruning
+    // is on and no guard holds it back.
+    let undeclared: Vec<(&Address, &ObservedNode)> =
+        live.ours.iter().filter(|(address, _)| !declared.contains(address)).collect();
+    // Deregistering a scalable target deletes every policy and scheduled action on it, ours or not: a target
+    // that carries someone else's is kept (and reported) rather than take theirs with it.
+    let (kept, undeclared): (Vec<_>, Vec<_>) = undeclared.into_iter().partition(|(_, found)| match &found.spec {
+        NodeSpec::ScalableTarget { resource_id, .. } => live.foreign_identities.values().any(|other| {
+            matches!(&other.spec, NodeSpec::ScalingPolicy(p) if p.resource_id == *resource_id)
+                || matches!(&other.spec, NodeSpec::ScheduledAction { resource_id: r, .. } if r == resource_id)
+        }),
+        _ => false,
+    });
+    let pruning = &context.pruning;
+    let (to_delete, orphans): (Vec<_>, Vec<_>) =
+        undeclared.into_iter().partition(|(address, _)| address.kind.removed_with_its_declaration() || pruning.enabled);
+    let guard = prune::guard(pruning, to_delete.len(), live.ours.len(), desired.len());
+    // What no declaration asks for but stays in this pass (kept, pruning off, or held back by a guard): what
+    // declared resources say about it stays too (a security group rule naming a kept group is not revoked).
+    let staying: BTreeSet<&Address> = kept
+        .iter()
+        .chain(&orphans)
+        .chain(if guard.is_some() { to_delete.as_slice() } else { &[] })
+        .map(|(address, _)| *address)
+        .collect();
 
     for node in &nodes {
         let deps = node.dependencies();
@@ -131,7 +158,8 @@ pub fn plan(desired: &Desired, observed: &Observed, context: &PlanContext) -> Re
 
         // Fields the file leaves to AWS (or to the autoscaler) are settled against the live value first; the
         // settled node is also what an update writes.
-        let (settled, live) = settle(node, found);
+        let (mut settled, live) = settle(node, found);
+        keep_rules_naming(&mut settled.spec, &live.spec, &staying);
         let node = &settled;
         let mut changes = diff(node, &live);
         // The VPC a load balancer sits in is fixed at creation, though its subnets are not: moving it to
@@ -207,20 +235,6 @@ pub fn plan(desired: &Desired, observed: &Observed, context: &PlanContext) -> Re
         });
     }
 
-    // What is ours and no longer declared. A service's scaling configuration always goes with its declaration
-    // (the autoscaler must not keep scaling a service against the file's wishes); the rest goes when pruning
-    // is on and no guard holds it back.
-    let undeclared: Vec<(&Address, &ObservedNode)> =
-        live.ours.iter().filter(|(address, _)| !declared.contains(address)).collect();
-    // Deregistering a scalable target deletes every policy and scheduled action on it, ours or not: a target
-    // that carries someone else's is kept (and reported) rather than take theirs with it.
-    let (kept, undeclared): (Vec<_>, Vec<_>) = undeclared.into_iter().partition(|(_, found)| match &found.spec {
-        NodeSpec::ScalableTarget { resource_id, .. } => live.foreign_identities.values().any(|other| {
-            matches!(&other.spec, NodeSpec::ScalingPolicy(p) if p.resource_id == *resource_id)
-                || matches!(&other.spec, NodeSpec::ScheduledAction { resource_id: r, .. } if r == resource_id)
-        }),
-        _ => false,
-    });
     for (address, found) in kept {
         plan.not_declared.push(prune::orphan(
             address,
@@ -229,13 +243,10 @@ pub fn plan(desired: &Desired, observed: &Observed, context: &PlanContext) -> Re
              and deregistering the target would delete them",
         ));
     }
-    let pruning = &context.pruning;
-    let (to_delete, orphans): (Vec<_>, Vec<_>) =
-        undeclared.into_iter().partition(|(address, _)| address.kind.removed_with_its_declaration() || pruning.enabled);
     for (address, found) in orphans {
         plan.not_declared.push(prune::orphan(address, found, "no declaration in the desired state; left in place"));
     }
-    plan.prune_guard = prune::guard(pruning, to_delete.len(), live.ours.len(), desired.len());
+    plan.prune_guard = guard;
     match &plan.prune_guard {
         Some(guard) => {
             for (address, found) in to_delete {
@@ -410,6 +421,22 @@ impl LiveState {
             .collect();
         LiveState { ours, duplicates, foreign_identities }
     }
+}
+
+/// Keeps in a security group's desired rules the live ones whose peer is a group that stays although no longer
+/// declared: revoking them would cut off a resource this pass leaves in place.
+fn keep_rules_naming(desired: &mut NodeSpec, live: &NodeSpec, staying: &BTreeSet<&Address>) {
+    let (
+        NodeSpec::SecurityGroup { ingress, egress, .. },
+        NodeSpec::SecurityGroup { ingress: live_in, egress: live_out, .. },
+    ) = (desired, live)
+    else {
+        return;
+    };
+    let names_staying =
+        |rule: &&SgRule| matches!(&rule.peer, SgPeer::Group(Ref::Node(address)) if staying.contains(address));
+    ingress.extend(live_in.iter().filter(names_staying).cloned());
+    egress.extend(live_out.iter().filter(names_staying).cloned());
 }
 
 /// The desired node and the live one with [`NodeSpec::settle`] applied.

@@ -247,9 +247,9 @@ fn deleting_more_than_the_allowed_share_deletes_nothing_and_says_why() {
     let plan = plan_with(&without_workloads(), &converged_workshop(), &context);
 
     assert_eq!(workload_resources().len(), 18, "{:#?}", workload_resources());
-    // Only the services group changes: the frontend's load balancer is no longer admitted to it.
-    assert_eq!(addresses(&plan), ["security_group.services"], "{:#?}", describe(&plan));
-    assert_eq!(action(&plan, "security_group.services").action, ActionKind::Update);
+    // Nothing changes at all: what is held back keeps what the declared resources say about it (the services
+    // group still admits the frontend's load balancer, which stays).
+    assert_eq!(addresses(&plan), Vec::<String>::new(), "{:#?}", describe(&plan));
     let guard = plan.prune_guard.as_ref().expect("the share guard holds");
     assert!(guard.reason.contains(&format!("18 of the {WORKSHOP_COUNT} resources")), "{}", guard.reason);
     assert!(guard.reason.contains("44 %") && guard.reason.contains("10 %"), "{}", guard.reason);
@@ -260,7 +260,7 @@ fn deleting_more_than_the_allowed_share_deletes_nothing_and_says_why() {
     for orphan in &plan.not_declared {
         assert_eq!(orphan.reason, format!("not deleted: {}", guard.reason), "{}", orphan.address);
     }
-    assert_eq!(plan.summary(), Summary { update: 1, not_declared: 18, ..Summary::default() });
+    assert_eq!(plan.summary(), Summary { update: 0, not_declared: 18, ..Summary::default() });
 }
 
 #[test]
@@ -791,4 +791,23 @@ fn destroy_honours_a_retain_not_yet_applied() {
 #[test]
 fn lifecycle_default_is_neither_adopt_nor_retain() {
     assert_eq!(Lifecycle::default(), Lifecycle { adopt: false, retain: false });
+}
+
+#[test]
+fn with_pruning_off_a_rule_naming_an_orphan_group_is_kept() {
+    let context = pruning_context(Pruning { enabled: false, ..Pruning::default() });
+    let plan = plan_with(&without_workloads(), &converged_workshop(), &context);
+    // The frontend's load balancer group stays (an orphan): the services group keeps admitting it. (Scaling
+    // registrations still go with their declarations.)
+    assert!(!addresses(&plan).contains(&"security_group.services".to_string()), "{:#?}", describe(&plan));
+    assert!(plan.actions.iter().all(|a| a.address.kind.removed_with_its_declaration()), "{:#?}", describe(&plan));
+    assert!(plan.not_declared.iter().any(|n| n.address.to_string() == "security_group.ecsdemo-frontend/lb"));
+}
+
+#[test]
+fn when_the_group_is_pruned_the_rule_naming_it_goes_first() {
+    let context = pruning_context(Pruning { allow_mass_delete: true, ..Pruning::default() });
+    let plan = plan_with(&without_workloads(), &converged_workshop(), &context);
+    assert_eq!(action(&plan, "security_group.services").action, ActionKind::Update);
+    assert_eq!(action(&plan, "security_group.ecsdemo-frontend/lb").action, ActionKind::Delete);
 }
