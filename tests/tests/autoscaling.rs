@@ -422,3 +422,65 @@ async fn a_policy_registered_by_hand_on_our_target_survives_every_pass() {
     assert_eq!(reported, [FRONTEND_TARGET], "{again}");
     assert_eq!(tracking(&by_hand().await), original);
 }
+
+/// The scheduled actions registered on `resource_id`, by name: (schedule, timezone, min, max).
+async fn scheduled_actions(
+    emulator: &Emulator,
+    resource_id: &str,
+) -> BTreeMap<String, (String, Option<String>, Option<i32>, Option<i32>)> {
+    let out = emulator
+        .autoscaling()
+        .await
+        .describe_scheduled_actions()
+        .service_namespace(ServiceNamespace::Ecs)
+        .resource_id(resource_id)
+        .send()
+        .await
+        .unwrap();
+    out.scheduled_actions()
+        .iter()
+        .filter(|a| a.resource_id() == resource_id)
+        .map(|a| {
+            let range = a.scalable_target_action();
+            (
+                a.scheduled_action_name().to_string(),
+                (
+                    a.schedule().to_string(),
+                    a.timezone().map(str::to_string),
+                    range.and_then(|r| r.min_capacity()),
+                    range.and_then(|r| r.max_capacity()),
+                ),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_scheduled_action_is_registered_updated_in_place_and_deregistered_with_its_declaration() {
+    let emulator = Emulator::start();
+    let desired = DesiredDir::workshop();
+    let scheduled = "\n[[service.ecsdemo-crystal.autoscaling.scheduled]]\nname = \"night\"\n\
+                     schedule = \"cron(0 20 * * ? *)\"\ntimezone = \"Europe/Paris\"\nmin_capacity = 1\nmax_capacity = 2\n";
+    let text = std::fs::read_to_string(desired.path().join("crystal.toml")).unwrap();
+    desired.write("crystal.toml", &format!("{text}{scheduled}"));
+    converge(&emulator, &desired);
+    let night = ("cron(0 20 * * ? *)".to_string(), Some("Europe/Paris".to_string()), Some(1), Some(2));
+    assert_eq!(scheduled_actions(&emulator, CRYSTAL).await, BTreeMap::from([("night".to_string(), night)]));
+    assert_quiet_pass(&emulator, &desired);
+
+    edit(&desired, "crystal.toml", "max_capacity = 2\n", "max_capacity = 3\n");
+    let plan = dry_run_with_changes(&emulator, &desired);
+    assert_eq!(summary(&plan), expect(&[("scheduled_action.ecsdemo-crystal/night", "update")]), "{plan:#?}");
+    repair_and_settle(&emulator, &desired, &plan);
+    assert_eq!(scheduled_actions(&emulator, CRYSTAL).await["night"].3, Some(3));
+
+    desired.write("crystal.toml", &text);
+    let plan = dry_run_with_changes(&emulator, &desired);
+    assert_eq!(
+        summary(&plan),
+        expect(&[("service.ecsdemo-crystal", "update"), ("scheduled_action.ecsdemo-crystal/night", "delete")]),
+        "{plan:#?}"
+    );
+    repair_and_settle(&emulator, &desired, &plan);
+    assert!(scheduled_actions(&emulator, CRYSTAL).await.is_empty());
+}
