@@ -115,10 +115,12 @@ pub(crate) fn creation_order<'a>(
             ordered.push((address, found));
         }
     }
-    // Scaling registrations have no references between them: a target must still go after its policies.
+    // Scaling registrations have no references, but go first (listed last): nothing should keep scaling a
+    // service being deleted. Policies and scheduled actions before the target they are attached to.
     ordered.sort_by_key(|(address, _)| match address.kind {
-        Kind::ScalableTarget => 0,
-        _ => 1,
+        Kind::ScalableTarget => 1,
+        Kind::ScalingPolicy | Kind::ScheduledAction => 2,
+        _ => 0,
     });
     ordered
 }

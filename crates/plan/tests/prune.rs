@@ -811,3 +811,21 @@ fn when_the_group_is_pruned_the_rule_naming_it_goes_first() {
     assert_eq!(action(&plan, "security_group.services").action, ActionKind::Update);
     assert_eq!(action(&plan, "security_group.ecsdemo-frontend/lb").action, ActionKind::Delete);
 }
+
+/// Deletions run in reverse list order: the scaling registrations go first (nothing keeps scaling a service
+/// being deleted), policies before their target; the services before the load balancing and the cluster; the
+/// VPC last.
+#[test]
+fn destroy_takes_the_scaling_first_and_the_network_last() {
+    let plan = destroy_ok(&workshop_config(), &converged_workshop());
+    let order: Vec<String> = addresses(&plan).into_iter().rev().collect();
+    let at = |address: &str| order.iter().position(|a| a == address).unwrap_or_else(|| panic!("{address}"));
+    let first_non_scaling = order.iter().position(|a| !a.starts_with("scal")).unwrap();
+    assert!(order[..first_non_scaling].len() >= 4, "{order:#?}");
+    assert!(at("scaling_policy.ecsdemo-frontend/ecsdemo-frontend-cpu") < at("scalable_target.ecsdemo-frontend"));
+    assert!(at("service.ecsdemo-frontend") < at("target_group.ecsdemo-frontend"));
+    assert!(at("listener.ecsdemo-frontend") < at("load_balancer.ecsdemo-frontend"));
+    assert!(at("service.ecsdemo-frontend") < at("cluster.container-demo"));
+    assert!(at("discovery_service.ecsdemo-nodejs") < at("namespace.service"));
+    assert_eq!(order.last().map(String::as_str), Some("vpc.main"), "{order:#?}");
+}
