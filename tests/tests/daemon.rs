@@ -13,7 +13,8 @@ async fn container_insights(emulator: &Emulator) -> Option<String> {
 /// The desired count of one of the workshop's services, as ECS reports it.
 async fn desired_count(emulator: &Emulator, service: &str) -> Option<i32> {
     let out = emulator.ecs().await.describe_services().cluster("container-demo").services(service).send().await.ok()?;
-    out.services().first().map(|s| s.desired_count())
+    // Deleted services stay listed as INACTIVE for a while: they are gone.
+    out.services().iter().find(|s| s.status() != Some("INACTIVE")).map(|s| s.desired_count())
 }
 
 fn block_on<T>(future: impl std::future::Future<Output = T>) -> T {
@@ -277,4 +278,30 @@ fn sigterm_lets_the_call_in_flight_finish_and_a_second_signal_exits_at_once() {
     std::thread::sleep(Duration::from_millis(300));
     daemon.signal("TERM");
     assert_eq!(daemon.wait_exit(Duration::from_secs(5)), Some(1), "exits at once, long before the 30 s call ends");
+}
+
+#[test]
+fn nothing_is_pruned_while_a_file_is_invalid_and_pruning_resumes_once_it_is_fixed() {
+    let emulator = Emulator::start();
+    let desired = DesiredDir::workshop();
+    let converge = emulator.reconciler(&["--config-dir", desired.arg(), "--once"]);
+    assert_eq!(converge.code, 0, "{converge}");
+
+    // The daemon starts with nodejs.toml broken: it has no good version of it, so nodejs's resources are not
+    // declared — and must not be pruned for that.
+    let file = desired.path().join("nodejs.toml");
+    let good = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, good.replace("port = 3000", "port = \"3000\"")).unwrap();
+    let daemon = Daemon::start(&emulator, desired.path(), &["--resync-interval", "2s"]);
+    eventually(Duration::from_secs(60), "ready", || daemon.get("/readyz").is_some_and(|(c, _)| c == 200));
+    let before = passes(&daemon);
+    eventually(Duration::from_secs(20), "two more passes", || passes(&daemon) >= before + 2.0);
+    assert_eq!(block_on(desired_count(&emulator, "ecsdemo-nodejs")), Some(1), "the nodejs service is still there");
+
+    // Fixed, and then removed for real: now it is pruned.
+    std::fs::write(&file, &good).unwrap();
+    std::fs::remove_file(&file).unwrap();
+    eventually(Duration::from_secs(30), "the removed service pruned", || {
+        block_on(desired_count(&emulator, "ecsdemo-nodejs")).is_none()
+    });
 }
