@@ -89,46 +89,16 @@ pub fn plan(desired: &Desired, observed: &Observed, context: &PlanContext) -> Re
                 && adopts(desired, &node.address)
                 && Owner::from_tags(&context.owner_id, &holder.tags) == Owner::Nobody
             {
-                // `adopt = true`: the existing resource without an owner takes the declaration: it is tagged as
-                // ours and converged in the same update. Only what can change in place can be adopted.
-                // Its references to itself (a group's rules naming the group) are references to this node.
-                let mut holder_as_ours = (*holder).clone();
-                let own_id = holder.id.clone();
-                holder_as_ours.spec.map_refs(|r| match r {
-                    Ref::Aws(id) if *id == own_id => Ref::Node(node.address.clone()),
-                    other => other.clone(),
-                });
-                let (settled, live_node) = settle(node, &holder_as_ours);
-                let changes = diff(&settled, &live_node);
-                let fixed: Vec<&str> =
-                    changes.iter().filter(|c| c.forces_replacement).map(|c| c.field.as_str()).collect();
-                if fixed.is_empty() {
-                    in_plan.insert(node.address.clone());
-                    plan.actions.push(Action {
-                        address: node.address.clone(),
-                        action: ActionKind::Adopt,
-                        id: Some(holder.id.clone()),
-                        reason: "adopt = true: the existing resource of this name, which has no owner, becomes ours"
-                            .to_string(),
-                        changes,
-                        depends_on,
-                        blocked_by,
-                        desired: settled,
-                        observed: Some((*holder).clone()),
-                    });
-                    continue;
+                match adoption(node, holder, depends_on, blocked_by) {
+                    Ok(action) => {
+                        in_plan.insert(node.address.clone());
+                        plan.actions.push(action);
+                    }
+                    Err(conflict) => {
+                        conflicted.insert(node.address.clone());
+                        plan.conflicts.push(conflict);
+                    }
                 }
-                conflicted.insert(node.address.clone());
-                plan.conflicts.push(Conflict {
-                    address: node.address.clone(),
-                    id: holder.id.clone(),
-                    identity: node.spec.unique_identity().unwrap_or_default(),
-                    reason: format!(
-                        "adopt = true, but the existing resource differs in {}, which cannot be changed in place: \
-                         it is left untouched",
-                        fixed.join(", ")
-                    ),
-                });
                 continue;
             }
             if let Some((identity, holder, reason)) = holder {
@@ -307,6 +277,49 @@ pub fn destroy(desired: &Desired, observed: &Observed, context: &PlanContext) ->
         plan.actions.push(prune::deletion(address, found, "destroy: declared here", retain));
     }
     Ok(plan)
+}
+
+/// `adopt = true`: the existing resource without an owner takes the declaration: it is tagged as ours and
+/// converged in the same update. Only what can change in place can be adopted; otherwise it stays a conflict,
+/// with the fields named.
+fn adoption(
+    node: &Node,
+    holder: &ObservedNode,
+    depends_on: Vec<Address>,
+    blocked_by: Option<Address>,
+) -> Result<Action, Conflict> {
+    // Its references to itself (a group's rules naming the group) are references to this node.
+    let mut holder_as_ours = holder.clone();
+    holder_as_ours.spec.map_refs(|r| match r {
+        Ref::Aws(id) if *id == holder.id => Ref::Node(node.address.clone()),
+        other => other.clone(),
+    });
+    let (settled, live_node) = settle(node, &holder_as_ours);
+    let changes = diff(&settled, &live_node);
+    let fixed: Vec<&str> = changes.iter().filter(|c| c.forces_replacement).map(|c| c.field.as_str()).collect();
+    if !fixed.is_empty() {
+        return Err(Conflict {
+            address: node.address.clone(),
+            id: holder.id.clone(),
+            identity: node.spec.unique_identity().unwrap_or_default(),
+            reason: format!(
+                "adopt = true, but the existing resource differs in {}, which cannot be changed in place: it is \
+                 left untouched",
+                fixed.join(", ")
+            ),
+        });
+    }
+    Ok(Action {
+        address: node.address.clone(),
+        action: ActionKind::Adopt,
+        id: Some(holder.id.clone()),
+        reason: "adopt = true: the existing resource of this name, which has no owner, becomes ours".to_string(),
+        changes,
+        depends_on,
+        blocked_by,
+        desired: settled,
+        observed: Some(holder.clone()),
+    })
 }
 
 /// Whether the declaration behind `address` says `adopt = true`. Only the resource the declaration is named
