@@ -326,17 +326,18 @@ fn adoption(
 /// for is adopted (a service's ECS service, not the task definition or load balancer derived from it), and a
 /// role's instance profile with the role.
 fn adopts(desired: &Desired, address: &Address) -> bool {
-    use reconciler_spec::Kind as Declared;
-    let kind = match address.kind {
-        Kind::Cluster => Declared::Cluster,
-        Kind::Namespace => Declared::Namespace,
-        Kind::SecurityGroup => Declared::SecurityGroup,
-        Kind::Role | Kind::InstanceProfile => Declared::Role,
-        Kind::LogGroup => Declared::LogGroup,
-        Kind::Service => Declared::Service,
-        _ => return false,
-    };
-    desired.lifecycles.get(&(kind, address.name.clone())).is_some_and(|l| l.adopt)
+    let named_for = matches!(
+        address.kind,
+        Kind::Cluster
+            | Kind::Namespace
+            | Kind::SecurityGroup
+            | Kind::Role
+            | Kind::InstanceProfile
+            | Kind::LogGroup
+            | Kind::Service
+    ) && !address.name.contains('/');
+    let (kind, name) = crate::expand::declaration_of(address);
+    named_for && desired.lifecycles.get(&(kind, name.to_string())).is_some_and(|l| l.adopt)
 }
 
 /// The live resource already holding the unique identity (cluster name, namespace name, VPC/group name) of a
