@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use crate::node::{Node, NodeSpec, ObservedNode, Ref};
+use crate::node::{Node, ObservedNode};
 use crate::ownership::{DELETION_POLICY_KEY, OUR_KEYS, RETAIN};
 use crate::plan::{Action, ActionKind, FieldChange, NotDeclared};
 use crate::value::Value;
@@ -40,51 +40,26 @@ pub struct PruneGuard {
 /// The deletion of one live resource of ours, with every field going; or, when it was declared with
 /// `deletion_policy = "retain"`, its release: it stays, and only our tags go.
 pub(crate) fn deletion(address: &Address, found: &ObservedNode, reason: &str, declared_retain: bool) -> Action {
-    if declared_retain || found.tags.get(DELETION_POLICY_KEY).map(String::as_str) == Some(RETAIN) {
-        return Action {
-            address: address.clone(),
-            action: ActionKind::Release,
-            id: Some(found.id.clone()),
-            reason: format!("{reason}, but deletion_policy = \"retain\": it stays, no longer ours"),
-            changes: found
-                .tags
-                .iter()
-                .filter(|(key, _)| OUR_KEYS.contains(&key.as_str()))
-                .map(|(key, value)| FieldChange {
-                    field: format!("tags.{key}"),
-                    before: Value::Text(value.clone()),
-                    after: Value::Absent,
-                    forces_replacement: false,
-                })
-                .collect(),
-            depends_on: vec![],
-            blocked_by: None,
-            desired: Node {
-                address: address.clone(),
-                spec: found.spec.clone(),
-                tags: found.tags.clone(),
-                after: vec![],
-            },
-            observed: Some(found.clone()),
-        };
-    }
+    let gone =
+        |field: String, before: Value| FieldChange { field, before, after: Value::Absent, forces_replacement: false };
+    let retained = declared_retain || found.tags.get(DELETION_POLICY_KEY).map(String::as_str) == Some(RETAIN);
+    let (action, reason, changes) = if retained {
+        let tags = found.tags.iter().filter(|(key, _)| OUR_KEYS.contains(&key.as_str()));
+        (
+            ActionKind::Release,
+            format!("{reason}, but deletion_policy = \"retain\": it stays, no longer ours"),
+            tags.map(|(key, value)| gone(format!("tags.{key}"), Value::Text(value.clone()))).collect(),
+        )
+    } else {
+        let fields = found.spec.fields().into_iter().filter(|f| f.value != Value::Absent);
+        (ActionKind::Delete, reason.to_string(), fields.map(|f| gone(f.name.to_string(), f.value)).collect())
+    };
     Action {
         address: address.clone(),
-        action: ActionKind::Delete,
+        action,
         id: Some(found.id.clone()),
-        reason: reason.to_string(),
-        changes: found
-            .spec
-            .fields()
-            .into_iter()
-            .filter(|f| f.value != Value::Absent)
-            .map(|f| FieldChange {
-                field: f.name.to_string(),
-                before: f.value,
-                after: Value::Absent,
-                forces_replacement: false,
-            })
-            .collect(),
+        reason,
+        changes,
         depends_on: vec![],
         blocked_by: None,
         desired: Node { address: address.clone(), spec: found.spec.clone(), tags: found.tags.clone(), after: vec![] },
@@ -104,7 +79,7 @@ pub(crate) fn creation_order<'a>(
         let ready: Vec<&Address> = remaining
             .iter()
             .filter(|(address, found)| {
-                !refs_of(&found.spec).iter().any(|r| r.node().is_some_and(|d| d != **address && present.contains(d)))
+                !found.spec.references().iter().any(|r| r.node().is_some_and(|d| d != **address && present.contains(d)))
             })
             .map(|(address, _)| *address)
             .collect();
@@ -123,10 +98,6 @@ pub(crate) fn creation_order<'a>(
         _ => 0,
     });
     ordered
-}
-
-fn refs_of(spec: &NodeSpec) -> Vec<&Ref> {
-    spec.references()
 }
 
 /// The guard that stops this pass's deletions, if one applies: more than the allowed share of what we own, or
