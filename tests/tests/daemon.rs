@@ -305,3 +305,41 @@ fn nothing_is_pruned_while_a_file_is_invalid_and_pruning_resumes_once_it_is_fixe
         block_on(desired_count(&emulator, "ecsdemo-nodejs")).is_none()
     });
 }
+
+#[test]
+fn a_file_swapped_for_a_dangling_link_keeps_what_it_declared() {
+    let emulator = Emulator::start();
+    let desired = DesiredDir::workshop();
+    let converge = emulator.reconciler(&["--config-dir", desired.arg(), "--once"]);
+    assert_eq!(converge.code, 0, "{converge}");
+    let daemon = Daemon::start(&emulator, desired.path(), &["--resync-interval", "2s"]);
+    eventually(Duration::from_secs(60), "ready", || daemon.get("/readyz").is_some_and(|(c, _)| c == 200));
+
+    // A deployment tool that swaps files for links, caught half-way: the link's target is not there yet.
+    let file = desired.path().join("nodejs.toml");
+    let good = std::fs::read_to_string(&file).unwrap();
+    std::fs::remove_file(&file).unwrap();
+    let target = desired.path().join(".release/nodejs.toml");
+    std::os::unix::fs::symlink(&target, &file).unwrap();
+    eventually(Duration::from_secs(20), "the unreadable file in /status", || {
+        daemon.status()["files"].as_array().unwrap().iter().any(|f| f["state"] == "invalid")
+    });
+    let status = daemon.status();
+    let entry = status["files"].as_array().unwrap().iter().find(|f| f["state"] == "invalid").unwrap();
+    assert_eq!(entry["last_good_version_in_force"], true, "{status}");
+    assert!(
+        entry["errors"][0].as_str().unwrap().contains("nodejs.toml: cannot read the file: dangling symbolic link"),
+        "{status}"
+    );
+    assert_eq!(daemon.metric("reconciler_invalid_files"), Some(1.0));
+    let before = passes(&daemon);
+    eventually(Duration::from_secs(20), "two more passes", || passes(&daemon) >= before + 2.0);
+    assert_eq!(block_on(desired_count(&emulator, "ecsdemo-nodejs")), Some(1), "the nodejs service is still there");
+
+    // The target arrives: the file is valid again.
+    std::fs::create_dir(target.parent().unwrap()).unwrap();
+    std::fs::write(&target, good).unwrap();
+    eventually(Duration::from_secs(20), "the file valid again", || {
+        daemon.metric("reconciler_invalid_files") == Some(0.0)
+    });
+}

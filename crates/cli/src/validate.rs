@@ -21,7 +21,7 @@ fn describe(config_dir: &Path, errors: &[SpecError]) -> String {
         if errors.len() == 1 { "problem" } else { "problems" },
         files.len(),
         if files.len() == 1 { "file" } else { "files" },
-        config_dir.display()
+        reconciler_spec::escaped_path(config_dir)
     ));
     text
 }

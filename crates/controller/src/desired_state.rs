@@ -6,7 +6,7 @@ use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 
-use reconciler_spec::{Desired, FileDeclarations, SpecError};
+use reconciler_spec::{Desired, FileDeclarations};
 
 /// One file's standing.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,7 +64,7 @@ impl DesiredState {
         let paths = match reconciler_spec::desired_files(dir) {
             Ok(paths) => paths,
             Err(err) => {
-                let message = format!("{}: cannot read the directory: {err}", dir.display());
+                let message = format!("{}: cannot read the directory: {err}", reconciler_spec::escaped_path(dir));
                 return match &self.last_assembled {
                     // Keep everything as it was: an unreadable directory (a checkout in progress, a symlink being
                     // swapped) is no reason to change AWS.
@@ -86,9 +86,11 @@ impl DesiredState {
         let mut new_errors = Vec::new();
         for path in paths {
             let memory = self.files.entry(path.clone()).or_default();
-            let parsed = match std::fs::read_to_string(&path) {
+            // An entry that cannot be read is an invalid file like any other: its last good version stays in
+            // force, and nothing is pruned while it lasts.
+            let parsed = match reconciler_spec::read_desired_file(&path) {
                 Ok(text) => reconciler_spec::parse_file(&path, &text).map_err(|errors| (hash(&text), errors)),
-                Err(err) => Err((0, vec![SpecError::whole_file(&path, format!("cannot read the file: {err}"))])),
+                Err(error) => Err((hash(&error.message), vec![error])),
             };
             match parsed {
                 Ok(declarations) => {
@@ -202,6 +204,28 @@ mod tests {
         assert_eq!(state.load(dir.path()).unwrap().desired.clusters.len(), 1);
         std::fs::remove_file(&file).unwrap();
         assert!(state.load(dir.path()).unwrap().desired.clusters.is_empty());
+    }
+
+    #[test]
+    fn a_file_replaced_by_a_dangling_link_keeps_its_last_good_version_and_reports_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("cluster.toml");
+        std::fs::write(&file, CLUSTER).unwrap();
+        let mut state = DesiredState::new();
+        state.load(dir.path()).unwrap();
+
+        // A checkout that swaps the file for a link to a path that is not there yet.
+        std::fs::remove_file(&file).unwrap();
+        std::os::unix::fs::symlink(dir.path().join("not-yet.toml"), &file).unwrap();
+        let loaded = state.load(dir.path()).unwrap();
+        assert_eq!(loaded.desired.clusters.len(), 1, "the cluster is still declared");
+        assert_eq!(loaded.invalid_files(), 1);
+        assert!(matches!(
+            loaded.files.get(&file),
+            Some(FileStatus::Invalid { applied_last_good: true, errors }) if errors[0].contains("dangling symbolic link")
+        ));
+        assert_eq!(loaded.new_errors.len(), 1);
+        assert!(state.load(dir.path()).unwrap().new_errors.is_empty(), "the same error is reported once");
     }
 
     #[test]

@@ -9,7 +9,7 @@ use crate::model::Location;
 /// One problem in the desired state, pointing at the file, position and field.
 ///
 /// Displayed as `{file}:{line}:{column}: {field}: {message}` (the `{field}: ` part is left out when `field` is
-/// empty, as for TOML syntax errors), the form editors and terminals turn into a link to the spot.
+/// empty, as for TOML syntax errors; `{line}:{column}: ` when the problem is with the whole file), the form editors and terminals turn into a link to the spot.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct SpecError {
     pub file: PathBuf,
@@ -25,19 +25,28 @@ pub struct SpecError {
 
 impl SpecError {
     /// An error at a known location.
+    ///
+    /// The message is made [`readable`]: values quoted in it come from the files and may be long or hold
+    /// control characters.
     pub fn at(location: &Location, field: impl Into<String>, message: impl Into<String>) -> Self {
         SpecError {
             file: location.file.clone(),
             line: location.line,
             column: location.column,
-            field: field.into(),
-            message: message.into(),
+            field: readable(&field.into()),
+            message: readable(&message.into()),
         }
     }
 
     /// An error about a whole file or directory (unreadable, not UTF-8): line and column are 0.
     pub fn whole_file(file: &Path, message: impl Into<String>) -> Self {
-        SpecError { file: file.to_path_buf(), line: 0, column: 0, field: String::new(), message: message.into() }
+        SpecError {
+            file: file.to_path_buf(),
+            line: 0,
+            column: 0,
+            field: String::new(),
+            message: readable(&message.into()),
+        }
     }
 
     /// Where the error points.
@@ -48,7 +57,12 @@ impl SpecError {
 
 impl fmt::Display for SpecError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}: ", self.file.display(), self.line, self.column)?;
+        // A problem with the whole file has no position: `file: message`, as compilers print it.
+        if self.line == 0 {
+            write!(f, "{}: ", escaped_path(&self.file))?;
+        } else {
+            write!(f, "{}:{}:{}: ", escaped_path(&self.file), self.line, self.column)?;
+        }
         if !self.field.is_empty() {
             write!(f, "{}: ", self.field)?;
         }
@@ -57,6 +71,54 @@ impl fmt::Display for SpecError {
 }
 
 impl std::error::Error for SpecError {}
+
+/// The longest value quoted between backticks in a message that is shown whole; longer ones are cut.
+const MAX_QUOTED_CHARS: usize = 64;
+
+/// A message safe to print on one line: control characters (a newline, an ANSI escape) escaped, so that a value
+/// from a file cannot forge another line of output or colour the terminal, and every value quoted between
+/// backticks cut to [`MAX_QUOTED_CHARS`] characters with `…`.
+pub fn readable(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    // Text between backticks alternates with text outside them.
+    for (index, part) in message.split('`').enumerate() {
+        if index > 0 {
+            out.push('`');
+        }
+        let quoted = index % 2 == 1;
+        let cut = quoted && part.chars().count() > MAX_QUOTED_CHARS;
+        let shown =
+            if cut { &part[..part.char_indices().nth(MAX_QUOTED_CHARS - 1).map_or(0, |(i, _)| i)] } else { part };
+        push_escaped(&mut out, shown);
+        if cut {
+            out.push('…');
+        }
+    }
+    out
+}
+
+/// A path as shown in messages: control characters escaped (`\n`, `\u{1b}`) and bytes that are not UTF-8 as
+/// `\xNN`, so that a file name cannot forge an output line; any other name shows as it is.
+pub fn escaped_path(path: &Path) -> String {
+    let mut out = String::new();
+    for chunk in path.as_os_str().as_encoded_bytes().utf8_chunks() {
+        push_escaped(&mut out, chunk.valid());
+        for byte in chunk.invalid() {
+            out.push_str(&format!("\\x{byte:02x}"));
+        }
+    }
+    out
+}
+
+fn push_escaped(out: &mut String, text: &str) {
+    for c in text.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+}
 
 /// Puts errors in the order a reader goes through the files: by file, line and column (then field and message,
 /// so that the order never depends on how the checks happened to run), and drops exact repeats.
@@ -134,6 +196,22 @@ mod tests {
         assert_eq!(e.to_string(), "config/a.toml:3:8: vpc.main.cidr: bad");
         e.field.clear();
         assert_eq!(e.to_string(), "config/a.toml:3:8: bad");
+    }
+
+    #[test]
+    fn a_file_name_or_a_value_cannot_forge_a_line_and_long_values_are_cut() {
+        let location = Location { file: PathBuf::from("dir/evil\nerror: x.toml"), line: 1, column: 2 };
+        let long = "a".repeat(200);
+        let error = SpecError::at(&location, "vpc.main", format!("unknown value `{long}`, or `b\u{1b}[31m`"));
+        let shown = error.to_string();
+        assert_eq!(shown.lines().count(), 1, "{shown}");
+        assert!(shown.starts_with("dir/evil\\nerror: x.toml:1:2: vpc.main: unknown value `aaa"), "{shown}");
+        assert!(shown.contains(&format!("`{}…`", "a".repeat(63))), "{shown}");
+        assert!(shown.ends_with("or `b\\u{1b}[31m`"), "{shown}");
+        use std::os::unix::ffi::OsStrExt;
+        let not_utf8 = Path::new(std::ffi::OsStr::from_bytes(b"caf\xe9.toml"));
+        assert_eq!(escaped_path(not_utf8), "caf\\xe9.toml");
+        assert_eq!(escaped_path(Path::new("ok/é x.toml")), "ok/é x.toml");
     }
 
     #[test]

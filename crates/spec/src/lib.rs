@@ -30,7 +30,7 @@ mod subnets;
 
 pub use assemble::assemble;
 pub use declarations::{FileDeclarations, Invalid, Kind, Parsed, Reference};
-pub use error::{SpecError, sort_errors};
-pub use files::{desired_files, is_desired_file_name, load_dir};
+pub use error::{SpecError, escaped_path, readable, sort_errors};
+pub use files::{desired_files, is_desired_file_name, load_dir, read_desired_file};
 pub use model::*;
 pub use parse::{parse_file, parse_file_partial};

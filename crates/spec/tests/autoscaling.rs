@@ -399,10 +399,12 @@ fn a_default_policy_name_too_long_points_at_the_policy() {
          [service.web.autoscaling]\nmin_capacity = 1\nmax_capacity = 2\n\
          [[service.web.autoscaling.target_tracking]]\nmetric = \"memory\"\ntarget = 50\n"
     );
+    // A long value is cut in the message, so that one error stays one readable line.
+    let shown = format!("{}…", &name[..63]);
     assert_eq!(
         file_errors(&text),
         [format!(
-            "a.toml:12:1: service.web.autoscaling.target_tracking[0].name: invalid policy name `{name}-memory`: \
+            "a.toml:12:1: service.web.autoscaling.target_tracking[0].name: invalid policy name `{shown}`: \
              expected 1 to 255 printable ASCII characters, not starting with a space, without `:`, `/` or `|` (the \
              service name and the metric make the default `name`; set `name`)"
         )]
