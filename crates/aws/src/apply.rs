@@ -214,7 +214,7 @@ pub async fn apply(aws: &Aws, plan: &Plan, observed: &Observed, owner_id: &str, 
         }
         let started = Instant::now();
         let result = if action.action == ActionKind::Release {
-            kinds::release::release(&ctx, old).await
+            kinds::release(&ctx, old).await
         } else {
             kinds::delete(&ctx, old).await
         };

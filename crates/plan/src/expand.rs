@@ -8,9 +8,13 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use reconciler_spec::{AvailabilityZones, Desired, NatGateways, Peer, Rule, Tags};
 
-use crate::node::{Node, NodeSpec, Ref, Route, RouteTarget, SgPeer, SgRule};
+use crate::node::{Node, Ref};
 use crate::ownership::{DELETION_POLICY_KEY, RETAIN, ownership_tags};
 use crate::{Address, Kind, PlanError};
+use crate::{
+    ClusterSpec, ElasticIpSpec, InternetGatewaySpec, NamespaceSpec, NatGatewaySpec, NodeSpec, Route, RouteTableSpec,
+    RouteTarget, SecurityGroupSpec, SgPeer, SgRule, SubnetSpec, VpcSpec,
+};
 
 /// The zones a VPC uses, given the region's zones.
 fn zones(vpc_name: &str, wanted: &AvailabilityZones, region_zones: &[String]) -> Result<Vec<String>, PlanError> {
@@ -45,11 +49,11 @@ pub fn expand(desired: &Desired, region_zones: &[String], owner_id: &str) -> Res
         let vpc_ref = Ref::Node(vpc_address.clone());
         push(
             vpc_address.clone(),
-            NodeSpec::Vpc {
+            NodeSpec::Vpc(VpcSpec {
                 cidr: vpc.cidr,
                 enable_dns_support: vpc.enable_dns_support,
                 enable_dns_hostnames: vpc.enable_dns_hostnames,
-            },
+            }),
             Some(name.clone()),
             &vpc.tags,
             vec![],
@@ -57,7 +61,7 @@ pub fn expand(desired: &Desired, region_zones: &[String], owner_id: &str) -> Res
         let igw = Address::child(Kind::InternetGateway, name, "igw");
         push(
             igw.clone(),
-            NodeSpec::InternetGateway { vpc: Some(vpc_ref.clone()) },
+            NodeSpec::InternetGateway(InternetGatewaySpec { vpc: Some(vpc_ref.clone()) }),
             Some(format!("{name}-igw")),
             &vpc.tags,
             vec![],
@@ -69,12 +73,12 @@ pub fn expand(desired: &Desired, region_zones: &[String], owner_id: &str) -> Res
             for (i, (cidr, zone)) in cidrs.iter().zip(&zones).enumerate() {
                 push(
                     subnet(group, i),
-                    NodeSpec::Subnet {
+                    NodeSpec::Subnet(SubnetSpec {
                         vpc: vpc_ref.clone(),
                         cidr: *cidr,
                         availability_zone: zone.clone(),
                         map_public_ip_on_launch: public,
-                    },
+                    }),
                     Some(format!("{name}-{group}-{}", i + 1)),
                     &vpc.tags,
                     vec![],
@@ -90,10 +94,19 @@ pub fn expand(desired: &Desired, region_zones: &[String], owner_id: &str) -> Res
         let nat = |i: usize| Address::child(Kind::NatGateway, name, &format!("nat-{}", i + 1));
         for i in 0..nat_count {
             let eip = Address::child(Kind::ElasticIp, name, &format!("nat-{}", i + 1));
-            push(eip.clone(), NodeSpec::ElasticIp, Some(format!("{name}-nat-{}", i + 1)), &vpc.tags, vec![]);
+            push(
+                eip.clone(),
+                NodeSpec::ElasticIp(ElasticIpSpec),
+                Some(format!("{name}-nat-{}", i + 1)),
+                &vpc.tags,
+                vec![],
+            );
             push(
                 nat(i),
-                NodeSpec::NatGateway { subnet: Ref::Node(subnet("public", i)), allocation: Ref::Node(eip) },
+                NodeSpec::NatGateway(NatGatewaySpec {
+                    subnet: Ref::Node(subnet("public", i)),
+                    allocation: Ref::Node(eip),
+                }),
                 Some(format!("{name}-nat-{}", i + 1)),
                 &vpc.tags,
                 // A NAT gateway only forwards traffic once its VPC has an internet gateway attached.
@@ -104,14 +117,14 @@ pub fn expand(desired: &Desired, region_zones: &[String], owner_id: &str) -> Res
         let default_route = "0.0.0.0/0".parse().expect("valid CIDR literal");
         push(
             Address::child(Kind::RouteTable, name, "public"),
-            NodeSpec::RouteTable {
+            NodeSpec::RouteTable(RouteTableSpec {
                 vpc: vpc_ref.clone(),
                 routes: BTreeSet::from([Route {
                     destination: default_route,
                     target: RouteTarget::Gateway(Ref::Node(igw.clone())),
                 }]),
                 subnets: (0..zones.len()).map(|i| Ref::Node(subnet("public", i))).collect(),
-            },
+            }),
             Some(format!("{name}-public")),
             &vpc.tags,
             vec![],
@@ -131,11 +144,11 @@ pub fn expand(desired: &Desired, region_zones: &[String], owner_id: &str) -> Res
             };
             push(
                 Address::child(Kind::RouteTable, name, &format!("private-{}", i + 1)),
-                NodeSpec::RouteTable {
+                NodeSpec::RouteTable(RouteTableSpec {
                     vpc: vpc_ref.clone(),
                     routes,
                     subnets: BTreeSet::from([Ref::Node(subnet("private", i))]),
-                },
+                }),
                 Some(format!("{name}-private-{}", i + 1)),
                 &vpc.tags,
                 vec![],
@@ -153,13 +166,13 @@ pub fn expand(desired: &Desired, region_zones: &[String], owner_id: &str) -> Res
         };
         push(
             address.clone(),
-            NodeSpec::SecurityGroup {
+            NodeSpec::SecurityGroup(SecurityGroupSpec {
                 vpc: Ref::Node(Address::new(Kind::Vpc, &group.vpc)),
                 group_name: group.group_name.clone(),
                 description: group.description.clone(),
                 ingress: rules(&group.ingress),
                 egress,
-            },
+            }),
             Some(group.group_name.clone()),
             &group.tags,
             vec![],
@@ -170,10 +183,10 @@ pub fn expand(desired: &Desired, region_zones: &[String], owner_id: &str) -> Res
         let cluster = &declared.spec;
         push(
             Address::new(Kind::Cluster, name),
-            NodeSpec::Cluster {
+            NodeSpec::Cluster(ClusterSpec {
                 cluster_name: cluster.cluster_name.clone(),
                 container_insights: cluster.container_insights,
-            },
+            }),
             None,
             &cluster.tags,
             vec![],
@@ -184,11 +197,11 @@ pub fn expand(desired: &Desired, region_zones: &[String], owner_id: &str) -> Res
         let namespace = &declared.spec;
         push(
             Address::new(Kind::Namespace, name),
-            NodeSpec::Namespace {
+            NodeSpec::Namespace(NamespaceSpec {
                 dns_name: namespace.dns_name.clone(),
                 vpc: Ref::Node(Address::new(Kind::Vpc, &namespace.vpc)),
                 description: namespace.description.clone(),
-            },
+            }),
             None,
             &namespace.tags,
             vec![],
@@ -208,34 +221,11 @@ pub fn expand(desired: &Desired, region_zones: &[String], owner_id: &str) -> Res
 
 /// The declaration a resource comes from: its kind of declaration, and its name (the address's first segment).
 pub fn declaration_of(address: &Address) -> (reconciler_spec::Kind, &str) {
-    use reconciler_spec::Kind as Declared;
     let (first, rest) = match address.name.split_once('/') {
         Some((first, _)) => (first, true),
         None => (address.name.as_str(), false),
     };
-    let kind = match address.kind {
-        Kind::Vpc | Kind::InternetGateway | Kind::Subnet | Kind::ElasticIp | Kind::NatGateway | Kind::RouteTable => {
-            Declared::Vpc
-        }
-        // `security_group.SERVICE/lb` is a service's load balancer's group.
-        Kind::SecurityGroup if rest => Declared::Service,
-        Kind::SecurityGroup => Declared::SecurityGroup,
-        Kind::Cluster => Declared::Cluster,
-        Kind::Namespace => Declared::Namespace,
-        Kind::Role | Kind::InstanceProfile => Declared::Role,
-        Kind::LogGroup => Declared::LogGroup,
-        Kind::TaskDefinition
-        | Kind::LoadBalancer
-        | Kind::TargetGroup
-        | Kind::Listener
-        | Kind::DiscoveryService
-        | Kind::Service
-        | Kind::ScalableTarget
-        | Kind::ScalingPolicy
-        | Kind::ScheduledAction => Declared::Service,
-        Kind::Instance => Declared::Instance,
-    };
-    (kind, first)
+    (address.kind.declared_by(rest), first)
 }
 
 /// A node with its tags: the declared ones, a `Name` where AWS consoles show one, and our ownership tags.

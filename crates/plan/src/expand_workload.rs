@@ -14,12 +14,9 @@ use std::collections::BTreeSet;
 use reconciler_spec::{Desired, ScalingMetric, Scheme, SubnetGroup, Tags};
 
 use crate::expand::{allow_all_egress, node};
-use crate::node::{Node, NodeSpec, Ref, SgPeer, SgRule};
+use crate::node::{Node, Ref};
 use crate::ownership::{SCALING_POLICIES_KEY, SCHEDULED_ACTIONS_KEY};
-use crate::workload::{
-    ContainerLogs, InstanceSpec, ScalingPolicySpec, ServiceLoadBalancer, ServiceSpec, TargetGroupSpec,
-    TaskDefinitionSpec,
-};
+use crate::*;
 use crate::{Address, Kind};
 
 pub(crate) fn expand_workload(desired: &Desired, owner_id: &str, nodes: &mut Vec<Node>) {
@@ -29,12 +26,12 @@ pub(crate) fn expand_workload(desired: &Desired, owner_id: &str, nodes: &mut Vec
         nodes.push(node(
             owner_id,
             address.clone(),
-            NodeSpec::Role {
+            NodeSpec::Role(RoleSpec {
                 role_name: role.role_name.clone(),
                 trusted_service: role.trusted_service.clone(),
                 managed_policies: role.managed_policies.iter().cloned().collect(),
                 inline_policy: role.inline_policy.as_deref().map(normalize_policy),
-            },
+            }),
             None,
             &role.tags,
             vec![],
@@ -43,7 +40,10 @@ pub(crate) fn expand_workload(desired: &Desired, owner_id: &str, nodes: &mut Vec
             nodes.push(node(
                 owner_id,
                 Address::new(Kind::InstanceProfile, name),
-                NodeSpec::InstanceProfile { name: role.role_name.clone(), role: Some(Ref::Node(address)) },
+                NodeSpec::InstanceProfile(InstanceProfileSpec {
+                    name: role.role_name.clone(),
+                    role: Some(Ref::Node(address)),
+                }),
                 None,
                 &role.tags,
                 vec![],
@@ -56,7 +56,10 @@ pub(crate) fn expand_workload(desired: &Desired, owner_id: &str, nodes: &mut Vec
         nodes.push(node(
             owner_id,
             Address::new(Kind::LogGroup, name),
-            NodeSpec::LogGroup { group_name: group.group_name.clone(), retention_days: group.retention_days },
+            NodeSpec::LogGroup(LogGroupSpec {
+                group_name: group.group_name.clone(),
+                retention_days: group.retention_days,
+            }),
             None,
             &group.tags,
             vec![],
@@ -117,11 +120,11 @@ pub(crate) fn expand_workload(desired: &Desired, owner_id: &str, nodes: &mut Vec
             nodes.push(node(
                 owner_id,
                 address.clone(),
-                NodeSpec::DiscoveryService {
+                NodeSpec::DiscoveryService(DiscoveryServiceSpec {
                     name: discovery.name.clone(),
                     namespace: Ref::Node(Address::new(Kind::Namespace, &discovery.namespace)),
                     ttl: discovery.ttl,
-                },
+                }),
                 None,
                 tags,
                 vec![],
@@ -141,13 +144,13 @@ pub(crate) fn expand_workload(desired: &Desired, owner_id: &str, nodes: &mut Vec
             nodes.push(node(
                 owner_id,
                 lb_group.clone(),
-                NodeSpec::SecurityGroup {
+                NodeSpec::SecurityGroup(SecurityGroupSpec {
                     vpc: Ref::Node(Address::new(Kind::Vpc, vpc)),
                     group_name: format!("{}-lb", lb.name),
                     description: format!("load balancer of {}", service.service_name),
                     ingress: lb.allowed_cidrs.iter().copied().map(listener_rule).collect(),
                     egress: BTreeSet::from([allow_all_egress()]),
-                },
+                }),
                 Some(format!("{}-lb", lb.name)),
                 tags,
                 vec![],
@@ -167,7 +170,7 @@ pub(crate) fn expand_workload(desired: &Desired, owner_id: &str, nodes: &mut Vec
             nodes.push(node(
                 owner_id,
                 balancer.clone(),
-                NodeSpec::LoadBalancer {
+                NodeSpec::LoadBalancer(LoadBalancerSpec {
                     name: lb.name.clone(),
                     scheme: match lb.scheme {
                         Scheme::InternetFacing => "internet-facing",
@@ -176,7 +179,7 @@ pub(crate) fn expand_workload(desired: &Desired, owner_id: &str, nodes: &mut Vec
                     .to_string(),
                     subnets: subnets(SubnetGroup::Public),
                     security_groups: BTreeSet::from([Ref::Node(lb_group)]),
-                },
+                }),
                 None,
                 tags,
                 vec![],
@@ -199,11 +202,11 @@ pub(crate) fn expand_workload(desired: &Desired, owner_id: &str, nodes: &mut Vec
             nodes.push(node(
                 owner_id,
                 listener.clone(),
-                NodeSpec::Listener {
+                NodeSpec::Listener(ListenerSpec {
                     load_balancer: Ref::Node(balancer),
                     port: lb.listener_port,
                     target_group: Ref::Node(target_group.clone()),
-                },
+                }),
                 None,
                 tags,
                 vec![],
@@ -233,11 +236,11 @@ pub(crate) fn expand_workload(desired: &Desired, owner_id: &str, nodes: &mut Vec
             nodes.push(node(
                 owner_id,
                 target.clone(),
-                NodeSpec::ScalableTarget {
+                NodeSpec::ScalableTarget(ScalableTargetSpec {
                     resource_id: resource_id.clone(),
                     min_capacity: autoscaling.min_capacity,
                     max_capacity: autoscaling.max_capacity,
-                },
+                }),
                 None,
                 &none,
                 vec![service_address.clone()],
@@ -267,14 +270,14 @@ pub(crate) fn expand_workload(desired: &Desired, owner_id: &str, nodes: &mut Vec
                 nodes.push(node(
                     owner_id,
                     Address::child(Kind::ScheduledAction, name, &action.name),
-                    NodeSpec::ScheduledAction {
+                    NodeSpec::ScheduledAction(ScheduledActionSpec {
                         name: action.name.clone(),
                         resource_id: resource_id.clone(),
                         schedule: action.schedule.clone(),
                         timezone: action.timezone.clone(),
                         min_capacity: action.min_capacity,
                         max_capacity: action.max_capacity,
-                    },
+                    }),
                     None,
                     &none,
                     vec![target.clone()],
@@ -306,7 +309,7 @@ pub(crate) fn expand_workload(desired: &Desired, owner_id: &str, nodes: &mut Vec
     }
 
     for (address, rule) in admissions {
-        if let Some(NodeSpec::SecurityGroup { ingress, .. }) =
+        if let Some(NodeSpec::SecurityGroup(SecurityGroupSpec { ingress, .. })) =
             nodes.iter_mut().find(|n| n.address == address).map(|n| &mut n.spec)
         {
             ingress.insert(rule);

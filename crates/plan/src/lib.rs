@@ -6,6 +6,7 @@
 mod address;
 mod expand;
 mod expand_workload;
+pub mod kinds;
 mod node;
 pub mod ownership;
 mod plan;
@@ -13,21 +14,39 @@ mod planner;
 mod prune;
 mod report;
 mod value;
-mod workload;
 
 pub use address::{Address, Kind};
 pub use expand::{allow_all_egress, declaration_of, expand};
 pub use expand_workload::normalize_policy;
-pub use node::{Node, NodeSpec, Observed, ObservedNode, Ref, Route, RouteTarget, SgPeer, SgRule};
-pub use plan::{Action, ActionKind, Conflict, FieldChange, NotDeclared, Plan, Summary};
+pub use kinds::cluster::ClusterSpec;
+pub use kinds::discovery_service::DiscoveryServiceSpec;
+pub use kinds::elastic_ip::ElasticIpSpec;
+pub use kinds::instance::InstanceSpec;
+pub use kinds::instance_profile::InstanceProfileSpec;
+pub use kinds::internet_gateway::InternetGatewaySpec;
+pub use kinds::listener::ListenerSpec;
+pub use kinds::load_balancer::LoadBalancerSpec;
+pub use kinds::log_group::LogGroupSpec;
+pub use kinds::namespace::NamespaceSpec;
+pub use kinds::nat_gateway::NatGatewaySpec;
+pub use kinds::role::RoleSpec;
+pub use kinds::route_table::{Route, RouteTableSpec, RouteTarget};
+pub use kinds::scalable_target::ScalableTargetSpec;
+pub use kinds::scaling_policy::ScalingPolicySpec;
+pub use kinds::scheduled_action::ScheduledActionSpec;
+pub use kinds::security_group::{SecurityGroupSpec, SgPeer, SgRule};
+pub use kinds::service::{ServiceLoadBalancer, ServiceSpec};
+pub use kinds::subnet::SubnetSpec;
+pub use kinds::target_group::TargetGroupSpec;
+pub use kinds::task_definition::{ContainerLogs, TaskDefinitionSpec};
+pub use kinds::vpc::VpcSpec;
+pub use kinds::{NodeSpec, Resource};
+pub use node::{Node, Observed, ObservedNode, Ref};
+pub use plan::{Action, ActionKind, ChangedField, Conflict, FieldChange, NotDeclared, Plan, Summary};
 pub use planner::{PlanContext, destroy, plan};
 pub use prune::{PruneGuard, Pruning};
 pub use report::{ActionOutcome, ApplyReport, OutcomeResult};
-pub use value::{Field, Value};
-pub use workload::{
-    ContainerLogs, InstanceSpec, ScalingPolicySpec, ServiceLoadBalancer, ServiceSpec, TargetGroupSpec,
-    TaskDefinitionSpec,
-};
+pub use value::{Field, FieldId, Value};
 
 /// Why no plan could be made. These come from the region, not from the files (those are checked earlier).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use crate::Address;
 use crate::node::{Node, ObservedNode};
-use crate::value::Value;
+use crate::value::{FieldId, Value};
 
 /// What a pass will do, in the order it will be done.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -101,9 +101,19 @@ pub struct Action {
 }
 
 impl Action {
-    /// True if the named field is among the changes (tags are `tags.KEY`).
-    pub fn changes_field(&self, name: &str) -> bool {
-        self.changes.iter().any(|c| c.field == name)
+    /// True if `field` is among the changes.
+    pub fn changes(&self, field: FieldId) -> bool {
+        self.changes.iter().any(|c| c.field == ChangedField::Field(field))
+    }
+
+    /// True if any of `fields` is among the changes.
+    pub fn changes_any(&self, fields: &[FieldId]) -> bool {
+        fields.iter().any(|f| self.changes(*f))
+    }
+
+    /// True if a field other than tags changes.
+    pub fn changes_fields(&self) -> bool {
+        self.changes.iter().any(|c| matches!(c.field, ChangedField::Field(_)))
     }
 
     /// An update with no field difference: planned only because a resource it refers to is replaced, so its
@@ -114,7 +124,7 @@ impl Action {
 
     /// True if any tag changes.
     pub fn changes_tags(&self) -> bool {
-        self.changes.iter().any(|c| c.field.starts_with("tags."))
+        self.changes.iter().any(|c| matches!(c.field, ChangedField::Tag(_)))
     }
 
     /// The desired tags whose live value differs: what a tagging call must write. Tags others added are not
@@ -123,17 +133,40 @@ impl Action {
         self.desired
             .tags
             .iter()
-            .filter(|(key, _)| self.changes_field(&format!("tags.{key}")))
+            .filter(|(key, _)| self.changes.iter().any(|c| matches!(&c.field, ChangedField::Tag(k) if k == *key)))
             .map(|(key, value)| (key.clone(), value.clone()))
             .collect()
+    }
+}
+
+/// What a change is to: one of the kind's fields, or one tag.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ChangedField {
+    Field(FieldId),
+    /// The tag of this key.
+    Tag(String),
+}
+
+/// Shown (and serialized) as the field's name, or `tags.KEY`.
+impl std::fmt::Display for ChangedField {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ChangedField::Field(field) => field.fmt(f),
+            ChangedField::Tag(key) => write!(f, "tags.{key}"),
+        }
+    }
+}
+
+impl Serialize for ChangedField {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
     }
 }
 
 /// One field's difference.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FieldChange {
-    /// Field name; tags appear as `tags.KEY`.
-    pub field: String,
+    pub field: ChangedField,
     pub before: Value,
     pub after: Value,
     /// This difference alone forces a replacement.

@@ -5,13 +5,15 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use reconciler_spec::Desired;
 
 use crate::expand::expand;
-use crate::node::{Node, NodeSpec, Observed, ObservedNode, Ref, SgPeer, SgRule};
+use crate::kinds::service;
+use crate::node::{Node, Observed, ObservedNode, Ref};
 use crate::ownership::Owner;
 use crate::ownership::{DELETION_POLICY_KEY, RETAIN};
-use crate::plan::{Action, ActionKind, Conflict, FieldChange, NotDeclared, Plan};
+use crate::plan::{Action, ActionKind, ChangedField, Conflict, FieldChange, NotDeclared, Plan};
 use crate::prune::{self, Pruning};
 use crate::value::Value;
 use crate::{Address, Kind, PlanError};
+use crate::{NodeSpec, ScalableTargetSpec, ScheduledActionSpec, SecurityGroupSpec, SgPeer, SgRule, SubnetSpec};
 
 /// Settings that shape a plan.
 #[derive(Debug, Clone)]
@@ -50,9 +52,9 @@ pub fn plan(desired: &Desired, observed: &Observed, context: &PlanContext) -> Re
     // Deregistering a scalable target deletes every policy and scheduled action on it, ours or not: a target
     // that carries someone else's is kept (and reported) rather than take theirs with it.
     let (kept, undeclared): (Vec<_>, Vec<_>) = undeclared.into_iter().partition(|(_, found)| match &found.spec {
-        NodeSpec::ScalableTarget { resource_id, .. } => live.foreign_identities.values().any(|other| {
+        NodeSpec::ScalableTarget(ScalableTargetSpec { resource_id, .. }) => live.foreign_identities.values().any(|other| {
             matches!(&other.spec, NodeSpec::ScalingPolicy(p) if p.resource_id == *resource_id)
-                || matches!(&other.spec, NodeSpec::ScheduledAction { resource_id: r, .. } if r == resource_id)
+                || matches!(&other.spec, NodeSpec::ScheduledAction(ScheduledActionSpec { resource_id: r, .. }) if r == resource_id)
         }),
         _ => false,
     });
@@ -139,14 +141,15 @@ pub fn plan(desired: &Desired, observed: &Observed, context: &PlanContext) -> Re
             && *want != have
         {
             let change = FieldChange {
-                field: "vpc".to_string(),
+                field: ChangedField::Field(crate::kinds::PLACEMENT_VPC),
                 before: Value::Text(have.to_string()),
                 after: Value::Text(want.to_string()),
                 forces_replacement: true,
             };
             changes.insert(0, change);
         }
-        let forced: Vec<&str> = changes.iter().filter(|c| c.forces_replacement).map(|c| c.field.as_str()).collect();
+        let forced: Vec<String> =
+            changes.iter().filter(|c| c.forces_replacement).map(|c| c.field.to_string()).collect();
         // A resource that refers, in a field AWS cannot change, to a resource being replaced must be
         // replaced too: its reference would otherwise point at something deleted. The references come from
         // the spec, not from parsing field text: a value that merely reads like an address (a namespace's
@@ -171,11 +174,11 @@ pub fn plan(desired: &Desired, observed: &Observed, context: &PlanContext) -> Re
         } else if let Some(dependency) = forced_by_dependency {
             (ActionKind::Replace, format!("{dependency} is replaced"))
         } else if !changes.is_empty() {
-            let fields: Vec<&str> = changes.iter().map(|c| c.field.as_str()).collect();
+            let fields: Vec<String> = changes.iter().map(|c| c.field.to_string()).collect();
             let mut reason = format!("drift in {}", fields.join(", "));
             if let NodeSpec::Service(spec) = &node.spec
                 && let Some((min, max)) = spec.autoscaling
-                && fields.contains(&"desired_count")
+                && changes.iter().any(|c| c.field == ChangedField::Field(service::field::DESIRED_COUNT))
             {
                 reason.push_str(&format!(
                     " (the desired count is autoscaling's, but only within {min} to {max}: it is brought back into \
@@ -245,7 +248,7 @@ pub fn plan(desired: &Desired, observed: &Observed, context: &PlanContext) -> Re
     for action in &mut plan.actions {
         if action.address.kind == Kind::Service
             && unscaled.contains(&action.address.name)
-            && action.changes_field("desired_count")
+            && action.changes(service::field::DESIRED_COUNT)
         {
             action.reason.push_str(" (autoscaling is removed: the file's desired_count applies again)");
         }
@@ -296,7 +299,7 @@ fn adoption(
     });
     let (settled, live_node) = settle(node, &holder_as_ours);
     let changes = diff(&settled, &live_node);
-    let fixed: Vec<&str> = changes.iter().filter(|c| c.forces_replacement).map(|c| c.field.as_str()).collect();
+    let fixed: Vec<String> = changes.iter().filter(|c| c.forces_replacement).map(|c| c.field.to_string()).collect();
     if !fixed.is_empty() {
         return Err(Conflict {
             address: node.address.clone(),
@@ -326,16 +329,7 @@ fn adoption(
 /// for is adopted (a service's ECS service, not the task definition or load balancer derived from it), and a
 /// role's instance profile with the role.
 fn adopts(desired: &Desired, address: &Address) -> bool {
-    let named_for = matches!(
-        address.kind,
-        Kind::Cluster
-            | Kind::Namespace
-            | Kind::SecurityGroup
-            | Kind::Role
-            | Kind::InstanceProfile
-            | Kind::LogGroup
-            | Kind::Service
-    ) && !address.name.contains('/');
+    let named_for = address.kind.adoptable() && !address.name.contains('/');
     let (kind, name) = crate::expand::declaration_of(address);
     named_for && desired.lifecycles.get(&(kind, name.to_string())).is_some_and(|l| l.adopt)
 }
@@ -373,7 +367,7 @@ fn name_holder<'a>(
 fn subnet_vpcs<'a>(nodes: impl Iterator<Item = (&'a Address, &'a NodeSpec)>) -> BTreeMap<&'a Address, &'a Ref> {
     nodes
         .filter_map(|(address, spec)| match spec {
-            NodeSpec::Subnet { vpc, .. } => Some((address, vpc)),
+            NodeSpec::Subnet(SubnetSpec { vpc, .. }) => Some((address, vpc)),
             _ => None,
         })
         .collect()
@@ -441,8 +435,8 @@ impl LiveState {
 /// declared: revoking them would cut off a resource this pass leaves in place.
 fn keep_rules_naming(desired: &mut NodeSpec, live: &NodeSpec, staying: &BTreeSet<&Address>) {
     let (
-        NodeSpec::SecurityGroup { ingress, egress, .. },
-        NodeSpec::SecurityGroup { ingress: live_in, egress: live_out, .. },
+        NodeSpec::SecurityGroup(SecurityGroupSpec { ingress, egress, .. }),
+        NodeSpec::SecurityGroup(SecurityGroupSpec { ingress: live_in, egress: live_out, .. }),
     ) = (desired, live)
     else {
         return;
@@ -478,7 +472,7 @@ fn diff(node: &Node, found: &ObservedNode) -> Vec<FieldChange> {
         .zip(live.fields())
         .filter(|(want, have)| want.value != have.value)
         .map(|(want, have)| FieldChange {
-            field: want.name.to_string(),
+            field: ChangedField::Field(want.name),
             before: have.value,
             after: want.value,
             forces_replacement: want.forces_replacement,
@@ -488,7 +482,7 @@ fn diff(node: &Node, found: &ObservedNode) -> Vec<FieldChange> {
         let live = found.tags.get(key);
         if live != Some(value) {
             changes.push(FieldChange {
-                field: format!("tags.{key}"),
+                field: ChangedField::Tag(key.clone()),
                 before: live.map_or(Value::Absent, |v| Value::Text(v.clone())),
                 after: Value::Text(value.clone()),
                 forces_replacement: false,
@@ -505,13 +499,13 @@ fn creation_changes(node: &Node) -> Vec<FieldChange> {
         .into_iter()
         .filter(|f| f.value != Value::Absent)
         .map(|f| FieldChange {
-            field: f.name.to_string(),
+            field: ChangedField::Field(f.name),
             before: Value::Absent,
             after: f.value,
             forces_replacement: false,
         })
         .chain(node.tags.iter().map(|(k, v)| FieldChange {
-            field: format!("tags.{k}"),
+            field: ChangedField::Tag(k.clone()),
             before: Value::Absent,
             after: Value::Text(v.clone()),
             forces_replacement: false,

@@ -5,11 +5,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
+use crate::Address;
 use crate::node::{Node, ObservedNode};
 use crate::ownership::{DELETION_POLICY_KEY, OUR_KEYS, RETAIN};
-use crate::plan::{Action, ActionKind, FieldChange, NotDeclared};
+use crate::plan::{Action, ActionKind, ChangedField, FieldChange, NotDeclared};
 use crate::value::Value;
-use crate::{Address, Kind};
 
 /// How undeclared resources of ours are treated.
 #[derive(Debug, Clone, PartialEq)]
@@ -40,19 +40,23 @@ pub struct PruneGuard {
 /// The deletion of one live resource of ours, with every field going; or, when it was declared with
 /// `deletion_policy = "retain"`, its release: it stays, and only our tags go.
 pub(crate) fn deletion(address: &Address, found: &ObservedNode, reason: &str, declared_retain: bool) -> Action {
-    let gone =
-        |field: String, before: Value| FieldChange { field, before, after: Value::Absent, forces_replacement: false };
+    let gone = |field: ChangedField, before: Value| FieldChange {
+        field,
+        before,
+        after: Value::Absent,
+        forces_replacement: false,
+    };
     let retained = declared_retain || found.tags.get(DELETION_POLICY_KEY).map(String::as_str) == Some(RETAIN);
     let (action, reason, changes) = if retained {
         let tags = found.tags.iter().filter(|(key, _)| OUR_KEYS.contains(&key.as_str()));
         (
             ActionKind::Release,
             format!("{reason}, but deletion_policy = \"retain\": it stays, no longer ours"),
-            tags.map(|(key, value)| gone(format!("tags.{key}"), Value::Text(value.clone()))).collect(),
+            tags.map(|(key, value)| gone(ChangedField::Tag(key.clone()), Value::Text(value.clone()))).collect(),
         )
     } else {
         let fields = found.spec.fields().into_iter().filter(|f| f.value != Value::Absent);
-        (ActionKind::Delete, reason.to_string(), fields.map(|f| gone(f.name.to_string(), f.value)).collect())
+        (ActionKind::Delete, reason.to_string(), fields.map(|f| gone(ChangedField::Field(f.name), f.value)).collect())
     };
     Action {
         address: address.clone(),
@@ -92,11 +96,7 @@ pub(crate) fn creation_order<'a>(
     }
     // Scaling registrations have no references, but go first (listed last): nothing should keep scaling a
     // service being deleted. Policies and scheduled actions before the target they are attached to.
-    ordered.sort_by_key(|(address, _)| match address.kind {
-        Kind::ScalableTarget => 1,
-        Kind::ScalingPolicy | Kind::ScheduledAction => 2,
-        _ => 0,
-    });
+    ordered.sort_by_key(|(address, _)| address.kind.deletion_tier());
     ordered
 }
 

@@ -39,21 +39,42 @@ impl From<&crate::Ref> for Value {
     }
 }
 
+/// The name of a resource's field, as the planner, apply and the renderers share it. Each kind declares its
+/// fields once, as constants in its module's `field` (`kinds::vpc::field::CIDR`); nothing else spells them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FieldId(&'static str);
+
+impl FieldId {
+    pub const fn new(name: &'static str) -> Self {
+        FieldId(name)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        self.0
+    }
+}
+
+impl std::fmt::Display for FieldId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
 /// One comparable field of a resource.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Field {
-    pub name: &'static str,
+    pub name: FieldId,
     pub value: Value,
     /// AWS cannot change this field in place: a difference means replacing the resource.
     pub forces_replacement: bool,
 }
 
 impl Field {
-    pub fn update(name: &'static str, value: impl Into<Value>) -> Self {
+    pub fn update(name: FieldId, value: impl Into<Value>) -> Self {
         Field { name, value: value.into(), forces_replacement: false }
     }
 
-    pub fn replace(name: &'static str, value: impl Into<Value>) -> Self {
+    pub fn replace(name: FieldId, value: impl Into<Value>) -> Self {
         Field { name, value: value.into(), forces_replacement: true }
     }
 }

@@ -8,6 +8,7 @@ mod common;
 use std::collections::BTreeMap;
 
 use common::*;
+use reconciler_plan::ScalableTargetSpec;
 use reconciler_plan::ownership::{SCALING_POLICIES_KEY, SCHEDULED_ACTIONS_KEY};
 use reconciler_plan::{Action, ActionKind, NodeSpec, Observed, ObservedNode, Plan, ScalingPolicySpec, Value, expand};
 use reconciler_spec::{Autoscaling, Desired, ScalingMetric, ScheduledAction, TargetTracking};
@@ -50,8 +51,8 @@ fn assert_actions_once_each(plan: &Plan, expected: &[(&str, ActionKind)]) {
 }
 
 /// The fields an action changes, in its order.
-fn fields(action: &Action) -> Vec<&str> {
-    action.changes.iter().map(|c| c.field.as_str()).collect()
+fn fields(action: &Action) -> Vec<String> {
+    action.changes.iter().map(|c| c.field.to_string()).collect()
 }
 
 fn desired_count_written(action: &Action) -> u32 {
@@ -116,7 +117,7 @@ fn from_empty_scalable_targets_and_policies_are_created_after_their_service() {
         assert_eq!(before_after(create_policy, "scale_out_cooldown_seconds"), (Value::Absent, Value::Int(30)));
         assert_eq!(before_after(create_policy, "disable_scale_in"), (Value::Absent, Value::Bool(false)));
         assert!(
-            !fields(create_policy).contains(&"target_group"),
+            !fields(create_policy).contains(&"target_group".to_string()),
             "a CPU policy names no target group: {:?}",
             create_policy.changes
         );
@@ -172,7 +173,7 @@ fn the_service_tags_list_the_policy_and_scheduled_action_names() {
 fn the_converged_workshop_plans_nothing() {
     let desired = workshop_config();
     let observed = converged(&desired, &zones(3));
-    assert!(observed.nodes.iter().any(|n| matches!(n.spec, NodeSpec::ScalableTarget { .. })));
+    assert!(observed.nodes.iter().any(|n| matches!(n.spec, NodeSpec::ScalableTarget(_))));
     assert_empty(&plan_ok(&desired, &observed));
 }
 
@@ -381,7 +382,8 @@ fn a_new_maximum_updates_the_scalable_target_in_place() {
     assert_eq!(fields(update), ["max_capacity"]);
     assert_eq!(before_after(update, "max_capacity"), (Value::Int(10), Value::Int(5)));
     assert_eq!(update.id.as_deref(), Some(id_of(&addr(FRONTEND_TARGET)).as_str()));
-    let NodeSpec::ScalableTarget { min_capacity, max_capacity, resource_id } = &update.desired.spec else {
+    let NodeSpec::ScalableTarget(ScalableTargetSpec { min_capacity, max_capacity, resource_id }) = &update.desired.spec
+    else {
         unreachable!()
     };
     assert_eq!((resource_id.as_str(), *min_capacity, *max_capacity), (FRONTEND_RESOURCE_ID, 1, 5));
@@ -519,7 +521,11 @@ fn scaling_configuration_of_a_service_not_ours_is_left_alone() {
     let resource_id = "service/container-demo/someone-elses";
     observed.nodes.push(ObservedNode {
         id: resource_id.to_string(),
-        spec: NodeSpec::ScalableTarget { resource_id: resource_id.to_string(), min_capacity: 0, max_capacity: 3 },
+        spec: NodeSpec::ScalableTarget(ScalableTargetSpec {
+            resource_id: resource_id.to_string(),
+            min_capacity: 0,
+            max_capacity: 3,
+        }),
         tags: BTreeMap::new(),
     });
     let mut policy = policy_by_hand();

@@ -11,6 +11,7 @@ use reconciler_plan::{
     ActionKind, Kind, NodeSpec, ObservedNode, PlanError, Ref, Route, RouteTarget, SgPeer, SgRule, Value,
     allow_all_egress,
 };
+use reconciler_plan::{ClusterSpec, InternetGatewaySpec, RouteTableSpec, SecurityGroupSpec, SubnetSpec, VpcSpec};
 use reconciler_spec::{PortRange, Protocol};
 
 /// The workshop platform's 17 resources, in the order the planner creates them.
@@ -155,7 +156,7 @@ fn creates_show_every_field_from_nothing_and_list_their_dependencies() {
     assert_eq!(change(namespace, "dns_name").after, text("service.local"));
     assert_eq!(change(namespace, "description").after, text("ecsdemo services"));
     assert_eq!(namespace.depends_on, vec![addr("vpc.main")]);
-    assert!(!namespace.changes_field("tags.Name"), "Cloud Map namespaces get no Name tag");
+    assert!(!changes_named(namespace, "tags.Name"), "Cloud Map namespaces get no Name tag");
 }
 
 #[test]
@@ -170,7 +171,7 @@ fn a_namespace_without_description_shows_no_description_change() {
         "#,
     );
     let plan = plan_ok(&desired, &empty_account(2));
-    assert!(!action(&plan, "namespace.service").changes_field("description"));
+    assert!(!changes_named(action(&plan, "namespace.service"), "description"));
 }
 
 #[test]
@@ -249,11 +250,11 @@ fn rules_routes_and_associations_in_another_order_are_not_drift() {
     // Rebuild every set from its items in reverse: the order observation returns them in is no difference.
     for node in &mut observed.nodes {
         match &mut node.spec {
-            NodeSpec::SecurityGroup { ingress, egress, .. } => {
+            NodeSpec::SecurityGroup(SecurityGroupSpec { ingress, egress, .. }) => {
                 *ingress = ingress.iter().rev().cloned().collect();
                 *egress = egress.iter().rev().cloned().collect();
             }
-            NodeSpec::RouteTable { routes, subnets, .. } => {
+            NodeSpec::RouteTable(RouteTableSpec { routes, subnets, .. }) => {
                 *routes = routes.iter().rev().cloned().collect();
                 *subnets = subnets.iter().rev().cloned().collect();
             }
@@ -279,7 +280,9 @@ fn rules_routes_and_associations_in_another_order_are_not_drift() {
     ]
     .into_iter()
     .collect();
-    let NodeSpec::SecurityGroup { ingress, .. } = &mut observed_mut(&mut observed, "security_group.web").spec else {
+    let NodeSpec::SecurityGroup(SecurityGroupSpec { ingress, .. }) =
+        &mut observed_mut(&mut observed, "security_group.web").spec
+    else {
         unreachable!()
     };
     *ingress = by_hand;
@@ -290,7 +293,8 @@ fn rules_routes_and_associations_in_another_order_are_not_drift() {
 fn default_allow_all_egress_is_not_drift_when_egress_is_not_declared() {
     let desired = workshop();
     let mut observed = converged(&desired, &zones(3));
-    let NodeSpec::SecurityGroup { egress, .. } = &mut observed_mut(&mut observed, "security_group.services").spec
+    let NodeSpec::SecurityGroup(SecurityGroupSpec { egress, .. }) =
+        &mut observed_mut(&mut observed, "security_group.services").spec
     else {
         unreachable!()
     };
@@ -320,7 +324,9 @@ fn default_allow_all_egress_is_drift_when_egress_is_declared_empty() {
     let mut observed = converged(&desired_no_egress, &zones(2));
     assert_empty(&plan_ok(&desired_no_egress, &observed));
 
-    let NodeSpec::SecurityGroup { egress, .. } = &mut observed_mut(&mut observed, "security_group.locked").spec else {
+    let NodeSpec::SecurityGroup(SecurityGroupSpec { egress, .. }) =
+        &mut observed_mut(&mut observed, "security_group.locked").spec
+    else {
         unreachable!()
     };
     egress.insert(allow_all_egress());
@@ -340,7 +346,8 @@ fn default_allow_all_egress_is_drift_when_egress_is_declared_empty() {
 fn a_missing_ingress_rule_is_an_update_of_ingress() {
     let desired = workshop();
     let mut observed = converged(&desired, &zones(3));
-    let NodeSpec::SecurityGroup { ingress, .. } = &mut observed_mut(&mut observed, "security_group.services").spec
+    let NodeSpec::SecurityGroup(SecurityGroupSpec { ingress, .. }) =
+        &mut observed_mut(&mut observed, "security_group.services").spec
     else {
         unreachable!()
     };
@@ -366,7 +373,8 @@ fn a_missing_ingress_rule_is_an_update_of_ingress() {
 fn an_extra_ingress_rule_added_by_hand_is_an_update_that_removes_it() {
     let desired = workshop();
     let mut observed = converged(&desired, &zones(3));
-    let NodeSpec::SecurityGroup { ingress, .. } = &mut observed_mut(&mut observed, "security_group.services").spec
+    let NodeSpec::SecurityGroup(SecurityGroupSpec { ingress, .. }) =
+        &mut observed_mut(&mut observed, "security_group.services").spec
     else {
         unreachable!()
     };
@@ -386,7 +394,8 @@ fn an_extra_ingress_rule_added_by_hand_is_an_update_that_removes_it() {
 fn container_insights_off_is_an_update() {
     let desired = workshop();
     let mut observed = converged(&desired, &zones(3));
-    let NodeSpec::Cluster { container_insights, .. } = &mut observed_mut(&mut observed, "cluster.container-demo").spec
+    let NodeSpec::Cluster(ClusterSpec { container_insights, .. }) =
+        &mut observed_mut(&mut observed, "cluster.container-demo").spec
     else {
         unreachable!()
     };
@@ -406,7 +415,8 @@ fn container_insights_off_is_an_update() {
 fn a_missing_private_route_is_an_update_of_routes() {
     let desired = workshop();
     let mut observed = converged(&desired, &zones(3));
-    let NodeSpec::RouteTable { routes, .. } = &mut observed_mut(&mut observed, "route_table.main/private-2").spec
+    let NodeSpec::RouteTable(RouteTableSpec { routes, .. }) =
+        &mut observed_mut(&mut observed, "route_table.main/private-2").spec
     else {
         unreachable!()
     };
@@ -425,7 +435,8 @@ fn a_missing_private_route_is_an_update_of_routes() {
 fn a_route_to_something_not_ours_shows_by_its_aws_id() {
     let desired = workshop();
     let mut observed = converged(&desired, &zones(3));
-    let NodeSpec::RouteTable { routes, .. } = &mut observed_mut(&mut observed, "route_table.main/private-1").spec
+    let NodeSpec::RouteTable(RouteTableSpec { routes, .. }) =
+        &mut observed_mut(&mut observed, "route_table.main/private-1").spec
     else {
         unreachable!()
     };
@@ -446,7 +457,9 @@ fn a_route_to_something_not_ours_shows_by_its_aws_id() {
 fn a_subnet_associated_by_hand_is_an_update_of_subnets() {
     let desired = workshop();
     let mut observed = converged(&desired, &zones(3));
-    let NodeSpec::RouteTable { subnets, .. } = &mut observed_mut(&mut observed, "route_table.main/public").spec else {
+    let NodeSpec::RouteTable(RouteTableSpec { subnets, .. }) =
+        &mut observed_mut(&mut observed, "route_table.main/public").spec
+    else {
         unreachable!()
     };
     subnets.insert(Ref::Aws("subnet-notours".to_string()));
@@ -504,7 +517,7 @@ fn a_declared_name_tag_wins_over_the_generated_one() {
 fn dns_hostnames_off_is_an_update_of_the_vpc() {
     let desired = workshop();
     let mut observed = converged(&desired, &zones(3));
-    let NodeSpec::Vpc { enable_dns_hostnames, .. } = &mut observed_mut(&mut observed, "vpc.main").spec else {
+    let NodeSpec::Vpc(VpcSpec { enable_dns_hostnames, .. }) = &mut observed_mut(&mut observed, "vpc.main").spec else {
         unreachable!()
     };
     *enable_dns_hostnames = false;
@@ -525,7 +538,9 @@ fn several_drifts_in_one_resource_are_one_update_naming_every_field() {
     let mut observed = converged(&desired, &zones(3));
     let node = observed_mut(&mut observed, "vpc.main");
     node.tags.remove("Project");
-    let NodeSpec::Vpc { enable_dns_hostnames, enable_dns_support, .. } = &mut node.spec else { unreachable!() };
+    let NodeSpec::Vpc(VpcSpec { enable_dns_hostnames, enable_dns_support, .. }) = &mut node.spec else {
+        unreachable!()
+    };
     *enable_dns_hostnames = false;
     *enable_dns_support = false;
 
@@ -757,7 +772,8 @@ fn a_replaced_security_group_updates_the_groups_that_name_it() {
 fn a_detached_internet_gateway_is_replaced_and_only_the_route_to_it_is_updated() {
     let desired = workshop();
     let mut observed = converged(&desired, &zones(3));
-    observed_mut(&mut observed, "internet_gateway.main/igw").spec = NodeSpec::InternetGateway { vpc: None };
+    observed_mut(&mut observed, "internet_gateway.main/igw").spec =
+        NodeSpec::InternetGateway(InternetGatewaySpec { vpc: None });
 
     let plan = plan_ok(&desired, &observed);
     // The NAT gateway only waits for the internet gateway at creation (`Node::after`): a replaced internet
@@ -777,7 +793,8 @@ fn a_detached_internet_gateway_is_replaced_and_only_the_route_to_it_is_updated()
 fn a_subnet_found_in_a_vpc_that_is_not_ours_is_replaced() {
     let desired = workshop();
     let mut observed = converged(&desired, &zones(3));
-    let NodeSpec::Subnet { vpc, .. } = &mut observed_mut(&mut observed, "subnet.main/private-1").spec else {
+    let NodeSpec::Subnet(SubnetSpec { vpc, .. }) = &mut observed_mut(&mut observed, "subnet.main/private-1").spec
+    else {
         unreachable!()
     };
     *vpc = Ref::Aws("vpc-elsewhere".to_string());
@@ -798,7 +815,7 @@ fn a_subnet_found_in_a_vpc_that_is_not_ours_is_replaced() {
 fn foreign_cluster(id: &str, name: &str) -> ObservedNode {
     ObservedNode {
         id: id.to_string(),
-        spec: NodeSpec::Cluster { cluster_name: name.to_string(), container_insights: false },
+        spec: NodeSpec::Cluster(ClusterSpec { cluster_name: name.to_string(), container_insights: false }),
         tags: [("team".to_string(), "platform".to_string())].into(),
     }
 }
@@ -900,7 +917,7 @@ fn an_unowned_security_group_with_the_declared_name_in_another_vpc_is_no_conflic
     let group = observed_mut(&mut observed, "security_group.services");
     disown(group);
     group.id = "sg-elsewhere".to_string();
-    let NodeSpec::SecurityGroup { vpc, .. } = &mut group.spec else { unreachable!() };
+    let NodeSpec::SecurityGroup(SecurityGroupSpec { vpc, .. }) = &mut group.spec else { unreachable!() };
     *vpc = Ref::Aws("vpc-elsewhere".to_string());
 
     let plan = plan_ok(&desired, &observed);
@@ -924,13 +941,13 @@ fn the_vpcs_default_security_group_conflicts_with_a_group_declared_as_default() 
     remove_observed(&mut observed, "security_group.default");
     observed.nodes.push(ObservedNode {
         id: "sg-0default".to_string(),
-        spec: NodeSpec::SecurityGroup {
+        spec: NodeSpec::SecurityGroup(SecurityGroupSpec {
             vpc: Ref::Aws("vpc-main".to_string()),
             group_name: "default".to_string(),
             description: "default VPC security group".to_string(),
             ingress: BTreeSet::new(),
             egress: BTreeSet::from([allow_all_egress()]),
-        },
+        }),
         tags: Default::default(),
     });
     let plan = plan_ok(&desired, &observed);
@@ -1007,7 +1024,7 @@ fn a_resource_of_ours_that_is_no_longer_declared_is_reported_and_left_alone() {
     let mut observed = converged(&desired, &zones(3));
     observed.nodes.push(ObservedNode {
         id: "arn:old".to_string(),
-        spec: NodeSpec::Cluster { cluster_name: "old".to_string(), container_insights: false },
+        spec: NodeSpec::Cluster(ClusterSpec { cluster_name: "old".to_string(), container_insights: false }),
         tags: ownership_tags(OWNER, &addr("cluster.old")),
     });
 
@@ -1042,20 +1059,20 @@ fn a_resource_of_another_owner_is_neither_ours_nor_reported() {
     // Another instance's VPC, even at an address we declare, is not ours: ours is created alongside.
     observed.nodes.push(ObservedNode {
         id: "vpc-theirs".to_string(),
-        spec: NodeSpec::Vpc {
+        spec: NodeSpec::Vpc(VpcSpec {
             cidr: "10.9.0.0/16".parse().unwrap(),
             enable_dns_support: true,
             enable_dns_hostnames: true,
-        },
+        }),
         tags: ownership_tags("other", &addr("vpc.main")),
     });
     observed.nodes.push(ObservedNode {
         id: "vpc-theirs-2".to_string(),
-        spec: NodeSpec::Vpc {
+        spec: NodeSpec::Vpc(VpcSpec {
             cidr: "10.8.0.0/16".parse().unwrap(),
             enable_dns_support: true,
             enable_dns_hostnames: true,
-        },
+        }),
         tags: ownership_tags("other", &addr("vpc.unrelated")),
     });
     assert_empty(&plan_ok(&desired, &observed));
@@ -1089,7 +1106,8 @@ fn two_resources_tagged_with_one_address_use_the_lowest_id_and_report_the_other(
     let mut second = observed_mut(&mut observed, "cluster.container-demo").clone();
     second.id = "arn:zzz-second".to_string();
     // A differing spec shows which of the two the plan compares against.
-    second.spec = NodeSpec::Cluster { cluster_name: "container-demo".to_string(), container_insights: false };
+    second.spec =
+        NodeSpec::Cluster(ClusterSpec { cluster_name: "container-demo".to_string(), container_insights: false });
     observed.nodes.insert(0, second);
 
     let plan = plan_ok(&desired, &observed);
@@ -1326,7 +1344,8 @@ fn a_plan_serializes_with_addresses_as_kind_dot_name() {
     let desired = workshop();
     let mut observed = converged(&desired, &zones(3));
     remove_observed(&mut observed, "route_table.main/private-2");
-    let NodeSpec::Cluster { container_insights, .. } = &mut observed_mut(&mut observed, "cluster.container-demo").spec
+    let NodeSpec::Cluster(ClusterSpec { container_insights, .. }) =
+        &mut observed_mut(&mut observed, "cluster.container-demo").spec
     else {
         unreachable!()
     };
@@ -1334,7 +1353,7 @@ fn a_plan_serializes_with_addresses_as_kind_dot_name() {
     disown(observed_mut(&mut observed, "namespace.service"));
     observed.nodes.push(ObservedNode {
         id: "arn:old".to_string(),
-        spec: NodeSpec::Cluster { cluster_name: "old".to_string(), container_insights: false },
+        spec: NodeSpec::Cluster(ClusterSpec { cluster_name: "old".to_string(), container_insights: false }),
         tags: ownership_tags(OWNER, &addr("cluster.old")),
     });
 
@@ -1394,12 +1413,14 @@ fn a_plan_serializes_with_addresses_as_kind_dot_name() {
 fn field_values_serialize_as_plain_json() {
     let desired = workshop();
     let mut observed = converged(&desired, &zones(3));
-    let NodeSpec::Cluster { container_insights, .. } = &mut observed_mut(&mut observed, "cluster.container-demo").spec
+    let NodeSpec::Cluster(ClusterSpec { container_insights, .. }) =
+        &mut observed_mut(&mut observed, "cluster.container-demo").spec
     else {
         unreachable!()
     };
     *container_insights = false;
-    let NodeSpec::SecurityGroup { ingress, .. } = &mut observed_mut(&mut observed, "security_group.services").spec
+    let NodeSpec::SecurityGroup(SecurityGroupSpec { ingress, .. }) =
+        &mut observed_mut(&mut observed, "security_group.services").spec
     else {
         unreachable!()
     };
@@ -1469,9 +1490,13 @@ fn ownership_is_read_from_the_three_tags() {
 
 #[test]
 fn every_kind_round_trips_through_its_address_form() {
-    for kind in Kind::ALL {
+    for &kind in Kind::ALL {
         let address = reconciler_plan::Address::new(kind, "decl/child-1");
         assert_eq!(address.to_string().parse::<reconciler_plan::Address>().unwrap(), address);
         assert_eq!(kind.to_string().parse::<Kind>(), Ok(kind));
+        // JSON output shows the same name as addresses and tags.
+        assert_eq!(serde_json::to_value(kind).unwrap(), kind.as_str());
     }
+    let names: std::collections::BTreeSet<&str> = Kind::ALL.iter().map(|k| k.as_str()).collect();
+    assert_eq!(names.len(), Kind::ALL.len(), "every kind has its own name");
 }

@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use common::*;
 use reconciler_plan::{ActionKind, Address, Kind, NodeSpec, ObservedNode, Plan, Ref, Value, expand};
+use reconciler_plan::{ClusterSpec, InstanceProfileSpec, LoadBalancerSpec, LogGroupSpec, NamespaceSpec, RoleSpec};
 use reconciler_spec::Desired;
 
 /// Every resource of the shipped workshop: the platform's 17, and what the roles, log groups, services and
@@ -224,7 +225,7 @@ fn creates_show_the_workload_fields_a_user_checks() {
             "NODEJS_URL=http://ecsdemo-nodejs.service.local:3000".to_string(),
         ])
     );
-    assert!(!task.changes_field("command"), "no command declared: nothing shown");
+    assert!(!changes_named(task, "command"), "no command declared: nothing shown");
 
     let service = action(&plan, "service.ecsdemo-frontend");
     assert_eq!(change(service, "cluster").after, text("cluster.container-demo"));
@@ -236,7 +237,7 @@ fn creates_show_the_workload_fields_a_user_checks() {
         change(service, "subnets").after,
         Value::Set((1..=3).map(|i| format!("subnet.main/private-{i}")).collect())
     );
-    assert!(!action(&plan, "service.ecsdemo-nodejs").changes_field("load_balancer"));
+    assert!(!changes_named(action(&plan, "service.ecsdemo-nodejs"), "load_balancer"));
 
     let balancer = action(&plan, "load_balancer.ecsdemo-frontend");
     assert_eq!(change(balancer, "scheme").after, text("internet-facing"));
@@ -254,7 +255,7 @@ fn creates_show_the_workload_fields_a_user_checks() {
 
     let instance = action(&plan, "instance.loadtest");
     assert_eq!(change(instance, "instance_type").after, text("t3.medium"));
-    assert!(!instance.changes_field("image"), "no image declared: AWS picks it, the plan shows none");
+    assert!(!changes_named(instance, "image"), "no image declared: AWS picks it, the plan shows none");
     assert_eq!(change(instance, "subnet").after, text("subnet.main/private-1"));
     assert_eq!(change(instance, "instance_profile").after, text("instance_profile.loadtest"));
     assert_eq!(change(instance, "tags.Name").after, text("ecsdemo-loadtest"));
@@ -596,7 +597,7 @@ fn an_instance_declared_with_another_image_is_replaced() {
 fn load_balancer_subnets_are_changed_in_place_within_the_vpc() {
     let desired = workshop_config();
     let mut observed = converged(&desired, &zones(3));
-    let NodeSpec::LoadBalancer { subnets, .. } =
+    let NodeSpec::LoadBalancer(LoadBalancerSpec { subnets, .. }) =
         &mut observed_mut(&mut observed, "load_balancer.ecsdemo-frontend").spec
     else {
         unreachable!()
@@ -606,7 +607,7 @@ fn load_balancer_subnets_are_changed_in_place_within_the_vpc() {
     let plan = plan_ok(&desired, &observed);
     assert_actions(&plan, &[("load_balancer.ecsdemo-frontend", ActionKind::Update)]);
     assert_eq!(plan.actions[0].reason, "drift in subnets");
-    assert!(!plan.actions[0].changes_field("vpc"));
+    assert!(!changes_named(&plan.actions[0], "vpc"));
 }
 
 #[test]
@@ -625,7 +626,7 @@ fn a_load_balancer_moved_to_another_vpc_is_replaced() {
     assert_eq!(balancer.reason, "vpc cannot be changed in place");
     assert_eq!(before_after(balancer, "vpc"), (text("vpc.main"), text("vpc.second")));
     assert!(change(balancer, "vpc").forces_replacement);
-    assert!(balancer.changes_field("subnets"));
+    assert!(changes_named(balancer, "subnets"));
     for address in ["security_group.ecsdemo-frontend/lb", "target_group.ecsdemo-frontend"] {
         let replace = action(&plan, address);
         assert_eq!((replace.action, replace.reason.as_str()), (ActionKind::Replace, "vpc cannot be changed in place"));
@@ -668,12 +669,12 @@ fn blocked(plan: &Plan) -> BTreeMap<String, String> {
 #[test]
 fn a_foreign_role_with_the_declared_name_is_a_conflict_and_blocks_the_task_definitions() {
     let mut observed = empty_account(3);
-    let role = NodeSpec::Role {
+    let role = NodeSpec::Role(RoleSpec {
         role_name: "ecsdemo-task-execution".to_string(),
         trusted_service: "ecs-tasks.amazonaws.com".to_string(),
         managed_policies: BTreeSet::new(),
         inline_policy: None,
-    };
+    });
     observed
         .nodes
         .push(ObservedNode { tags: BTreeMap::new(), ..foreign("arn:aws:iam::1:role/ecsdemo-task-execution", role) });
@@ -718,12 +719,12 @@ fn a_foreign_log_group_with_the_declared_name_is_a_conflict_and_blocks_its_task_
 #[test]
 fn a_foreign_load_balancer_with_the_declared_name_is_a_conflict_and_blocks_the_listener() {
     let mut observed = empty_account(3);
-    let balancer = NodeSpec::LoadBalancer {
+    let balancer = NodeSpec::LoadBalancer(LoadBalancerSpec {
         name: "ecsdemo-frontend".to_string(),
         scheme: "internal".to_string(),
         subnets: BTreeSet::from([Ref::Aws("subnet-elsewhere".to_string())]),
         security_groups: BTreeSet::new(),
-    };
+    });
     let id = "arn:aws:elasticloadbalancing:eu-west-1:1:loadbalancer/app/ecsdemo-frontend/1";
     observed.nodes.push(foreign(id, balancer));
 
@@ -772,7 +773,10 @@ fn a_foreign_ecs_service_with_the_declared_name_in_another_cluster_is_no_conflic
 fn a_foreign_instance_profile_blocks_the_instance_but_not_the_role_of_the_same_name() {
     let mut observed = empty_account(3);
     let id = "arn:aws:iam::1:instance-profile/ecsdemo-loadtest";
-    observed.nodes.push(foreign(id, NodeSpec::InstanceProfile { name: "ecsdemo-loadtest".to_string(), role: None }));
+    observed.nodes.push(foreign(
+        id,
+        NodeSpec::InstanceProfile(InstanceProfileSpec { name: "ecsdemo-loadtest".to_string(), role: None }),
+    ));
 
     let plan = plan_ok(&workshop_config(), &observed);
     assert_one_conflict(&plan, "instance_profile.loadtest", id, "ecsdemo-loadtest");
@@ -787,19 +791,19 @@ fn identities_are_per_kind() {
     let mut observed = empty_account(3);
     observed.nodes.push(foreign(
         "arn:aws:ecs:eu-west-1:1:cluster/service.local",
-        NodeSpec::Cluster { cluster_name: "service.local".to_string(), container_insights: false },
+        NodeSpec::Cluster(ClusterSpec { cluster_name: "service.local".to_string(), container_insights: false }),
     ));
     observed.nodes.push(foreign(
         "ns-container-demo",
-        NodeSpec::Namespace {
+        NodeSpec::Namespace(NamespaceSpec {
             dns_name: "container-demo".to_string(),
             vpc: Ref::Aws("vpc-elsewhere".to_string()),
             description: None,
-        },
+        }),
     ));
     observed.nodes.push(foreign(
         "arn:aws:logs:eu-west-1:1:log-group:ecsdemo-task-execution",
-        NodeSpec::LogGroup { group_name: "ecsdemo-task-execution".to_string(), retention_days: None },
+        NodeSpec::LogGroup(LogGroupSpec { group_name: "ecsdemo-task-execution".to_string(), retention_days: None }),
     ));
 
     let plan = plan_ok(&workshop_config(), &observed);

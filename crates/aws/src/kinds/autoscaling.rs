@@ -26,6 +26,8 @@ use reconciler_spec::ScalingMetric;
 use crate::Aws;
 use crate::apply::Ctx;
 use crate::error::{AwsError, classify};
+use crate::kinds::Adapter;
+use reconciler_plan::{ScalableTargetSpec, ScheduledActionSpec};
 
 /// What one of our ECS services says about its scaling configuration.
 struct OurService {
@@ -86,11 +88,11 @@ pub async fn observe(aws: &Aws, owner_id: &str, services: &[ObservedNode]) -> Re
             let resource_id = target.resource_id();
             nodes.push(ObservedNode {
                 id: resource_id.to_string(),
-                spec: NodeSpec::ScalableTarget {
+                spec: NodeSpec::ScalableTarget(ScalableTargetSpec {
                     resource_id: resource_id.to_string(),
                     min_capacity: u32::try_from(target.min_capacity()).unwrap_or(0),
                     max_capacity: u32::try_from(target.max_capacity()).unwrap_or(0),
-                },
+                }),
                 tags: owned(resource_id, Kind::ScalableTarget, None),
             });
         }
@@ -145,14 +147,14 @@ pub async fn observe(aws: &Aws, owner_id: &str, services: &[ObservedNode]) -> Re
             let range = action.scalable_target_action();
             nodes.push(ObservedNode {
                 id: format!("{resource_id}/{name}"),
-                spec: NodeSpec::ScheduledAction {
+                spec: NodeSpec::ScheduledAction(ScheduledActionSpec {
                     name: name.to_string(),
                     resource_id: resource_id.to_string(),
                     schedule: action.schedule().to_string(),
                     timezone: action.timezone().filter(|t| !t.is_empty() && *t != "UTC").map(str::to_string),
                     min_capacity: range.and_then(|r| r.min_capacity()).and_then(|n| u32::try_from(n).ok()),
                     max_capacity: range.and_then(|r| r.max_capacity()).and_then(|n| u32::try_from(n).ok()),
-                },
+                }),
                 tags: owned(resource_id, Kind::ScheduledAction, Some(name)),
             });
         }
@@ -185,125 +187,225 @@ fn capacity(n: u32) -> i32 {
     i32::try_from(n).unwrap_or(i32::MAX)
 }
 
-/// Creates or updates (both are one "put" call in Application Auto Scaling); returns the id.
-pub async fn put(ctx: &Ctx<'_>, node: &Node) -> Result<String, AwsError> {
+/// Registers the scalable target (or changes its range: the same call); returns its id.
+pub async fn put_target(ctx: &Ctx<'_>, spec: &ScalableTargetSpec) -> Result<String, AwsError> {
     let client = &ctx.aws.autoscaling;
-    match &node.spec {
-        NodeSpec::ScalableTarget { resource_id, min_capacity, max_capacity } => {
-            client
-                .register_scalable_target()
-                .service_namespace(ServiceNamespace::Ecs)
-                .resource_id(resource_id)
-                .scalable_dimension(DIMENSION)
-                .min_capacity(capacity(*min_capacity))
-                .max_capacity(capacity(*max_capacity))
-                .send()
-                .await
-                .map_err(|e| classify("ApplicationAutoScaling.RegisterScalableTarget", e))?;
-            Ok(resource_id.clone())
-        }
-        NodeSpec::ScalingPolicy(spec) => {
-            let metric_type = match spec.metric {
-                ScalingMetric::Cpu => MetricType::EcsServiceAverageCpuUtilization,
-                ScalingMetric::Memory => MetricType::EcsServiceAverageMemoryUtilization,
-                ScalingMetric::RequestsPerTarget => MetricType::AlbRequestCountPerTarget,
-            };
-            let label = match (&spec.load_balancer, &spec.target_group) {
-                (Some(lb), Some(tg)) => resource_label(&ctx.id_of(lb)?, &ctx.id_of(tg)?),
-                _ => None,
-            };
-            let metric = PredefinedMetricSpecification::builder()
-                .predefined_metric_type(metric_type)
-                .set_resource_label(label)
-                .build()
-                .map_err(|e| AwsError::invalid("ApplicationAutoScaling.PutScalingPolicy", e.to_string()))?;
-            let config = TargetTrackingScalingPolicyConfiguration::builder()
-                .target_value(spec.target)
-                .predefined_metric_specification(metric)
-                .scale_in_cooldown(capacity(spec.scale_in_cooldown_seconds))
-                .scale_out_cooldown(capacity(spec.scale_out_cooldown_seconds))
-                .disable_scale_in(spec.disable_scale_in)
-                .build()
-                .map_err(|e| AwsError::invalid("ApplicationAutoScaling.PutScalingPolicy", e.to_string()))?;
-            let out = client
-                .put_scaling_policy()
-                .policy_name(&spec.name)
-                .service_namespace(ServiceNamespace::Ecs)
-                .resource_id(&spec.resource_id)
-                .scalable_dimension(DIMENSION)
-                .policy_type(PolicyType::TargetTrackingScaling)
-                .target_tracking_scaling_policy_configuration(config)
-                .send()
-                .await
-                .map_err(|e| classify("ApplicationAutoScaling.PutScalingPolicy", e))?;
-            Ok(out.policy_arn().to_string())
-        }
-        NodeSpec::ScheduledAction { name, resource_id, schedule, timezone, min_capacity, max_capacity } => {
-            client
-                .put_scheduled_action()
-                .service_namespace(ServiceNamespace::Ecs)
-                .scheduled_action_name(name)
-                .resource_id(resource_id)
-                .scalable_dimension(DIMENSION)
-                .schedule(schedule)
-                .set_timezone(timezone.clone())
-                .scalable_target_action(
-                    ScalableTargetAction::builder()
-                        .set_min_capacity(min_capacity.map(capacity))
-                        .set_max_capacity(max_capacity.map(capacity))
-                        .build(),
-                )
-                .send()
-                .await
-                .map_err(|e| classify("ApplicationAutoScaling.PutScheduledAction", e))?;
-            Ok(format!("{resource_id}/{name}"))
-        }
-        _ => unreachable!("not an autoscaling kind"),
-    }
+    let ScalableTargetSpec { resource_id, min_capacity, max_capacity } = spec;
+    client
+        .register_scalable_target()
+        .service_namespace(ServiceNamespace::Ecs)
+        .resource_id(resource_id)
+        .scalable_dimension(DIMENSION)
+        .min_capacity(capacity(*min_capacity))
+        .max_capacity(capacity(*max_capacity))
+        .send()
+        .await
+        .map_err(|e| classify("ApplicationAutoScaling.RegisterScalableTarget", e))?;
+    Ok(resource_id.clone())
 }
 
-pub async fn update(ctx: &Ctx<'_>, action: &Action) -> Result<(), AwsError> {
-    put(ctx, &action.desired).await.map(|_| ())
+/// Creates or updates the scaling policy (one "put" call); returns its ARN.
+pub async fn put_policy(ctx: &Ctx<'_>, spec: &ScalingPolicySpec) -> Result<String, AwsError> {
+    let client = &ctx.aws.autoscaling;
+    let metric_type = match spec.metric {
+        ScalingMetric::Cpu => MetricType::EcsServiceAverageCpuUtilization,
+        ScalingMetric::Memory => MetricType::EcsServiceAverageMemoryUtilization,
+        ScalingMetric::RequestsPerTarget => MetricType::AlbRequestCountPerTarget,
+    };
+    let label = match (&spec.load_balancer, &spec.target_group) {
+        (Some(lb), Some(tg)) => resource_label(&ctx.id_of(lb)?, &ctx.id_of(tg)?),
+        _ => None,
+    };
+    let metric = PredefinedMetricSpecification::builder()
+        .predefined_metric_type(metric_type)
+        .set_resource_label(label)
+        .build()
+        .map_err(|e| AwsError::invalid("ApplicationAutoScaling.PutScalingPolicy", e.to_string()))?;
+    let config = TargetTrackingScalingPolicyConfiguration::builder()
+        .target_value(spec.target)
+        .predefined_metric_specification(metric)
+        .scale_in_cooldown(capacity(spec.scale_in_cooldown_seconds))
+        .scale_out_cooldown(capacity(spec.scale_out_cooldown_seconds))
+        .disable_scale_in(spec.disable_scale_in)
+        .build()
+        .map_err(|e| AwsError::invalid("ApplicationAutoScaling.PutScalingPolicy", e.to_string()))?;
+    let out = client
+        .put_scaling_policy()
+        .policy_name(&spec.name)
+        .service_namespace(ServiceNamespace::Ecs)
+        .resource_id(&spec.resource_id)
+        .scalable_dimension(DIMENSION)
+        .policy_type(PolicyType::TargetTrackingScaling)
+        .target_tracking_scaling_policy_configuration(config)
+        .send()
+        .await
+        .map_err(|e| classify("ApplicationAutoScaling.PutScalingPolicy", e))?;
+    Ok(out.policy_arn().to_string())
 }
 
-pub async fn delete(ctx: &Ctx<'_>, observed: &ObservedNode) -> Result<(), AwsError> {
+/// Creates or updates the scheduled action (one "put" call); returns its id.
+pub async fn put_scheduled(ctx: &Ctx<'_>, spec: &ScheduledActionSpec) -> Result<String, AwsError> {
     let client = &ctx.aws.autoscaling;
-    match &observed.spec {
-        NodeSpec::ScalableTarget { resource_id, .. } => {
-            client
-                .deregister_scalable_target()
-                .service_namespace(ServiceNamespace::Ecs)
-                .resource_id(resource_id)
-                .scalable_dimension(DIMENSION)
-                .send()
-                .await
-                .map_err(|e| classify("ApplicationAutoScaling.DeregisterScalableTarget", e))?;
-        }
-        NodeSpec::ScalingPolicy(spec) => {
-            client
-                .delete_scaling_policy()
-                .policy_name(&spec.name)
-                .service_namespace(ServiceNamespace::Ecs)
-                .resource_id(&spec.resource_id)
-                .scalable_dimension(DIMENSION)
-                .send()
-                .await
-                .map_err(|e| classify("ApplicationAutoScaling.DeleteScalingPolicy", e))?;
-        }
-        NodeSpec::ScheduledAction { name, resource_id, .. } => {
-            client
-                .delete_scheduled_action()
-                .service_namespace(ServiceNamespace::Ecs)
-                .scheduled_action_name(name)
-                .resource_id(resource_id)
-                .scalable_dimension(DIMENSION)
-                .send()
-                .await
-                .map_err(|e| classify("ApplicationAutoScaling.DeleteScheduledAction", e))?;
-        }
-        _ => unreachable!("not an autoscaling kind"),
-    }
+    let ScheduledActionSpec { name, resource_id, schedule, timezone, min_capacity, max_capacity } = spec;
+    client
+        .put_scheduled_action()
+        .service_namespace(ServiceNamespace::Ecs)
+        .scheduled_action_name(name)
+        .resource_id(resource_id)
+        .scalable_dimension(DIMENSION)
+        .schedule(schedule)
+        .set_timezone(timezone.clone())
+        .scalable_target_action(
+            ScalableTargetAction::builder()
+                .set_min_capacity(min_capacity.map(capacity))
+                .set_max_capacity(max_capacity.map(capacity))
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(|e| classify("ApplicationAutoScaling.PutScheduledAction", e))?;
+    Ok(format!("{resource_id}/{name}"))
+}
+
+pub async fn delete_target(ctx: &Ctx<'_>, spec: &ScalableTargetSpec) -> Result<(), AwsError> {
+    let client = &ctx.aws.autoscaling;
+    let resource_id = &spec.resource_id;
+    client
+        .deregister_scalable_target()
+        .service_namespace(ServiceNamespace::Ecs)
+        .resource_id(resource_id)
+        .scalable_dimension(DIMENSION)
+        .send()
+        .await
+        .map_err(|e| classify("ApplicationAutoScaling.DeregisterScalableTarget", e))?;
     Ok(())
+}
+
+pub async fn delete_policy(ctx: &Ctx<'_>, spec: &ScalingPolicySpec) -> Result<(), AwsError> {
+    let client = &ctx.aws.autoscaling;
+    client
+        .delete_scaling_policy()
+        .policy_name(&spec.name)
+        .service_namespace(ServiceNamespace::Ecs)
+        .resource_id(&spec.resource_id)
+        .scalable_dimension(DIMENSION)
+        .send()
+        .await
+        .map_err(|e| classify("ApplicationAutoScaling.DeleteScalingPolicy", e))?;
+    Ok(())
+}
+
+pub async fn delete_scheduled(ctx: &Ctx<'_>, spec: &ScheduledActionSpec) -> Result<(), AwsError> {
+    let client = &ctx.aws.autoscaling;
+    let ScheduledActionSpec { name, resource_id, .. } = spec;
+    client
+        .delete_scheduled_action()
+        .service_namespace(ServiceNamespace::Ecs)
+        .scheduled_action_name(name)
+        .resource_id(resource_id)
+        .scalable_dimension(DIMENSION)
+        .send()
+        .await
+        .map_err(|e| classify("ApplicationAutoScaling.DeleteScheduledAction", e))?;
+    Ok(())
+}
+
+// The registry entries of this module's kinds (see `kinds::Adapter`).
+
+/// `ScalableTarget` in the registry.
+pub struct ScalableTargetKind;
+
+impl Adapter for ScalableTargetKind {
+    type Spec = ScalableTargetSpec;
+
+    async fn create(ctx: &Ctx<'_>, _node: &Node, spec: &Self::Spec) -> Result<String, AwsError> {
+        put_target(ctx, spec).await
+    }
+
+    async fn update(ctx: &Ctx<'_>, id: &str, action: &Action, spec: &Self::Spec) -> Result<(), AwsError> {
+        // The put call both creates and changes.
+        let _ = (id, action);
+        put_target(ctx, spec).await.map(|_| ())
+    }
+
+    async fn delete(ctx: &Ctx<'_>, _found: &ObservedNode, spec: &Self::Spec) -> Result<(), AwsError> {
+        delete_target(ctx, spec).await
+    }
+
+    async fn release(
+        ctx: &Ctx<'_>,
+        found: &ObservedNode,
+        spec: &Self::Spec,
+        keys: Vec<String>,
+    ) -> Result<(), AwsError> {
+        // Owned through their service's tags (see the module docs): released with the service.
+        let _ = (ctx, found, spec, keys);
+        Ok(())
+    }
+}
+
+/// `ScalingPolicy` in the registry.
+pub struct ScalingPolicyKind;
+
+impl Adapter for ScalingPolicyKind {
+    type Spec = ScalingPolicySpec;
+
+    async fn create(ctx: &Ctx<'_>, _node: &Node, spec: &Self::Spec) -> Result<String, AwsError> {
+        put_policy(ctx, spec).await
+    }
+
+    async fn update(ctx: &Ctx<'_>, id: &str, action: &Action, spec: &Self::Spec) -> Result<(), AwsError> {
+        // The put call both creates and changes.
+        let _ = (id, action);
+        put_policy(ctx, spec).await.map(|_| ())
+    }
+
+    async fn delete(ctx: &Ctx<'_>, _found: &ObservedNode, spec: &Self::Spec) -> Result<(), AwsError> {
+        delete_policy(ctx, spec).await
+    }
+
+    async fn release(
+        ctx: &Ctx<'_>,
+        found: &ObservedNode,
+        spec: &Self::Spec,
+        keys: Vec<String>,
+    ) -> Result<(), AwsError> {
+        // Owned through their service's tags (see the module docs): released with the service.
+        let _ = (ctx, found, spec, keys);
+        Ok(())
+    }
+}
+
+/// `ScheduledAction` in the registry.
+pub struct ScheduledActionKind;
+
+impl Adapter for ScheduledActionKind {
+    type Spec = ScheduledActionSpec;
+
+    async fn create(ctx: &Ctx<'_>, _node: &Node, spec: &Self::Spec) -> Result<String, AwsError> {
+        put_scheduled(ctx, spec).await
+    }
+
+    async fn update(ctx: &Ctx<'_>, id: &str, action: &Action, spec: &Self::Spec) -> Result<(), AwsError> {
+        // The put call both creates and changes.
+        let _ = (id, action);
+        put_scheduled(ctx, spec).await.map(|_| ())
+    }
+
+    async fn delete(ctx: &Ctx<'_>, _found: &ObservedNode, spec: &Self::Spec) -> Result<(), AwsError> {
+        delete_scheduled(ctx, spec).await
+    }
+
+    async fn release(
+        ctx: &Ctx<'_>,
+        found: &ObservedNode,
+        spec: &Self::Spec,
+        keys: Vec<String>,
+    ) -> Result<(), AwsError> {
+        // Owned through their service's tags (see the module docs): released with the service.
+        let _ = (ctx, found, spec, keys);
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -3,11 +3,14 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_ecs::types::{ClusterField, ClusterSetting, ClusterSettingName, Tag};
+use reconciler_plan::kinds::cluster;
 use reconciler_plan::{Action, Node, NodeSpec, ObservedNode};
 
 use crate::Aws;
 use crate::apply::Ctx;
 use crate::error::{AwsError, classify};
+use crate::kinds::{Adapter, release};
+use reconciler_plan::ClusterSpec;
 
 /// DescribeClusters takes at most 100 clusters per call.
 const DESCRIBE_BATCH: usize = 100;
@@ -47,7 +50,7 @@ pub async fn observe(aws: &Aws) -> Result<Vec<ObservedNode>, AwsError> {
                 .is_some_and(|v| v == "enabled" || v == "enhanced");
             nodes.push(ObservedNode {
                 id: arn.to_string(),
-                spec: NodeSpec::Cluster { cluster_name: name.to_string(), container_insights },
+                spec: NodeSpec::Cluster(ClusterSpec { cluster_name: name.to_string(), container_insights }),
                 tags: cluster
                     .tags()
                     .iter()
@@ -70,8 +73,8 @@ fn to_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
     tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect()
 }
 
-pub async fn create(ctx: &Ctx<'_>, node: &Node) -> Result<String, AwsError> {
-    let NodeSpec::Cluster { cluster_name, container_insights } = &node.spec else { unreachable!() };
+pub async fn create(ctx: &Ctx<'_>, node: &Node, spec: &ClusterSpec) -> Result<String, AwsError> {
+    let ClusterSpec { cluster_name, container_insights } = spec;
     let out = ctx
         .aws
         .ecs
@@ -89,9 +92,9 @@ pub async fn create(ctx: &Ctx<'_>, node: &Node) -> Result<String, AwsError> {
         .to_string())
 }
 
-pub async fn update(ctx: &Ctx<'_>, arn: &str, action: &Action) -> Result<(), AwsError> {
-    let NodeSpec::Cluster { container_insights, .. } = &action.desired.spec else { unreachable!() };
-    if action.changes_field("container_insights") {
+pub async fn update(ctx: &Ctx<'_>, arn: &str, action: &Action, spec: &ClusterSpec) -> Result<(), AwsError> {
+    let ClusterSpec { container_insights, .. } = spec;
+    if action.changes(cluster::field::CONTAINER_INSIGHTS) {
         // UpdateCluster with settings rather than UpdateClusterSettings: same effect on AWS, and the
         // emulator only implements this one.
         ctx.aws
@@ -120,4 +123,35 @@ pub async fn update(ctx: &Ctx<'_>, arn: &str, action: &Action) -> Result<(), Aws
 pub async fn delete(ctx: &Ctx<'_>, arn: &str) -> Result<(), AwsError> {
     ctx.aws.ecs.delete_cluster().cluster(arn).send().await.map_err(|e| classify("ECS.DeleteCluster", e))?;
     Ok(())
+}
+
+// The registry entries of this module's kinds (see `kinds::Adapter`).
+
+/// `Cluster` in the registry.
+pub struct ClusterKind;
+
+impl Adapter for ClusterKind {
+    type Spec = ClusterSpec;
+
+    async fn create(ctx: &Ctx<'_>, node: &Node, spec: &Self::Spec) -> Result<String, AwsError> {
+        create(ctx, node, spec).await
+    }
+
+    async fn update(ctx: &Ctx<'_>, id: &str, action: &Action, spec: &Self::Spec) -> Result<(), AwsError> {
+        update(ctx, id, action, spec).await
+    }
+
+    async fn delete(ctx: &Ctx<'_>, found: &ObservedNode, _spec: &Self::Spec) -> Result<(), AwsError> {
+        delete(ctx, &found.id).await
+    }
+
+    async fn release(
+        ctx: &Ctx<'_>,
+        found: &ObservedNode,
+        spec: &Self::Spec,
+        keys: Vec<String>,
+    ) -> Result<(), AwsError> {
+        let _ = spec;
+        release::ecs(ctx, &found.id, keys).await
+    }
 }

@@ -10,12 +10,15 @@ use std::collections::BTreeMap;
 use aws_sdk_servicediscovery::types::{
     DnsConfig, DnsConfigChange, DnsRecord, HealthCheckCustomConfig, RecordType, RoutingPolicy, ServiceChange, Tag,
 };
+use reconciler_plan::kinds::discovery_service;
 use reconciler_plan::{Action, Node, NodeSpec, ObservedNode, Ref};
 
 use crate::Aws;
 use crate::apply::Ctx;
 use crate::error::{AwsError, classify};
 use crate::kinds::namespace;
+use crate::kinds::{Adapter, release};
+use reconciler_plan::DiscoveryServiceSpec;
 
 pub async fn observe(aws: &Aws) -> Result<Vec<ObservedNode>, AwsError> {
     let sd = &aws.servicediscovery;
@@ -53,11 +56,11 @@ pub async fn observe(aws: &Aws) -> Result<Vec<ObservedNode>, AwsError> {
                 .map_err(|e| classify("ServiceDiscovery.ListTagsForResource", e))?;
             nodes.push(ObservedNode {
                 id: arn.to_string(),
-                spec: NodeSpec::DiscoveryService {
+                spec: NodeSpec::DiscoveryService(DiscoveryServiceSpec {
                     name: name.to_string(),
                     namespace: Ref::Aws(namespace_arn(arn, &namespace_id)),
                     ttl,
-                },
+                }),
                 tags: tags.tags().iter().map(|t| (t.key().to_string(), t.value().to_string())).collect(),
             });
         }
@@ -92,8 +95,8 @@ fn a_record(ttl: u32) -> Result<DnsRecord, AwsError> {
         .map_err(|e| AwsError::invalid("ServiceDiscovery", e.to_string()))
 }
 
-pub async fn create(ctx: &Ctx<'_>, node: &Node) -> Result<String, AwsError> {
-    let NodeSpec::DiscoveryService { name, namespace, ttl } = &node.spec else { unreachable!() };
+pub async fn create(ctx: &Ctx<'_>, node: &Node, spec: &DiscoveryServiceSpec) -> Result<String, AwsError> {
+    let DiscoveryServiceSpec { name, namespace, ttl } = spec;
     let namespace_arn = ctx.id_of(namespace)?;
     let dns = DnsConfig::builder()
         .routing_policy(RoutingPolicy::Multivalue)
@@ -120,10 +123,10 @@ pub async fn create(ctx: &Ctx<'_>, node: &Node) -> Result<String, AwsError> {
         .ok_or_else(|| AwsError::invalid("ServiceDiscovery.CreateService", "response has no service ARN"))
 }
 
-pub async fn update(ctx: &Ctx<'_>, arn: &str, action: &Action) -> Result<(), AwsError> {
-    let NodeSpec::DiscoveryService { ttl, .. } = &action.desired.spec else { unreachable!() };
+pub async fn update(ctx: &Ctx<'_>, arn: &str, action: &Action, spec: &DiscoveryServiceSpec) -> Result<(), AwsError> {
+    let DiscoveryServiceSpec { ttl, .. } = spec;
     let sd = &ctx.aws.servicediscovery;
-    if action.changes_field("ttl") {
+    if action.changes(discovery_service::field::TTL) {
         let change = DnsConfigChange::builder()
             .dns_records(a_record(*ttl)?)
             .build()
@@ -159,6 +162,37 @@ pub async fn delete(ctx: &Ctx<'_>, arn: &str) -> Result<(), AwsError> {
         .await
         .map_err(|e| classify("ServiceDiscovery.DeleteService", e))?;
     Ok(())
+}
+
+// The registry entries of this module's kinds (see `kinds::Adapter`).
+
+/// `DiscoveryService` in the registry.
+pub struct DiscoveryServiceKind;
+
+impl Adapter for DiscoveryServiceKind {
+    type Spec = DiscoveryServiceSpec;
+
+    async fn create(ctx: &Ctx<'_>, node: &Node, spec: &Self::Spec) -> Result<String, AwsError> {
+        create(ctx, node, spec).await
+    }
+
+    async fn update(ctx: &Ctx<'_>, id: &str, action: &Action, spec: &Self::Spec) -> Result<(), AwsError> {
+        update(ctx, id, action, spec).await
+    }
+
+    async fn delete(ctx: &Ctx<'_>, found: &ObservedNode, _spec: &Self::Spec) -> Result<(), AwsError> {
+        delete(ctx, &found.id).await
+    }
+
+    async fn release(
+        ctx: &Ctx<'_>,
+        found: &ObservedNode,
+        spec: &Self::Spec,
+        keys: Vec<String>,
+    ) -> Result<(), AwsError> {
+        let _ = spec;
+        release::cloud_map(ctx, &found.id, keys).await
+    }
 }
 
 #[cfg(test)]

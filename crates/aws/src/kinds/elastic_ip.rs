@@ -7,6 +7,8 @@ use crate::Aws;
 use crate::apply::Ctx;
 use crate::ec2::{owner_filters, tag_specification, tags_from, update_tags};
 use crate::error::{AwsError, classify};
+use crate::kinds::{Adapter, release};
+use reconciler_plan::ElasticIpSpec;
 
 pub async fn observe(aws: &Aws, owner_id: &str) -> Result<Vec<ObservedNode>, AwsError> {
     let out = aws
@@ -22,7 +24,7 @@ pub async fn observe(aws: &Aws, owner_id: &str) -> Result<Vec<ObservedNode>, Aws
         .filter_map(|a| {
             Some(ObservedNode {
                 id: a.allocation_id()?.to_string(),
-                spec: NodeSpec::ElasticIp,
+                spec: NodeSpec::ElasticIp(ElasticIpSpec),
                 tags: tags_from(Some(a.tags())),
             })
         })
@@ -52,4 +54,35 @@ pub async fn update(ctx: &Ctx<'_>, id: &str, action: &Action) -> Result<(), AwsE
 pub async fn delete(ctx: &Ctx<'_>, id: &str) -> Result<(), AwsError> {
     ctx.aws.ec2.release_address().allocation_id(id).send().await.map_err(|e| classify("EC2.ReleaseAddress", e))?;
     Ok(())
+}
+
+// The registry entries of this module's kinds (see `kinds::Adapter`).
+
+/// `ElasticIp` in the registry.
+pub struct ElasticIpKind;
+
+impl Adapter for ElasticIpKind {
+    type Spec = ElasticIpSpec;
+
+    async fn create(ctx: &Ctx<'_>, node: &Node, _spec: &Self::Spec) -> Result<String, AwsError> {
+        create(ctx, node).await
+    }
+
+    async fn update(ctx: &Ctx<'_>, id: &str, action: &Action, _spec: &Self::Spec) -> Result<(), AwsError> {
+        update(ctx, id, action).await
+    }
+
+    async fn delete(ctx: &Ctx<'_>, found: &ObservedNode, _spec: &Self::Spec) -> Result<(), AwsError> {
+        delete(ctx, &found.id).await
+    }
+
+    async fn release(
+        ctx: &Ctx<'_>,
+        found: &ObservedNode,
+        spec: &Self::Spec,
+        keys: Vec<String>,
+    ) -> Result<(), AwsError> {
+        let _ = spec;
+        release::ec2(ctx, &found.id, keys).await
+    }
 }

@@ -10,6 +10,7 @@ use aws_sdk_elasticloadbalancingv2::types::{
     Action as ElbAction, ActionTypeEnum, IpAddressType, LoadBalancerSchemeEnum, LoadBalancerTypeEnum, ProtocolEnum,
     Tag, TargetTypeEnum,
 };
+use reconciler_plan::kinds;
 use reconciler_plan::ownership::Owner;
 use reconciler_plan::{Action, Node, NodeSpec, ObservedNode, Ref, TargetGroupSpec};
 use reconciler_spec::HealthCheck;
@@ -17,7 +18,9 @@ use reconciler_spec::HealthCheck;
 use crate::Aws;
 use crate::apply::Ctx;
 use crate::error::{AwsError, classify};
+use crate::kinds::{Adapter, release};
 use crate::wait::{self, Progress};
+use reconciler_plan::{ListenerSpec, LoadBalancerSpec};
 
 /// DescribeTags takes at most 20 ARNs per call.
 const TAG_BATCH: usize = 20;
@@ -29,7 +32,7 @@ pub async fn observe(aws: &Aws, owner_id: &str) -> Result<Vec<ObservedNode>, Aws
     // Listeners are looked for on our load balancers only: those are the only ones that can hold ours.
     let ours: Vec<String> = nodes
         .iter()
-        .filter(|n| matches!(n.spec, NodeSpec::LoadBalancer { .. }))
+        .filter(|n| matches!(n.spec, NodeSpec::LoadBalancer(_)))
         .filter(|n| matches!(Owner::from_tags(owner_id, &n.tags), Owner::Us(_)))
         .map(|n| n.id.clone())
         .collect();
@@ -54,7 +57,7 @@ async fn load_balancers(aws: &Aws) -> Result<Vec<ObservedNode>, AwsError> {
             let (Some(arn), Some(name)) = (lb.load_balancer_arn(), lb.load_balancer_name()) else { continue };
             nodes.push(ObservedNode {
                 id: arn.to_string(),
-                spec: NodeSpec::LoadBalancer {
+                spec: NodeSpec::LoadBalancer(LoadBalancerSpec {
                     name: name.to_string(),
                     scheme: lb.scheme().map_or("internet-facing", |s| s.as_str()).to_string(),
                     subnets: lb
@@ -63,7 +66,7 @@ async fn load_balancers(aws: &Aws) -> Result<Vec<ObservedNode>, AwsError> {
                         .filter_map(|z| z.subnet_id().map(|s| Ref::Aws(s.to_string())))
                         .collect(),
                     security_groups: lb.security_groups().iter().map(|g| Ref::Aws(g.clone())).collect(),
-                },
+                }),
                 tags: BTreeMap::new(),
             });
         }
@@ -115,11 +118,11 @@ async fn listeners(aws: &Aws, load_balancer: &str) -> Result<Vec<ObservedNode>, 
                 .unwrap_or_default();
             nodes.push(ObservedNode {
                 id: arn.to_string(),
-                spec: NodeSpec::Listener {
+                spec: NodeSpec::Listener(ListenerSpec {
                     load_balancer: Ref::Aws(load_balancer.to_string()),
                     port: listener.port().and_then(|p| u16::try_from(p).ok()).unwrap_or(0),
                     target_group: Ref::Aws(forward_to.to_string()),
-                },
+                }),
                 tags: BTreeMap::new(),
             });
         }
@@ -182,8 +185,8 @@ fn ids(ctx: &Ctx<'_>, refs: &std::collections::BTreeSet<Ref>) -> Result<Vec<Stri
 pub mod load_balancer {
     use super::*;
 
-    pub async fn create(ctx: &Ctx<'_>, node: &Node) -> Result<String, AwsError> {
-        let NodeSpec::LoadBalancer { name, scheme, subnets, security_groups } = &node.spec else { unreachable!() };
+    pub async fn create(ctx: &Ctx<'_>, node: &Node, spec: &LoadBalancerSpec) -> Result<String, AwsError> {
+        let LoadBalancerSpec { name, scheme, subnets, security_groups } = spec;
         let out = ctx
             .aws
             .elb
@@ -232,10 +235,10 @@ pub mod load_balancer {
         .await
     }
 
-    pub async fn update(ctx: &Ctx<'_>, arn: &str, action: &Action) -> Result<(), AwsError> {
-        let NodeSpec::LoadBalancer { subnets, security_groups, .. } = &action.desired.spec else { unreachable!() };
+    pub async fn update(ctx: &Ctx<'_>, arn: &str, action: &Action, spec: &LoadBalancerSpec) -> Result<(), AwsError> {
+        let LoadBalancerSpec { subnets, security_groups, .. } = spec;
         let refresh = action.refreshes_references();
-        if refresh || action.changes_field("subnets") {
+        if refresh || action.changes(kinds::load_balancer::field::SUBNETS) {
             ctx.aws
                 .elb
                 .set_subnets()
@@ -245,7 +248,7 @@ pub mod load_balancer {
                 .await
                 .map_err(|e| classify("ELBv2.SetSubnets", e))?;
         }
-        if refresh || action.changes_field("security_groups") {
+        if refresh || action.changes(kinds::load_balancer::field::SECURITY_GROUPS) {
             ctx.aws
                 .elb
                 .set_security_groups()
@@ -285,8 +288,7 @@ pub mod load_balancer {
 pub mod target_group {
     use super::*;
 
-    pub async fn create(ctx: &Ctx<'_>, node: &Node) -> Result<String, AwsError> {
-        let NodeSpec::TargetGroup(spec) = &node.spec else { unreachable!() };
+    pub async fn create(ctx: &Ctx<'_>, node: &Node, spec: &TargetGroupSpec) -> Result<String, AwsError> {
         let health = &spec.health_check;
         let int = |n: u32| i32::try_from(n).unwrap_or(i32::MAX);
         let out = ctx
@@ -316,11 +318,10 @@ pub mod target_group {
             .ok_or_else(|| AwsError::invalid("ELBv2.CreateTargetGroup", "response has no target group ARN"))
     }
 
-    pub async fn update(ctx: &Ctx<'_>, arn: &str, action: &Action) -> Result<(), AwsError> {
-        let NodeSpec::TargetGroup(spec) = &action.desired.spec else { unreachable!() };
+    pub async fn update(ctx: &Ctx<'_>, arn: &str, action: &Action, spec: &TargetGroupSpec) -> Result<(), AwsError> {
         let health = &spec.health_check;
         let int = |n: u32| i32::try_from(n).unwrap_or(i32::MAX);
-        if action.changes.iter().any(|c| !c.field.starts_with("tags.")) {
+        if action.changes_fields() {
             ctx.aws
                 .elb
                 .modify_target_group()
@@ -357,8 +358,8 @@ pub mod listener {
         Ok(ElbAction::builder().r#type(ActionTypeEnum::Forward).target_group_arn(ctx.id_of(target_group)?).build())
     }
 
-    pub async fn create(ctx: &Ctx<'_>, node: &Node) -> Result<String, AwsError> {
-        let NodeSpec::Listener { load_balancer, port, target_group } = &node.spec else { unreachable!() };
+    pub async fn create(ctx: &Ctx<'_>, node: &Node, spec: &ListenerSpec) -> Result<String, AwsError> {
+        let ListenerSpec { load_balancer, port, target_group } = spec;
         let out = ctx
             .aws
             .elb
@@ -378,9 +379,11 @@ pub mod listener {
             .ok_or_else(|| AwsError::invalid("ELBv2.CreateListener", "response has no listener ARN"))
     }
 
-    pub async fn update(ctx: &Ctx<'_>, arn: &str, action: &Action) -> Result<(), AwsError> {
-        let NodeSpec::Listener { port, target_group, .. } = &action.desired.spec else { unreachable!() };
-        if action.refreshes_references() || action.changes_field("port") || action.changes_field("forward_to") {
+    pub async fn update(ctx: &Ctx<'_>, arn: &str, action: &Action, spec: &ListenerSpec) -> Result<(), AwsError> {
+        let ListenerSpec { port, target_group, .. } = spec;
+        if action.refreshes_references()
+            || action.changes_any(&[kinds::listener::field::PORT, kinds::listener::field::FORWARD_TO])
+        {
             ctx.aws
                 .elb
                 .modify_listener()
@@ -404,5 +407,94 @@ pub mod listener {
             .await
             .map_err(|e| classify("ELBv2.DeleteListener", e))?;
         Ok(())
+    }
+}
+
+// The registry entries of this module's kinds (see `kinds::Adapter`).
+
+/// `LoadBalancer` in the registry.
+pub struct LoadBalancerKind;
+
+impl Adapter for LoadBalancerKind {
+    type Spec = LoadBalancerSpec;
+
+    async fn create(ctx: &Ctx<'_>, node: &Node, spec: &Self::Spec) -> Result<String, AwsError> {
+        load_balancer::create(ctx, node, spec).await
+    }
+
+    async fn update(ctx: &Ctx<'_>, id: &str, action: &Action, spec: &Self::Spec) -> Result<(), AwsError> {
+        load_balancer::update(ctx, id, action, spec).await
+    }
+
+    async fn delete(ctx: &Ctx<'_>, found: &ObservedNode, _spec: &Self::Spec) -> Result<(), AwsError> {
+        load_balancer::delete(ctx, &found.id).await
+    }
+
+    async fn release(
+        ctx: &Ctx<'_>,
+        found: &ObservedNode,
+        spec: &Self::Spec,
+        keys: Vec<String>,
+    ) -> Result<(), AwsError> {
+        let _ = spec;
+        release::elb(ctx, &found.id, keys).await
+    }
+}
+
+/// `TargetGroup` in the registry.
+pub struct TargetGroupKind;
+
+impl Adapter for TargetGroupKind {
+    type Spec = TargetGroupSpec;
+
+    async fn create(ctx: &Ctx<'_>, node: &Node, spec: &Self::Spec) -> Result<String, AwsError> {
+        target_group::create(ctx, node, spec).await
+    }
+
+    async fn update(ctx: &Ctx<'_>, id: &str, action: &Action, spec: &Self::Spec) -> Result<(), AwsError> {
+        target_group::update(ctx, id, action, spec).await
+    }
+
+    async fn delete(ctx: &Ctx<'_>, found: &ObservedNode, _spec: &Self::Spec) -> Result<(), AwsError> {
+        target_group::delete(ctx, &found.id).await
+    }
+
+    async fn release(
+        ctx: &Ctx<'_>,
+        found: &ObservedNode,
+        spec: &Self::Spec,
+        keys: Vec<String>,
+    ) -> Result<(), AwsError> {
+        let _ = spec;
+        release::elb(ctx, &found.id, keys).await
+    }
+}
+
+/// `Listener` in the registry.
+pub struct ListenerKind;
+
+impl Adapter for ListenerKind {
+    type Spec = ListenerSpec;
+
+    async fn create(ctx: &Ctx<'_>, node: &Node, spec: &Self::Spec) -> Result<String, AwsError> {
+        listener::create(ctx, node, spec).await
+    }
+
+    async fn update(ctx: &Ctx<'_>, id: &str, action: &Action, spec: &Self::Spec) -> Result<(), AwsError> {
+        listener::update(ctx, id, action, spec).await
+    }
+
+    async fn delete(ctx: &Ctx<'_>, found: &ObservedNode, _spec: &Self::Spec) -> Result<(), AwsError> {
+        listener::delete(ctx, &found.id).await
+    }
+
+    async fn release(
+        ctx: &Ctx<'_>,
+        found: &ObservedNode,
+        spec: &Self::Spec,
+        keys: Vec<String>,
+    ) -> Result<(), AwsError> {
+        let _ = spec;
+        release::elb(ctx, &found.id, keys).await
     }
 }

@@ -8,12 +8,14 @@ use aws_sdk_ec2::types::{
     Filter, IamInstanceProfileSpecification, InstanceAttributeName, InstanceStateName, ResourceType,
 };
 use aws_smithy_types::base64;
+use reconciler_plan::kinds::instance;
 use reconciler_plan::{Action, InstanceSpec, Node, NodeSpec, ObservedNode, Ref};
 
 use crate::Aws;
 use crate::apply::Ctx;
 use crate::ec2::{owner_filters, tag_specification, tags_from, update_tags};
 use crate::error::{AwsError, ErrorKind, classify};
+use crate::kinds::{Adapter, release};
 use crate::wait::{self, Progress};
 
 /// The image an instance declared without one gets: the newest Amazon Linux 2 (x86_64, gp2) that Amazon
@@ -100,8 +102,7 @@ async fn latest_amazon_linux(aws: &Aws) -> Result<String, AwsError> {
         })
 }
 
-pub async fn create(ctx: &Ctx<'_>, node: &Node) -> Result<String, AwsError> {
-    let NodeSpec::Instance(spec) = &node.spec else { unreachable!() };
+pub async fn create(ctx: &Ctx<'_>, node: &Node, spec: &InstanceSpec) -> Result<String, AwsError> {
     let image = match &spec.image {
         Some(image) => image.clone(),
         None => latest_amazon_linux(ctx.aws).await?,
@@ -151,9 +152,8 @@ pub async fn create(ctx: &Ctx<'_>, node: &Node) -> Result<String, AwsError> {
         .ok_or_else(|| AwsError::invalid("EC2.RunInstances", "response has no instance id"))
 }
 
-pub async fn update(ctx: &Ctx<'_>, id: &str, action: &Action) -> Result<(), AwsError> {
-    let NodeSpec::Instance(spec) = &action.desired.spec else { unreachable!() };
-    if action.refreshes_references() || action.changes_field("security_groups") {
+pub async fn update(ctx: &Ctx<'_>, id: &str, action: &Action, spec: &InstanceSpec) -> Result<(), AwsError> {
+    if action.refreshes_references() || action.changes(instance::field::SECURITY_GROUPS) {
         let groups: Vec<String> = spec.security_groups.iter().map(|g| ctx.id_of(g)).collect::<Result<_, _>>()?;
         ctx.aws
             .ec2
@@ -192,4 +192,35 @@ pub async fn delete(ctx: &Ctx<'_>, id: &str) -> Result<(), AwsError> {
         })
     })
     .await
+}
+
+// The registry entries of this module's kinds (see `kinds::Adapter`).
+
+/// `Instance` in the registry.
+pub struct InstanceKind;
+
+impl Adapter for InstanceKind {
+    type Spec = InstanceSpec;
+
+    async fn create(ctx: &Ctx<'_>, node: &Node, spec: &Self::Spec) -> Result<String, AwsError> {
+        create(ctx, node, spec).await
+    }
+
+    async fn update(ctx: &Ctx<'_>, id: &str, action: &Action, spec: &Self::Spec) -> Result<(), AwsError> {
+        update(ctx, id, action, spec).await
+    }
+
+    async fn delete(ctx: &Ctx<'_>, found: &ObservedNode, _spec: &Self::Spec) -> Result<(), AwsError> {
+        delete(ctx, &found.id).await
+    }
+
+    async fn release(
+        ctx: &Ctx<'_>,
+        found: &ObservedNode,
+        spec: &Self::Spec,
+        keys: Vec<String>,
+    ) -> Result<(), AwsError> {
+        let _ = spec;
+        release::ec2(ctx, &found.id, keys).await
+    }
 }

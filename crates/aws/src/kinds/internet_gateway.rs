@@ -7,6 +7,8 @@ use crate::Aws;
 use crate::apply::Ctx;
 use crate::ec2::{owner_filters, tag_specification, tags_from, update_tags};
 use crate::error::{AwsError, classify};
+use crate::kinds::{Adapter, release};
+use reconciler_plan::InternetGatewaySpec;
 
 pub async fn observe(aws: &Aws, owner_id: &str) -> Result<Vec<ObservedNode>, AwsError> {
     let out = aws
@@ -22,17 +24,17 @@ pub async fn observe(aws: &Aws, owner_id: &str) -> Result<Vec<ObservedNode>, Aws
         .filter_map(|g| {
             Some(ObservedNode {
                 id: g.internet_gateway_id()?.to_string(),
-                spec: NodeSpec::InternetGateway {
+                spec: NodeSpec::InternetGateway(InternetGatewaySpec {
                     vpc: g.attachments().iter().find_map(|a| a.vpc_id()).map(|v| Ref::Aws(v.to_string())),
-                },
+                }),
                 tags: tags_from(Some(g.tags())),
             })
         })
         .collect())
 }
 
-pub async fn create(ctx: &Ctx<'_>, node: &Node) -> Result<String, AwsError> {
-    let NodeSpec::InternetGateway { vpc } = &node.spec else { unreachable!() };
+pub async fn create(ctx: &Ctx<'_>, node: &Node, spec: &InternetGatewaySpec) -> Result<String, AwsError> {
+    let InternetGatewaySpec { vpc } = spec;
     let out = ctx
         .aws
         .ec2
@@ -68,8 +70,8 @@ pub async fn update(ctx: &Ctx<'_>, id: &str, action: &Action) -> Result<(), AwsE
     update_tags(ctx.aws, id, action).await
 }
 
-pub async fn delete(ctx: &Ctx<'_>, id: &str, observed: &NodeSpec) -> Result<(), AwsError> {
-    if let NodeSpec::InternetGateway { vpc: Some(vpc) } = observed {
+pub async fn delete(ctx: &Ctx<'_>, id: &str, found: &InternetGatewaySpec) -> Result<(), AwsError> {
+    if let InternetGatewaySpec { vpc: Some(vpc) } = found {
         ctx.aws
             .ec2
             .detach_internet_gateway()
@@ -87,4 +89,35 @@ pub async fn delete(ctx: &Ctx<'_>, id: &str, observed: &NodeSpec) -> Result<(), 
         .await
         .map_err(|e| classify("EC2.DeleteInternetGateway", e))?;
     Ok(())
+}
+
+// The registry entries of this module's kinds (see `kinds::Adapter`).
+
+/// `InternetGateway` in the registry.
+pub struct InternetGatewayKind;
+
+impl Adapter for InternetGatewayKind {
+    type Spec = InternetGatewaySpec;
+
+    async fn create(ctx: &Ctx<'_>, node: &Node, spec: &Self::Spec) -> Result<String, AwsError> {
+        create(ctx, node, spec).await
+    }
+
+    async fn update(ctx: &Ctx<'_>, id: &str, action: &Action, _spec: &Self::Spec) -> Result<(), AwsError> {
+        update(ctx, id, action).await
+    }
+
+    async fn delete(ctx: &Ctx<'_>, found: &ObservedNode, spec: &Self::Spec) -> Result<(), AwsError> {
+        delete(ctx, &found.id, spec).await
+    }
+
+    async fn release(
+        ctx: &Ctx<'_>,
+        found: &ObservedNode,
+        spec: &Self::Spec,
+        keys: Vec<String>,
+    ) -> Result<(), AwsError> {
+        let _ = spec;
+        release::ec2(ctx, &found.id, keys).await
+    }
 }

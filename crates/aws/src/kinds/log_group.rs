@@ -7,11 +7,14 @@
 use std::collections::BTreeMap;
 
 use futures::stream::{self, StreamExt, TryStreamExt};
+use reconciler_plan::kinds::log_group;
 use reconciler_plan::{Action, Node, NodeSpec, ObservedNode};
 
 use crate::Aws;
 use crate::apply::Ctx;
 use crate::error::{AwsError, classify};
+use crate::kinds::{Adapter, release};
+use reconciler_plan::LogGroupSpec;
 
 /// Tag lookups in flight at once.
 const TAG_LOOKUPS: usize = 8;
@@ -44,7 +47,7 @@ pub async fn observe(aws: &Aws) -> Result<Vec<ObservedNode>, AwsError> {
                 .map_err(|e| classify("CloudWatchLogs.ListTagsForResource", e))?;
             Ok(ObservedNode {
                 id: arn,
-                spec: NodeSpec::LogGroup { group_name: name, retention_days },
+                spec: NodeSpec::LogGroup(LogGroupSpec { group_name: name, retention_days }),
                 tags: tags.tags().map(|t| t.clone().into_iter().collect()).unwrap_or_default(),
             })
         })
@@ -57,8 +60,8 @@ fn to_tags(tags: &BTreeMap<String, String>) -> std::collections::HashMap<String,
     tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
 }
 
-pub async fn create(ctx: &Ctx<'_>, node: &Node) -> Result<String, AwsError> {
-    let NodeSpec::LogGroup { group_name, retention_days } = &node.spec else { unreachable!() };
+pub async fn create(ctx: &Ctx<'_>, node: &Node, spec: &LogGroupSpec) -> Result<String, AwsError> {
+    let LogGroupSpec { group_name, retention_days } = spec;
     let logs = &ctx.aws.logs;
     logs.create_log_group()
         .log_group_name(group_name)
@@ -96,9 +99,9 @@ async fn set_retention(ctx: &Ctx<'_>, group_name: &str, days: u32) -> Result<(),
     Ok(())
 }
 
-pub async fn update(ctx: &Ctx<'_>, arn: &str, action: &Action) -> Result<(), AwsError> {
-    let NodeSpec::LogGroup { group_name, retention_days } = &action.desired.spec else { unreachable!() };
-    if action.changes_field("retention_days") {
+pub async fn update(ctx: &Ctx<'_>, arn: &str, action: &Action, spec: &LogGroupSpec) -> Result<(), AwsError> {
+    let LogGroupSpec { group_name, retention_days } = spec;
+    if action.changes(log_group::field::RETENTION_DAYS) {
         match retention_days {
             Some(days) => set_retention(ctx, group_name, *days).await?,
             None => {
@@ -125,8 +128,8 @@ pub async fn update(ctx: &Ctx<'_>, arn: &str, action: &Action) -> Result<(), Aws
     Ok(())
 }
 
-pub async fn delete(ctx: &Ctx<'_>, observed: &ObservedNode) -> Result<(), AwsError> {
-    let NodeSpec::LogGroup { group_name, .. } = &observed.spec else { unreachable!() };
+pub async fn delete(ctx: &Ctx<'_>, _observed: &ObservedNode, spec: &LogGroupSpec) -> Result<(), AwsError> {
+    let LogGroupSpec { group_name, .. } = spec;
     ctx.aws
         .logs
         .delete_log_group()
@@ -135,4 +138,35 @@ pub async fn delete(ctx: &Ctx<'_>, observed: &ObservedNode) -> Result<(), AwsErr
         .await
         .map_err(|e| classify("CloudWatchLogs.DeleteLogGroup", e))?;
     Ok(())
+}
+
+// The registry entries of this module's kinds (see `kinds::Adapter`).
+
+/// `LogGroup` in the registry.
+pub struct LogGroupKind;
+
+impl Adapter for LogGroupKind {
+    type Spec = LogGroupSpec;
+
+    async fn create(ctx: &Ctx<'_>, node: &Node, spec: &Self::Spec) -> Result<String, AwsError> {
+        create(ctx, node, spec).await
+    }
+
+    async fn update(ctx: &Ctx<'_>, id: &str, action: &Action, spec: &Self::Spec) -> Result<(), AwsError> {
+        update(ctx, id, action, spec).await
+    }
+
+    async fn delete(ctx: &Ctx<'_>, found: &ObservedNode, spec: &Self::Spec) -> Result<(), AwsError> {
+        delete(ctx, found, spec).await
+    }
+
+    async fn release(
+        ctx: &Ctx<'_>,
+        found: &ObservedNode,
+        spec: &Self::Spec,
+        keys: Vec<String>,
+    ) -> Result<(), AwsError> {
+        let _ = spec;
+        release::logs(ctx, &found.id, keys).await
+    }
 }

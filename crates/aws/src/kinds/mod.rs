@@ -1,5 +1,5 @@
 //! One module per AWS kind: how to observe it (batched, by tag) and how to create, update and delete it.
-//! This is the only place that knows which API call does what; the dispatch below maps plan nodes to it.
+//! The registry below maps plan nodes to them, through each kind's [`Adapter`].
 
 pub mod autoscaling;
 pub mod cluster;
@@ -20,97 +20,99 @@ pub mod subnet;
 pub mod task_definition;
 pub mod vpc;
 
-use elb::{listener, load_balancer, target_group};
-use role::instance_profile;
-
+use reconciler_plan::ownership::OUR_KEYS;
 use reconciler_plan::{Action, Node, NodeSpec, ObservedNode};
 
 use crate::apply::Ctx;
 use crate::error::AwsError;
 
-/// Creates the resource; returns its AWS id.
-pub async fn create(ctx: &Ctx<'_>, node: &Node) -> Result<String, AwsError> {
-    match node.spec {
-        NodeSpec::Vpc { .. } => vpc::create(ctx, node).await,
-        NodeSpec::Subnet { .. } => subnet::create(ctx, node).await,
-        NodeSpec::InternetGateway { .. } => internet_gateway::create(ctx, node).await,
-        NodeSpec::ElasticIp => elastic_ip::create(ctx, node).await,
-        NodeSpec::NatGateway { .. } => nat_gateway::create(ctx, node).await,
-        NodeSpec::RouteTable { .. } => route_table::create(ctx, node).await,
-        NodeSpec::SecurityGroup { .. } => security_group::create(ctx, node).await,
-        NodeSpec::Cluster { .. } => cluster::create(ctx, node).await,
-        NodeSpec::Namespace { .. } => namespace::create(ctx, node).await,
-        NodeSpec::Role { .. } => role::create(ctx, node).await,
-        NodeSpec::InstanceProfile { .. } => instance_profile::create(ctx, node).await,
-        NodeSpec::LogGroup { .. } => log_group::create(ctx, node).await,
-        NodeSpec::TaskDefinition(_) => task_definition::create(ctx, node).await,
-        NodeSpec::LoadBalancer { .. } => load_balancer::create(ctx, node).await,
-        NodeSpec::TargetGroup(_) => target_group::create(ctx, node).await,
-        NodeSpec::Listener { .. } => listener::create(ctx, node).await,
-        NodeSpec::DiscoveryService { .. } => discovery_service::create(ctx, node).await,
-        NodeSpec::Service(_) => service::create(ctx, node).await,
-        NodeSpec::Instance(_) => instance::create(ctx, node).await,
-        NodeSpec::ScalableTarget { .. } | NodeSpec::ScalingPolicy(_) | NodeSpec::ScheduledAction { .. } => {
-            autoscaling::put(ctx, node).await
-        }
-    }
+/// One kind's AWS side: how to create, change, delete and release a resource of it, given the planner's typed
+/// spec. The registry below dispatches a plan's nodes to the adapter of their kind; each kind's calls,
+/// normalization and identity rules live in the adapter's own module.
+///
+/// Crate-private: `async fn` in a trait is fine where every caller is static (the registry's match), and the
+/// futures stay `Send` because the types are known.
+pub(crate) trait Adapter {
+    /// The planner's spec of the kind (`reconciler_plan::kinds::*`).
+    type Spec;
+
+    /// Creates the resource; returns its AWS id.
+    async fn create(ctx: &Ctx<'_>, node: &Node, spec: &Self::Spec) -> Result<String, AwsError>;
+
+    /// Changes the live resource `id` in place to match `action.desired`, touching only changed fields.
+    async fn update(ctx: &Ctx<'_>, id: &str, action: &Action, spec: &Self::Spec) -> Result<(), AwsError>;
+
+    /// Deletes the live resource (for a replacement or a prune), waiting where AWS deletes asynchronously.
+    async fn delete(ctx: &Ctx<'_>, found: &ObservedNode, spec: &Self::Spec) -> Result<(), AwsError>;
+
+    /// Removes our ownership tags `keys` (never empty) from the live resource: it stays, no longer ours.
+    async fn release(ctx: &Ctx<'_>, found: &ObservedNode, spec: &Self::Spec, keys: Vec<String>)
+    -> Result<(), AwsError>;
 }
 
-/// Changes the live resource `id` in place to match `action.desired`, touching only changed fields.
-pub async fn update(ctx: &Ctx<'_>, id: &str, action: &Action) -> Result<(), AwsError> {
-    match action.desired.spec {
-        NodeSpec::Vpc { .. } => vpc::update(ctx, id, action).await,
-        NodeSpec::Subnet { .. } => subnet::update(ctx, id, action).await,
-        NodeSpec::InternetGateway { .. } => internet_gateway::update(ctx, id, action).await,
-        NodeSpec::ElasticIp => elastic_ip::update(ctx, id, action).await,
-        NodeSpec::NatGateway { .. } => nat_gateway::update(ctx, id, action).await,
-        NodeSpec::RouteTable { .. } => route_table::update(ctx, id, action).await,
-        NodeSpec::SecurityGroup { .. } => security_group::update(ctx, id, action).await,
-        NodeSpec::Cluster { .. } => cluster::update(ctx, id, action).await,
-        NodeSpec::Namespace { .. } => namespace::update(ctx, id, action).await,
-        NodeSpec::Role { .. } => role::update(ctx, id, action).await,
-        NodeSpec::InstanceProfile { .. } => instance_profile::update(ctx, id, action).await,
-        NodeSpec::LogGroup { .. } => log_group::update(ctx, id, action).await,
-        // Never updated in place: every field makes a new revision (the planner plans a replacement).
-        NodeSpec::TaskDefinition(_) => Ok(()),
-        NodeSpec::LoadBalancer { .. } => load_balancer::update(ctx, id, action).await,
-        NodeSpec::TargetGroup(_) => target_group::update(ctx, id, action).await,
-        NodeSpec::Listener { .. } => listener::update(ctx, id, action).await,
-        NodeSpec::DiscoveryService { .. } => discovery_service::update(ctx, id, action).await,
-        NodeSpec::Service(_) => service::update(ctx, id, action).await,
-        NodeSpec::Instance(_) => instance::update(ctx, id, action).await,
-        NodeSpec::ScalableTarget { .. } | NodeSpec::ScalingPolicy(_) | NodeSpec::ScheduledAction { .. } => {
-            autoscaling::update(ctx, action).await
+/// The registry: one line per kind, `Variant => adapter`. The matches it generates are exhaustive over the
+/// planner's kinds, so a kind the planner knows and no adapter handles does not compile.
+macro_rules! registry {
+    ($($variant:ident => $adapter:ty,)*) => {
+        /// Creates the resource; returns its AWS id.
+        pub async fn create(ctx: &Ctx<'_>, node: &Node) -> Result<String, AwsError> {
+            match &node.spec {
+                $(NodeSpec::$variant(spec) => <$adapter as Adapter>::create(ctx, node, spec).await,)*
+            }
         }
-    }
+
+        /// Changes the live resource `id` in place to match `action.desired`.
+        pub async fn update(ctx: &Ctx<'_>, id: &str, action: &Action) -> Result<(), AwsError> {
+            match &action.desired.spec {
+                $(NodeSpec::$variant(spec) => <$adapter as Adapter>::update(ctx, id, action, spec).await,)*
+            }
+        }
+
+        /// Deletes the live resource.
+        pub async fn delete(ctx: &Ctx<'_>, found: &ObservedNode) -> Result<(), AwsError> {
+            match &found.spec {
+                $(NodeSpec::$variant(spec) => <$adapter as Adapter>::delete(ctx, found, spec).await,)*
+            }
+        }
+
+        async fn release_keys(ctx: &Ctx<'_>, found: &ObservedNode, keys: Vec<String>) -> Result<(), AwsError> {
+            match &found.spec {
+                $(NodeSpec::$variant(spec) => <$adapter as Adapter>::release(ctx, found, spec, keys).await,)*
+            }
+        }
+    };
 }
 
-/// Deletes the live resource (used for replacements), waiting where AWS deletes asynchronously.
-pub async fn delete(ctx: &Ctx<'_>, observed: &ObservedNode) -> Result<(), AwsError> {
-    let id = observed.id.as_str();
-    match &observed.spec {
-        NodeSpec::Vpc { .. } => vpc::delete(ctx, id).await,
-        NodeSpec::Subnet { .. } => subnet::delete(ctx, id).await,
-        NodeSpec::InternetGateway { .. } => internet_gateway::delete(ctx, id, &observed.spec).await,
-        NodeSpec::ElasticIp => elastic_ip::delete(ctx, id).await,
-        NodeSpec::NatGateway { .. } => nat_gateway::delete(ctx, id).await,
-        NodeSpec::RouteTable { .. } => route_table::delete(ctx, id).await,
-        NodeSpec::SecurityGroup { .. } => security_group::delete(ctx, id).await,
-        NodeSpec::Cluster { .. } => cluster::delete(ctx, id).await,
-        NodeSpec::Namespace { .. } => namespace::delete(ctx, id).await,
-        NodeSpec::Role { .. } => role::delete(ctx, observed).await,
-        NodeSpec::InstanceProfile { .. } => instance_profile::delete(ctx, observed).await,
-        NodeSpec::LogGroup { .. } => log_group::delete(ctx, observed).await,
-        // Only ever deleted for good (a changed task definition gets a new revision instead of a replacement).
-        NodeSpec::TaskDefinition(_) => task_definition::delete_ours_in_family(ctx, id).await,
-        NodeSpec::LoadBalancer { .. } => load_balancer::delete(ctx, id).await,
-        NodeSpec::TargetGroup(_) => target_group::delete(ctx, id).await,
-        NodeSpec::Listener { .. } => listener::delete(ctx, id).await,
-        NodeSpec::DiscoveryService { .. } => discovery_service::delete(ctx, id).await,
-        NodeSpec::Service(_) => service::delete(ctx, observed).await,
-        NodeSpec::Instance(_) => instance::delete(ctx, id).await,
-        NodeSpec::ScalableTarget { .. } | NodeSpec::ScalingPolicy(_) | NodeSpec::ScheduledAction { .. } => {
-            autoscaling::delete(ctx, observed).await
-        }
+registry! {
+    Vpc => vpc::VpcKind,
+    InternetGateway => internet_gateway::InternetGatewayKind,
+    Subnet => subnet::SubnetKind,
+    ElasticIp => elastic_ip::ElasticIpKind,
+    NatGateway => nat_gateway::NatGatewayKind,
+    RouteTable => route_table::RouteTableKind,
+    SecurityGroup => security_group::SecurityGroupKind,
+    Cluster => cluster::ClusterKind,
+    Namespace => namespace::NamespaceKind,
+    Role => role::RoleKind,
+    InstanceProfile => role::InstanceProfileKind,
+    LogGroup => log_group::LogGroupKind,
+    TaskDefinition => task_definition::TaskDefinitionKind,
+    LoadBalancer => elb::LoadBalancerKind,
+    TargetGroup => elb::TargetGroupKind,
+    Listener => elb::ListenerKind,
+    DiscoveryService => discovery_service::DiscoveryServiceKind,
+    Service => service::ServiceKind,
+    Instance => instance::InstanceKind,
+    ScalableTarget => autoscaling::ScalableTargetKind,
+    ScalingPolicy => autoscaling::ScalingPolicyKind,
+    ScheduledAction => autoscaling::ScheduledActionKind,
+}
+
+/// Releases a resource (`deletion_policy = "retain"`): our tags are removed, the resource stays.
+pub async fn release(ctx: &Ctx<'_>, found: &ObservedNode) -> Result<(), AwsError> {
+    let keys: Vec<String> = found.tags.keys().filter(|k| OUR_KEYS.contains(&k.as_str())).cloned().collect();
+    if keys.is_empty() {
+        return Ok(());
     }
+    release_keys(ctx, found, keys).await
 }

@@ -12,7 +12,9 @@ use reconciler_plan::{Action, Node, NodeSpec, ObservedNode, Ref};
 use crate::Aws;
 use crate::apply::Ctx;
 use crate::error::{AwsError, classify};
+use crate::kinds::{Adapter, release};
 use crate::wait::{self, Progress};
+use reconciler_plan::NamespaceSpec;
 
 /// Every private DNS namespace, with its tags. ListNamespaces has no tag filter and returns no tags, so
 /// this is one ListNamespaces plus one ListTagsForResource per private DNS namespace in the account.
@@ -36,11 +38,11 @@ pub async fn observe(aws: &Aws) -> Result<Vec<ObservedNode>, AwsError> {
                 .map_err(|e| classify("ServiceDiscovery.ListTagsForResource", e))?;
             nodes.push(ObservedNode {
                 id: arn.to_string(),
-                spec: NodeSpec::Namespace {
+                spec: NodeSpec::Namespace(NamespaceSpec {
                     dns_name: name.to_string(),
                     vpc: Ref::Aws("(not reported by Cloud Map)".to_string()),
                     description: namespace.description().filter(|d| !d.is_empty()).map(str::to_string),
-                },
+                }),
                 tags: tags.tags().iter().map(|t| (t.key().to_string(), t.value().to_string())).collect(),
             });
         }
@@ -57,8 +59,8 @@ fn to_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
     tags.iter().filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok()).collect()
 }
 
-pub async fn create(ctx: &Ctx<'_>, node: &Node) -> Result<String, AwsError> {
-    let NodeSpec::Namespace { dns_name, vpc, description } = &node.spec else { unreachable!() };
+pub async fn create(ctx: &Ctx<'_>, node: &Node, spec: &NamespaceSpec) -> Result<String, AwsError> {
+    let NamespaceSpec { dns_name, vpc, description } = spec;
     let sd = &ctx.aws.servicediscovery;
     let out = sd
         .create_private_dns_namespace()
@@ -135,4 +137,35 @@ pub(crate) async fn wait_for_operation(ctx: &Ctx<'_>, operation: &str) -> Result
         }
     })
     .await
+}
+
+// The registry entries of this module's kinds (see `kinds::Adapter`).
+
+/// `Namespace` in the registry.
+pub struct NamespaceKind;
+
+impl Adapter for NamespaceKind {
+    type Spec = NamespaceSpec;
+
+    async fn create(ctx: &Ctx<'_>, node: &Node, spec: &Self::Spec) -> Result<String, AwsError> {
+        create(ctx, node, spec).await
+    }
+
+    async fn update(ctx: &Ctx<'_>, id: &str, action: &Action, _spec: &Self::Spec) -> Result<(), AwsError> {
+        update(ctx, id, action).await
+    }
+
+    async fn delete(ctx: &Ctx<'_>, found: &ObservedNode, _spec: &Self::Spec) -> Result<(), AwsError> {
+        delete(ctx, &found.id).await
+    }
+
+    async fn release(
+        ctx: &Ctx<'_>,
+        found: &ObservedNode,
+        spec: &Self::Spec,
+        keys: Vec<String>,
+    ) -> Result<(), AwsError> {
+        let _ = spec;
+        release::cloud_map(ctx, &found.id, keys).await
+    }
 }

@@ -8,7 +8,9 @@ use crate::Aws;
 use crate::apply::Ctx;
 use crate::ec2::{owner_filters, tag_specification, tags_from, update_tags};
 use crate::error::{AwsError, classify};
+use crate::kinds::{Adapter, release};
 use crate::wait::{self, Progress};
+use reconciler_plan::NatGatewaySpec;
 
 pub async fn observe(aws: &Aws, owner_id: &str) -> Result<Vec<ObservedNode>, AwsError> {
     let mut filters = owner_filters(owner_id);
@@ -27,18 +29,18 @@ pub async fn observe(aws: &Aws, owner_id: &str) -> Result<Vec<ObservedNode>, Aws
         .filter_map(|g| {
             Some(ObservedNode {
                 id: g.nat_gateway_id()?.to_string(),
-                spec: NodeSpec::NatGateway {
+                spec: NodeSpec::NatGateway(NatGatewaySpec {
                     subnet: Ref::Aws(g.subnet_id()?.to_string()),
                     allocation: Ref::Aws(g.nat_gateway_addresses().iter().find_map(|a| a.allocation_id())?.to_string()),
-                },
+                }),
                 tags: tags_from(Some(g.tags())),
             })
         })
         .collect())
 }
 
-pub async fn create(ctx: &Ctx<'_>, node: &Node) -> Result<String, AwsError> {
-    let NodeSpec::NatGateway { subnet, allocation } = &node.spec else { unreachable!() };
+pub async fn create(ctx: &Ctx<'_>, node: &Node, spec: &NatGatewaySpec) -> Result<String, AwsError> {
+    let NatGatewaySpec { subnet, allocation } = spec;
     let out = ctx
         .aws
         .ec2
@@ -104,4 +106,35 @@ async fn wait_for(ctx: &Ctx<'_>, id: &str, wanted: NatGatewayState) -> Result<()
         }
     })
     .await
+}
+
+// The registry entries of this module's kinds (see `kinds::Adapter`).
+
+/// `NatGateway` in the registry.
+pub struct NatGatewayKind;
+
+impl Adapter for NatGatewayKind {
+    type Spec = NatGatewaySpec;
+
+    async fn create(ctx: &Ctx<'_>, node: &Node, spec: &Self::Spec) -> Result<String, AwsError> {
+        create(ctx, node, spec).await
+    }
+
+    async fn update(ctx: &Ctx<'_>, id: &str, action: &Action, _spec: &Self::Spec) -> Result<(), AwsError> {
+        update(ctx, id, action).await
+    }
+
+    async fn delete(ctx: &Ctx<'_>, found: &ObservedNode, _spec: &Self::Spec) -> Result<(), AwsError> {
+        delete(ctx, &found.id).await
+    }
+
+    async fn release(
+        ctx: &Ctx<'_>,
+        found: &ObservedNode,
+        spec: &Self::Spec,
+        keys: Vec<String>,
+    ) -> Result<(), AwsError> {
+        let _ = spec;
+        release::ec2(ctx, &found.id, keys).await
+    }
 }

@@ -11,11 +11,14 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_iam::types::{EntityType, Tag};
+use reconciler_plan::kinds;
 use reconciler_plan::{Action, Node, NodeSpec, ObservedNode, Ref, normalize_policy};
 
 use crate::Aws;
 use crate::apply::Ctx;
 use crate::error::{AwsError, classify};
+use crate::kinds::{Adapter, release};
+use reconciler_plan::{InstanceProfileSpec, RoleSpec};
 
 /// Every role and instance profile in the account, with tags.
 pub async fn observe(aws: &Aws) -> Result<Vec<ObservedNode>, AwsError> {
@@ -42,7 +45,7 @@ pub async fn observe(aws: &Aws) -> Result<Vec<ObservedNode>, AwsError> {
                 .map(|d| normalize_policy(&decode_policy(d)));
             nodes.push(ObservedNode {
                 id: arn.to_string(),
-                spec: NodeSpec::Role {
+                spec: NodeSpec::Role(RoleSpec {
                     role_name: name.to_string(),
                     trusted_service: trusted_service(&trust),
                     managed_policies: role
@@ -51,7 +54,7 @@ pub async fn observe(aws: &Aws) -> Result<Vec<ObservedNode>, AwsError> {
                         .filter_map(|p| p.policy_arn().map(str::to_string))
                         .collect(),
                     inline_policy,
-                },
+                }),
                 tags: tags_from(role.tags()),
             });
             for profile in role.instance_profile_list() {
@@ -61,10 +64,10 @@ pub async fn observe(aws: &Aws) -> Result<Vec<ObservedNode>, AwsError> {
                 }
                 nodes.push(ObservedNode {
                     id: profile_arn.to_string(),
-                    spec: NodeSpec::InstanceProfile {
+                    spec: NodeSpec::InstanceProfile(InstanceProfileSpec {
                         name: profile.instance_profile_name().to_string(),
                         role: profile.roles().first().map(|r| Ref::Aws(r.arn().to_string())),
-                    },
+                    }),
                     tags: tags_from(profile.tags()),
                 });
             }
@@ -142,10 +145,8 @@ fn trust_policy(service: &str) -> String {
     .to_string()
 }
 
-pub async fn create(ctx: &Ctx<'_>, node: &Node) -> Result<String, AwsError> {
-    let NodeSpec::Role { role_name, trusted_service, managed_policies, inline_policy } = &node.spec else {
-        unreachable!()
-    };
+pub async fn create(ctx: &Ctx<'_>, node: &Node, spec: &RoleSpec) -> Result<String, AwsError> {
+    let RoleSpec { role_name, trusted_service, managed_policies, inline_policy } = spec;
     let iam = &ctx.aws.iam;
     let out = iam
         .create_role()
@@ -216,12 +217,10 @@ async fn delete_inline(ctx: &Ctx<'_>, role_name: &str) -> Result<(), AwsError> {
     Ok(())
 }
 
-pub async fn update(ctx: &Ctx<'_>, _arn: &str, action: &Action) -> Result<(), AwsError> {
-    let NodeSpec::Role { role_name, trusted_service, managed_policies, inline_policy } = &action.desired.spec else {
-        unreachable!()
-    };
+pub async fn update(ctx: &Ctx<'_>, _arn: &str, action: &Action, spec: &RoleSpec) -> Result<(), AwsError> {
+    let RoleSpec { role_name, trusted_service, managed_policies, inline_policy } = spec;
     let iam = &ctx.aws.iam;
-    if action.changes_field("trusted_service") {
+    if action.changes(kinds::role::field::TRUSTED_SERVICE) {
         iam.update_assume_role_policy()
             .role_name(role_name)
             .policy_document(trust_policy(trusted_service))
@@ -229,9 +228,9 @@ pub async fn update(ctx: &Ctx<'_>, _arn: &str, action: &Action) -> Result<(), Aw
             .await
             .map_err(|e| classify("IAM.UpdateAssumeRolePolicy", e))?;
     }
-    if action.changes_field("managed_policies") {
+    if action.changes(kinds::role::field::MANAGED_POLICIES) {
         let live = match action.observed.as_ref().map(|o| &o.spec) {
-            Some(NodeSpec::Role { managed_policies, .. }) => managed_policies.clone(),
+            Some(NodeSpec::Role(RoleSpec { managed_policies, .. })) => managed_policies.clone(),
             _ => BTreeSet::new(),
         };
         for policy in managed_policies.difference(&live) {
@@ -241,7 +240,7 @@ pub async fn update(ctx: &Ctx<'_>, _arn: &str, action: &Action) -> Result<(), Aw
             detach(ctx, role_name, policy).await?;
         }
     }
-    if action.changes_field("inline_policy") {
+    if action.changes(kinds::role::field::INLINE_POLICY) {
         match inline_policy {
             Some(document) => put_inline(ctx, role_name, document).await?,
             None => delete_inline(ctx, role_name).await?,
@@ -259,8 +258,8 @@ pub async fn update(ctx: &Ctx<'_>, _arn: &str, action: &Action) -> Result<(), Aw
 }
 
 /// IAM refuses to delete a role with policies or instance profiles: ours are removed first.
-pub async fn delete(ctx: &Ctx<'_>, observed: &ObservedNode) -> Result<(), AwsError> {
-    let NodeSpec::Role { role_name, managed_policies, inline_policy, .. } = &observed.spec else { unreachable!() };
+pub async fn delete(ctx: &Ctx<'_>, _observed: &ObservedNode, spec: &RoleSpec) -> Result<(), AwsError> {
+    let RoleSpec { role_name, managed_policies, inline_policy, .. } = spec;
     for policy in managed_policies {
         detach(ctx, role_name, policy).await?;
     }
@@ -275,8 +274,8 @@ pub async fn delete(ctx: &Ctx<'_>, observed: &ObservedNode) -> Result<(), AwsErr
 pub mod instance_profile {
     use super::*;
 
-    pub async fn create(ctx: &Ctx<'_>, node: &Node) -> Result<String, AwsError> {
-        let NodeSpec::InstanceProfile { name, role } = &node.spec else { unreachable!() };
+    pub async fn create(ctx: &Ctx<'_>, node: &Node, spec: &InstanceProfileSpec) -> Result<String, AwsError> {
+        let InstanceProfileSpec { name, role } = spec;
         let out = ctx
             .aws
             .iam
@@ -322,11 +321,18 @@ pub mod instance_profile {
         arn.rsplit('/').next().unwrap_or(arn).to_string()
     }
 
-    pub async fn update(ctx: &Ctx<'_>, _arn: &str, action: &Action) -> Result<(), AwsError> {
-        let NodeSpec::InstanceProfile { name, role } = &action.desired.spec else { unreachable!() };
-        if action.changes_field("role") || action.refreshes_references() {
+    pub async fn update(
+        ctx: &Ctx<'_>,
+        _arn: &str,
+        action: &Action,
+        spec: &InstanceProfileSpec,
+    ) -> Result<(), AwsError> {
+        let InstanceProfileSpec { name, role } = spec;
+        if action.changes(kinds::instance_profile::field::ROLE) || action.refreshes_references() {
             // The observed role is an address when ours: its ARN is the one recorded before this pass.
-            if let Some(NodeSpec::InstanceProfile { role: Some(old), .. }) = action.observed.as_ref().map(|o| &o.spec) {
+            if let Some(NodeSpec::InstanceProfile(InstanceProfileSpec { role: Some(old), .. })) =
+                action.observed.as_ref().map(|o| &o.spec)
+            {
                 let old_arn = ctx.id_of(old).unwrap_or_else(|_| old.to_string());
                 remove_role(ctx, name, &old_arn).await?;
             }
@@ -347,8 +353,8 @@ pub mod instance_profile {
         Ok(())
     }
 
-    pub async fn delete(ctx: &Ctx<'_>, observed: &ObservedNode) -> Result<(), AwsError> {
-        let NodeSpec::InstanceProfile { name, role } = &observed.spec else { unreachable!() };
+    pub async fn delete(ctx: &Ctx<'_>, _observed: &ObservedNode, spec: &InstanceProfileSpec) -> Result<(), AwsError> {
+        let InstanceProfileSpec { name, role } = spec;
         if let Some(role) = role {
             let arn = ctx.id_of(role).unwrap_or_else(|_| role.to_string());
             remove_role(ctx, name, &arn).await?;
@@ -361,6 +367,66 @@ pub mod instance_profile {
             .await
             .map_err(|e| classify("IAM.DeleteInstanceProfile", e))?;
         Ok(())
+    }
+}
+
+// The registry entries of this module's kinds (see `kinds::Adapter`).
+
+/// `Role` in the registry.
+pub struct RoleKind;
+
+impl Adapter for RoleKind {
+    type Spec = RoleSpec;
+
+    async fn create(ctx: &Ctx<'_>, node: &Node, spec: &Self::Spec) -> Result<String, AwsError> {
+        create(ctx, node, spec).await
+    }
+
+    async fn update(ctx: &Ctx<'_>, id: &str, action: &Action, spec: &Self::Spec) -> Result<(), AwsError> {
+        update(ctx, id, action, spec).await
+    }
+
+    async fn delete(ctx: &Ctx<'_>, found: &ObservedNode, spec: &Self::Spec) -> Result<(), AwsError> {
+        delete(ctx, found, spec).await
+    }
+
+    async fn release(
+        ctx: &Ctx<'_>,
+        found: &ObservedNode,
+        spec: &Self::Spec,
+        keys: Vec<String>,
+    ) -> Result<(), AwsError> {
+        let _ = found;
+        release::iam_role(ctx, &spec.role_name, keys).await
+    }
+}
+
+/// `InstanceProfile` in the registry.
+pub struct InstanceProfileKind;
+
+impl Adapter for InstanceProfileKind {
+    type Spec = InstanceProfileSpec;
+
+    async fn create(ctx: &Ctx<'_>, node: &Node, spec: &Self::Spec) -> Result<String, AwsError> {
+        instance_profile::create(ctx, node, spec).await
+    }
+
+    async fn update(ctx: &Ctx<'_>, id: &str, action: &Action, spec: &Self::Spec) -> Result<(), AwsError> {
+        instance_profile::update(ctx, id, action, spec).await
+    }
+
+    async fn delete(ctx: &Ctx<'_>, found: &ObservedNode, spec: &Self::Spec) -> Result<(), AwsError> {
+        instance_profile::delete(ctx, found, spec).await
+    }
+
+    async fn release(
+        ctx: &Ctx<'_>,
+        found: &ObservedNode,
+        spec: &Self::Spec,
+        keys: Vec<String>,
+    ) -> Result<(), AwsError> {
+        let _ = found;
+        release::iam_instance_profile(ctx, &spec.name, keys).await
     }
 }
 

@@ -4,12 +4,15 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_ec2::types::{Filter, ResourceType, RouteOrigin, RouteTable};
+use reconciler_plan::kinds::route_table;
 use reconciler_plan::{Action, Node, NodeSpec, ObservedNode, Ref, Route, RouteTarget};
 
 use crate::Aws;
 use crate::apply::Ctx;
 use crate::ec2::{owner_filters, tag_specification, tags_from, update_tags};
 use crate::error::{AwsError, ErrorKind, classify};
+use crate::kinds::{Adapter, release};
+use reconciler_plan::RouteTableSpec;
 
 pub async fn observe(aws: &Aws, owner_id: &str) -> Result<Vec<ObservedNode>, AwsError> {
     let out = aws
@@ -25,7 +28,7 @@ pub async fn observe(aws: &Aws, owner_id: &str) -> Result<Vec<ObservedNode>, Aws
         .filter_map(|table| {
             Some(ObservedNode {
                 id: table.route_table_id()?.to_string(),
-                spec: NodeSpec::RouteTable {
+                spec: NodeSpec::RouteTable(RouteTableSpec {
                     vpc: Ref::Aws(table.vpc_id()?.to_string()),
                     routes: live_routes(table)
                         .into_iter()
@@ -34,7 +37,7 @@ pub async fn observe(aws: &Aws, owner_id: &str) -> Result<Vec<ObservedNode>, Aws
                         })
                         .collect(),
                     subnets: live_associations(table).into_keys().map(Ref::Aws).collect(),
-                },
+                }),
                 tags: tags_from(Some(table.tags())),
             })
         })
@@ -94,8 +97,8 @@ fn live_associations(table: &RouteTable) -> BTreeMap<String, String> {
         .collect()
 }
 
-pub async fn create(ctx: &Ctx<'_>, node: &Node) -> Result<String, AwsError> {
-    let NodeSpec::RouteTable { vpc, .. } = &node.spec else { unreachable!() };
+pub async fn create(ctx: &Ctx<'_>, node: &Node, spec: &RouteTableSpec) -> Result<String, AwsError> {
+    let RouteTableSpec { vpc, .. } = spec;
     let out = ctx
         .aws
         .ec2
@@ -108,24 +111,27 @@ pub async fn create(ctx: &Ctx<'_>, node: &Node) -> Result<String, AwsError> {
         .map_err(|e| classify("EC2.CreateRouteTable", e))?;
     let table = out.route_table().ok_or_else(|| AwsError::invalid("EC2.CreateRouteTable", "empty response"))?;
     let id = table.route_table_id().unwrap_or_default().to_string();
-    converge(ctx, &id, table, node).await?;
+    converge(ctx, &id, table, spec).await?;
     Ok(id)
 }
 
-pub async fn update(ctx: &Ctx<'_>, id: &str, action: &Action) -> Result<(), AwsError> {
-    if action.changes_field("routes") || action.changes_field("subnets") || action.refreshes_references() {
+pub async fn update(ctx: &Ctx<'_>, id: &str, action: &Action, spec: &RouteTableSpec) -> Result<(), AwsError> {
+    if action.changes(route_table::field::ROUTES)
+        || action.changes(route_table::field::SUBNETS)
+        || action.refreshes_references()
+    {
         let table = describe(ctx, id).await?;
         let table = table
             .as_ref()
             .ok_or_else(|| AwsError::invalid("EC2.DescribeRouteTables", format!("route table {id} is gone")))?;
-        converge(ctx, id, table, &action.desired).await?;
+        converge(ctx, id, table, spec).await?;
     }
     update_tags(ctx.aws, id, action).await
 }
 
 /// Makes the live table's routes and associations those of `node`.
-async fn converge(ctx: &Ctx<'_>, id: &str, live: &RouteTable, node: &Node) -> Result<(), AwsError> {
-    let NodeSpec::RouteTable { routes, subnets, .. } = &node.spec else { unreachable!() };
+async fn converge(ctx: &Ctx<'_>, id: &str, live: &RouteTable, spec: &RouteTableSpec) -> Result<(), AwsError> {
+    let RouteTableSpec { routes, subnets, .. } = spec;
     let ec2 = &ctx.aws.ec2;
 
     let mut wanted = BTreeMap::new();
@@ -253,4 +259,35 @@ async fn describe(ctx: &Ctx<'_>, id: &str) -> Result<Option<RouteTable>, AwsErro
         .await
         .map_err(|e| classify("EC2.DescribeRouteTables", e))?;
     Ok(out.route_tables().first().cloned())
+}
+
+// The registry entries of this module's kinds (see `kinds::Adapter`).
+
+/// `RouteTable` in the registry.
+pub struct RouteTableKind;
+
+impl Adapter for RouteTableKind {
+    type Spec = RouteTableSpec;
+
+    async fn create(ctx: &Ctx<'_>, node: &Node, spec: &Self::Spec) -> Result<String, AwsError> {
+        create(ctx, node, spec).await
+    }
+
+    async fn update(ctx: &Ctx<'_>, id: &str, action: &Action, spec: &Self::Spec) -> Result<(), AwsError> {
+        update(ctx, id, action, spec).await
+    }
+
+    async fn delete(ctx: &Ctx<'_>, found: &ObservedNode, _spec: &Self::Spec) -> Result<(), AwsError> {
+        delete(ctx, &found.id).await
+    }
+
+    async fn release(
+        ctx: &Ctx<'_>,
+        found: &ObservedNode,
+        spec: &Self::Spec,
+        keys: Vec<String>,
+    ) -> Result<(), AwsError> {
+        let _ = spec;
+        release::ec2(ctx, &found.id, keys).await
+    }
 }

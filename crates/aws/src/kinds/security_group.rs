@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 
 use aws_sdk_ec2::types::{Filter, IpPermission, IpRange, ResourceType, SecurityGroup, UserIdGroupPair};
+use reconciler_plan::kinds::security_group;
 use reconciler_plan::{Action, Node, NodeSpec, ObservedNode, Ref, SgPeer, SgRule, allow_all_egress};
 use reconciler_spec::{PortRange, Protocol};
 
@@ -11,6 +12,8 @@ use crate::Aws;
 use crate::apply::Ctx;
 use crate::ec2::{tag_specification, tags_from, update_tags};
 use crate::error::{AwsError, classify};
+use crate::kinds::{Adapter, release};
+use reconciler_plan::SecurityGroupSpec;
 
 /// Every group in the given VPCs, ours and others: others matter because a group name is unique within a
 /// VPC, and a clash must be reported as a conflict. One call for all VPCs.
@@ -31,13 +34,13 @@ pub async fn observe(aws: &Aws, vpc_ids: &[String]) -> Result<Vec<ObservedNode>,
         .filter_map(|g| {
             Some(ObservedNode {
                 id: g.group_id()?.to_string(),
-                spec: NodeSpec::SecurityGroup {
+                spec: NodeSpec::SecurityGroup(SecurityGroupSpec {
                     vpc: Ref::Aws(g.vpc_id()?.to_string()),
                     group_name: g.group_name()?.to_string(),
                     description: g.description().unwrap_or_default().to_string(),
                     ingress: rules_from(g.ip_permissions()),
                     egress: rules_from(g.ip_permissions_egress()),
-                },
+                }),
                 tags: tags_from(Some(g.tags())),
             })
         })
@@ -128,8 +131,8 @@ fn resolved(rules: &BTreeSet<SgRule>, ctx: &Ctx<'_>) -> Result<BTreeSet<SgRule>,
         .collect()
 }
 
-pub async fn create(ctx: &Ctx<'_>, node: &Node) -> Result<String, AwsError> {
-    let NodeSpec::SecurityGroup { vpc, group_name, description, .. } = &node.spec else { unreachable!() };
+pub async fn create(ctx: &Ctx<'_>, node: &Node, spec: &SecurityGroupSpec) -> Result<String, AwsError> {
+    let SecurityGroupSpec { vpc, group_name, description, .. } = spec;
     let out = ctx
         .aws
         .ec2
@@ -148,12 +151,15 @@ pub async fn create(ctx: &Ctx<'_>, node: &Node) -> Result<String, AwsError> {
     ctx.record_id(&node.address, &id);
     // A new group has no ingress and AWS's allow-all egress.
     let egress = resolved(&BTreeSet::from([allow_all_egress()]), ctx)?;
-    converge_rules(ctx, &id, node, &BTreeSet::new(), &egress).await?;
+    converge_rules(ctx, &id, &BTreeSet::new(), &egress, spec).await?;
     Ok(id)
 }
 
-pub async fn update(ctx: &Ctx<'_>, id: &str, action: &Action) -> Result<(), AwsError> {
-    if action.changes_field("ingress") || action.changes_field("egress") || action.refreshes_references() {
+pub async fn update(ctx: &Ctx<'_>, id: &str, action: &Action, spec: &SecurityGroupSpec) -> Result<(), AwsError> {
+    if action.changes(security_group::field::INGRESS)
+        || action.changes(security_group::field::EGRESS)
+        || action.refreshes_references()
+    {
         // Read the rules again: ids in the plan may be stale if a referenced group was just replaced.
         let out = ctx
             .aws
@@ -169,7 +175,7 @@ pub async fn update(ctx: &Ctx<'_>, id: &str, action: &Action) -> Result<(), AwsE
             .ok_or_else(|| AwsError::invalid("EC2.DescribeSecurityGroups", format!("group {id} is gone")))?;
         let ingress = rules_from(group.ip_permissions());
         let egress = rules_from(group.ip_permissions_egress());
-        converge_rules(ctx, id, &action.desired, &ingress, &egress).await?;
+        converge_rules(ctx, id, &ingress, &egress, spec).await?;
     }
     update_tags(ctx.aws, id, action).await
 }
@@ -179,11 +185,11 @@ pub async fn update(ctx: &Ctx<'_>, id: &str, action: &Action) -> Result<(), AwsE
 async fn converge_rules(
     ctx: &Ctx<'_>,
     id: &str,
-    node: &Node,
     live_ingress: &BTreeSet<SgRule>,
     live_egress: &BTreeSet<SgRule>,
+    spec: &SecurityGroupSpec,
 ) -> Result<(), AwsError> {
-    let NodeSpec::SecurityGroup { ingress, egress, .. } = &node.spec else { unreachable!() };
+    let SecurityGroupSpec { ingress, egress, .. } = spec;
     let ec2 = &ctx.aws.ec2;
     let want_ingress = resolved(ingress, ctx)?;
     let want_egress = resolved(egress, ctx)?;
@@ -239,4 +245,35 @@ pub async fn delete(ctx: &Ctx<'_>, id: &str) -> Result<(), AwsError> {
         .await
         .map_err(|e| classify("EC2.DeleteSecurityGroup", e))?;
     Ok(())
+}
+
+// The registry entries of this module's kinds (see `kinds::Adapter`).
+
+/// `SecurityGroup` in the registry.
+pub struct SecurityGroupKind;
+
+impl Adapter for SecurityGroupKind {
+    type Spec = SecurityGroupSpec;
+
+    async fn create(ctx: &Ctx<'_>, node: &Node, spec: &Self::Spec) -> Result<String, AwsError> {
+        create(ctx, node, spec).await
+    }
+
+    async fn update(ctx: &Ctx<'_>, id: &str, action: &Action, spec: &Self::Spec) -> Result<(), AwsError> {
+        update(ctx, id, action, spec).await
+    }
+
+    async fn delete(ctx: &Ctx<'_>, found: &ObservedNode, _spec: &Self::Spec) -> Result<(), AwsError> {
+        delete(ctx, &found.id).await
+    }
+
+    async fn release(
+        ctx: &Ctx<'_>,
+        found: &ObservedNode,
+        spec: &Self::Spec,
+        keys: Vec<String>,
+    ) -> Result<(), AwsError> {
+        let _ = spec;
+        release::ec2(ctx, &found.id, keys).await
+    }
 }

@@ -13,6 +13,8 @@ use aws_sdk_ecs::types::{
     AssignPublicIp, AwsVpcConfiguration, DeploymentCircuitBreaker, DeploymentConfiguration, LaunchType, LoadBalancer,
     NetworkConfiguration, PropagateTags, Service, ServiceField, ServiceRegistry,
 };
+use reconciler_plan::FieldId;
+use reconciler_plan::kinds::service::field;
 use reconciler_plan::{Action, Node, NodeSpec, ObservedNode, Ref, ServiceLoadBalancer, ServiceSpec};
 use reconciler_spec::Deployment;
 
@@ -20,6 +22,7 @@ use crate::Aws;
 use crate::apply::Ctx;
 use crate::error::{AwsError, classify};
 use crate::kinds::task_definition;
+use crate::kinds::{Adapter, release};
 
 /// DescribeServices takes at most 10 services per call.
 const DESCRIBE_BATCH: usize = 10;
@@ -188,8 +191,7 @@ fn deployment_matches(service: Option<&Service>, spec: &ServiceSpec) -> bool {
     found.deployment == spec.deployment
 }
 
-pub async fn create(ctx: &Ctx<'_>, node: &Node) -> Result<String, AwsError> {
-    let NodeSpec::Service(spec) = &node.spec else { unreachable!() };
+pub async fn create(ctx: &Ctx<'_>, node: &Node, spec: &ServiceSpec) -> Result<String, AwsError> {
     let cluster = ctx.id_of(&spec.cluster)?;
     let task_definition = ctx.id_of(&spec.task_definition)?;
     // Services are only observed in clusters that were ours when the pass began: in a cluster adopted in this
@@ -249,41 +251,37 @@ pub async fn create(ctx: &Ctx<'_>, node: &Node) -> Result<String, AwsError> {
     Ok(arn)
 }
 
-pub async fn update(ctx: &Ctx<'_>, arn: &str, action: &Action) -> Result<(), AwsError> {
-    let NodeSpec::Service(spec) = &action.desired.spec else { unreachable!() };
+pub async fn update(ctx: &Ctx<'_>, arn: &str, action: &Action, spec: &ServiceSpec) -> Result<(), AwsError> {
     let cluster = ctx.id_of(&spec.cluster)?;
     // A reference refresh (a task definition, subnet or group it uses was replaced) rewrites every reference.
     let refresh = action.refreshes_references();
-    let changed = |field: &str| refresh || action.changes_field(field);
+    let changed = |field: FieldId| refresh || action.changes(field);
     let mut request = ctx.aws.ecs.update_service().cluster(&cluster).service(arn);
     let mut any = false;
     let mut new_task_definition = None;
-    if action.changes_field("desired_count") {
+    if action.changes(field::DESIRED_COUNT) {
         request = request.desired_count(i32::try_from(spec.desired_count).unwrap_or(i32::MAX));
         any = true;
     }
-    if changed("task_definition") {
+    if changed(field::TASK_DEFINITION) {
         let td = ctx.id_of(&spec.task_definition)?;
         request = request.task_definition(&td);
         new_task_definition = Some(td);
         any = true;
     }
-    if changed("subnets") || changed("security_groups") || action.changes_field("assign_public_ip") {
+    if changed(field::SUBNETS) || changed(field::SECURITY_GROUPS) || action.changes(field::ASSIGN_PUBLIC_IP) {
         request = request.network_configuration(network(ctx, spec)?);
         any = true;
     }
-    if changed("load_balancer") {
+    if changed(field::LOAD_BALANCER) {
         request = request.set_load_balancers(Some(load_balancers(ctx, spec)?));
         any = true;
     }
-    if changed("service_registry") {
+    if changed(field::SERVICE_REGISTRY) {
         request = request.set_service_registries(Some(registries(ctx, spec)?));
         any = true;
     }
-    if ["minimum_healthy_percent", "maximum_percent", "circuit_breaker", "rollback"]
-        .iter()
-        .any(|f| action.changes_field(f))
-    {
+    if action.changes_any(&field::DEPLOYMENT) {
         request = request.deployment_configuration(deployment(spec));
         any = true;
     }
@@ -307,8 +305,7 @@ pub async fn update(ctx: &Ctx<'_>, arn: &str, action: &Action) -> Result<(), Aws
 }
 
 /// Deletes the service (force: no need to scale to zero first; ECS stops the tasks).
-pub async fn delete(ctx: &Ctx<'_>, observed: &ObservedNode) -> Result<(), AwsError> {
-    let NodeSpec::Service(spec) = &observed.spec else { unreachable!() };
+pub async fn delete(ctx: &Ctx<'_>, observed: &ObservedNode, spec: &ServiceSpec) -> Result<(), AwsError> {
     let cluster = match &spec.cluster {
         Ref::Aws(arn) => arn.clone(),
         other => ctx.id_of(other)?,
@@ -336,4 +333,35 @@ pub async fn delete(ctx: &Ctx<'_>, observed: &ObservedNode) -> Result<(), AwsErr
         })
     })
     .await
+}
+
+// The registry entries of this module's kinds (see `kinds::Adapter`).
+
+/// `Service` in the registry.
+pub struct ServiceKind;
+
+impl Adapter for ServiceKind {
+    type Spec = ServiceSpec;
+
+    async fn create(ctx: &Ctx<'_>, node: &Node, spec: &Self::Spec) -> Result<String, AwsError> {
+        create(ctx, node, spec).await
+    }
+
+    async fn update(ctx: &Ctx<'_>, id: &str, action: &Action, spec: &Self::Spec) -> Result<(), AwsError> {
+        update(ctx, id, action, spec).await
+    }
+
+    async fn delete(ctx: &Ctx<'_>, found: &ObservedNode, spec: &Self::Spec) -> Result<(), AwsError> {
+        delete(ctx, found, spec).await
+    }
+
+    async fn release(
+        ctx: &Ctx<'_>,
+        found: &ObservedNode,
+        spec: &Self::Spec,
+        keys: Vec<String>,
+    ) -> Result<(), AwsError> {
+        let _ = spec;
+        release::ecs(ctx, &found.id, keys).await
+    }
 }

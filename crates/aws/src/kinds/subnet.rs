@@ -1,12 +1,15 @@
 //! Subnets: VPC, CIDR and zone are fixed at creation; public IPs on launch can change.
 
 use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType};
+use reconciler_plan::kinds::subnet;
 use reconciler_plan::{Action, Node, NodeSpec, ObservedNode, Ref};
 
 use crate::Aws;
 use crate::apply::Ctx;
 use crate::ec2::{owner_filters, tag_specification, tags_from, update_tags};
 use crate::error::{AwsError, classify};
+use crate::kinds::{Adapter, release};
+use reconciler_plan::SubnetSpec;
 
 pub async fn observe(aws: &Aws, owner_id: &str) -> Result<Vec<ObservedNode>, AwsError> {
     let out = aws
@@ -22,20 +25,20 @@ pub async fn observe(aws: &Aws, owner_id: &str) -> Result<Vec<ObservedNode>, Aws
         .filter_map(|s| {
             Some(ObservedNode {
                 id: s.subnet_id()?.to_string(),
-                spec: NodeSpec::Subnet {
+                spec: NodeSpec::Subnet(SubnetSpec {
                     vpc: Ref::Aws(s.vpc_id()?.to_string()),
                     cidr: s.cidr_block()?.parse().ok()?,
                     availability_zone: s.availability_zone()?.to_string(),
                     map_public_ip_on_launch: s.map_public_ip_on_launch().unwrap_or(false),
-                },
+                }),
                 tags: tags_from(Some(s.tags())),
             })
         })
         .collect())
 }
 
-pub async fn create(ctx: &Ctx<'_>, node: &Node) -> Result<String, AwsError> {
-    let NodeSpec::Subnet { vpc, cidr, availability_zone, map_public_ip_on_launch } = &node.spec else { unreachable!() };
+pub async fn create(ctx: &Ctx<'_>, node: &Node, spec: &SubnetSpec) -> Result<String, AwsError> {
+    let SubnetSpec { vpc, cidr, availability_zone, map_public_ip_on_launch } = spec;
     let out = ctx
         .aws
         .ec2
@@ -58,9 +61,9 @@ pub async fn create(ctx: &Ctx<'_>, node: &Node) -> Result<String, AwsError> {
     Ok(id)
 }
 
-pub async fn update(ctx: &Ctx<'_>, id: &str, action: &Action) -> Result<(), AwsError> {
-    let NodeSpec::Subnet { map_public_ip_on_launch, .. } = &action.desired.spec else { unreachable!() };
-    if action.changes_field("map_public_ip_on_launch") {
+pub async fn update(ctx: &Ctx<'_>, id: &str, action: &Action, spec: &SubnetSpec) -> Result<(), AwsError> {
+    let SubnetSpec { map_public_ip_on_launch, .. } = spec;
+    if action.changes(subnet::field::MAP_PUBLIC_IP_ON_LAUNCH) {
         set_map_public_ip(ctx, id, *map_public_ip_on_launch).await?;
     }
     update_tags(ctx.aws, id, action).await
@@ -81,4 +84,35 @@ async fn set_map_public_ip(ctx: &Ctx<'_>, id: &str, value: bool) -> Result<(), A
 pub async fn delete(ctx: &Ctx<'_>, id: &str) -> Result<(), AwsError> {
     ctx.aws.ec2.delete_subnet().subnet_id(id).send().await.map_err(|e| classify("EC2.DeleteSubnet", e))?;
     Ok(())
+}
+
+// The registry entries of this module's kinds (see `kinds::Adapter`).
+
+/// `Subnet` in the registry.
+pub struct SubnetKind;
+
+impl Adapter for SubnetKind {
+    type Spec = SubnetSpec;
+
+    async fn create(ctx: &Ctx<'_>, node: &Node, spec: &Self::Spec) -> Result<String, AwsError> {
+        create(ctx, node, spec).await
+    }
+
+    async fn update(ctx: &Ctx<'_>, id: &str, action: &Action, spec: &Self::Spec) -> Result<(), AwsError> {
+        update(ctx, id, action, spec).await
+    }
+
+    async fn delete(ctx: &Ctx<'_>, found: &ObservedNode, _spec: &Self::Spec) -> Result<(), AwsError> {
+        delete(ctx, &found.id).await
+    }
+
+    async fn release(
+        ctx: &Ctx<'_>,
+        found: &ObservedNode,
+        spec: &Self::Spec,
+        keys: Vec<String>,
+    ) -> Result<(), AwsError> {
+        let _ = spec;
+        release::ec2(ctx, &found.id, keys).await
+    }
 }

@@ -14,11 +14,12 @@ use aws_sdk_ecs::types::{
     TaskDefinitionField, TaskDefinitionStatus, TransportProtocol,
 };
 use reconciler_plan::ownership::Owner;
-use reconciler_plan::{ContainerLogs, Node, NodeSpec, ObservedNode, Ref, TaskDefinitionSpec};
+use reconciler_plan::{Action, ContainerLogs, Node, NodeSpec, ObservedNode, Ref, TaskDefinitionSpec};
 
 use crate::Aws;
 use crate::apply::Ctx;
 use crate::error::{AwsError, classify};
+use crate::kinds::{Adapter, release};
 
 /// The task definition `reference` (an ARN or `family:revision`) as found, with its tags.
 pub async fn describe(aws: &Aws, reference: &str) -> Result<Option<ObservedNode>, AwsError> {
@@ -85,8 +86,7 @@ pub(crate) fn to_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
 }
 
 /// Registers a revision; returns its ARN.
-pub async fn create(ctx: &Ctx<'_>, node: &Node) -> Result<String, AwsError> {
-    let NodeSpec::TaskDefinition(spec) = &node.spec else { unreachable!() };
+pub async fn create(ctx: &Ctx<'_>, node: &Node, spec: &TaskDefinitionSpec) -> Result<String, AwsError> {
     let mut container = ContainerDefinition::builder()
         .name(&spec.container_name)
         .image(&spec.image)
@@ -211,6 +211,39 @@ pub async fn prune_revisions(ctx: &Ctx<'_>, current: &str, keep: u32, owner_id: 
         }
     }
     Ok(deregistered)
+}
+
+// The registry entries of this module's kinds (see `kinds::Adapter`).
+
+/// `TaskDefinition` in the registry.
+pub struct TaskDefinitionKind;
+
+impl Adapter for TaskDefinitionKind {
+    type Spec = TaskDefinitionSpec;
+
+    async fn create(ctx: &Ctx<'_>, node: &Node, spec: &Self::Spec) -> Result<String, AwsError> {
+        create(ctx, node, spec).await
+    }
+
+    async fn update(ctx: &Ctx<'_>, id: &str, action: &Action, spec: &Self::Spec) -> Result<(), AwsError> {
+        // Never updated in place: every field makes a new revision (the planner plans a replacement).
+        let _ = (ctx, id, action, spec);
+        Ok(())
+    }
+
+    async fn delete(ctx: &Ctx<'_>, found: &ObservedNode, _spec: &Self::Spec) -> Result<(), AwsError> {
+        delete_ours_in_family(ctx, &found.id).await
+    }
+
+    async fn release(
+        ctx: &Ctx<'_>,
+        found: &ObservedNode,
+        spec: &Self::Spec,
+        keys: Vec<String>,
+    ) -> Result<(), AwsError> {
+        let _ = spec;
+        release::ecs(ctx, &found.id, keys).await
+    }
 }
 
 #[cfg(test)]

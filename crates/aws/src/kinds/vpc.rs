@@ -1,12 +1,15 @@
 //! VPCs: CIDR (fixed at creation) and the two DNS attributes.
 
 use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType, VpcAttributeName};
+use reconciler_plan::kinds::vpc;
 use reconciler_plan::{Action, Node, NodeSpec, ObservedNode};
 
 use crate::Aws;
 use crate::apply::Ctx;
 use crate::ec2::{owner_filters, tag_specification, tags_from, update_tags};
 use crate::error::{AwsError, classify};
+use crate::kinds::{Adapter, release};
+use reconciler_plan::VpcSpec;
 
 pub async fn observe(aws: &Aws, owner_id: &str) -> Result<Vec<ObservedNode>, AwsError> {
     let out = aws
@@ -27,7 +30,7 @@ pub async fn observe(aws: &Aws, owner_id: &str) -> Result<Vec<ObservedNode>, Aws
         let enable_dns_hostnames = attribute(aws, id, VpcAttributeName::EnableDnsHostnames).await?;
         nodes.push(ObservedNode {
             id: id.to_string(),
-            spec: NodeSpec::Vpc { cidr, enable_dns_support, enable_dns_hostnames },
+            spec: NodeSpec::Vpc(VpcSpec { cidr, enable_dns_support, enable_dns_hostnames }),
             tags: tags_from(Some(vpc.tags())),
         });
     }
@@ -50,10 +53,8 @@ async fn attribute(aws: &Aws, vpc_id: &str, name: VpcAttributeName) -> Result<bo
     Ok(value.and_then(AttributeBooleanValue::value).unwrap_or(false))
 }
 
-pub async fn create(ctx: &Ctx<'_>, node: &Node) -> Result<String, AwsError> {
-    let NodeSpec::Vpc { cidr, enable_dns_support, enable_dns_hostnames } = &node.spec else {
-        unreachable!("vpc::create called with {:?}", node.spec)
-    };
+pub async fn create(ctx: &Ctx<'_>, node: &Node, spec: &VpcSpec) -> Result<String, AwsError> {
+    let VpcSpec { cidr, enable_dns_support, enable_dns_hostnames } = spec;
     let out = ctx
         .aws
         .ec2
@@ -78,16 +79,16 @@ pub async fn create(ctx: &Ctx<'_>, node: &Node) -> Result<String, AwsError> {
     Ok(id)
 }
 
-pub async fn update(ctx: &Ctx<'_>, id: &str, action: &Action) -> Result<(), AwsError> {
-    let NodeSpec::Vpc { enable_dns_support, enable_dns_hostnames, .. } = &action.desired.spec else { unreachable!() };
+pub async fn update(ctx: &Ctx<'_>, id: &str, action: &Action, spec: &VpcSpec) -> Result<(), AwsError> {
+    let VpcSpec { enable_dns_support, enable_dns_hostnames, .. } = spec;
     // DNS hostnames need DNS support: turn support on first and off last.
-    if action.changes_field("enable_dns_support") && *enable_dns_support {
+    if action.changes(vpc::field::ENABLE_DNS_SUPPORT) && *enable_dns_support {
         set_attribute(ctx, id, VpcAttributeName::EnableDnsSupport, true).await?;
     }
-    if action.changes_field("enable_dns_hostnames") {
+    if action.changes(vpc::field::ENABLE_DNS_HOSTNAMES) {
         set_attribute(ctx, id, VpcAttributeName::EnableDnsHostnames, *enable_dns_hostnames).await?;
     }
-    if action.changes_field("enable_dns_support") && !enable_dns_support {
+    if action.changes(vpc::field::ENABLE_DNS_SUPPORT) && !enable_dns_support {
         set_attribute(ctx, id, VpcAttributeName::EnableDnsSupport, false).await?;
     }
     update_tags(ctx.aws, id, action).await
@@ -107,4 +108,35 @@ async fn set_attribute(ctx: &Ctx<'_>, id: &str, name: VpcAttributeName, value: b
 pub async fn delete(ctx: &Ctx<'_>, id: &str) -> Result<(), AwsError> {
     ctx.aws.ec2.delete_vpc().vpc_id(id).send().await.map_err(|e| classify("EC2.DeleteVpc", e))?;
     Ok(())
+}
+
+// The registry entries of this module's kinds (see `kinds::Adapter`).
+
+/// `Vpc` in the registry.
+pub struct VpcKind;
+
+impl Adapter for VpcKind {
+    type Spec = VpcSpec;
+
+    async fn create(ctx: &Ctx<'_>, node: &Node, spec: &Self::Spec) -> Result<String, AwsError> {
+        create(ctx, node, spec).await
+    }
+
+    async fn update(ctx: &Ctx<'_>, id: &str, action: &Action, spec: &Self::Spec) -> Result<(), AwsError> {
+        update(ctx, id, action, spec).await
+    }
+
+    async fn delete(ctx: &Ctx<'_>, found: &ObservedNode, _spec: &Self::Spec) -> Result<(), AwsError> {
+        delete(ctx, &found.id).await
+    }
+
+    async fn release(
+        ctx: &Ctx<'_>,
+        found: &ObservedNode,
+        spec: &Self::Spec,
+        keys: Vec<String>,
+    ) -> Result<(), AwsError> {
+        let _ = spec;
+        release::ec2(ctx, &found.id, keys).await
+    }
 }

@@ -188,8 +188,13 @@ pub fn position(plan: &Plan, address: &str) -> usize {
         .unwrap_or_else(|| panic!("no action for {address}; actions: {:?}", addresses(plan)))
 }
 
+/// Whether the action changes the field of this name, as the output shows it (`tags.KEY` for a tag).
+pub fn changes_named(action: &Action, field: &str) -> bool {
+    action.changes.iter().any(|c| c.field.to_string() == field)
+}
+
 pub fn change<'a>(action: &'a Action, field: &str) -> &'a FieldChange {
-    action.changes.iter().find(|c| c.field == field).unwrap_or_else(|| {
+    action.changes.iter().find(|c| c.field.to_string() == field).unwrap_or_else(|| {
         panic!(
             "{} has no change to {field}; changes: {:?}",
             action.address,

@@ -120,9 +120,9 @@ fn mark(symbol: Symbol, painter: Painter) -> String {
 /// One line under a resource.
 enum FieldLine<'a> {
     /// `~ name = value`, aligned on `=` with the other such lines of the block.
-    Value { symbol: Symbol, name: &'a str, value: String, forces: bool },
+    Value { symbol: Symbol, name: String, value: String, forces: bool },
     /// `~ name`, above the element lines of a set.
-    SetHeading { symbol: Symbol, name: &'a str, forces: bool },
+    SetHeading { symbol: Symbol, name: String, forces: bool },
     /// `+ "element"`.
     Element { symbol: Symbol, text: &'a str },
     /// How many elements of a set did not change.
@@ -191,7 +191,7 @@ fn field_lines(action: &Action) -> Vec<FieldLine<'_>> {
 }
 
 fn created_field<'a>(change: &'a FieldChange, lines: &mut Vec<FieldLine<'a>>) {
-    let name = change.field.as_str();
+    let name = change.field.to_string();
     match &change.after {
         Value::Set(items) if !items.is_empty() => {
             lines.push(FieldLine::SetHeading { symbol: Symbol::Add, name, forces: false });
@@ -203,7 +203,7 @@ fn created_field<'a>(change: &'a FieldChange, lines: &mut Vec<FieldLine<'a>>) {
 
 /// A field of a resource being deleted: `- name = value`, what goes with it.
 fn deleted_field<'a>(change: &'a FieldChange, lines: &mut Vec<FieldLine<'a>>) {
-    let name = change.field.as_str();
+    let name = change.field.to_string();
     match &change.before {
         Value::Set(items) if !items.is_empty() => {
             lines.push(FieldLine::SetHeading { symbol: Symbol::Remove, name, forces: false });
@@ -214,7 +214,7 @@ fn deleted_field<'a>(change: &'a FieldChange, lines: &mut Vec<FieldLine<'a>>) {
 }
 
 fn changed_field<'a>(change: &'a FieldChange, lines: &mut Vec<FieldLine<'a>>) {
-    let name = change.field.as_str();
+    let name = change.field.to_string();
     let forces = change.forces_replacement;
     match set_diff(&change.before, &change.after) {
         Some(diff) if !diff.added.is_empty() || !diff.removed.is_empty() => {

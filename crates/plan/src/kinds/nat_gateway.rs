@@ -1,0 +1,40 @@
+//! A NAT gateway: its subnet and Elastic IP, both fixed.
+
+use super::{Declared, Resource};
+use crate::node::Ref;
+use crate::value::Field;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NatGatewaySpec {
+    pub subnet: Ref,
+    pub allocation: Ref,
+}
+
+pub mod field {
+    use crate::value::FieldId;
+    pub const SUBNET: FieldId = FieldId::new("subnet");
+    pub const ALLOCATION: FieldId = FieldId::new("allocation");
+}
+
+impl Resource for NatGatewaySpec {
+    fn declared_by(_child: bool) -> Declared {
+        Declared::Vpc
+    }
+
+    fn fields(&self) -> Vec<Field> {
+        vec![Field::replace(field::SUBNET, &self.subnet), Field::replace(field::ALLOCATION, &self.allocation)]
+    }
+
+    fn references(&self) -> Vec<&Ref> {
+        vec![&self.subnet, &self.allocation]
+    }
+
+    fn fixed_references(&self) -> Vec<&Ref> {
+        vec![&self.subnet, &self.allocation]
+    }
+
+    fn map_refs(&mut self, f: &mut dyn FnMut(&Ref) -> Ref) {
+        self.subnet = f(&self.subnet);
+        self.allocation = f(&self.allocation);
+    }
+}

@@ -1,0 +1,41 @@
+//! A VPC: its CIDR (fixed) and DNS attributes.
+
+use ipnet::Ipv4Net;
+
+use super::{Declared, Resource};
+use crate::node::Ref;
+use crate::value::Field;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct VpcSpec {
+    pub cidr: Ipv4Net,
+    pub enable_dns_support: bool,
+    pub enable_dns_hostnames: bool,
+}
+
+pub mod field {
+    use crate::value::FieldId;
+    pub const CIDR: FieldId = FieldId::new("cidr");
+    pub const ENABLE_DNS_SUPPORT: FieldId = FieldId::new("enable_dns_support");
+    pub const ENABLE_DNS_HOSTNAMES: FieldId = FieldId::new("enable_dns_hostnames");
+}
+
+impl Resource for VpcSpec {
+    fn declared_by(_child: bool) -> Declared {
+        Declared::Vpc
+    }
+
+    fn fields(&self) -> Vec<Field> {
+        vec![
+            Field::replace(field::CIDR, &self.cidr),
+            Field::update(field::ENABLE_DNS_SUPPORT, self.enable_dns_support),
+            Field::update(field::ENABLE_DNS_HOSTNAMES, self.enable_dns_hostnames),
+        ]
+    }
+
+    fn references(&self) -> Vec<&Ref> {
+        vec![]
+    }
+
+    fn map_refs(&mut self, _f: &mut dyn FnMut(&Ref) -> Ref) {}
+}
