@@ -164,6 +164,11 @@ pub fn reconciler_binary() -> PathBuf {
 
 /// Runs the binary with AWS pointed at `endpoint` and no other configuration from this environment.
 pub fn run_reconciler(endpoint: &str, args: &[&str]) -> Run {
+    run_reconciler_with_env(endpoint, args, &[])
+}
+
+/// [`run_reconciler`], with these environment variables set as well (`RUST_LOG`, ...).
+pub fn run_reconciler_with_env(endpoint: &str, args: &[&str], env: &[(&str, &str)]) -> Run {
     let mut command = Command::new(reconciler_binary());
     command.args(args).current_dir(workspace_root());
     for (key, _) in std::env::vars_os() {
@@ -180,7 +185,8 @@ pub fn run_reconciler(endpoint: &str, args: &[&str]) -> Run {
         // Keep the SDK from looking for profiles in the developer's home.
         .env("AWS_CONFIG_FILE", "/dev/null")
         .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-        .env("AWS_EC2_METADATA_DISABLED", "true");
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .envs(env.iter().copied());
     Run::from(command.output().expect("reconciler runs"))
 }
 

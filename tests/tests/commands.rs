@@ -117,3 +117,17 @@ fn wait_with_dry_run_is_refused_before_any_aws_call() {
     assert!(run.stderr.contains("--wait"), "{run}");
     assert!(run.stderr.contains("--dry-run"), "{run}");
 }
+
+#[test]
+fn logs_carry_no_colour_codes_when_standard_error_is_not_a_terminal() {
+    let emulator = Emulator::start();
+    let desired = DesiredDir::platform();
+    let run = reconciler_tests::run_reconciler_with_env(
+        &emulator.endpoint(),
+        &["--config-dir", desired.arg(), "--once", "--dry-run"],
+        &[("RUST_LOG", "debug")],
+    );
+    assert_eq!(run.code, 0, "{run}");
+    assert!(run.stderr.lines().any(|l| l.contains("DEBUG") || l.contains("INFO")), "the run logged: {run}");
+    assert!(!run.stderr.contains('\u{1b}'), "an escape code went to a pipe: {run:?}");
+}

@@ -233,6 +233,10 @@ fn the_example_settings_have_every_key_with_the_defaults_the_unit_and_install_sh
         keys,
         [
             "allow_mass_delete",
+            "aws_attempt_timeout",
+            "aws_call_timeout",
+            "aws_connect_timeout",
+            "aws_max_attempts",
             "concurrency",
             "config_dir",
             "listen",

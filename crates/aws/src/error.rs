@@ -33,6 +33,17 @@ pub struct AwsError {
     pub message: String,
 }
 
+impl AwsError {
+    /// Names the endpoint in a failure to reach it (a timeout, a refused or dropped connection: no answer
+    /// from AWS, so no code), where the person reading needs to know which endpoint did not answer.
+    pub fn at_endpoint(mut self, endpoint: &str) -> Self {
+        if self.kind == ErrorKind::Transient && self.code.is_none() {
+            self.message = format!("{} (endpoint {endpoint})", self.message);
+        }
+        self
+    }
+}
+
 impl fmt::Display for AwsError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.operation)?;

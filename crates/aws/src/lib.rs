@@ -14,11 +14,49 @@ pub mod rollout;
 mod wait;
 
 pub use apply::{ApplyOptions, apply};
+
 pub use calls::{CallCount, CallStats, is_read_only};
 pub use error::{AwsError, ErrorKind};
 pub use observe::observe;
 
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
 use calls::CallCounter;
+
+/// How every client talks to AWS: timeouts, so that no call can hang a pass, and retries. The defaults are
+/// the CLI's (`--aws-*` flags).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientOptions {
+    /// To open a connection.
+    pub connect_timeout: Duration,
+    /// For one attempt of a call, from sending to the whole answer. An endpoint that accepts a connection and
+    /// never answers fails here.
+    pub attempt_timeout: Duration,
+    /// For a call with all its retries: the most one call may take.
+    pub call_timeout: Duration,
+    /// Attempts per call, the first included, for errors AWS marks as retryable (throttling, 5xx, timeouts).
+    pub max_attempts: u32,
+}
+
+impl ClientOptions {
+    fn timeouts(&self) -> TimeoutConfig {
+        TimeoutConfig::builder()
+            .connect_timeout(self.connect_timeout)
+            .operation_attempt_timeout(self.attempt_timeout)
+            .operation_timeout(self.call_timeout)
+            .build()
+    }
+
+    /// Adaptive mode: the SDK's jittered exponential backoff, plus a client-side rate limiter that slows
+    /// every call of the client down once AWS throttles, so that a throttled pass stops spending the
+    /// account's budget. More attempts than the SDK's default 3, so that one read throttled three times does
+    /// not fail a whole pass; the backoff between them is capped.
+    fn retries(&self) -> RetryConfig {
+        RetryConfig::adaptive().with_max_attempts(self.max_attempts).with_max_backoff(Duration::from_secs(20))
+    }
+}
 
 /// Clients for every AWS service the reconciler calls, sharing one call counter.
 #[derive(Debug, Clone)]
@@ -32,12 +70,18 @@ pub struct Aws {
     pub(crate) autoscaling: aws_sdk_applicationautoscaling::Client,
     counter: CallCounter,
     region: Option<String>,
+    /// Where the calls go, for error messages: the configured endpoint URL, or AWS's own for the region.
+    pub(crate) endpoint: String,
 }
 
 impl Aws {
     /// Clients configured from the environment, the way every AWS tool is.
-    pub async fn from_env() -> Aws {
-        let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    pub async fn from_env(options: &ClientOptions) -> Aws {
+        let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .timeout_config(options.timeouts())
+            .retry_config(options.retries())
+            .load()
+            .await;
         let counter = CallCounter::default();
         Aws {
             ec2: aws_sdk_ec2::Client::from_conf(
@@ -63,6 +107,10 @@ impl Aws {
             ),
             counter,
             region: config.region().map(ToString::to_string),
+            endpoint: config.endpoint_url().map_or_else(
+                || format!("AWS in {}", config.region().map_or("no region", |r| r.as_ref())),
+                ToString::to_string,
+            ),
         }
     }
 

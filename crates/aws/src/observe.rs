@@ -13,6 +13,10 @@ use crate::kinds::{
 
 /// Reads everything the planner needs.
 pub async fn observe(aws: &Aws, owner_id: &str) -> Result<Observed, AwsError> {
+    observe_all(aws, owner_id).await.map_err(|e| e.at_endpoint(&aws.endpoint))
+}
+
+async fn observe_all(aws: &Aws, owner_id: &str) -> Result<Observed, AwsError> {
     let network = async {
         let (zones, vpcs, subnets, gateways, addresses, nats, tables, instances) = tokio::try_join!(
             availability_zones(aws),

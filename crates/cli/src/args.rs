@@ -21,6 +21,41 @@ pub struct Cli {
 
     #[command(flatten)]
     pub run: RunArgs,
+
+    #[command(flatten)]
+    pub aws: AwsArgs,
+}
+
+/// How the clients talk to AWS, for every command that calls it.
+#[derive(Debug, Args)]
+pub struct AwsArgs {
+    /// Timeout to open a connection to an AWS endpoint.
+    #[arg(long, env = "RECONCILER_AWS_CONNECT_TIMEOUT", default_value = "5s", value_parser = parse_duration, global = true)]
+    pub aws_connect_timeout: Duration,
+
+    /// Timeout for one attempt of an AWS call (an endpoint that accepts and never answers fails here).
+    #[arg(long, env = "RECONCILER_AWS_ATTEMPT_TIMEOUT", default_value = "30s", value_parser = parse_duration, global = true)]
+    pub aws_attempt_timeout: Duration,
+
+    /// Timeout for an AWS call with all its retries.
+    #[arg(long, env = "RECONCILER_AWS_CALL_TIMEOUT", default_value = "90s", value_parser = parse_duration, global = true)]
+    pub aws_call_timeout: Duration,
+
+    /// Attempts per AWS call (the first included) on throttling, 5xx and timeouts; adaptive mode also slows
+    /// the client down once AWS throttles.
+    #[arg(long, env = "RECONCILER_AWS_MAX_ATTEMPTS", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=20), global = true)]
+    pub aws_max_attempts: u32,
+}
+
+impl AwsArgs {
+    pub fn client_options(&self) -> reconciler_aws::ClientOptions {
+        reconciler_aws::ClientOptions {
+            connect_timeout: self.aws_connect_timeout,
+            attempt_timeout: self.aws_attempt_timeout,
+            call_timeout: self.aws_call_timeout,
+            max_attempts: self.aws_max_attempts,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]

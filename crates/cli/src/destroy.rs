@@ -13,8 +13,8 @@ use reconciler_render::TextOptions;
 use crate::args::{DestroyArgs, Output};
 use crate::exit;
 
-pub async fn run(args: &DestroyArgs) -> i32 {
-    let (desired, aws) = match crate::validate::desired_and_aws(&args.config_dir).await {
+pub async fn run(args: &DestroyArgs, client: &reconciler_aws::ClientOptions) -> i32 {
+    let (desired, aws) = match crate::validate::desired_and_aws(&args.config_dir, client).await {
         Ok(both) => both,
         Err(code) => return code,
     };

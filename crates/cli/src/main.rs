@@ -25,11 +25,12 @@ fn main() {
     }
     let daemon = cli.command.is_none() && !cli.run.once;
     init_logging(cli.run.log_format, if daemon { "info" } else { "warn" });
+    let client = cli.aws.client_options();
     let code = match &cli.command {
         Some(Command::Validate(validate)) => validate::run(&validate.config_dir),
-        Some(Command::Status(status)) => runtime().block_on(status::run(status)),
-        Some(Command::Destroy(destroy)) => runtime().block_on(destroy::run(destroy)),
-        None if cli.run.once => runtime().block_on(once::run(&cli.run)),
+        Some(Command::Status(status)) => runtime().block_on(status::run(status, &client)),
+        Some(Command::Destroy(destroy)) => runtime().block_on(destroy::run(destroy, &client)),
+        None if cli.run.once => runtime().block_on(once::run(&cli.run, &client)),
         None => {
             let run = &cli.run;
             if run.dry_run || run.detailed_exitcode || run.wait {
@@ -46,6 +47,7 @@ fn main() {
                 debounce: std::time::Duration::from_millis(500),
                 shutdown_grace: std::time::Duration::from_secs(20),
                 pruning: args::pruning(run),
+                client: client.clone(),
             };
             runtime().block_on(reconciler_controller::run_daemon(settings))
         }
@@ -61,7 +63,9 @@ fn runtime() -> tokio::runtime::Runtime {
 /// default) every mutating call is logged with its resource, reason and outcome.
 fn init_logging(format: LogFormat, default_level: &str) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_level));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    // Colours only on a terminal: journald and log files get plain text (escape codes there are noise).
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr()) && std::env::var_os("NO_COLOR").is_none();
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi);
     match format {
         LogFormat::Text => builder.init(),
         LogFormat::Json => builder.json().init(),

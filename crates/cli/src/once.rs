@@ -12,12 +12,12 @@ use crate::args::{Output, RunArgs};
 use crate::exit;
 
 /// Runs one pass; returns the exit code.
-pub async fn run(args: &RunArgs) -> i32 {
+pub async fn run(args: &RunArgs, client: &reconciler_aws::ClientOptions) -> i32 {
     if args.wait && args.dry_run {
         eprintln!("error: --wait follows the changes a pass applies: it cannot go with --dry-run");
         return exit::ERROR;
     }
-    let (desired, aws) = match crate::validate::desired_and_aws(&args.config_dir).await {
+    let (desired, aws) = match crate::validate::desired_and_aws(&args.config_dir, client).await {
         Ok(both) => both,
         Err(code) => return code,
     };

@@ -7,7 +7,7 @@ use clap::ArgMatches;
 use clap::parser::ValueSource;
 use serde::Deserialize;
 
-use crate::args::{Cli, LogFormat, parse_duration};
+use crate::args::{AwsArgs, Cli, LogFormat, parse_duration};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -22,6 +22,10 @@ struct SettingsFile {
     prune: Option<bool>,
     max_delete_share: Option<String>,
     allow_mass_delete: Option<bool>,
+    aws_connect_timeout: Option<String>,
+    aws_attempt_timeout: Option<String>,
+    aws_call_timeout: Option<String>,
+    aws_max_attempts: Option<u32>,
 }
 
 /// Fills every setting that was left at its default (neither flag nor environment) from the settings file.
@@ -68,6 +72,7 @@ pub fn apply(cli: &mut Cli, matches: &ArgMatches) -> Result<(), String> {
     {
         run.resync_interval = parse_duration(value).map_err(|e| bad("resync_interval", e))?;
     }
+    apply_aws(&file, &mut cli.aws, matches, &bad)?;
     if let Some(value) = &file.wait_timeout
         && !is_set(matches, "wait_timeout")
     {
@@ -138,6 +143,36 @@ fn read(path: &Path, explicit: bool) -> Result<Option<SettingsFile>, String> {
         });
         format!("{}{}: {}", path.display(), position.unwrap_or_default(), err.message())
     })
+}
+
+/// The AWS client settings (`aws_*`), which every command shares.
+fn apply_aws(
+    file: &SettingsFile,
+    aws: &mut AwsArgs,
+    matches: &ArgMatches,
+    bad: &dyn Fn(&str, String) -> String,
+) -> Result<(), String> {
+    let durations = [
+        (&file.aws_connect_timeout, "aws_connect_timeout", &mut aws.aws_connect_timeout),
+        (&file.aws_attempt_timeout, "aws_attempt_timeout", &mut aws.aws_attempt_timeout),
+        (&file.aws_call_timeout, "aws_call_timeout", &mut aws.aws_call_timeout),
+    ];
+    for (value, key, target) in durations {
+        if let Some(value) = value
+            && !is_set(matches, key)
+        {
+            *target = parse_duration(value).map_err(|e| bad(key, e))?;
+        }
+    }
+    if let Some(value) = file.aws_max_attempts
+        && !is_set(matches, "aws_max_attempts")
+    {
+        if !(1..=20).contains(&value) {
+            return Err(bad("aws_max_attempts", format!("{value} is not in 1..=20")));
+        }
+        aws.aws_max_attempts = value;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -13,8 +13,8 @@ use crate::args::{Output, StatusArgs};
 use crate::exit;
 
 /// Runs the command; returns the exit code.
-pub async fn run(args: &StatusArgs) -> i32 {
-    let (desired, aws) = match crate::validate::desired_and_aws(&args.config_dir).await {
+pub async fn run(args: &StatusArgs, client: &reconciler_aws::ClientOptions) -> i32 {
+    let (desired, aws) = match crate::validate::desired_and_aws(&args.config_dir, client).await {
         Ok(both) => both,
         Err(code) => return code,
     };

@@ -29,13 +29,16 @@ fn describe(config_dir: &Path, errors: &[SpecError]) -> String {
 /// Where every command that talks to AWS starts: the files first, every problem printed and no AWS call made
 /// when there is one (a bad file must change nothing); then the SDK's clients, which need a region. `Err` is
 /// the exit code, the reason already printed.
-pub async fn desired_and_aws(config_dir: &Path) -> Result<(Desired, reconciler_aws::Aws), i32> {
+pub async fn desired_and_aws(
+    config_dir: &Path,
+    client: &reconciler_aws::ClientOptions,
+) -> Result<(Desired, reconciler_aws::Aws), i32> {
     let desired = load(config_dir).map_err(|text| {
         eprintln!("{text}");
         crate::exit::ERROR
     })?;
     print_warnings(&desired);
-    let aws = reconciler_aws::Aws::from_env().await;
+    let aws = reconciler_aws::Aws::from_env(client).await;
     if aws.region().is_none() {
         eprintln!("error: no AWS region configured (set AWS_REGION or a profile's region)");
         return Err(crate::exit::ERROR);

@@ -40,6 +40,8 @@ pub struct DaemonSettings {
     pub shutdown_grace: Duration,
     /// Pruning of what is no longer declared. `allow_mass_delete` holds for the first pass only.
     pub pruning: Pruning,
+    /// Timeouts and retries of the AWS clients.
+    pub client: reconciler_aws::ClientOptions,
 }
 
 /// Key under which a pass that cannot observe or plan backs off.
@@ -48,7 +50,7 @@ const WHOLE_PASS: &str = "(pass)";
 /// Runs until a shutdown signal; returns the exit code.
 pub async fn run(settings: DaemonSettings) -> i32 {
     let notifier = Notifier::from_env();
-    let aws = Aws::from_env().await;
+    let aws = Aws::from_env(&settings.client).await;
     let telemetry = Arc::new(Telemetry::new());
     let config_dir = std::path::absolute(&settings.config_dir).unwrap_or_else(|_| settings.config_dir.clone());
 
