@@ -3,6 +3,7 @@
 //! unrelated resources keep reconciling. One success resets it.
 
 use std::collections::{BTreeMap, HashMap};
+use std::hash::Hash;
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -13,17 +14,25 @@ struct Failures {
     next_attempt: Instant,
 }
 
-/// Failure counts and next attempt times, by key (a resource address, or `pass` for the whole pass).
+/// Failure counts and next attempt times, by key (the daemon's [`RetryKey`]: a resource, or the whole pass).
 #[derive(Debug)]
-pub struct Backoff {
+pub struct Backoff<K> {
     base: Duration,
     max: Duration,
     /// Returns a fraction in [0.5, 1.0): the share of the full delay actually waited.
     jitter: fn() -> f64,
-    failures: HashMap<String, Failures>,
+    failures: HashMap<K, Failures>,
 }
 
-impl Backoff {
+/// What the daemon backs off: one resource whose change failed, or the whole pass when it could not observe
+/// or plan.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum RetryKey {
+    Pass,
+    Resource(reconciler_plan::Address),
+}
+
+impl<K: Clone + Eq + Hash + Ord> Backoff<K> {
     pub fn new(base: Duration, max: Duration) -> Self {
         Backoff { base, max, jitter: random_jitter, failures: HashMap::new() }
     }
@@ -34,8 +43,8 @@ impl Backoff {
     }
 
     /// Records a failure of `key` at `now`; returns the delay before the next attempt.
-    pub fn failed(&mut self, key: &str, now: Instant) -> Duration {
-        let entry = self.failures.entry(key.to_string()).or_insert(Failures { count: 0, next_attempt: now });
+    pub fn failed(&mut self, key: K, now: Instant) -> Duration {
+        let entry = self.failures.entry(key).or_insert(Failures { count: 0, next_attempt: now });
         entry.count = entry.count.saturating_add(1);
         let exponent = entry.count.saturating_sub(1).min(20);
         let full = self.base.saturating_mul(1 << exponent).min(self.max);
@@ -45,12 +54,12 @@ impl Backoff {
     }
 
     /// A success resets `key`.
-    pub fn succeeded(&mut self, key: &str) {
+    pub fn succeeded(&mut self, key: &K) {
         self.failures.remove(key);
     }
 
     /// Keys still waiting at `now`, with a reason for the plan's outcome.
-    pub fn held(&self, now: Instant) -> BTreeMap<String, String> {
+    pub fn held(&self, now: Instant) -> BTreeMap<K, String> {
         self.failures
             .iter()
             .filter(|(_, f)| f.next_attempt > now)
@@ -81,7 +90,7 @@ mod tests {
         let now = Instant::now();
         let delays: Vec<u64> = (0..6).map(|_| backoff.failed("subnet.main/public-1", now).as_secs()).collect();
         assert_eq!(delays, [5, 10, 20, 40, 60, 60]);
-        backoff.succeeded("subnet.main/public-1");
+        backoff.succeeded(&"subnet.main/public-1");
         assert_eq!(backoff.failed("subnet.main/public-1", now), Duration::from_secs(5));
     }
 
@@ -91,7 +100,7 @@ mod tests {
         let start = Instant::now();
         backoff.failed("nat_gateway.main/nat-1", start);
         let held = backoff.held(start);
-        assert_eq!(held.keys().collect::<Vec<_>>(), ["nat_gateway.main/nat-1"]);
+        assert_eq!(held.keys().copied().collect::<Vec<_>>(), ["nat_gateway.main/nat-1"]);
         assert!(held["nat_gateway.main/nat-1"].contains("next attempt in 5 s"));
         assert_eq!(backoff.next_attempt(start), Some(start + Duration::from_secs(5)));
         tokio::time::advance(Duration::from_secs(5)).await;

@@ -17,7 +17,7 @@ use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 use tokio::time::Instant;
 
-use crate::backoff::Backoff;
+use crate::backoff::{Backoff, RetryKey};
 use crate::desired_state::DesiredState;
 use crate::pass::{PassOptions, PassResult, run_pass};
 use crate::schedule::Schedule;
@@ -43,9 +43,6 @@ pub struct DaemonSettings {
     /// Timeouts and retries of the AWS clients.
     pub client: reconciler_aws::ClientOptions,
 }
-
-/// Key under which a pass that cannot observe or plan backs off.
-const WHOLE_PASS: &str = "(pass)";
 
 /// Runs until a shutdown signal; returns the exit code.
 pub async fn run(settings: DaemonSettings) -> i32 {
@@ -104,7 +101,11 @@ pub async fn run(settings: DaemonSettings) -> i32 {
                 hold: backoff
                     .held(Instant::now())
                     .into_iter()
-                    .filter_map(|(key, reason)| Some((key.parse().ok()?, reason)))
+                    .filter_map(|(key, reason)| match key {
+                        RetryKey::Resource(address) => Some((address, reason)),
+                        // The pass's own backoff delays the pass, not one resource.
+                        RetryKey::Pass => None,
+                    })
                     .collect(),
                 stop: Some(stop.clone()),
             },
@@ -131,13 +132,13 @@ pub async fn run(settings: DaemonSettings) -> i32 {
         let now = Instant::now();
         match &result {
             Ok(pass) => {
-                backoff.succeeded(WHOLE_PASS);
+                backoff.succeeded(&RetryKey::Pass);
                 for outcome in pass.report.iter().flat_map(|r| &r.outcomes) {
-                    let key = outcome.address.to_string();
+                    let key = RetryKey::Resource(outcome.address.clone());
                     match &outcome.result {
                         reconciler_plan::OutcomeResult::Succeeded { .. } => backoff.succeeded(&key),
                         reconciler_plan::OutcomeResult::Failed { .. } => {
-                            backoff.failed(&key, now);
+                            backoff.failed(key, now);
                         }
                         // Skipped: held back, or waiting for something else; not its own failure.
                         reconciler_plan::OutcomeResult::Skipped { .. } => {}
@@ -145,7 +146,7 @@ pub async fn run(settings: DaemonSettings) -> i32 {
                 }
             }
             Err(_) => {
-                let delay = backoff.failed(WHOLE_PASS, now);
+                let delay = backoff.failed(RetryKey::Pass, now);
                 tracing::info!(retry_in_s = delay.as_secs(), "pass failed; retrying after backoff");
             }
         }
