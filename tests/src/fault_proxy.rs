@@ -1,137 +1,436 @@
-//! A fault-injecting HTTP proxy between the reconciler and the emulator: requests that mention a given
-//! operation get an AWS error response; everything else is forwarded unchanged. The emulator has no fault
-//! injection of its own (shared/EMULATOR.md), and this keeps the real SDK, the real binary and the real
-//! emulator in the loop.
+//! A fault-injecting HTTP proxy between the reconciler (or an SDK client) and the emulator. The emulator has no
+//! fault injection of its own (shared/EMULATOR.md), and this keeps the real SDK, the real binary and the real
+//! emulator in the loop. Three ways to spoil a day:
+//!
+//! - a needle ([`FaultProxy::with_fault`]): requests containing a string get a [`Fault`]: an error, a delay, or
+//!   a "ghost" (the emulator makes the change, the client gets a 500);
+//! - a cut ([`FaultProxy::cut`]): from the N-th mutating request on, nothing is answered any more, as when the
+//!   network goes away; the test then kills the reconciler;
+//! - a random profile ([`FaultProxy::random`]): seeded shares of throttling, 5xx answers and latency.
+//!
+//! Requests the proxy leaves alone are forwarded as they came, but for `Connection: close`: one request per
+//! connection, so the emulator's answer can be read to its end (moto closes after every answer anyway, so the SDK
+//! never reuses a connection to it). The AWS operation of a request is its form body's `Action=` (EC2, IAM,
+//! ELBv2) or its `X-Amz-Target` header (the JSON services); which requests are mutating: [`is_mutating`].
+//! Every injected fault is logged on stderr, which the test runner shows for a failing test.
 
-use std::io::{BufRead, BufReader, Read, Write};
+mod answer;
+mod random;
+mod request;
+
+use std::collections::HashMap;
+use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-/// What the proxy does to a matching request.
+use answer::Refusal;
+use random::SplitMix64;
+use request::Request;
+pub use request::is_mutating;
+
+/// What the proxy does to a request that contains the needle.
 #[derive(Debug, Clone, Copy)]
 pub enum Fault {
-    /// Answer with a non-retryable EC2 error (`InvalidParameterValue`).
+    /// Answer with a non-retryable error (EC2's `InvalidParameterValue`; `ValidationError` or
+    /// `ValidationException` in the other protocols). It never reaches the emulator.
     Error,
     /// Forward it, but only after this long (an AWS call still in flight).
     Delay(Duration),
+    /// Forward it, so it takes effect, then answer HTTP 500 (EC2's `InternalError`, elsewhere `InternalFailure`)
+    /// instead of the emulator's answer: AWS made the change and the answer was lost.
+    Ghost,
 }
 
-/// The proxy; stops when dropped.
+/// Where a cut falls: from the `from_mutating`-th mutating request on (counting from 1), no answer comes back.
+#[derive(Debug, Clone, Copy)]
+pub struct Cut {
+    pub from_mutating: usize,
+    /// Whether the cut requests are forwarded first (they take effect; only the answer is lost) or never
+    /// reach the emulator.
+    pub reaches_aws: bool,
+}
+
+impl Cut {
+    /// The cut requests never reach AWS.
+    pub fn before_aws(from_mutating: usize) -> Cut {
+        Cut { from_mutating, reaches_aws: false }
+    }
+
+    /// The cut requests reach AWS and take effect; their answers never come back.
+    pub fn after_aws(from_mutating: usize) -> Cut {
+        Cut { from_mutating, reaches_aws: true }
+    }
+}
+
+/// Shares (0.0 to 1.0, exclusive of each other) of AWS requests that get each fault; the rest pass untouched.
+#[derive(Debug, Clone, Copy)]
+pub struct RandomProfile {
+    /// Replaying a seed replays the faults: the fate of a request depends on the seed, its operation and how many
+    /// requests of that operation came before it.
+    pub seed: u64,
+    /// Answered with the protocol's throttling error (HTTP 400), not forwarded.
+    pub throttled: f64,
+    /// Answered HTTP 503 or 500 (one each in two), not forwarded.
+    pub server_errors: f64,
+    /// Forwarded after a delay of up to `max_latency`.
+    pub delayed: f64,
+    pub max_latency: Duration,
+}
+
+impl RandomProfile {
+    /// A bad but survivable day: 10 % throttled, 5 % server errors, 20 % up to 300 ms late.
+    pub fn bad_day(seed: u64) -> RandomProfile {
+        RandomProfile {
+            seed,
+            throttled: 0.10,
+            server_errors: 0.05,
+            delayed: 0.20,
+            max_latency: Duration::from_millis(300),
+        }
+    }
+}
+
+/// A seed for a random profile: `FAULT_PROXY_SEED` if set (to replay a failure), else a new one from the clock.
+/// Printed either way, so a failing test's output says how to replay it.
+pub fn seed_from_env() -> u64 {
+    let seed = std::env::var("FAULT_PROXY_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+        now.as_nanos() as u64
+    });
+    eprintln!("fault proxy seed {seed} (replay with FAULT_PROXY_SEED={seed})");
+    seed
+}
+
+/// What the proxy has seen and done so far.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FaultCounts {
+    /// Every request, AWS operation or not.
+    pub requests: usize,
+    /// Requests whose operation is mutating ([`is_mutating`]).
+    pub mutating: usize,
+    /// Answered with [`Fault::Error`].
+    pub refused: usize,
+    /// Forwarded late ([`Fault::Delay`], or the random profile's latency).
+    pub delayed: usize,
+    /// Forwarded, then answered 500 ([`Fault::Ghost`]).
+    pub ghosted: usize,
+    /// Never answered (a [`Cut`]).
+    pub held: usize,
+    /// Answered with the throttling error (random profile).
+    pub throttled: usize,
+    /// Answered 503 or 500 without being forwarded (random profile).
+    pub server_errors: usize,
+}
+
+impl FaultCounts {
+    /// Requests that got any fault.
+    pub fn injected(&self) -> usize {
+        self.refused + self.delayed + self.ghosted + self.held + self.throttled + self.server_errors
+    }
+}
+
+/// The proxy; stops when dropped (held connections are closed then).
 pub struct FaultProxy {
     port: u16,
-    stop: Arc<AtomicBool>,
-    injected: Arc<AtomicUsize>,
+    shared: Arc<Shared>,
     thread: Option<JoinHandle<()>>,
 }
 
 impl FaultProxy {
     /// Forwards to `upstream` (a loopback port); answers requests containing `needle` (e.g.
-    /// `Action=CreateNatGateway` for EC2's query protocol) with a non-retryable EC2 error.
+    /// `Action=CreateNatGateway` for EC2's query protocol) with a non-retryable error.
     pub fn start(upstream: u16, needle: &str) -> FaultProxy {
         FaultProxy::with_fault(upstream, needle, Fault::Error)
     }
 
-    /// Forwards to `upstream`; requests containing `needle` get `fault`.
+    /// Forwards to `upstream`; requests containing `needle` anywhere (request line, headers, body) get `fault`.
     pub fn with_fault(upstream: u16, needle: &str, fault: Fault) -> FaultProxy {
+        FaultProxy::spawn(upstream, Mode::Needle { needle: needle.to_string(), fault })
+    }
+
+    /// Forwards to `upstream` until the cut; from then on, mutating requests are held open without an answer
+    /// (reads still pass, as they would for a while on a real bad network: the point is the lost write).
+    pub fn cut(upstream: u16, cut: Cut) -> FaultProxy {
+        assert!(cut.from_mutating >= 1, "mutating requests are counted from 1");
+        FaultProxy::spawn(upstream, Mode::Cut(cut))
+    }
+
+    /// Forwards to `upstream`, with faults drawn for each AWS request from `profile`.
+    pub fn random(upstream: u16, profile: RandomProfile) -> FaultProxy {
+        let shares = [profile.throttled, profile.server_errors, profile.delayed];
+        assert!(shares.iter().all(|s| (0.0..=1.0).contains(s)) && shares.iter().sum::<f64>() <= 1.0, "{profile:?}");
+        eprintln!("fault proxy: random profile {profile:?}");
+        FaultProxy::spawn(upstream, Mode::Random(profile))
+    }
+
+    fn spawn(upstream: u16, mode: Mode) -> FaultProxy {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind proxy");
         listener.set_nonblocking(true).expect("nonblocking listener");
         let port = listener.local_addr().expect("proxy address").port();
-        let stop = Arc::new(AtomicBool::new(false));
-        let injected = Arc::new(AtomicUsize::new(0));
-        let needle = needle.to_string();
+        let shared = Arc::new(Shared { mode, stop: AtomicBool::new(false), state: Mutex::default() });
         let thread = {
-            let (stop, injected) = (stop.clone(), injected.clone());
-            std::thread::spawn(move || {
-                while !stop.load(Ordering::Relaxed) {
-                    match listener.accept() {
-                        Ok((client, _)) => {
-                            let (needle, injected) = (needle.clone(), injected.clone());
-                            std::thread::spawn(move || {
-                                let _ = serve(client, upstream, &needle, fault, &injected);
-                            });
-                        }
-                        Err(_) => std::thread::sleep(Duration::from_millis(5)),
-                    }
-                }
-            })
+            let shared = shared.clone();
+            std::thread::spawn(move || accept_until_stopped(&listener, upstream, &shared))
         };
-        FaultProxy { port, stop, injected, thread: Some(thread) }
+        FaultProxy { port, shared, thread: Some(thread) }
     }
 
     pub fn endpoint(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }
 
-    /// How many requests got the fault.
+    /// How many requests got a fault.
     pub fn injected(&self) -> usize {
-        self.injected.load(Ordering::Relaxed)
+        self.counts().injected()
+    }
+
+    pub fn counts(&self) -> FaultCounts {
+        self.shared.state().counts
+    }
+
+    /// How many mutating requests came through (held ones included).
+    pub fn mutating_seen(&self) -> usize {
+        self.counts().mutating
+    }
+
+    /// The operation the cut fell on (the first request held), e.g. `CreateVpc`.
+    pub fn cut_operation(&self) -> Option<String> {
+        self.shared.state().cut_operation.clone()
     }
 }
 
 impl Drop for FaultProxy {
     fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
+        self.shared.stop.store(true, Ordering::Relaxed);
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
     }
 }
 
-/// One request per connection: the response says `Connection: close`, so the client opens a new one.
-fn serve(client: TcpStream, upstream: u16, needle: &str, fault: Fault, injected: &AtomicUsize) -> std::io::Result<()> {
+/// How the proxy picks its faults.
+enum Mode {
+    Needle { needle: String, fault: Fault },
+    Cut(Cut),
+    Random(RandomProfile),
+}
+
+/// What the proxy does with one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Plan {
+    Forward,
+    ForwardAfter(Duration),
+    Answer(Refusal),
+    ForwardThenAnswer(Refusal),
+    Hold,
+    ForwardThenHold,
+}
+
+struct Shared {
+    mode: Mode,
+    stop: AtomicBool,
+    state: Mutex<State>,
+}
+
+#[derive(Default)]
+struct State {
+    counts: FaultCounts,
+    cut_operation: Option<String>,
+    /// Requests seen per operation: the random profile's key.
+    occurrences: HashMap<String, u64>,
+}
+
+impl Shared {
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().expect("fault proxy state")
+    }
+
+    /// Counts the request and picks its plan, under one lock so that concurrent requests get distinct places in
+    /// the count (exactly one of them is the N-th mutating request).
+    fn decide(&self, request: &Request) -> Plan {
+        let mut state = self.state();
+        state.counts.requests += 1;
+        if request.is_mutating() {
+            state.counts.mutating += 1;
+        }
+        let plan = match &self.mode {
+            Mode::Needle { needle, fault } => needle_plan(request.text().contains(needle.as_str()), *fault),
+            Mode::Cut(cut) => cut_plan(&mut state, request, *cut),
+            Mode::Random(profile) => random_plan(&mut state, request, profile),
+        };
+        state.counts.tally(plan);
+        plan
+    }
+}
+
+impl FaultCounts {
+    fn tally(&mut self, plan: Plan) {
+        match plan {
+            Plan::Forward => {}
+            Plan::ForwardAfter(_) => self.delayed += 1,
+            Plan::Answer(Refusal::InvalidParameter) => self.refused += 1,
+            Plan::Answer(Refusal::Throttling) => self.throttled += 1,
+            Plan::Answer(Refusal::InternalError | Refusal::Unavailable) => self.server_errors += 1,
+            Plan::ForwardThenAnswer(_) => self.ghosted += 1,
+            Plan::Hold | Plan::ForwardThenHold => self.held += 1,
+        }
+    }
+}
+
+fn needle_plan(matches: bool, fault: Fault) -> Plan {
+    match (matches, fault) {
+        (false, _) => Plan::Forward,
+        (true, Fault::Error) => Plan::Answer(Refusal::InvalidParameter),
+        (true, Fault::Delay(delay)) => Plan::ForwardAfter(delay),
+        (true, Fault::Ghost) => Plan::ForwardThenAnswer(Refusal::InternalError),
+    }
+}
+
+/// Called after the request was counted: `counts.mutating` is its own place among the mutating requests.
+fn cut_plan(state: &mut State, request: &Request, cut: Cut) -> Plan {
+    if !request.is_mutating() || state.counts.mutating < cut.from_mutating {
+        return Plan::Forward;
+    }
+    if state.cut_operation.is_none() {
+        state.cut_operation = request.operation.clone();
+    }
+    if cut.reaches_aws { Plan::ForwardThenHold } else { Plan::Hold }
+}
+
+fn random_plan(state: &mut State, request: &Request, profile: &RandomProfile) -> Plan {
+    let Some(operation) = &request.operation else { return Plan::Forward };
+    let occurrence = state.occurrences.entry(operation.clone()).or_default();
+    let mut random = SplitMix64::for_request(profile.seed, operation, *occurrence);
+    *occurrence += 1;
+    draw_plan(&mut random, profile)
+}
+
+fn draw_plan(random: &mut SplitMix64, profile: &RandomProfile) -> Plan {
+    let share = random.next_share();
+    if share < profile.throttled {
+        Plan::Answer(Refusal::Throttling)
+    } else if share < profile.throttled + profile.server_errors {
+        let unavailable = random.next_share() < 0.5;
+        Plan::Answer(if unavailable { Refusal::Unavailable } else { Refusal::InternalError })
+    } else if share < profile.throttled + profile.server_errors + profile.delayed {
+        Plan::ForwardAfter(random.next_duration(profile.max_latency))
+    } else {
+        Plan::Forward
+    }
+}
+
+fn accept_until_stopped(listener: &TcpListener, upstream: u16, shared: &Arc<Shared>) {
+    while !shared.stop.load(Ordering::Relaxed) {
+        match listener.accept() {
+            Ok((client, _)) => {
+                let shared = shared.clone();
+                std::thread::spawn(move || {
+                    let _ = serve(client, upstream, &shared);
+                });
+            }
+            Err(_) => std::thread::sleep(Duration::from_millis(5)),
+        }
+    }
+}
+
+/// One request per connection: every answer says `Connection: close`, so the client opens a new one.
+fn serve(client: TcpStream, upstream: u16, shared: &Shared) -> std::io::Result<()> {
     client.set_nonblocking(false)?;
-    let mut reader = BufReader::new(client.try_clone()?);
-    let mut head = Vec::new();
-    let mut content_length = 0usize;
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line)? == 0 {
-            return Ok(());
-        }
-        if line == "\r\n" {
-            break;
-        }
-        let lower = line.to_ascii_lowercase();
-        if let Some(value) = lower.strip_prefix("content-length:") {
-            content_length = value.trim().parse().unwrap_or(0);
-        }
-        if lower.starts_with("connection:") {
-            continue;
-        }
-        head.extend_from_slice(line.as_bytes());
+    let Some(request) = Request::read(&client)? else { return Ok(()) };
+    let plan = shared.decide(&request);
+    if plan != Plan::Forward {
+        let what = request.operation.as_deref().unwrap_or("(no operation)");
+        eprintln!("fault proxy: {} {what}: {plan:?}", request.service.as_deref().unwrap_or("?"));
     }
-    head.extend_from_slice(b"Connection: close\r\n\r\n");
-    let mut body = vec![0; content_length];
-    reader.read_exact(&mut body)?;
+    carry_out(plan, client, &request, upstream, &shared.stop)
+}
 
-    let mut client = client;
-    let request_text = String::from_utf8_lossy(&head).into_owned() + &String::from_utf8_lossy(&body);
-    let matches = request_text.contains(needle);
-    if matches {
-        injected.fetch_add(1, Ordering::Relaxed);
+fn carry_out(
+    plan: Plan,
+    mut client: TcpStream,
+    request: &Request,
+    upstream: u16,
+    stop: &AtomicBool,
+) -> std::io::Result<()> {
+    match plan {
+        Plan::Forward => relay(&mut client, &forward(request, upstream)?),
+        Plan::ForwardAfter(delay) => {
+            std::thread::sleep(delay);
+            relay(&mut client, &forward(request, upstream)?)
+        }
+        Plan::Answer(refusal) => relay(&mut client, refusal.response(request.protocol).as_bytes()),
+        Plan::ForwardThenAnswer(refusal) => {
+            forward(request, upstream)?;
+            relay(&mut client, refusal.response(request.protocol).as_bytes())
+        }
+        Plan::Hold => hold(client, stop),
+        Plan::ForwardThenHold => {
+            forward(request, upstream)?;
+            hold(client, stop)
+        }
     }
-    if let (true, Fault::Delay(delay)) = (matches, fault) {
-        std::thread::sleep(delay);
-    }
-    if matches && matches!(fault, Fault::Error) {
-        let xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Errors><Error><Code>InvalidParameterValue</Code>\
-                   <Message>injected by the test's fault proxy</Message></Error></Errors><RequestID>fault-proxy</RequestID></Response>";
-        write!(
-            client,
-            "HTTP/1.1 400 Bad Request\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{xml}",
-            xml.len()
-        )?;
-        return client.flush();
-    }
+}
 
+/// Sends the request to the emulator and reads its whole answer (the emulator closes after it).
+fn forward(request: &Request, upstream: u16) -> std::io::Result<Vec<u8>> {
     let mut server = TcpStream::connect(("127.0.0.1", upstream))?;
-    server.write_all(&head)?;
-    server.write_all(&body)?;
+    server.write_all(&request.head)?;
+    server.write_all(&request.body)?;
     let mut response = Vec::new();
     server.read_to_end(&mut response)?;
-    client.write_all(&response)?;
+    Ok(response)
+}
+
+fn relay(client: &mut TcpStream, response: &[u8]) -> std::io::Result<()> {
+    client.write_all(response)?;
     client.flush()
+}
+
+/// Keeps the connection open and silent until the proxy stops: the client sees neither an answer nor a reset,
+/// only its own timeout.
+fn hold(client: TcpStream, stop: &AtomicBool) -> std::io::Result<()> {
+    while !stop.load(Ordering::Relaxed) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    drop(client);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn profile(seed: u64) -> RandomProfile {
+        RandomProfile {
+            seed,
+            throttled: 0.2,
+            server_errors: 0.1,
+            delayed: 0.2,
+            max_latency: Duration::from_millis(100),
+        }
+    }
+
+    fn plans(profile: &RandomProfile, operation: &str, n: u64) -> Vec<Plan> {
+        (0..n).map(|i| draw_plan(&mut SplitMix64::for_request(profile.seed, operation, i), profile)).collect()
+    }
+
+    #[test]
+    fn a_seed_replays_the_same_faults() {
+        assert_eq!(plans(&profile(42), "DescribeVpcs", 50), plans(&profile(42), "DescribeVpcs", 50));
+        assert_ne!(plans(&profile(42), "DescribeVpcs", 50), plans(&profile(43), "DescribeVpcs", 50));
+    }
+
+    #[test]
+    fn every_kind_of_fault_is_drawn_in_about_its_share() {
+        let mut counts = FaultCounts::default();
+        plans(&profile(7), "CreateSubnet", 10_000).into_iter().for_each(|plan| counts.tally(plan));
+        let near = |count: usize, share: f64| (count as f64 - 10_000.0 * share).abs() < 300.0;
+        assert!(
+            near(counts.throttled, 0.2) && near(counts.server_errors, 0.1) && near(counts.delayed, 0.2),
+            "{counts:?}"
+        );
+    }
 }

@@ -64,12 +64,7 @@ impl Emulator {
 
     /// SDK configuration pointing at this emulator, the same way the binary gets it: environment only.
     pub async fn sdk_config(&self) -> aws_config::SdkConfig {
-        aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .endpoint_url(self.endpoint())
-            .region(aws_config::Region::new(REGION))
-            .credentials_provider(aws_sdk_ec2::config::Credentials::new("test", "test", None, None, "tests"))
-            .load()
-            .await
+        sdk_config_at(&self.endpoint()).await
     }
 
     pub async fn ec2(&self) -> aws_sdk_ec2::Client {
@@ -147,6 +142,16 @@ impl Drop for Emulator {
 }
 
 pub const REGION: &str = "us-east-1";
+
+/// SDK configuration pointing at `endpoint` (an emulator, or a fault proxy in front of one).
+pub async fn sdk_config_at(endpoint: &str) -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .region(aws_config::Region::new(REGION))
+        .credentials_provider(aws_sdk_ec2::config::Credentials::new("test", "test", None, None, "tests"))
+        .load()
+        .await
+}
 
 /// The path of the `reconciler` binary built alongside the tests.
 pub fn reconciler_binary() -> PathBuf {
