@@ -41,8 +41,8 @@ pub struct AwsArgs {
     #[arg(long, env = "RECONCILER_AWS_CALL_TIMEOUT", default_value = "90s", value_parser = parse_duration, global = true)]
     pub aws_call_timeout: Duration,
 
-    /// Attempts per AWS call (the first included) on throttling, 5xx and timeouts; adaptive mode also slows
-    /// the client down once AWS throttles.
+    /// Attempts per AWS call (the first included) on throttling, 5xx and timeouts, with jittered
+    /// exponential backoff capped at 20 s between them.
     #[arg(long, env = "RECONCILER_AWS_MAX_ATTEMPTS", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=20), global = true)]
     pub aws_max_attempts: u32,
 }
