@@ -16,8 +16,11 @@ use reconciler_spec::{Desired, ScalingMetric, Scheme, SubnetGroup, Tags};
 use crate::expand::{allow_all_egress, node};
 use crate::node::{Node, Ref};
 use crate::ownership::{SCALING_POLICIES_KEY, SCHEDULED_ACTIONS_KEY};
-use crate::*;
-use crate::{Address, Kind};
+use crate::{
+    Address, ContainerLogs, DiscoveryServiceSpec, InstanceProfileSpec, InstanceSpec, Kind, ListenerSpec,
+    LoadBalancerSpec, LogGroupSpec, NodeSpec, RoleSpec, ScalableTargetSpec, ScalingPolicySpec, ScheduledActionSpec,
+    SecurityGroupSpec, ServiceLoadBalancer, ServiceSpec, SgPeer, SgRule, TargetGroupSpec, TaskDefinitionSpec,
+};
 
 pub(crate) fn expand_workload(desired: &Desired, owner_id: &str, nodes: &mut Vec<Node>) {
     for (name, declared) in &desired.roles {
