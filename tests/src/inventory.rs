@@ -14,7 +14,7 @@ pub const RESOURCE_KEY: &str = "reconciler:resource";
 
 /// Collects the address of a tagged resource if it belongs to `owner`.
 fn collect<'a>(
-    found: &mut BTreeSet<String>,
+    found: &mut Vec<String>,
     owner: &str,
     tags: impl IntoIterator<Item = (Option<&'a str>, Option<&'a str>)>,
 ) {
@@ -22,7 +22,7 @@ fn collect<'a>(
     if tags.get(OWNER_KEY) == Some(&owner)
         && let Some(address) = tags.get(RESOURCE_KEY)
     {
-        found.insert((*address).to_string());
+        found.push((*address).to_string());
     }
 }
 
@@ -32,21 +32,39 @@ fn collect<'a>(
 /// Cloud Map (namespaces, services), IAM (roles, instance profiles) and CloudWatch Logs (log groups).
 /// Scaling registrations carry no readable tags: see [`scaling_registrations`].
 pub async fn owned(emulator: &Emulator, owner: &str) -> BTreeSet<String> {
-    let mut found = BTreeSet::new();
+    copies(emulator, owner).await.into_keys().collect()
+}
+
+/// How many live resources carry each address of `owner`: more than one is a duplicate (task definition
+/// revisions excepted: a family has several by design, see `keep_revisions`).
+pub async fn copies(emulator: &Emulator, owner: &str) -> BTreeMap<String, usize> {
+    let mut found = Vec::new();
     ec2(emulator, owner, &mut found).await;
     ecs(emulator, owner, &mut found).await;
     elb(emulator, owner, &mut found).await;
     cloud_map(emulator, owner, &mut found).await;
     iam(emulator, owner, &mut found).await;
     logs(emulator, owner, &mut found).await;
-    found
+    let mut copies = BTreeMap::new();
+    for address in found {
+        *copies.entry(address).or_insert(0) += 1;
+    }
+    copies
+}
+
+/// The addresses of `owner` that more than one live resource carries (task definition revisions aside), with
+/// how many carry each. A user checks this after a bad day: it must be empty.
+pub async fn duplicates(emulator: &Emulator, owner: &str) -> BTreeMap<String, usize> {
+    let mut copies = copies(emulator, owner).await;
+    copies.retain(|address, n| *n > 1 && !address.starts_with("task_definition."));
+    copies
 }
 
 fn ec2_tags(tags: &[aws_sdk_ec2::types::Tag]) -> impl Iterator<Item = (Option<&str>, Option<&str>)> {
     tags.iter().map(|t| (t.key(), t.value()))
 }
 
-async fn ec2(emulator: &Emulator, owner: &str, found: &mut BTreeSet<String>) {
+async fn ec2(emulator: &Emulator, owner: &str, found: &mut Vec<String>) {
     let ec2 = emulator.ec2().await;
     let mine = || Filter::builder().name(format!("tag:{OWNER_KEY}")).values(owner).build();
     for vpc in ec2.describe_vpcs().filters(mine()).send().await.unwrap().vpcs() {
@@ -83,7 +101,7 @@ async fn ec2(emulator: &Emulator, owner: &str, found: &mut BTreeSet<String>) {
     }
 }
 
-async fn ecs(emulator: &Emulator, owner: &str, found: &mut BTreeSet<String>) {
+async fn ecs(emulator: &Emulator, owner: &str, found: &mut Vec<String>) {
     use aws_sdk_ecs::types::{ClusterField, ServiceField, TaskDefinitionField, TaskDefinitionStatus};
     let ecs = emulator.ecs().await;
     let clusters = ecs.list_clusters().send().await.unwrap().cluster_arns().to_vec();
@@ -129,7 +147,7 @@ async fn ecs(emulator: &Emulator, owner: &str, found: &mut BTreeSet<String>) {
     }
 }
 
-async fn elb(emulator: &Emulator, owner: &str, found: &mut BTreeSet<String>) {
+async fn elb(emulator: &Emulator, owner: &str, found: &mut Vec<String>) {
     let elb = emulator.elbv2().await;
     let mut arns: Vec<String> = Vec::new();
     let balancers = elb.describe_load_balancers().send().await.unwrap();
@@ -149,7 +167,7 @@ async fn elb(emulator: &Emulator, owner: &str, found: &mut BTreeSet<String>) {
     }
 }
 
-async fn cloud_map(emulator: &Emulator, owner: &str, found: &mut BTreeSet<String>) {
+async fn cloud_map(emulator: &Emulator, owner: &str, found: &mut Vec<String>) {
     let sd = emulator.servicediscovery().await;
     let mut arns: Vec<String> = Vec::new();
     let namespaces = sd.list_namespaces().send().await.unwrap();
@@ -162,7 +180,7 @@ async fn cloud_map(emulator: &Emulator, owner: &str, found: &mut BTreeSet<String
     }
 }
 
-async fn iam(emulator: &Emulator, owner: &str, found: &mut BTreeSet<String>) {
+async fn iam(emulator: &Emulator, owner: &str, found: &mut Vec<String>) {
     let iam = emulator.iam().await;
     for role in iam.list_roles().send().await.unwrap().roles() {
         let tags = iam.list_role_tags().role_name(role.role_name()).send().await.unwrap();
@@ -177,7 +195,7 @@ async fn iam(emulator: &Emulator, owner: &str, found: &mut BTreeSet<String>) {
     }
 }
 
-async fn logs(emulator: &Emulator, owner: &str, found: &mut BTreeSet<String>) {
+async fn logs(emulator: &Emulator, owner: &str, found: &mut Vec<String>) {
     let logs = emulator.logs().await;
     let groups = logs.describe_log_groups().send().await.unwrap();
     for group in groups.log_groups() {

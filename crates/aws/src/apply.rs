@@ -76,13 +76,11 @@ impl Ctx<'_> {
 /// Applies `plan`. `observed` is the state the plan was computed from; it supplies the ids of resources
 /// that already exist.
 pub async fn apply(aws: &Aws, plan: &Plan, observed: &Observed, owner_id: &str, options: &ApplyOptions) -> ApplyReport {
-    let ids = observed
-        .nodes
-        .iter()
-        .filter_map(|n| match Owner::from_tags(owner_id, &n.tags) {
-            Owner::Us(address) => Some((address, n.id.clone())),
-            _ => None,
-        })
+    // The same resource per address as the planner chose (a duplicate's id must never stand for it).
+    let ids = reconciler_plan::ownership::claims(&observed.nodes, owner_id)
+        .ours
+        .into_iter()
+        .map(|(address, found)| (address, found.id.clone()))
         .collect();
     let ctx = Ctx { aws, owner_id, wait_timeout: options.wait_timeout, ids: Mutex::new(ids) };
     let mut report = ApplyReport::default();

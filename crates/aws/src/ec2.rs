@@ -3,8 +3,8 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
-use reconciler_plan::Action;
-use reconciler_plan::ownership::{MANAGED_BY_KEY, MANAGED_BY_VALUE, OWNER_KEY};
+use reconciler_plan::ownership::{MANAGED_BY_KEY, MANAGED_BY_VALUE, OWNER_KEY, RESOURCE_KEY};
+use reconciler_plan::{Action, Address};
 
 use crate::Aws;
 use crate::error::{AwsError, classify};
@@ -16,6 +16,13 @@ pub fn owner_filters(owner_id: &str) -> Vec<Filter> {
         Filter::builder().name(format!("tag:{MANAGED_BY_KEY}")).values(MANAGED_BY_VALUE).build(),
         Filter::builder().name(format!("tag:{OWNER_KEY}")).values(owner_id).build(),
     ]
+}
+
+/// The filters that select our resource at `address` (normally one).
+pub fn address_filters(owner_id: &str, address: &Address) -> Vec<Filter> {
+    let mut filters = owner_filters(owner_id);
+    filters.push(Filter::builder().name(format!("tag:{RESOURCE_KEY}")).values(address.to_string()).build());
+    filters
 }
 
 pub fn tags_from(tags: Option<&[Tag]>) -> BTreeMap<String, String> {

@@ -6,6 +6,7 @@
 
 pub mod apply;
 mod calls;
+mod create_once;
 mod ec2;
 pub mod error;
 mod kinds;
@@ -72,6 +73,8 @@ pub struct Aws {
     region: Option<String>,
     /// Where the calls go, for error messages: the configured endpoint URL, or AWS's own for the region.
     pub(crate) endpoint: String,
+    /// Attempts per call (`ClientOptions::max_attempts`), for the calls we retry ourselves.
+    pub(crate) max_attempts: u32,
 }
 
 impl Aws {
@@ -111,7 +114,13 @@ impl Aws {
                 || format!("AWS in {}", config.region().map_or("no region", |r| r.as_ref())),
                 ToString::to_string,
             ),
+            max_attempts: options.max_attempts,
         }
+    }
+
+    /// The EC2 client with the SDK's retries off, for creates [`create_once::create_once`] retries itself.
+    pub(crate) fn ec2_config_without_retries() -> aws_sdk_ec2::config::Builder {
+        aws_sdk_ec2::config::Builder::default().retry_config(RetryConfig::disabled())
     }
 
     /// The region the clients talk to, if one is configured.

@@ -1,73 +1,94 @@
-//! Reading the live state of every kind: one tag-filtered (or account-wide, where AWS has no tag filter)
-//! call per kind, concurrently, turned into plain [`Observed`] data.
+//! Reading the live state of every kind, as the registry (`kinds::reading`) says: each kind's batched read
+//! runs as soon as the kinds it reads after are read, all others concurrently, and the answers become plain
+//! [`Observed`] data.
+//!
+//! A kind whose read fails does not fail the others: it is reported in [`Observed::unread`] (with every kind
+//! read after it or with it) and the planner leaves it alone for the pass. Only a pass that could read
+//! nothing at all fails as a whole.
 
-use reconciler_plan::Observed;
+use std::collections::BTreeMap;
+
+use futures::stream::{FuturesUnordered, StreamExt};
 use reconciler_plan::ownership::Owner;
+use reconciler_plan::{Kind, Observed, ObservedNode};
 
 use crate::Aws;
 use crate::error::{AwsError, classify};
-use crate::kinds::{
-    autoscaling, cluster, discovery_service, elastic_ip, elb, instance, internet_gateway, log_group, namespace,
-    nat_gateway, role, route_table, security_group, service, subnet, vpc,
-};
+use crate::kinds::{Reading, Scope, reading};
 
 /// Reads everything the planner needs.
 pub async fn observe(aws: &Aws, owner_id: &str) -> Result<Observed, AwsError> {
-    observe_all(aws, owner_id).await.map_err(|e| e.at_endpoint(&aws.endpoint))
-}
-
-async fn observe_all(aws: &Aws, owner_id: &str) -> Result<Observed, AwsError> {
-    let network = async {
-        let (zones, vpcs, subnets, gateways, addresses, nats, tables, instances) = tokio::try_join!(
-            availability_zones(aws),
-            vpc::observe(aws, owner_id),
-            subnet::observe(aws, owner_id),
-            internet_gateway::observe(aws, owner_id),
-            elastic_ip::observe(aws, owner_id),
-            nat_gateway::observe(aws, owner_id),
-            route_table::observe(aws, owner_id),
-            instance::observe(aws, owner_id),
-        )?;
-        // Security groups are read per VPC of ours, to see name clashes inside them too.
-        let our_vpcs: Vec<String> = vpcs
-            .iter()
-            .filter(|v| matches!(Owner::from_tags(owner_id, &v.tags), Owner::Us(_)))
-            .map(|v| v.id.clone())
-            .collect();
-        let groups = security_group::observe(aws, &our_vpcs).await?;
-        let nodes = [vpcs, subnets, gateways, addresses, nats, tables, groups, instances].concat();
-        Ok::<_, AwsError>((zones, nodes))
-    };
-    // Services are read per cluster of ours, with the task definitions they run.
-    let containers = async {
-        let mut clusters = cluster::observe(aws).await?;
-        let ours: Vec<String> = clusters
-            .iter()
-            .filter(|c| matches!(Owner::from_tags(owner_id, &c.tags), Owner::Us(_)))
-            .map(|c| c.id.clone())
-            .collect();
-        let services = service::observe(aws, &ours).await?;
-        // Scaling configuration is recognised as ours through the services' tags.
-        let scaling = autoscaling::observe(aws, owner_id, &services).await?;
-        clusters.extend(services);
-        clusters.extend(scaling);
-        Ok::<_, AwsError>(clusters)
-    };
-    let ((availability_zones, mut nodes), containers, namespaces, discovery, roles, log_groups, load_balancing) = tokio::try_join!(
-        network,
-        containers,
-        namespace::observe(aws),
-        discovery_service::observe(aws),
-        role::observe(aws),
-        log_group::observe(aws),
-        elb::observe(aws, owner_id),
-    )?;
-    for found in [containers, namespaces, discovery, roles, log_groups, load_balancing] {
-        nodes.extend(found);
+    let (zones, reads) = tokio::join!(availability_zones(aws), read_every_kind(aws, owner_id));
+    let availability_zones = zones.map_err(|e| e.at_endpoint(&aws.endpoint))?;
+    let mut nodes = Vec::new();
+    let mut failed: BTreeMap<Kind, AwsError> = BTreeMap::new();
+    for (kind, read) in reads {
+        match read {
+            Ok(found) => nodes.extend(found),
+            Err(error) => {
+                failed.insert(kind, error.at_endpoint(&aws.endpoint));
+            }
+        }
+    }
+    // Nothing read at all (the endpoint is down, the credentials are refused): the pass fails as a whole,
+    // with the first error, rather than plan around an empty account.
+    if failed.len() == own_reads().count()
+        && let Some(error) = failed.values().next()
+    {
+        return Err(error.clone());
+    }
+    let mut unread = BTreeMap::new();
+    for kind in Kind::ALL.iter().copied() {
+        let source = match reading(kind) {
+            Reading::Own { .. } => kind,
+            Reading::With(other) => other,
+        };
+        if let Some(error) = failed.get(&source) {
+            unread.insert(kind, error.to_string());
+        }
     }
     // Only what is ours, or what could clash with a declaration's unique name, goes to the planner.
     nodes.retain(|n| matches!(Owner::from_tags(owner_id, &n.tags), Owner::Us(_)) || n.spec.unique_identity().is_some());
-    Ok(Observed { availability_zones, nodes })
+    Ok(Observed { availability_zones, nodes, unread })
+}
+
+/// The kinds with a read of their own.
+fn own_reads() -> impl Iterator<Item = Kind> {
+    Kind::ALL.iter().copied().filter(|k| matches!(reading(*k), Reading::Own { .. }))
+}
+
+/// Runs every kind's read, each as soon as the kinds it reads after are done; returns what each found. A
+/// read whose prerequisite failed is not attempted and fails with it.
+async fn read_every_kind(aws: &Aws, owner_id: &str) -> Vec<(Kind, Result<Vec<ObservedNode>, AwsError>)> {
+    let mut waiting: Vec<Kind> = own_reads().collect();
+    let mut done: BTreeMap<Kind, Result<Vec<ObservedNode>, AwsError>> = BTreeMap::new();
+    let mut running = FuturesUnordered::new();
+    loop {
+        while let Some(position) = waiting.iter().position(|k| after(*k).iter().all(|a| done.contains_key(a))) {
+            let kind = waiting.remove(position);
+            let Reading::Own { after, read } = reading(kind) else { continue };
+            // What it would be read inside of is unknown: so is it (with the same cause).
+            if let Some(failure) = after.iter().find_map(|a| done[a].as_ref().err()) {
+                done.insert(kind, Err(failure.clone()));
+                continue;
+            }
+            let found: Vec<ObservedNode> =
+                done.iter().filter(|(k, _)| after.contains(k)).flat_map(|(_, r)| r.iter().flatten().cloned()).collect();
+            let scope = Scope { owner_id, found };
+            running.push(async move { (kind, read(aws, scope).await) });
+        }
+        let Some((kind, result)) = running.next().await else { break };
+        done.insert(kind, result);
+    }
+    done.into_iter().collect()
+}
+
+/// The kinds `kind`'s read waits for.
+fn after(kind: Kind) -> &'static [Kind] {
+    match reading(kind) {
+        Reading::Own { after, .. } => after,
+        Reading::With(_) => &[],
+    }
 }
 
 /// The region's zones that accept subnets, in name order.

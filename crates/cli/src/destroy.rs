@@ -38,6 +38,16 @@ pub async fn run(args: &DestroyArgs, client: &reconciler_aws::ClientOptions) -> 
         Output::Text => println!("{}", reconciler_render::plan_text(&plan, &text)),
         Output::Json => {}
     }
+    // Destroying what it can see while part of the account is unreadable would leave the rest behind, and
+    // deletions run dependents first: refuse, and delete nothing.
+    if !plan.unread.is_empty() && !args.dry_run {
+        if args.output == Output::Json {
+            println!("{}", serde_json::to_string_pretty(&reconciler_render::plan_json(&plan)).expect("JSON"));
+        }
+        let kinds: Vec<&str> = plan.unread.iter().map(|u| u.kind.as_str()).collect();
+        eprintln!("error: the live state of {} could not be read; nothing was deleted", kinds.join(", "));
+        return exit::ERROR;
+    }
     if plan.actions.is_empty() || args.dry_run {
         if args.output == Output::Json {
             println!("{}", serde_json::to_string_pretty(&reconciler_render::plan_json(&plan)).expect("JSON"));

@@ -10,7 +10,12 @@ pub const CHANGES: i32 = 2;
 /// The exit code of a pass. Conflicts and failed actions are errors: the live state does not match.
 pub fn code(plan: &Plan, report: Option<&ApplyReport>, detailed: bool) -> i32 {
     // A guard that held deletions back also leaves the live state unlike the files: someone must look.
-    if !plan.conflicts.is_empty() || plan.prune_guard.is_some() || report.is_some_and(|r| !r.is_success()) {
+    // So does a kind that could not be read: what depends on it was left alone.
+    if !plan.conflicts.is_empty()
+        || plan.prune_guard.is_some()
+        || !plan.unread.is_empty()
+        || report.is_some_and(|r| !r.is_success())
+    {
         ERROR
     } else if detailed && plan.has_changes() {
         CHANGES

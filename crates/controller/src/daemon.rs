@@ -131,19 +131,17 @@ pub async fn run(settings: DaemonSettings) -> i32 {
         // Backoff: per resource for failed changes, for the whole pass when it could not observe or plan.
         let now = Instant::now();
         match &result {
+            // A kind that could not be read (throttled, most likely) left part of the files unreconciled: the
+            // pass is tried again after a backoff, not only at the next resync.
+            Ok(pass) if !pass.plan.unread.is_empty() => {
+                let delay = backoff.failed(RetryKey::Pass, now);
+                let kinds: Vec<&str> = pass.plan.unread.iter().map(|u| u.kind.as_str()).collect();
+                tracing::warn!(unread = %kinds.join(","), retry_in_s = delay.as_secs(), "part of the live state could not be read; retrying after backoff");
+                record_outcomes(&mut backoff, pass, now);
+            }
             Ok(pass) => {
                 backoff.succeeded(&RetryKey::Pass);
-                for outcome in pass.report.iter().flat_map(|r| &r.outcomes) {
-                    let key = RetryKey::Resource(outcome.address.clone());
-                    match &outcome.result {
-                        reconciler_plan::OutcomeResult::Succeeded { .. } => backoff.succeeded(&key),
-                        reconciler_plan::OutcomeResult::Failed { .. } => {
-                            backoff.failed(key, now);
-                        }
-                        // Skipped: held back, or waiting for something else; not its own failure.
-                        reconciler_plan::OutcomeResult::Skipped { .. } => {}
-                    }
-                }
+                record_outcomes(&mut backoff, pass, now);
             }
             Err(_) => {
                 let delay = backoff.failed(RetryKey::Pass, now);
@@ -164,6 +162,21 @@ pub async fn run(settings: DaemonSettings) -> i32 {
     notifier.stopping();
     tracing::info!("reconciler daemon stopped");
     0
+}
+
+/// Per resource: a failed change backs off, a successful one clears its backoff.
+fn record_outcomes(backoff: &mut Backoff<RetryKey>, pass: &PassResult, now: Instant) {
+    for outcome in pass.report.iter().flat_map(|r| &r.outcomes) {
+        let key = RetryKey::Resource(outcome.address.clone());
+        match &outcome.result {
+            reconciler_plan::OutcomeResult::Succeeded { .. } => backoff.succeeded(&key),
+            reconciler_plan::OutcomeResult::Failed { .. } => {
+                backoff.failed(key, now);
+            }
+            // Skipped: held back, or waiting for something else; not its own failure.
+            reconciler_plan::OutcomeResult::Skipped { .. } => {}
+        }
+    }
 }
 
 /// Loads the files, runs a pass, records everything; returns the pass (or why it could not run).

@@ -117,6 +117,10 @@ fn resource_statuses(
     let mut statuses: Vec<ResourceStatus> = declared
         .map(|address| {
             let status = |state, reason: String| ResourceStatus { address: address.clone(), state, reason };
+            if let Some(held) = plan.held.iter().find(|h| h.address.to_string() == address) {
+                let reason = format!("left as it is this pass: the live state of {} could not be read", held.unread);
+                return status(ResourceState::Error, reason);
+            }
             if let Some(conflict) = plan.conflicts.iter().find(|c| c.address.to_string() == address) {
                 return status(ResourceState::Conflict, format!("{} holds {}", conflict.id, conflict.identity));
             }

@@ -42,7 +42,7 @@ pub use kinds::task_definition::{ContainerLogs, TaskDefinitionSpec};
 pub use kinds::vpc::VpcSpec;
 pub use kinds::{NodeSpec, Resource};
 pub use node::{Node, Observed, ObservedNode, Ref};
-pub use plan::{Action, ActionKind, ChangedField, Conflict, FieldChange, NotDeclared, Plan, Summary};
+pub use plan::{Action, ActionKind, ChangedField, Conflict, FieldChange, Held, NotDeclared, Plan, Summary, Unread};
 pub use planner::{PlanContext, destroy, plan};
 pub use prune::{PruneGuard, Pruning};
 pub use report::{ActionOutcome, ApplyReport, OutcomeResult};

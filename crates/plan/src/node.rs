@@ -90,4 +90,8 @@ pub struct Observed {
     pub availability_zones: Vec<String>,
     /// Every resource found: ours by tag, plus those whose unique name clashes with a declaration.
     pub nodes: Vec<ObservedNode>,
+    /// The kinds whose live state could not be read this pass, and why. None of their resources is in
+    /// `nodes`, so the planner must not take their absence for absence: it leaves them, and everything
+    /// that refers to them, as they are.
+    pub unread: BTreeMap<crate::Kind, String>,
 }

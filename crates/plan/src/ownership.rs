@@ -3,9 +3,11 @@
 //! Every resource the reconciler creates carries all three. Only resources whose `managed-by` and `owner`
 //! tags match are ever modified; a resource found by its unique name without them is a conflict.
 
-use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::Address;
+use crate::node::{ObservedNode, Ref};
 
 /// Always `reconciler`: says which tool manages the resource.
 pub const MANAGED_BY_KEY: &str = "reconciler:managed-by";
@@ -71,4 +73,47 @@ impl Owner {
             None => Owner::OtherInstance(owner_id.to_string()),
         }
     }
+}
+
+/// Our live resources, one per address, as the planner and apply both see them.
+#[derive(Debug, Default)]
+pub struct Claims<'a> {
+    /// The resource that holds each address of ours.
+    pub ours: BTreeMap<Address, &'a ObservedNode>,
+    /// Further resources tagged with an address already held: a create whose answer was lost and that was
+    /// sent again, or a resource copied by hand. Each is deleted as a duplicate.
+    pub duplicates: Vec<(Address, &'a ObservedNode)>,
+    /// Everything else observed: not ours (clashing names, other owners).
+    pub foreign: Vec<&'a ObservedNode>,
+}
+
+/// Sorts observed resources into ours, duplicates and foreign. Of several resources tagged with one address,
+/// the one kept is the one in use (another observed resource refers to its id), else the one with the
+/// lowest id: one rule, written once, so that the planner and apply never pick different ones. (The kinds
+/// that can be duplicated, those whose create call has no idempotency token, are VPCs, internet gateways,
+/// Elastic IPs and the like, for which AWS reports no creation time: "oldest" cannot be known for them.)
+pub fn claims<'a>(nodes: &'a [ObservedNode], owner_id: &str) -> Claims<'a> {
+    let in_use: BTreeSet<&str> = nodes
+        .iter()
+        .flat_map(|n| n.spec.references())
+        .filter_map(|r| match r {
+            Ref::Aws(id) => Some(id.as_str()),
+            Ref::Node(_) => None,
+        })
+        .collect();
+    let mut candidates: Vec<&ObservedNode> = nodes.iter().collect();
+    candidates.sort_by_key(|n| (!in_use.contains(n.id.as_str()), n.id.as_str()));
+    let mut claims = Claims::default();
+    for node in candidates {
+        match Owner::from_tags(owner_id, &node.tags) {
+            Owner::Us(address) if address.kind == node.kind() => match claims.ours.entry(address) {
+                Entry::Occupied(held) => claims.duplicates.push((held.key().clone(), node)),
+                Entry::Vacant(free) => {
+                    free.insert(node);
+                }
+            },
+            _ => claims.foreign.push(node),
+        }
+    }
+    claims
 }

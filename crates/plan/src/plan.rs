@@ -20,6 +20,27 @@ pub struct Plan {
     pub declared: Vec<Address>,
     /// Set when a mass-deletion guard stopped this pass's deletions (they are listed as not declared).
     pub prune_guard: Option<crate::prune::PruneGuard>,
+    /// Kinds whose live state could not be read this pass, and why (in kind order).
+    pub unread: Vec<Unread>,
+    /// Declared resources left as they are this pass: their kind, or a kind they refer to, could not be read.
+    pub held: Vec<Held>,
+}
+
+/// A kind whose live state could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Unread {
+    pub kind: crate::Kind,
+    /// The failed call and AWS's answer.
+    pub error: String,
+}
+
+/// A declared resource the pass leaves alone because what it needs could not be read: creating it could
+/// make a second one, changing or deleting it could act on a stale picture.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Held {
+    pub address: Address,
+    /// The unread kind it is, or refers to (directly or through another held resource).
+    pub unread: crate::Kind,
 }
 
 impl Plan {
@@ -29,8 +50,12 @@ impl Plan {
     }
 
     pub fn summary(&self) -> Summary {
-        let mut summary =
-            Summary { conflicts: self.conflicts.len(), not_declared: self.not_declared.len(), ..Summary::default() };
+        let mut summary = Summary {
+            conflicts: self.conflicts.len(),
+            not_declared: self.not_declared.len(),
+            held: self.held.len(),
+            ..Summary::default()
+        };
         for action in &self.actions {
             match action.action {
                 ActionKind::Create => summary.create += 1,
@@ -56,6 +81,8 @@ pub struct Summary {
     pub release: usize,
     pub conflicts: usize,
     pub not_declared: usize,
+    /// Declared resources left alone because their live state could not be read.
+    pub held: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -9,7 +9,7 @@ use crate::kinds::service;
 use crate::node::{Node, Observed, ObservedNode, Ref};
 use crate::ownership::Owner;
 use crate::ownership::{DELETION_POLICY_KEY, RETAIN};
-use crate::plan::{Action, ActionKind, ChangedField, Conflict, FieldChange, NotDeclared, Plan};
+use crate::plan::{Action, ActionKind, ChangedField, Conflict, FieldChange, Held, Plan, Unread};
 use crate::prune::{self, Pruning};
 use crate::value::Value;
 use crate::{Address, Kind, PlanError};
@@ -62,16 +62,25 @@ pub fn plan(desired: &Desired, observed: &Observed, context: &PlanContext) -> Re
     let (to_delete, orphans): (Vec<_>, Vec<_>) =
         undeclared.into_iter().partition(|(address, _)| address.kind.removed_with_its_declaration() || pruning.enabled);
     let guard = prune::guard(pruning, to_delete.len(), live.ours.len(), desired.len());
+    // While a kind could not be read, nothing is deleted: what refers to the resource (or what it refers to)
+    // may be among the unread.
+    let unread_holds_deletions = !observed.unread.is_empty();
     // What no declaration asks for but stays in this pass (kept, pruning off, or held back by a guard): what
     // declared resources say about it stays too (a security group rule naming a kept group is not revoked).
     let staying: BTreeSet<&Address> = kept
         .iter()
         .chain(&orphans)
-        .chain(if guard.is_some() { to_delete.as_slice() } else { &[] })
+        .chain(if guard.is_some() || unread_holds_deletions { to_delete.as_slice() } else { &[] })
         .map(|(address, _)| *address)
         .collect();
 
+    plan.unread = unread(observed);
+    let held = held_by_unread(&nodes, &observed.unread);
     for node in &nodes {
+        if let Some(unread) = held.get(&node.address) {
+            plan.held.push(Held { address: node.address.clone(), unread: *unread });
+            continue;
+        }
         let deps = node.dependencies();
         let depends_on: Vec<Address> = deps.iter().filter(|d| in_plan.contains(*d)).cloned().collect();
         let blocked_by = deps.iter().find(|d| conflicted.contains(*d)).cloned();
@@ -221,6 +230,13 @@ pub fn plan(desired: &Desired, observed: &Observed, context: &PlanContext) -> Re
     }
     plan.prune_guard = guard;
     match &plan.prune_guard {
+        _ if unread_holds_deletions => {
+            let kinds: Vec<&str> = observed.unread.keys().map(|k| k.as_str()).collect();
+            let reason = format!("not deleted this pass: the live state of {} could not be read", kinds.join(", "));
+            for (address, found) in to_delete {
+                plan.not_declared.push(prune::orphan(address, found, &reason));
+            }
+        }
         Some(guard) => {
             for (address, found) in to_delete {
                 plan.not_declared.push(prune::orphan(address, found, &format!("not deleted: {}", guard.reason)));
@@ -253,14 +269,38 @@ pub fn plan(desired: &Desired, observed: &Observed, context: &PlanContext) -> Re
             action.reason.push_str(" (autoscaling is removed: the file's desired_count applies again)");
         }
     }
+    // Duplicates are deleted whatever the pruning settings (they are never what a declaration asked for),
+    // but not while a kind is unread: what uses them may be among the unread.
     for (address, found) in &live.duplicates {
-        plan.not_declared.push(NotDeclared {
-            address: address.clone(),
-            id: found.id.clone(),
-            reason: "a second resource tagged with this address; left in place".to_string(),
-        });
+        if unread_holds_deletions {
+            plan.not_declared.push(prune::orphan(address, found, "a duplicate; not deleted while a kind is unread"));
+        } else {
+            plan.actions.push(prune::duplicate(address, found, &live.ours[address]));
+        }
     }
     Ok(plan)
+}
+
+/// The kinds observation could not read, for the plan.
+fn unread(observed: &Observed) -> Vec<Unread> {
+    observed.unread.iter().map(|(kind, error)| Unread { kind: *kind, error: error.clone() }).collect()
+}
+
+/// The declared resources to leave alone because their kind could not be read, or because they refer to one
+/// that is left alone; each with the unread kind behind it. `nodes` are in dependency order.
+fn held_by_unread(nodes: &[Node], unread: &BTreeMap<Kind, String>) -> BTreeMap<Address, Kind> {
+    let mut held = BTreeMap::new();
+    for node in nodes {
+        let cause = if unread.contains_key(&node.address.kind) {
+            Some(node.address.kind)
+        } else {
+            node.dependencies().iter().find_map(|d| held.get(d).copied())
+        };
+        if let Some(kind) = cause {
+            held.insert(node.address.clone(), kind);
+        }
+    }
+    held
 }
 
 /// The plan of `reconciler destroy`: delete every resource of ours that `desired` declares, dependents first.
@@ -270,7 +310,8 @@ pub fn destroy(desired: &Desired, observed: &Observed, context: &PlanContext) ->
     let nodes = expand(desired, &observed.availability_zones, &context.owner_id)?;
     let declared: BTreeSet<&Address> = nodes.iter().map(|n| &n.address).collect();
     let live = LiveState::sort(observed, &context.owner_id);
-    let mut plan = Plan::default();
+    // The command refuses to run while any kind is unread: it could not delete what it cannot see.
+    let mut plan = Plan { unread: unread(observed), ..Plan::default() };
     let doomed: Vec<(&Address, &ObservedNode)> =
         live.ours.iter().filter(|(address, _)| declared.contains(address)).collect();
     for (address, found) in prune::creation_order(doomed) {
@@ -278,6 +319,10 @@ pub fn destroy(desired: &Desired, observed: &Observed, context: &PlanContext) ->
         let (kind, name) = crate::expand::declaration_of(address);
         let retain = desired.lifecycles.get(&(kind, name.to_string())).is_some_and(|l| l.retain);
         plan.actions.push(prune::deletion(address, found, "destroy: declared here", retain));
+    }
+    // Listed last, so deleted first: a copy goes before what it copies.
+    for (address, found) in live.duplicates.iter().filter(|(address, _)| declared.contains(address)) {
+        plan.actions.push(prune::duplicate(address, found, &live.ours[address]));
     }
     Ok(plan)
 }
@@ -393,25 +438,11 @@ struct LiveState {
 
 impl LiveState {
     fn sort(observed: &Observed, owner_id: &str) -> LiveState {
-        let mut ours = BTreeMap::new();
-        let mut duplicates = Vec::new();
-        let mut foreign = Vec::new();
-        let mut sorted: Vec<&ObservedNode> = observed.nodes.iter().collect();
-        // Deterministic choice of which duplicate counts: the lowest id.
-        sorted.sort_by(|a, b| a.id.cmp(&b.id));
-        for node in sorted {
-            match Owner::from_tags(owner_id, &node.tags) {
-                Owner::Us(address) if address.kind == node.kind() => match ours.entry(address) {
-                    std::collections::btree_map::Entry::Occupied(taken) => {
-                        duplicates.push((taken.key().clone(), node.clone()))
-                    }
-                    std::collections::btree_map::Entry::Vacant(free) => {
-                        free.insert(node.clone());
-                    }
-                },
-                _ => foreign.push(node.clone()),
-            }
-        }
+        let claims = crate::ownership::claims(&observed.nodes, owner_id);
+        let mut ours: BTreeMap<Address, ObservedNode> =
+            claims.ours.into_iter().map(|(address, node)| (address, node.clone())).collect();
+        let duplicates = claims.duplicates.into_iter().map(|(address, node)| (address, node.clone())).collect();
+        let foreign: Vec<ObservedNode> = claims.foreign.into_iter().cloned().collect();
         let addresses: HashMap<String, Address> = ours.iter().map(|(a, n)| (n.id.clone(), a.clone())).collect();
         let resolve = |r: &Ref| match r {
             Ref::Aws(id) => addresses.get(id).map_or_else(|| r.clone(), |a| Ref::Node(a.clone())),

@@ -40,35 +40,41 @@ pub struct PruneGuard {
 /// The deletion of one live resource of ours, with every field going; or, when it was declared with
 /// `deletion_policy = "retain"`, its release: it stays, and only our tags go.
 pub(crate) fn deletion(address: &Address, found: &ObservedNode, reason: &str, declared_retain: bool) -> Action {
-    let gone = |field: ChangedField, before: Value| FieldChange {
-        field,
-        before,
-        after: Value::Absent,
-        forces_replacement: false,
-    };
     let retained = declared_retain || found.tags.get(DELETION_POLICY_KEY).map(String::as_str) == Some(RETAIN);
-    let (action, reason, changes) = if retained {
-        let tags = found.tags.iter().filter(|(key, _)| OUR_KEYS.contains(&key.as_str()));
-        (
-            ActionKind::Release,
-            format!("{reason}, but deletion_policy = \"retain\": it stays, no longer ours"),
-            tags.map(|(key, value)| gone(ChangedField::Tag(key.clone()), Value::Text(value.clone()))).collect(),
-        )
-    } else {
-        let fields = found.spec.fields().into_iter().filter(|f| f.value != Value::Absent);
-        (ActionKind::Delete, reason.to_string(), fields.map(|f| gone(ChangedField::Field(f.name), f.value)).collect())
-    };
+    if !retained {
+        return removal(address, found, reason.to_string());
+    }
+    let tags = found.tags.iter().filter(|(key, _)| OUR_KEYS.contains(&key.as_str()));
+    Action {
+        action: ActionKind::Release,
+        changes: tags.map(|(key, value)| gone(ChangedField::Tag(key.clone()), Value::Text(value.clone()))).collect(),
+        ..removal(address, found, format!("{reason}, but deletion_policy = \"retain\": it stays, no longer ours"))
+    }
+}
+
+/// The deletion of a second resource carrying the address of one of ours. Always a deletion, whatever the
+/// deletion policy: the policy keeps the resource a declaration made, not a copy of it.
+pub(crate) fn duplicate(address: &Address, found: &ObservedNode, kept: &ObservedNode) -> Action {
+    removal(address, found, format!("duplicate of {}: another resource carries this address", kept.id))
+}
+
+fn removal(address: &Address, found: &ObservedNode, reason: String) -> Action {
+    let fields = found.spec.fields().into_iter().filter(|f| f.value != Value::Absent);
     Action {
         address: address.clone(),
-        action,
+        action: ActionKind::Delete,
         id: Some(found.id.clone()),
         reason,
-        changes,
+        changes: fields.map(|f| gone(ChangedField::Field(f.name), f.value)).collect(),
         depends_on: vec![],
         blocked_by: None,
         desired: Node { address: address.clone(), spec: found.spec.clone(), tags: found.tags.clone(), after: vec![] },
         observed: Some(found.clone()),
     }
+}
+
+fn gone(field: ChangedField, before: Value) -> FieldChange {
+    FieldChange { field, before, after: Value::Absent, forces_replacement: false }
 }
 
 /// `resources` in the order they can be created (what they refer to first). Deletions are listed in this order

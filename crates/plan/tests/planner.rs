@@ -1100,7 +1100,7 @@ fn a_resource_tagged_with_an_address_of_another_kind_is_not_taken_for_it() {
 }
 
 #[test]
-fn two_resources_tagged_with_one_address_use_the_lowest_id_and_report_the_other() {
+fn two_resources_tagged_with_one_address_keep_the_lowest_id_and_delete_the_other() {
     let desired = workshop();
     let mut observed = converged(&desired, &zones(3));
     let mut second = observed_mut(&mut observed, "cluster.container-demo").clone();
@@ -1111,27 +1111,26 @@ fn two_resources_tagged_with_one_address_use_the_lowest_id_and_report_the_other(
     observed.nodes.insert(0, second);
 
     let plan = plan_ok(&desired, &observed);
-    assert!(plan.actions.is_empty(), "the lower id is in sync: {:?}", addresses(&plan));
-    assert_eq!(plan.not_declared.len(), 1);
-    let duplicate = &plan.not_declared[0];
-    assert_eq!(duplicate.address, addr("cluster.container-demo"));
-    assert_eq!(duplicate.id, "arn:zzz-second");
-    assert_eq!(duplicate.reason, "a second resource tagged with this address; left in place");
+    assert_eq!(addresses(&plan), ["cluster.container-demo"], "the lower id is in sync; the other goes");
+    let duplicate = &plan.actions[0];
+    assert_eq!((duplicate.action, duplicate.id.as_deref()), (ActionKind::Delete, Some("arn:zzz-second")));
+    assert!(duplicate.reason.starts_with("duplicate of "), "{}", duplicate.reason);
+    assert!(plan.not_declared.is_empty());
 
     // Deterministic: the order observation lists them in does not matter.
     let mut reversed = observed.clone();
     reversed.nodes.reverse();
     assert_eq!(plan_ok(&desired, &reversed), plan);
 
-    // And when the lower id is the one out of sync, that is the one updated.
+    // And when the lower id is the one out of sync, that is the one updated, and the other deleted.
     let mut lower_out_of_sync = observed.clone();
     lower_out_of_sync.nodes[0].id = "arn:aaa-second".to_string();
     let plan = plan_ok(&desired, &lower_out_of_sync);
-    assert_eq!(addresses(&plan), ["cluster.container-demo"]);
+    assert_eq!(addresses(&plan), ["cluster.container-demo", "cluster.container-demo"]);
     assert_eq!(plan.actions[0].id.as_deref(), Some("arn:aaa-second"));
     assert_eq!(plan.actions[0].reason, "drift in container_insights");
-    assert_eq!(plan.not_declared.len(), 1);
-    assert_eq!(plan.not_declared[0].id, id_of(&addr("cluster.container-demo")));
+    assert_eq!(plan.actions[1].action, ActionKind::Delete);
+    assert_eq!(plan.actions[1].id, Some(id_of(&addr("cluster.container-demo"))));
 }
 
 // ---------------------------------------------------------------------------------------------------------

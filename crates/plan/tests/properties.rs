@@ -247,7 +247,8 @@ fn an_empty_account_always_plans_creates_in_dependency_order() {
     for (n, case) in cases() {
         let desired = desired(&case.toml);
         let region = zones(case.region_zones);
-        let plan = plan_ok(&desired, &Observed { availability_zones: region.clone(), nodes: vec![] });
+        let plan =
+            plan_ok(&desired, &Observed { availability_zones: region.clone(), nodes: vec![], ..Observed::default() });
         let nodes = expand(&desired, &region, OWNER).unwrap();
 
         assert_eq!(plan.actions.len(), nodes.len(), "case {n}: one create per resource\n{}", case.toml);

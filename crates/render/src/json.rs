@@ -42,12 +42,15 @@ pub fn plan_json(plan: &Plan) -> Json {
             "release": summary.release,
             "conflicts": summary.conflicts,
             "not_declared": summary.not_declared,
+            "held": summary.held,
         },
         "changes": plan.has_changes(),
         "actions": plan.actions.iter().map(action).collect::<Vec<_>>(),
         "conflicts": plan.conflicts.iter().map(conflict).collect::<Vec<_>>(),
         "not_declared": plan.not_declared.iter().map(not_declared).collect::<Vec<_>>(),
         "prune_guard": plan.prune_guard.as_ref().map(|g| json!({ "reason": g.reason })),
+        "unread": plan.unread.iter().map(|u| json!({ "kind": u.kind.as_str(), "error": u.error })).collect::<Vec<_>>(),
+        "held": plan.held.iter().map(|h| entry(&h.address, json!({ "unread": h.unread.as_str() }))).collect::<Vec<_>>(),
     })
 }
 

@@ -26,7 +26,7 @@ use reconciler_spec::ScalingMetric;
 use crate::Aws;
 use crate::apply::Ctx;
 use crate::error::{AwsError, classify};
-use crate::kinds::Adapter;
+use crate::kinds::{Adapter, Observe, Scope};
 use reconciler_plan::{ScalableTargetSpec, ScheduledActionSpec};
 
 /// What one of our ECS services says about its scaling configuration.
@@ -405,6 +405,14 @@ impl Adapter for ScheduledActionKind {
         // Owned through their service's tags (see the module docs): released with the service.
         let _ = (ctx, found, spec, keys);
         Ok(())
+    }
+}
+
+impl Observe for ScalableTargetKind {
+    const AFTER: &'static [Kind] = &[Kind::Service];
+
+    async fn observe(aws: &Aws, scope: Scope<'_>) -> Result<Vec<ObservedNode>, AwsError> {
+        observe(aws, scope.owner_id, &scope.found).await
     }
 }
 

@@ -9,7 +9,7 @@ use reconciler_plan::{Action, Node, NodeSpec, ObservedNode};
 use crate::Aws;
 use crate::apply::Ctx;
 use crate::error::{AwsError, classify};
-use crate::kinds::{Adapter, release};
+use crate::kinds::{Adapter, Observe, Scope, release};
 use reconciler_plan::ClusterSpec;
 
 /// DescribeClusters takes at most 100 clusters per call.
@@ -153,5 +153,11 @@ impl Adapter for ClusterKind {
     ) -> Result<(), AwsError> {
         let _ = spec;
         release::ecs(ctx, &found.id, keys).await
+    }
+}
+
+impl Observe for ClusterKind {
+    async fn observe(aws: &Aws, _scope: Scope<'_>) -> Result<Vec<ObservedNode>, AwsError> {
+        observe(aws).await
     }
 }

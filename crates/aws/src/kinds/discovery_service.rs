@@ -17,7 +17,7 @@ use crate::Aws;
 use crate::apply::Ctx;
 use crate::error::{AwsError, classify};
 use crate::kinds::namespace;
-use crate::kinds::{Adapter, release};
+use crate::kinds::{Adapter, Observe, Scope, release};
 use reconciler_plan::DiscoveryServiceSpec;
 
 pub async fn observe(aws: &Aws) -> Result<Vec<ObservedNode>, AwsError> {
@@ -192,6 +192,12 @@ impl Adapter for DiscoveryServiceKind {
     ) -> Result<(), AwsError> {
         let _ = spec;
         release::cloud_map(ctx, &found.id, keys).await
+    }
+}
+
+impl Observe for DiscoveryServiceKind {
+    async fn observe(aws: &Aws, _scope: Scope<'_>) -> Result<Vec<ObservedNode>, AwsError> {
+        observe(aws).await
     }
 }
 

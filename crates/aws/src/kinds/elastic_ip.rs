@@ -5,9 +5,10 @@ use reconciler_plan::{Action, Node, NodeSpec, ObservedNode};
 
 use crate::Aws;
 use crate::apply::Ctx;
-use crate::ec2::{owner_filters, tag_specification, tags_from, update_tags};
+use crate::create_once::create_once;
+use crate::ec2::{address_filters, owner_filters, tag_specification, tags_from, update_tags};
 use crate::error::{AwsError, classify};
-use crate::kinds::{Adapter, release};
+use crate::kinds::{Adapter, Observe, Scope, release};
 use reconciler_plan::ElasticIpSpec;
 
 pub async fn observe(aws: &Aws, owner_id: &str) -> Result<Vec<ObservedNode>, AwsError> {
@@ -32,19 +33,28 @@ pub async fn observe(aws: &Aws, owner_id: &str) -> Result<Vec<ObservedNode>, Aws
 }
 
 pub async fn create(ctx: &Ctx<'_>, node: &Node) -> Result<String, AwsError> {
-    let out = ctx
-        .aws
-        .ec2
-        .allocate_address()
-        .domain(DomainType::Vpc)
-        .tag_specifications(tag_specification(ResourceType::ElasticIp, &node.tags))
-        .send()
-        .await
-        .map_err(|e| classify("EC2.AllocateAddress", e))?;
-    Ok(out
-        .allocation_id()
-        .ok_or_else(|| AwsError::invalid("EC2.AllocateAddress", "response has no allocation id"))?
-        .to_string())
+    let send = || async {
+        let out = ctx
+            .aws
+            .ec2
+            .allocate_address()
+            .domain(DomainType::Vpc)
+            .tag_specifications(tag_specification(ResourceType::ElasticIp, &node.tags))
+            .customize()
+            .config_override(Aws::ec2_config_without_retries())
+            .send()
+            .await
+            .map_err(|e| classify("EC2.AllocateAddress", e))?;
+        let id = out.allocation_id();
+        Ok(id.ok_or_else(|| AwsError::invalid("EC2.AllocateAddress", "response has no allocation id"))?.to_string())
+    };
+    let look = || async {
+        let filters = address_filters(ctx.owner_id, &node.address);
+        let out = ctx.aws.ec2.describe_addresses().set_filters(Some(filters)).send().await;
+        let out = out.map_err(|e| classify("EC2.DescribeAddresses", e))?;
+        Ok(out.addresses().iter().find_map(|a| a.allocation_id()).map(str::to_string))
+    };
+    create_once(ctx.aws.max_attempts, send, look).await
 }
 
 pub async fn update(ctx: &Ctx<'_>, id: &str, action: &Action) -> Result<(), AwsError> {
@@ -84,5 +94,11 @@ impl Adapter for ElasticIpKind {
     ) -> Result<(), AwsError> {
         let _ = spec;
         release::ec2(ctx, &found.id, keys).await
+    }
+}
+
+impl Observe for ElasticIpKind {
+    async fn observe(aws: &Aws, scope: Scope<'_>) -> Result<Vec<ObservedNode>, AwsError> {
+        observe(aws, scope.owner_id).await
     }
 }

@@ -18,7 +18,7 @@ use reconciler_spec::HealthCheck;
 use crate::Aws;
 use crate::apply::Ctx;
 use crate::error::{AwsError, classify};
-use crate::kinds::{Adapter, release};
+use crate::kinds::{Adapter, Observe, Scope, release};
 use crate::wait::{self, Progress};
 use reconciler_plan::{ListenerSpec, LoadBalancerSpec};
 
@@ -496,5 +496,11 @@ impl Adapter for ListenerKind {
     ) -> Result<(), AwsError> {
         let _ = spec;
         release::elb(ctx, &found.id, keys).await
+    }
+}
+
+impl Observe for LoadBalancerKind {
+    async fn observe(aws: &Aws, scope: Scope<'_>) -> Result<Vec<ObservedNode>, AwsError> {
+        observe(aws, scope.owner_id).await
     }
 }

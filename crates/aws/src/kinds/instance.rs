@@ -15,7 +15,7 @@ use crate::Aws;
 use crate::apply::Ctx;
 use crate::ec2::{owner_filters, tag_specification, tags_from, update_tags};
 use crate::error::{AwsError, ErrorKind, classify};
-use crate::kinds::{Adapter, release};
+use crate::kinds::{Adapter, Observe, Scope, release};
 use crate::wait::{self, Progress};
 
 /// The image an instance declared without one gets: the newest Amazon Linux 2 (x86_64, gp2) that Amazon
@@ -222,5 +222,11 @@ impl Adapter for InstanceKind {
     ) -> Result<(), AwsError> {
         let _ = spec;
         release::ec2(ctx, &found.id, keys).await
+    }
+}
+
+impl Observe for InstanceKind {
+    async fn observe(aws: &Aws, scope: Scope<'_>) -> Result<Vec<ObservedNode>, AwsError> {
+        observe(aws, scope.owner_id).await
     }
 }

@@ -5,9 +5,10 @@ use reconciler_plan::{Action, Node, NodeSpec, ObservedNode, Ref};
 
 use crate::Aws;
 use crate::apply::Ctx;
-use crate::ec2::{owner_filters, tag_specification, tags_from, update_tags};
+use crate::create_once::create_once;
+use crate::ec2::{address_filters, owner_filters, tag_specification, tags_from, update_tags};
 use crate::error::{AwsError, classify};
-use crate::kinds::{Adapter, release};
+use crate::kinds::{Adapter, Observe, Scope, release};
 use reconciler_plan::InternetGatewaySpec;
 
 pub async fn observe(aws: &Aws, owner_id: &str) -> Result<Vec<ObservedNode>, AwsError> {
@@ -35,19 +36,27 @@ pub async fn observe(aws: &Aws, owner_id: &str) -> Result<Vec<ObservedNode>, Aws
 
 pub async fn create(ctx: &Ctx<'_>, node: &Node, spec: &InternetGatewaySpec) -> Result<String, AwsError> {
     let InternetGatewaySpec { vpc } = spec;
-    let out = ctx
-        .aws
-        .ec2
-        .create_internet_gateway()
-        .tag_specifications(tag_specification(ResourceType::InternetGateway, &node.tags))
-        .send()
-        .await
-        .map_err(|e| classify("EC2.CreateInternetGateway", e))?;
-    let id = out
-        .internet_gateway()
-        .and_then(|g| g.internet_gateway_id())
-        .ok_or_else(|| AwsError::invalid("EC2.CreateInternetGateway", "response has no gateway id"))?
-        .to_string();
+    let send = || async {
+        let out = ctx
+            .aws
+            .ec2
+            .create_internet_gateway()
+            .tag_specifications(tag_specification(ResourceType::InternetGateway, &node.tags))
+            .customize()
+            .config_override(Aws::ec2_config_without_retries())
+            .send()
+            .await
+            .map_err(|e| classify("EC2.CreateInternetGateway", e))?;
+        let id = out.internet_gateway().and_then(|g| g.internet_gateway_id());
+        Ok(id.ok_or_else(|| AwsError::invalid("EC2.CreateInternetGateway", "response has no gateway id"))?.to_string())
+    };
+    let look = || async {
+        let filters = address_filters(ctx.owner_id, &node.address);
+        let out = ctx.aws.ec2.describe_internet_gateways().set_filters(Some(filters)).send().await;
+        let out = out.map_err(|e| classify("EC2.DescribeInternetGateways", e))?;
+        Ok(out.internet_gateways().iter().find_map(|g| g.internet_gateway_id()).map(str::to_string))
+    };
+    let id = create_once(ctx.aws.max_attempts, send, look).await?;
     if let Some(vpc) = vpc {
         attach(ctx, &id, vpc).await?;
     }
@@ -119,5 +128,11 @@ impl Adapter for InternetGatewayKind {
     ) -> Result<(), AwsError> {
         let _ = spec;
         release::ec2(ctx, &found.id, keys).await
+    }
+}
+
+impl Observe for InternetGatewayKind {
+    async fn observe(aws: &Aws, scope: Scope<'_>) -> Result<Vec<ObservedNode>, AwsError> {
+        observe(aws, scope.owner_id).await
     }
 }

@@ -13,7 +13,7 @@ use reconciler_plan::{Action, Node, NodeSpec, ObservedNode};
 use crate::Aws;
 use crate::apply::Ctx;
 use crate::error::{AwsError, classify};
-use crate::kinds::{Adapter, release};
+use crate::kinds::{Adapter, Observe, Scope, release};
 use reconciler_plan::LogGroupSpec;
 
 /// Tag lookups in flight at once.
@@ -168,5 +168,11 @@ impl Adapter for LogGroupKind {
     ) -> Result<(), AwsError> {
         let _ = spec;
         release::logs(ctx, &found.id, keys).await
+    }
+}
+
+impl Observe for LogGroupKind {
+    async fn observe(aws: &Aws, _scope: Scope<'_>) -> Result<Vec<ObservedNode>, AwsError> {
+        observe(aws).await
     }
 }

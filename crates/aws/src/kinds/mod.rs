@@ -20,9 +20,13 @@ pub mod subnet;
 pub mod task_definition;
 pub mod vpc;
 
-use reconciler_plan::ownership::OUR_KEYS;
-use reconciler_plan::{Action, Node, NodeSpec, ObservedNode};
+use std::future::Future;
 
+use futures::future::BoxFuture;
+use reconciler_plan::ownership::{OUR_KEYS, Owner};
+use reconciler_plan::{Action, Kind, Node, NodeSpec, ObservedNode};
+
+use crate::Aws;
 use crate::apply::Ctx;
 use crate::error::AwsError;
 
@@ -50,10 +54,75 @@ pub(crate) trait Adapter {
     -> Result<(), AwsError>;
 }
 
+/// How a kind's live resources are read: by a batched read of its own ([`Observe`]), or by another kind's
+/// read that answers both (roles and their instance profiles come from one IAM call).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Reading {
+    /// By its own [`Observe::observe`], once the kinds in `after` are read.
+    Own { after: &'static [Kind], read: ReadFn },
+    /// By this kind's read, in the same calls.
+    With(Kind),
+}
+
+/// A kind's read, boxed so that the observation scheduler can hold the reads of every kind at once.
+pub(crate) type ReadFn = for<'a> fn(&'a Aws, Scope<'a>) -> BoxFuture<'a, Result<Vec<ObservedNode>, AwsError>>;
+
+/// What a kind's read is given: whose resources are ours, and what the kinds it reads after found.
+pub(crate) struct Scope<'a> {
+    pub owner_id: &'a str,
+    /// The observed resources of the kinds in [`Observe::AFTER`].
+    pub found: Vec<ObservedNode>,
+}
+
+impl Scope<'_> {
+    /// The AWS ids of the found resources of `kind` that are ours.
+    pub fn ours(&self, kind: Kind) -> Vec<String> {
+        self.found
+            .iter()
+            .filter(|n| n.kind() == kind && matches!(Owner::from_tags(self.owner_id, &n.tags), Owner::Us(_)))
+            .map(|n| n.id.clone())
+            .collect()
+    }
+}
+
+/// A kind's batched read: one tag-filtered call where AWS has one, account-wide where it has not. A kind
+/// whose resources live inside another's (security groups in VPCs of ours, services in clusters of ours)
+/// reads after it.
+pub(crate) trait Observe {
+    /// Kinds read first; what they found is in [`Scope::found`].
+    const AFTER: &'static [Kind] = &[];
+
+    /// Every live resource of the kind (and of the kinds read with it) that is ours or could clash with a
+    /// declaration's unique name.
+    fn observe(aws: &Aws, scope: Scope<'_>) -> impl Future<Output = Result<Vec<ObservedNode>, AwsError>> + Send;
+}
+
+fn boxed_read<'a, O: Observe + 'static>(
+    aws: &'a Aws,
+    scope: Scope<'a>,
+) -> BoxFuture<'a, Result<Vec<ObservedNode>, AwsError>> {
+    Box::pin(O::observe(aws, scope))
+}
+
 /// The registry: one line per kind, `Variant => adapter`. The matches it generates are exhaustive over the
-/// planner's kinds, so a kind the planner knows and no adapter handles does not compile.
+/// planner's kinds, so a kind the planner knows and no adapter handles does not compile. A kind read by
+/// another's batch says so (`[read with Kind]`); every other kind's adapter must implement [`Observe`], so a
+/// kind that nothing reads does not compile either.
 macro_rules! registry {
-    ($($variant:ident => $adapter:ty,)*) => {
+    (@reading $adapter:ty) => {
+        Reading::Own { after: <$adapter as Observe>::AFTER, read: boxed_read::<$adapter> }
+    };
+    (@reading $adapter:ty, $with:ident) => {
+        Reading::With(Kind::$with)
+    };
+    ($($variant:ident => $adapter:ty $([read with $with:ident])?,)*) => {
+        /// How the live resources of `kind` are read.
+        pub(crate) fn reading(kind: Kind) -> Reading {
+            match kind {
+                $(Kind::$variant => registry!(@reading $adapter $(, $with)?),)*
+            }
+        }
+
         /// Creates the resource; returns its AWS id.
         pub async fn create(ctx: &Ctx<'_>, node: &Node) -> Result<String, AwsError> {
             match &node.spec {
@@ -94,18 +163,18 @@ registry! {
     Cluster => cluster::ClusterKind,
     Namespace => namespace::NamespaceKind,
     Role => role::RoleKind,
-    InstanceProfile => role::InstanceProfileKind,
+    InstanceProfile => role::InstanceProfileKind [read with Role],
     LogGroup => log_group::LogGroupKind,
-    TaskDefinition => task_definition::TaskDefinitionKind,
+    TaskDefinition => task_definition::TaskDefinitionKind [read with Service],
     LoadBalancer => elb::LoadBalancerKind,
-    TargetGroup => elb::TargetGroupKind,
-    Listener => elb::ListenerKind,
+    TargetGroup => elb::TargetGroupKind [read with LoadBalancer],
+    Listener => elb::ListenerKind [read with LoadBalancer],
     DiscoveryService => discovery_service::DiscoveryServiceKind,
     Service => service::ServiceKind,
     Instance => instance::InstanceKind,
     ScalableTarget => autoscaling::ScalableTargetKind,
-    ScalingPolicy => autoscaling::ScalingPolicyKind,
-    ScheduledAction => autoscaling::ScheduledActionKind,
+    ScalingPolicy => autoscaling::ScalingPolicyKind [read with ScalableTarget],
+    ScheduledAction => autoscaling::ScheduledActionKind [read with ScalableTarget],
 }
 
 /// Releases a resource (`deletion_policy = "retain"`): our tags are removed, the resource stays.

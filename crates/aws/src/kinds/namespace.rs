@@ -12,7 +12,7 @@ use reconciler_plan::{Action, Node, NodeSpec, ObservedNode, Ref};
 use crate::Aws;
 use crate::apply::Ctx;
 use crate::error::{AwsError, classify};
-use crate::kinds::{Adapter, release};
+use crate::kinds::{Adapter, Observe, Scope, release};
 use crate::wait::{self, Progress};
 use reconciler_plan::NamespaceSpec;
 
@@ -167,5 +167,11 @@ impl Adapter for NamespaceKind {
     ) -> Result<(), AwsError> {
         let _ = spec;
         release::cloud_map(ctx, &found.id, keys).await
+    }
+}
+
+impl Observe for NamespaceKind {
+    async fn observe(aws: &Aws, _scope: Scope<'_>) -> Result<Vec<ObservedNode>, AwsError> {
+        observe(aws).await
     }
 }

@@ -17,7 +17,7 @@ use reconciler_plan::{Action, Node, NodeSpec, ObservedNode, Ref, normalize_polic
 use crate::Aws;
 use crate::apply::Ctx;
 use crate::error::{AwsError, classify};
-use crate::kinds::{Adapter, release};
+use crate::kinds::{Adapter, Observe, Scope, release};
 use reconciler_plan::{InstanceProfileSpec, RoleSpec};
 
 /// Every role and instance profile in the account, with tags.
@@ -427,6 +427,12 @@ impl Adapter for InstanceProfileKind {
     ) -> Result<(), AwsError> {
         let _ = found;
         release::iam_instance_profile(ctx, &spec.name, keys).await
+    }
+}
+
+impl Observe for RoleKind {
+    async fn observe(aws: &Aws, _scope: Scope<'_>) -> Result<Vec<ObservedNode>, AwsError> {
+        observe(aws).await
     }
 }
 

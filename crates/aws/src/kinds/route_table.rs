@@ -11,7 +11,7 @@ use crate::Aws;
 use crate::apply::Ctx;
 use crate::ec2::{owner_filters, tag_specification, tags_from, update_tags};
 use crate::error::{AwsError, ErrorKind, classify};
-use crate::kinds::{Adapter, release};
+use crate::kinds::{Adapter, Observe, Scope, release};
 use reconciler_plan::RouteTableSpec;
 
 pub async fn observe(aws: &Aws, owner_id: &str) -> Result<Vec<ObservedNode>, AwsError> {
@@ -289,5 +289,11 @@ impl Adapter for RouteTableKind {
     ) -> Result<(), AwsError> {
         let _ = spec;
         release::ec2(ctx, &found.id, keys).await
+    }
+}
+
+impl Observe for RouteTableKind {
+    async fn observe(aws: &Aws, scope: Scope<'_>) -> Result<Vec<ObservedNode>, AwsError> {
+        observe(aws, scope.owner_id).await
     }
 }

@@ -5,14 +5,14 @@ use std::collections::BTreeSet;
 
 use aws_sdk_ec2::types::{Filter, IpPermission, IpRange, ResourceType, SecurityGroup, UserIdGroupPair};
 use reconciler_plan::kinds::security_group;
-use reconciler_plan::{Action, Node, NodeSpec, ObservedNode, Ref, SgPeer, SgRule, allow_all_egress};
+use reconciler_plan::{Action, Kind, Node, NodeSpec, ObservedNode, Ref, SgPeer, SgRule, allow_all_egress};
 use reconciler_spec::{PortRange, Protocol};
 
 use crate::Aws;
 use crate::apply::Ctx;
 use crate::ec2::{tag_specification, tags_from, update_tags};
 use crate::error::{AwsError, classify};
-use crate::kinds::{Adapter, release};
+use crate::kinds::{Adapter, Observe, Scope, release};
 use reconciler_plan::SecurityGroupSpec;
 
 /// Every group in the given VPCs, ours and others: others matter because a group name is unique within a
@@ -275,5 +275,13 @@ impl Adapter for SecurityGroupKind {
     ) -> Result<(), AwsError> {
         let _ = spec;
         release::ec2(ctx, &found.id, keys).await
+    }
+}
+
+impl Observe for SecurityGroupKind {
+    const AFTER: &'static [Kind] = &[Kind::Vpc];
+
+    async fn observe(aws: &Aws, scope: Scope<'_>) -> Result<Vec<ObservedNode>, AwsError> {
+        observe(aws, &scope.ours(Kind::Vpc)).await
     }
 }

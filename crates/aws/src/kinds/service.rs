@@ -15,14 +15,14 @@ use aws_sdk_ecs::types::{
 };
 use reconciler_plan::FieldId;
 use reconciler_plan::kinds::service::field;
-use reconciler_plan::{Action, Node, NodeSpec, ObservedNode, Ref, ServiceLoadBalancer, ServiceSpec};
+use reconciler_plan::{Action, Kind, Node, NodeSpec, ObservedNode, Ref, ServiceLoadBalancer, ServiceSpec};
 use reconciler_spec::Deployment;
 
 use crate::Aws;
 use crate::apply::Ctx;
 use crate::error::{AwsError, classify};
 use crate::kinds::task_definition;
-use crate::kinds::{Adapter, release};
+use crate::kinds::{Adapter, Observe, Scope, release};
 
 /// DescribeServices takes at most 10 services per call.
 const DESCRIBE_BATCH: usize = 10;
@@ -217,6 +217,8 @@ pub async fn create(ctx: &Ctx<'_>, node: &Node, spec: &ServiceSpec) -> Result<St
         .create_service()
         .cluster(&cluster)
         .service_name(&spec.service_name)
+        // The SDK resends a retried call with the same token: ECS answers with the service it made.
+        .client_token(ctx.idempotency_token())
         .task_definition(&task_definition)
         .desired_count(i32::try_from(spec.desired_count).unwrap_or(i32::MAX))
         .launch_type(LaunchType::Fargate)
@@ -363,5 +365,13 @@ impl Adapter for ServiceKind {
     ) -> Result<(), AwsError> {
         let _ = spec;
         release::ecs(ctx, &found.id, keys).await
+    }
+}
+
+impl Observe for ServiceKind {
+    const AFTER: &'static [Kind] = &[Kind::Cluster];
+
+    async fn observe(aws: &Aws, scope: Scope<'_>) -> Result<Vec<ObservedNode>, AwsError> {
+        observe(aws, &scope.ours(Kind::Cluster)).await
     }
 }

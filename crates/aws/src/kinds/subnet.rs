@@ -8,7 +8,7 @@ use crate::Aws;
 use crate::apply::Ctx;
 use crate::ec2::{owner_filters, tag_specification, tags_from, update_tags};
 use crate::error::{AwsError, classify};
-use crate::kinds::{Adapter, release};
+use crate::kinds::{Adapter, Observe, Scope, release};
 use reconciler_plan::SubnetSpec;
 
 pub async fn observe(aws: &Aws, owner_id: &str) -> Result<Vec<ObservedNode>, AwsError> {
@@ -114,5 +114,11 @@ impl Adapter for SubnetKind {
     ) -> Result<(), AwsError> {
         let _ = spec;
         release::ec2(ctx, &found.id, keys).await
+    }
+}
+
+impl Observe for SubnetKind {
+    async fn observe(aws: &Aws, scope: Scope<'_>) -> Result<Vec<ObservedNode>, AwsError> {
+        observe(aws, scope.owner_id).await
     }
 }

@@ -6,9 +6,10 @@ use reconciler_plan::{Action, Node, NodeSpec, ObservedNode};
 
 use crate::Aws;
 use crate::apply::Ctx;
-use crate::ec2::{owner_filters, tag_specification, tags_from, update_tags};
+use crate::create_once::create_once;
+use crate::ec2::{address_filters, owner_filters, tag_specification, tags_from, update_tags};
 use crate::error::{AwsError, classify};
-use crate::kinds::{Adapter, release};
+use crate::kinds::{Adapter, Observe, Scope, release};
 use reconciler_plan::VpcSpec;
 
 pub async fn observe(aws: &Aws, owner_id: &str) -> Result<Vec<ObservedNode>, AwsError> {
@@ -55,20 +56,28 @@ async fn attribute(aws: &Aws, vpc_id: &str, name: VpcAttributeName) -> Result<bo
 
 pub async fn create(ctx: &Ctx<'_>, node: &Node, spec: &VpcSpec) -> Result<String, AwsError> {
     let VpcSpec { cidr, enable_dns_support, enable_dns_hostnames } = spec;
-    let out = ctx
-        .aws
-        .ec2
-        .create_vpc()
-        .cidr_block(cidr.to_string())
-        .tag_specifications(tag_specification(ResourceType::Vpc, &node.tags))
-        .send()
-        .await
-        .map_err(|e| classify("EC2.CreateVpc", e))?;
-    let id = out
-        .vpc()
-        .and_then(|v| v.vpc_id())
-        .ok_or_else(|| AwsError::invalid("EC2.CreateVpc", "response has no VPC id"))?
-        .to_string();
+    let send = || async {
+        let out = ctx
+            .aws
+            .ec2
+            .create_vpc()
+            .cidr_block(cidr.to_string())
+            .tag_specifications(tag_specification(ResourceType::Vpc, &node.tags))
+            .customize()
+            .config_override(Aws::ec2_config_without_retries())
+            .send()
+            .await
+            .map_err(|e| classify("EC2.CreateVpc", e))?;
+        let vpc = out.vpc().and_then(|v| v.vpc_id());
+        Ok(vpc.ok_or_else(|| AwsError::invalid("EC2.CreateVpc", "response has no VPC id"))?.to_string())
+    };
+    let look = || async {
+        let filters = address_filters(ctx.owner_id, &node.address);
+        let out = ctx.aws.ec2.describe_vpcs().set_filters(Some(filters)).send().await;
+        let out = out.map_err(|e| classify("EC2.DescribeVpcs", e))?;
+        Ok(out.vpcs().iter().find_map(|v| v.vpc_id()).map(str::to_string))
+    };
+    let id = create_once(ctx.aws.max_attempts, send, look).await?;
     // New VPCs have DNS support on and hostnames off; set only what differs.
     if !enable_dns_support {
         set_attribute(ctx, &id, VpcAttributeName::EnableDnsSupport, false).await?;
@@ -138,5 +147,11 @@ impl Adapter for VpcKind {
     ) -> Result<(), AwsError> {
         let _ = spec;
         release::ec2(ctx, &found.id, keys).await
+    }
+}
+
+impl Observe for VpcKind {
+    async fn observe(aws: &Aws, scope: Scope<'_>) -> Result<Vec<ObservedNode>, AwsError> {
+        observe(aws, scope.owner_id).await
     }
 }

@@ -77,7 +77,7 @@ pub fn context() -> PlanContext {
 
 /// An account with nothing in it.
 pub fn empty_account(zone_count: usize) -> Observed {
-    Observed { availability_zones: zones(zone_count), nodes: vec![] }
+    Observed { availability_zones: zones(zone_count), nodes: vec![], ..Observed::default() }
 }
 
 /// A deterministic fake AWS id for one of our resources, shaped like the real ones.
@@ -129,7 +129,7 @@ pub fn converged(desired: &Desired, zones: &[String]) -> Observed {
             ObservedNode { id: ids[&node.address].clone(), spec, tags: node.tags }
         })
         .collect();
-    Observed { availability_zones: zones.to_vec(), nodes }
+    Observed { availability_zones: zones.to_vec(), nodes, ..Observed::default() }
 }
 
 /// The observed node of ours at `address` (by its `reconciler:resource` tag).

@@ -47,6 +47,9 @@ pub fn plan_text(plan: &Plan, options: &TextOptions) -> String {
     for not_declared in &plan.not_declared {
         blocks.push(not_declared_block(not_declared, painter));
     }
+    if !plan.unread.is_empty() {
+        blocks.push(unread_block(plan, painter));
+    }
 
     let summary = plan.summary();
     let mut sections = Vec::new();
@@ -55,7 +58,12 @@ pub fn plan_text(plan: &Plan, options: &TextOptions) -> String {
             return finish(&painter.paint(Color::Green, NO_CHANGES));
         }
         sections.extend(blocks);
-        sections.push(no_changes(summary.conflicts, painter));
+        if plan.unread.is_empty() {
+            sections.push(no_changes(summary.conflicts, painter));
+        } else {
+            // Not "matches": part of the live state is unknown.
+            sections.push(format!("{} for what could be read.", painter.paint(Color::Bold, "No changes")));
+        }
     } else {
         sections.push(painter.paint(Color::Bold, HEADER));
         sections.extend(blocks);
@@ -96,6 +104,21 @@ fn conflict_block(conflict: &Conflict, painter: Painter) -> String {
         painter,
     );
     format!("{comment}\n{}   {}", mark(Symbol::Conflict, painter), one_line(&conflict.reason))
+}
+
+/// The kinds that could not be read, and what the pass leaves alone because of them.
+fn unread_block(plan: &Plan, painter: Painter) -> String {
+    let mut lines = vec![painter.paint(Color::Red, "Could not read the live state of:")];
+    for unread in &plan.unread {
+        lines.push(format!("{COMMENT_INDENT}{}: {}", unread.kind, one_line(&unread.error)));
+    }
+    if !plan.held.is_empty() {
+        lines.push("Left as they are this pass (they are, or refer to, what could not be read):".to_string());
+        for held in &plan.held {
+            lines.push(format!("{COMMENT_INDENT}{} (needs {})", held.address, held.unread));
+        }
+    }
+    lines.join("\n")
 }
 
 fn not_declared_block(not_declared: &NotDeclared, painter: Painter) -> String {
@@ -273,6 +296,9 @@ fn summary_line(summary: &Summary, painter: Painter) -> String {
     }
     if summary.not_declared > 0 {
         extras.push(format!("{} not declared", summary.not_declared));
+    }
+    if summary.held > 0 {
+        extras.push(format!("{} left unread", summary.held));
     }
     if !extras.is_empty() {
         line.push_str(&format!(" {}.", extras.join(", ")));
