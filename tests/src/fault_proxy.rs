@@ -44,10 +44,14 @@ pub enum Fault {
     Ghost,
 }
 
-/// Where a cut falls: from the `from_mutating`-th mutating request on (counting from 1), no answer comes back.
+/// Where a cut falls: from the `from_mutating`-th mutating request on (counting from 1), or from the first
+/// request for `from_operation`, no answer comes back.
 #[derive(Debug, Clone, Copy)]
 pub struct Cut {
     pub from_mutating: usize,
+    /// If set, the cut falls at the first mutating request for this operation (e.g. `CreateInstanceProfile`)
+    /// instead, wherever it comes in the pass.
+    pub from_operation: Option<&'static str>,
     /// Whether the cut requests are forwarded first (they take effect; only the answer is lost) or never
     /// reach the emulator.
     pub reaches_aws: bool,
@@ -56,12 +60,17 @@ pub struct Cut {
 impl Cut {
     /// The cut requests never reach AWS.
     pub fn before_aws(from_mutating: usize) -> Cut {
-        Cut { from_mutating, reaches_aws: false }
+        Cut { from_mutating, from_operation: None, reaches_aws: false }
     }
 
     /// The cut requests reach AWS and take effect; their answers never come back.
     pub fn after_aws(from_mutating: usize) -> Cut {
-        Cut { from_mutating, reaches_aws: true }
+        Cut { from_mutating, from_operation: None, reaches_aws: true }
+    }
+
+    /// The cut falls at the first request for `operation`, which reaches AWS or not.
+    pub fn at_first(operation: &'static str, reaches_aws: bool) -> Cut {
+        Cut { from_mutating: 1, from_operation: Some(operation), reaches_aws }
     }
 }
 
@@ -119,6 +128,8 @@ pub struct FaultCounts {
     pub ghosted: usize,
     /// Never answered (a [`Cut`]).
     pub held: usize,
+    /// Of those, the ones that reached the emulator before they were held (a cut after AWS).
+    pub held_after_aws: usize,
     /// Answered with the throttling error (random profile).
     pub throttled: usize,
     /// Answered 503 or 500 without being forwarded (random profile).
@@ -194,6 +205,16 @@ impl FaultProxy {
     /// How many mutating requests came through (held ones included).
     pub fn mutating_seen(&self) -> usize {
         self.counts().mutating
+    }
+
+    /// Whether the cut has fallen: a request is held and, for a cut after AWS, it has taken effect there. A
+    /// test kills the reconciler then, as a crash at that call would.
+    pub fn cut_has_fallen(&self) -> bool {
+        let counts = self.counts();
+        match &self.shared.mode {
+            Mode::Cut(Cut { reaches_aws: true, .. }) => counts.held_after_aws > 0,
+            _ => counts.held > 0,
+        }
     }
 
     /// The operation the cut fell on (the first request held), e.g. `CreateVpc`.
@@ -294,6 +315,10 @@ fn cut_plan(state: &mut State, request: &Request, cut: Cut) -> Plan {
     if !request.is_mutating() || state.counts.mutating < cut.from_mutating {
         return Plan::Forward;
     }
+    let falls_here = cut.from_operation.is_none_or(|op| request.operation.as_deref() == Some(op));
+    if state.cut_operation.is_none() && !falls_here {
+        return Plan::Forward;
+    }
     if state.cut_operation.is_none() {
         state.cut_operation = request.operation.clone();
     }
@@ -345,7 +370,7 @@ fn serve(client: TcpStream, upstream: u16, shared: &Shared) -> std::io::Result<(
         let what = request.operation.as_deref().unwrap_or("(no operation)");
         eprintln!("fault proxy: {} {what}: {plan:?}", request.service.as_deref().unwrap_or("?"));
     }
-    carry_out(plan, client, &request, upstream, &shared.stop)
+    carry_out(plan, client, &request, upstream, shared)
 }
 
 fn carry_out(
@@ -353,8 +378,9 @@ fn carry_out(
     mut client: TcpStream,
     request: &Request,
     upstream: u16,
-    stop: &AtomicBool,
+    shared: &Shared,
 ) -> std::io::Result<()> {
+    let stop = &shared.stop;
     match plan {
         Plan::Forward => relay(&mut client, &forward(request, upstream)?),
         Plan::ForwardAfter(delay) => {
@@ -369,6 +395,7 @@ fn carry_out(
         Plan::Hold => hold(client, stop),
         Plan::ForwardThenHold => {
             forward(request, upstream)?;
+            shared.state().counts.held_after_aws += 1;
             hold(client, stop)
         }
     }

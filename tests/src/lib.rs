@@ -174,6 +174,17 @@ pub fn run_reconciler(endpoint: &str, args: &[&str]) -> Run {
 
 /// [`run_reconciler`], with these environment variables set as well (`RUST_LOG`, ...).
 pub fn run_reconciler_with_env(endpoint: &str, args: &[&str], env: &[(&str, &str)]) -> Run {
+    Run::from(reconciler_command(endpoint, args, env).output().expect("reconciler runs"))
+}
+
+/// Starts the binary against `endpoint` and returns at once, for a test that kills it mid-pass. Its output
+/// goes to the test's own.
+pub fn spawn_reconciler(endpoint: &str, args: &[&str]) -> Child {
+    reconciler_command(endpoint, args, &[]).stdout(Stdio::null()).spawn().expect("reconciler starts")
+}
+
+/// The binary with `args`, talking to `endpoint` with test credentials and nothing from the environment.
+fn reconciler_command(endpoint: &str, args: &[&str], env: &[(&str, &str)]) -> Command {
     let mut command = Command::new(reconciler_binary());
     command.args(args).current_dir(workspace_root());
     for (key, _) in std::env::vars_os() {
@@ -192,7 +203,7 @@ pub fn run_reconciler_with_env(endpoint: &str, args: &[&str], env: &[(&str, &str
         .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .envs(env.iter().copied());
-    Run::from(command.output().expect("reconciler runs"))
+    command
 }
 
 /// What one run of the binary printed and returned.

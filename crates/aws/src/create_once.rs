@@ -9,10 +9,20 @@
 //! copy that still gets through at the next pass. Calls with a token (RunInstances, CreateNatGateway,
 //! CreateRouteTable, Cloud Map's CreatorRequestId, ECS CreateService) are safe to retry as they are.
 
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::time::Duration;
 
+use reconciler_plan::Address;
+use reconciler_plan::ownership::Owner;
+
 use crate::error::{AwsError, ErrorKind};
+
+/// Whether `tags` say the resource is ours at `address`: what a look must check before it takes a resource
+/// found by name (not by our tags) for the one a lost answer made.
+pub(crate) fn tagged_ours(owner_id: &str, address: &Address, tags: &BTreeMap<String, String>) -> bool {
+    Owner::from_tags(owner_id, tags) == Owner::Us(address.clone())
+}
 
 /// The first wait between attempts; it doubles up to [`MAX_BACKOFF`], with jitter.
 const FIRST_BACKOFF: Duration = Duration::from_millis(200);
@@ -20,13 +30,14 @@ const MAX_BACKOFF: Duration = Duration::from_secs(20);
 
 /// Sends `send` (which must not be retried by the SDK) until it succeeds, at most `attempts` times. A
 /// throttled attempt did nothing and is simply sent again; after an ambiguous failure `look` is asked first
-/// whether the resource exists, and its id is the answer if it does. Any other error is returned at once.
-pub(crate) async fn create_once<S, SF, L, LF>(attempts: u32, send: S, look: L) -> Result<String, AwsError>
+/// whether the resource exists, and what it finds is the answer if it does (the same `T` the create answers:
+/// an id, or the resource). Any other error is returned at once.
+pub(crate) async fn create_once<T, S, SF, L, LF>(attempts: u32, send: S, look: L) -> Result<T, AwsError>
 where
     S: Fn() -> SF,
-    SF: Future<Output = Result<String, AwsError>>,
+    SF: Future<Output = Result<T, AwsError>>,
     L: Fn() -> LF,
-    LF: Future<Output = Result<Option<String>, AwsError>>,
+    LF: Future<Output = Result<Option<T>, AwsError>>,
 {
     let mut attempt = 1;
     loop {
@@ -43,9 +54,9 @@ where
             return Err(error);
         }
         tokio::time::sleep(backoff(attempt)).await;
-        if ambiguous && let Some(id) = look().await? {
-            tracing::info!(operation = %error.operation, %id, "the answer was lost but the create took effect");
-            return Ok(id);
+        if ambiguous && let Some(found) = look().await? {
+            tracing::info!(operation = %error.operation, "the answer was lost but the create took effect");
+            return Ok(found);
         }
         attempt += 1;
     }
@@ -112,7 +123,7 @@ mod tests {
                 sent.fetch_add(1, Ordering::Relaxed);
                 Err(error(ErrorKind::Invalid))
             },
-            || async { Ok(None) },
+            || async { Ok(None::<String>) },
         )
         .await;
         assert_eq!((result.unwrap_err().kind, sent.load(Ordering::Relaxed)), (ErrorKind::Invalid, 1));
@@ -127,7 +138,7 @@ mod tests {
                 sent.fetch_add(1, Ordering::Relaxed);
                 Err(error(ErrorKind::Transient))
             },
-            || async { Ok(None) },
+            || async { Ok(None::<String>) },
         )
         .await;
         assert_eq!((result.unwrap_err().kind, sent.load(Ordering::Relaxed)), (ErrorKind::Transient, 3));

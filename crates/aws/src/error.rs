@@ -71,6 +71,15 @@ impl AwsError {
     }
 }
 
+/// `None` for an answer that the thing asked for does not exist; other errors stay errors.
+pub(crate) fn found_or_none<T>(result: Result<T, AwsError>) -> Result<Option<T>, AwsError> {
+    match result {
+        Ok(found) => Ok(Some(found)),
+        Err(error) if error.is_not_found() => Ok(None),
+        Err(error) => Err(error),
+    }
+}
+
 /// Turns an SDK error into ours. `operation` names the call for messages.
 pub fn classify<E, R>(operation: &str, error: SdkError<E, R>) -> AwsError
 where
@@ -94,7 +103,7 @@ where
 
 fn kind_of_code(code: &str) -> ErrorKind {
     let lower = code.to_ascii_lowercase();
-    if lower.contains("notfound") || lower.contains("not_found") {
+    if lower.contains("notfound") || lower.contains("not_found") || lower.starts_with("nosuch") {
         ErrorKind::NotFound
     } else if lower.contains("throttl") || lower.contains("requestlimitexceeded") || lower == "toomanyrequestsexception"
     {
@@ -134,6 +143,7 @@ mod tests {
     fn aws_codes_map_to_the_kind_callers_act_on() {
         assert_eq!(kind_of_code("InvalidVpcID.NotFound"), ErrorKind::NotFound);
         assert_eq!(kind_of_code("ClusterNotFoundException"), ErrorKind::NotFound);
+        assert_eq!(kind_of_code("NoSuchEntity"), ErrorKind::NotFound);
         assert_eq!(kind_of_code("RequestLimitExceeded"), ErrorKind::Throttled);
         assert_eq!(kind_of_code("ThrottlingException"), ErrorKind::Throttled);
         assert_eq!(kind_of_code("DependencyViolation"), ErrorKind::Conflict);

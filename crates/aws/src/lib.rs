@@ -59,6 +59,15 @@ impl ClientOptions {
     }
 }
 
+/// `fn $name() -> $sdk::config::Builder`: a per-call config override that turns the SDK's retries off.
+macro_rules! without_retries {
+    ($name:ident, $sdk:ident) => {
+        pub(crate) fn $name() -> $sdk::config::Builder {
+            $sdk::config::Builder::default().retry_config(RetryConfig::disabled())
+        }
+    };
+}
+
 /// Clients for every AWS service the reconciler calls, sharing one call counter.
 #[derive(Debug, Clone)]
 pub struct Aws {
@@ -118,10 +127,13 @@ impl Aws {
         }
     }
 
-    /// The EC2 client with the SDK's retries off, for creates [`create_once::create_once`] retries itself.
-    pub(crate) fn ec2_config_without_retries() -> aws_sdk_ec2::config::Builder {
-        aws_sdk_ec2::config::Builder::default().retry_config(RetryConfig::disabled())
-    }
+    // Config overrides with the SDK's retries off, for the creates [`create_once::create_once`] retries
+    // itself (one per client that has such a create).
+    without_retries!(ec2_config_without_retries, aws_sdk_ec2);
+    without_retries!(servicediscovery_config_without_retries, aws_sdk_servicediscovery);
+    without_retries!(elb_config_without_retries, aws_sdk_elasticloadbalancingv2);
+    without_retries!(iam_config_without_retries, aws_sdk_iam);
+    without_retries!(ecs_config_without_retries, aws_sdk_ecs);
 
     /// The region the clients talk to, if one is configured.
     pub fn region(&self) -> Option<&str> {

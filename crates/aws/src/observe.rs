@@ -10,15 +10,15 @@ use std::collections::BTreeMap;
 
 use futures::stream::{FuturesUnordered, StreamExt};
 use reconciler_plan::ownership::Owner;
-use reconciler_plan::{Kind, Observed, ObservedNode};
+use reconciler_plan::{Kind, ObservationHints, Observed, ObservedNode};
 
 use crate::Aws;
 use crate::error::{AwsError, classify};
 use crate::kinds::{Reading, Scope, reading};
 
 /// Reads everything the planner needs.
-pub async fn observe(aws: &Aws, owner_id: &str) -> Result<Observed, AwsError> {
-    let (zones, reads) = tokio::join!(availability_zones(aws), read_every_kind(aws, owner_id));
+pub async fn observe(aws: &Aws, owner_id: &str, hints: &ObservationHints) -> Result<Observed, AwsError> {
+    let (zones, reads) = tokio::join!(availability_zones(aws), read_every_kind(aws, owner_id, hints));
     let availability_zones = zones.map_err(|e| e.at_endpoint(&aws.endpoint))?;
     let mut nodes = Vec::new();
     let mut failed: BTreeMap<Kind, AwsError> = BTreeMap::new();
@@ -59,7 +59,11 @@ fn own_reads() -> impl Iterator<Item = Kind> {
 
 /// Runs every kind's read, each as soon as the kinds it reads after are done; returns what each found. A
 /// read whose prerequisite failed is not attempted and fails with it.
-async fn read_every_kind(aws: &Aws, owner_id: &str) -> Vec<(Kind, Result<Vec<ObservedNode>, AwsError>)> {
+async fn read_every_kind<'a>(
+    aws: &'a Aws,
+    owner_id: &'a str,
+    hints: &'a ObservationHints,
+) -> Vec<(Kind, Result<Vec<ObservedNode>, AwsError>)> {
     let mut waiting: Vec<Kind> = own_reads().collect();
     let mut done: BTreeMap<Kind, Result<Vec<ObservedNode>, AwsError>> = BTreeMap::new();
     let mut running = FuturesUnordered::new();
@@ -74,7 +78,7 @@ async fn read_every_kind(aws: &Aws, owner_id: &str) -> Vec<(Kind, Result<Vec<Obs
             }
             let found: Vec<ObservedNode> =
                 done.iter().filter(|(k, _)| after.contains(k)).flat_map(|(_, r)| r.iter().flatten().cloned()).collect();
-            let scope = Scope { owner_id, found };
+            let scope = Scope { owner_id, hints, found };
             running.push(async move { (kind, read(aws, scope).await) });
         }
         let Some((kind, result)) = running.next().await else { break };

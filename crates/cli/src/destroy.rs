@@ -19,7 +19,8 @@ pub async fn run(args: &DestroyArgs, client: &reconciler_aws::ClientOptions) -> 
         Err(code) => return code,
     };
     let before = aws.calls();
-    let observed = match reconciler_aws::observe(&aws, &args.owner_id).await {
+    let hints = reconciler_plan::ObservationHints::from_desired(&desired);
+    let observed = match reconciler_aws::observe(&aws, &args.owner_id, &hints).await {
         Ok(observed) => observed,
         Err(err) => {
             eprintln!("error: reading the live state failed: {err}");

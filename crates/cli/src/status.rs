@@ -36,7 +36,8 @@ pub async fn run(args: &StatusArgs, client: &reconciler_aws::ClientOptions) -> i
 }
 
 async fn rows(aws: &Aws, desired: &reconciler_spec::Desired, owner_id: &str) -> Result<Vec<ServiceStatus>, String> {
-    let observed = reconciler_aws::observe(aws, owner_id).await.map_err(|e| e.to_string())?;
+    let hints = reconciler_plan::ObservationHints::from_desired(desired);
+    let observed = reconciler_aws::observe(aws, owner_id, &hints).await.map_err(|e| e.to_string())?;
     // A status built on part of the account would show services as missing that are only unread.
     if let Some((kind, error)) = observed.unread.iter().next() {
         return Err(format!("the live state of {kind} could not be read: {error}"));

@@ -3,7 +3,9 @@
 use std::time::{Duration, Instant};
 
 use reconciler_aws::{ApplyOptions, Aws, AwsError, CallStats};
-use reconciler_plan::{ActionKind, ApplyReport, OutcomeResult, Plan, PlanContext, PlanError, Pruning};
+use reconciler_plan::{
+    ActionKind, ApplyReport, ObservationHints, OutcomeResult, Plan, PlanContext, PlanError, Pruning,
+};
 use reconciler_spec::Desired;
 
 /// How to run a pass.
@@ -96,7 +98,8 @@ pub async fn run_pass(
 ) -> Result<PassResult, PassError> {
     let started = Instant::now();
     let before = aws.calls();
-    let observed = reconciler_aws::observe(aws, &options.owner_id).await.map_err(PassError::Observe)?;
+    let hints = ObservationHints::from_desired(desired);
+    let observed = reconciler_aws::observe(aws, &options.owner_id, &hints).await.map_err(PassError::Observe)?;
     let context = PlanContext { owner_id: options.owner_id.clone(), pruning: options.pruning.clone() };
     let plan = reconciler_plan::plan(desired, &observed, &context).map_err(PassError::Plan)?;
     on_plan(&plan);

@@ -6,6 +6,7 @@
 mod address;
 mod expand;
 mod expand_workload;
+mod hints;
 pub mod kinds;
 mod node;
 pub mod ownership;
@@ -18,6 +19,7 @@ mod value;
 pub use address::{Address, Kind};
 pub use expand::{allow_all_egress, declaration_of, expand};
 pub use expand_workload::normalize_policy;
+pub use hints::ObservationHints;
 pub use kinds::cluster::ClusterSpec;
 pub use kinds::discovery_service::DiscoveryServiceSpec;
 pub use kinds::elastic_ip::ElasticIpSpec;

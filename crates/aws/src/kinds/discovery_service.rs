@@ -8,13 +8,15 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_servicediscovery::types::{
-    DnsConfig, DnsConfigChange, DnsRecord, HealthCheckCustomConfig, RecordType, RoutingPolicy, ServiceChange, Tag,
+    DnsConfig, DnsConfigChange, DnsRecord, HealthCheckCustomConfig, RecordType, RoutingPolicy, ServiceChange,
+    ServiceFilter, ServiceFilterName, Tag,
 };
 use reconciler_plan::kinds::discovery_service;
 use reconciler_plan::{Action, Node, NodeSpec, ObservedNode, Ref};
 
 use crate::Aws;
 use crate::apply::Ctx;
+use crate::create_once::{create_once, tagged_ours};
 use crate::error::{AwsError, classify};
 use crate::kinds::namespace;
 use crate::kinds::{Adapter, Observe, Scope, release};
@@ -103,24 +105,54 @@ pub async fn create(ctx: &Ctx<'_>, node: &Node, spec: &DiscoveryServiceSpec) -> 
         .dns_records(a_record(*ttl)?)
         .build()
         .map_err(|e| AwsError::invalid("ServiceDiscovery.CreateService", e.to_string()))?;
-    let out = ctx
-        .aws
-        .servicediscovery
-        .create_service()
-        .name(name)
-        .namespace_id(namespace::namespace_id(&namespace_arn))
-        .dns_config(dns)
-        // ECS reports task health; Cloud Map only needs to be told.
-        .health_check_custom_config(HealthCheckCustomConfig::builder().build())
-        .creator_request_id(ctx.idempotency_token())
-        .set_tags(Some(to_tags(&node.tags)))
-        .send()
-        .await
-        .map_err(|e| classify("ServiceDiscovery.CreateService", e))?;
-    out.service()
-        .and_then(|s| s.arn())
-        .map(str::to_string)
-        .ok_or_else(|| AwsError::invalid("ServiceDiscovery.CreateService", "response has no service ARN"))
+    let namespace_id = namespace::namespace_id(&namespace_arn);
+    // One request id for every attempt: AWS answers a resend with the service the first attempt made. The
+    // emulator ignores it (and allows two services of one name), so a lost answer is also looked for.
+    let request_id = ctx.idempotency_token();
+    let send = || async {
+        let out = ctx
+            .aws
+            .servicediscovery
+            .create_service()
+            .name(name)
+            .namespace_id(namespace_id)
+            .dns_config(dns.clone())
+            // ECS reports task health; Cloud Map only needs to be told.
+            .health_check_custom_config(HealthCheckCustomConfig::builder().build())
+            .creator_request_id(&request_id)
+            .set_tags(Some(to_tags(&node.tags)))
+            .customize()
+            .config_override(Aws::servicediscovery_config_without_retries())
+            .send()
+            .await
+            .map_err(|e| classify("ServiceDiscovery.CreateService", e))?;
+        let arn = out.service().and_then(|s| s.arn());
+        Ok(arn.ok_or_else(|| AwsError::invalid("ServiceDiscovery.CreateService", "no service ARN"))?.to_string())
+    };
+    create_once(ctx.aws.max_attempts, send, || find_ours(ctx, node, namespace_id, name)).await
+}
+
+/// Our service of this name in the namespace, if there is one: a name is unique in a namespace on AWS.
+async fn find_ours(ctx: &Ctx<'_>, node: &Node, namespace_id: &str, name: &str) -> Result<Option<String>, AwsError> {
+    let sd = &ctx.aws.servicediscovery;
+    let in_namespace = ServiceFilter::builder()
+        .name(ServiceFilterName::NamespaceId)
+        .values(namespace_id)
+        .build()
+        .map_err(|e| AwsError::invalid("ServiceDiscovery.ListServices", e.to_string()))?;
+    let mut pages = sd.list_services().filters(in_namespace).into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| classify("ServiceDiscovery.ListServices", e))?;
+        for arn in page.services().iter().filter(|s| s.name() == Some(name)).filter_map(|s| s.arn()) {
+            let out = sd.list_tags_for_resource().resource_arn(arn).send().await;
+            let tags = out.map_err(|e| classify("ServiceDiscovery.ListTagsForResource", e))?;
+            let tags = tags.tags().iter().map(|t| (t.key().to_string(), t.value().to_string())).collect();
+            if tagged_ours(ctx.owner_id, &node.address, &tags) {
+                return Ok(Some(arn.to_string()));
+            }
+        }
+    }
+    Ok(None)
 }
 
 pub async fn update(ctx: &Ctx<'_>, arn: &str, action: &Action, spec: &DiscoveryServiceSpec) -> Result<(), AwsError> {

@@ -17,7 +17,8 @@ use reconciler_spec::HealthCheck;
 
 use crate::Aws;
 use crate::apply::Ctx;
-use crate::error::{AwsError, classify};
+use crate::create_once::{create_once, tagged_ours};
+use crate::error::{AwsError, classify, found_or_none};
 use crate::kinds::{Adapter, Observe, Scope, release};
 use crate::wait::{self, Progress};
 use reconciler_plan::{ListenerSpec, LoadBalancerSpec};
@@ -132,6 +133,22 @@ async fn listeners(aws: &Aws, load_balancer: &str) -> Result<Vec<ObservedNode>, 
 
 async fn attach_tags(aws: &Aws, nodes: &mut [ObservedNode]) -> Result<(), AwsError> {
     let arns: Vec<String> = nodes.iter().map(|n| n.id.clone()).collect();
+    let mut tags = tags_of(aws, &arns).await?;
+    for node in nodes {
+        node.tags = tags.remove(&node.id).unwrap_or_default();
+    }
+    Ok(())
+}
+
+/// The first of `arns` that is ours at `node`'s address: what a lost create made, if anything. The name or
+/// port that found them is not enough to call a resource ours.
+async fn first_ours(ctx: &Ctx<'_>, node: &Node, arns: Vec<String>) -> Result<Option<String>, AwsError> {
+    let tags = tags_of(ctx.aws, &arns).await?;
+    Ok(arns.into_iter().find(|arn| tags.get(arn).is_some_and(|t| tagged_ours(ctx.owner_id, &node.address, t))))
+}
+
+/// The tags of each of `arns`, by ARN.
+async fn tags_of(aws: &Aws, arns: &[String]) -> Result<BTreeMap<String, BTreeMap<String, String>>, AwsError> {
     let mut tags: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
     for batch in arns.chunks(TAG_BATCH) {
         let out = aws
@@ -153,10 +170,7 @@ async fn attach_tags(aws: &Aws, nodes: &mut [ObservedNode]) -> Result<(), AwsErr
             );
         }
     }
-    for node in nodes {
-        node.tags = tags.remove(&node.id).unwrap_or_default();
-    }
-    Ok(())
+    Ok(tags)
 }
 
 fn to_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
@@ -187,28 +201,42 @@ pub mod load_balancer {
 
     pub async fn create(ctx: &Ctx<'_>, node: &Node, spec: &LoadBalancerSpec) -> Result<String, AwsError> {
         let LoadBalancerSpec { name, scheme, subnets, security_groups } = spec;
-        let out = ctx
-            .aws
-            .elb
-            .create_load_balancer()
-            .name(name)
-            .r#type(LoadBalancerTypeEnum::Application)
-            .scheme(LoadBalancerSchemeEnum::from(scheme.as_str()))
-            .ip_address_type(IpAddressType::Ipv4)
-            .set_subnets(Some(ids(ctx, subnets)?))
-            .set_security_groups(Some(ids(ctx, security_groups)?))
-            .set_tags(Some(to_tags(&node.tags)))
-            .send()
-            .await
-            .map_err(|e| classify("ELBv2.CreateLoadBalancer", e))?;
-        let arn = out
-            .load_balancers()
-            .first()
-            .and_then(|lb| lb.load_balancer_arn())
-            .ok_or_else(|| AwsError::invalid("ELBv2.CreateLoadBalancer", "response has no load balancer ARN"))?
-            .to_string();
+        let (subnets, security_groups) = (ids(ctx, subnets)?, ids(ctx, security_groups)?);
+        // AWS answers a resend of an identical create with the load balancer the first attempt made; the
+        // emulator makes a second one of the same name. So a lost answer is looked for before a resend.
+        let send = || async {
+            let out = ctx
+                .aws
+                .elb
+                .create_load_balancer()
+                .name(name)
+                .r#type(LoadBalancerTypeEnum::Application)
+                .scheme(LoadBalancerSchemeEnum::from(scheme.as_str()))
+                .ip_address_type(IpAddressType::Ipv4)
+                .set_subnets(Some(subnets.clone()))
+                .set_security_groups(Some(security_groups.clone()))
+                .set_tags(Some(to_tags(&node.tags)))
+                .customize()
+                .config_override(Aws::elb_config_without_retries())
+                .send()
+                .await
+                .map_err(|e| classify("ELBv2.CreateLoadBalancer", e))?;
+            let arn = out.load_balancers().first().and_then(|lb| lb.load_balancer_arn());
+            Ok(arn.ok_or_else(|| AwsError::invalid("ELBv2.CreateLoadBalancer", "no load balancer ARN"))?.to_string())
+        };
+        let arn = create_once(ctx.aws.max_attempts, send, || find_ours(ctx, node, name)).await?;
         wait_until_active(ctx, &arn).await?;
         Ok(arn)
+    }
+
+    /// Our load balancer of this name, if there is one (names are unique in a region).
+    async fn find_ours(ctx: &Ctx<'_>, node: &Node, name: &str) -> Result<Option<String>, AwsError> {
+        let out = ctx.aws.elb.describe_load_balancers().names(name).send().await;
+        let Some(out) = found_or_none(out.map_err(|e| classify("ELBv2.DescribeLoadBalancers", e)))? else {
+            return Ok(None);
+        };
+        let arns = out.load_balancers().iter().filter_map(|lb| lb.load_balancer_arn()).map(str::to_string);
+        first_ours(ctx, node, arns.collect()).await
     }
 
     /// A new load balancer is `provisioning` for a few minutes on AWS; listeners can be added meanwhile, but
@@ -360,23 +388,34 @@ pub mod listener {
 
     pub async fn create(ctx: &Ctx<'_>, node: &Node, spec: &ListenerSpec) -> Result<String, AwsError> {
         let ListenerSpec { load_balancer, port, target_group } = spec;
-        let out = ctx
-            .aws
-            .elb
-            .create_listener()
-            .load_balancer_arn(ctx.id_of(load_balancer)?)
-            .protocol(ProtocolEnum::Http)
-            .port((*port).into())
-            .default_actions(forward(ctx, target_group)?)
-            .set_tags(Some(to_tags(&node.tags)))
-            .send()
-            .await
-            .map_err(|e| classify("ELBv2.CreateListener", e))?;
-        out.listeners()
-            .first()
-            .and_then(|l| l.listener_arn())
-            .map(str::to_string)
-            .ok_or_else(|| AwsError::invalid("ELBv2.CreateListener", "response has no listener ARN"))
+        let (balancer, forward) = (ctx.id_of(load_balancer)?, forward(ctx, target_group)?);
+        // AWS answers a resend of an identical create with the listener the first attempt made (a port
+        // holds one listener); the emulator makes a second one. So a lost answer is looked for first.
+        let send = || async {
+            let out = ctx
+                .aws
+                .elb
+                .create_listener()
+                .load_balancer_arn(&balancer)
+                .protocol(ProtocolEnum::Http)
+                .port((*port).into())
+                .default_actions(forward.clone())
+                .set_tags(Some(to_tags(&node.tags)))
+                .customize()
+                .config_override(Aws::elb_config_without_retries())
+                .send()
+                .await
+                .map_err(|e| classify("ELBv2.CreateListener", e))?;
+            let arn = out.listeners().first().and_then(|l| l.listener_arn());
+            Ok(arn.ok_or_else(|| AwsError::invalid("ELBv2.CreateListener", "no listener ARN"))?.to_string())
+        };
+        let look = || async {
+            let out = ctx.aws.elb.describe_listeners().load_balancer_arn(&balancer).send().await;
+            let out = out.map_err(|e| classify("ELBv2.DescribeListeners", e))?;
+            let on_port = out.listeners().iter().filter(|l| l.port() == Some((*port).into()));
+            first_ours(ctx, node, on_port.filter_map(|l| l.listener_arn()).map(str::to_string).collect()).await
+        };
+        create_once(ctx.aws.max_attempts, send, look).await
     }
 
     pub async fn update(ctx: &Ctx<'_>, arn: &str, action: &Action, spec: &ListenerSpec) -> Result<(), AwsError> {

@@ -13,7 +13,8 @@ use reconciler_plan::{Action, InstanceSpec, Node, NodeSpec, ObservedNode, Ref};
 
 use crate::Aws;
 use crate::apply::Ctx;
-use crate::ec2::{owner_filters, tag_specification, tags_from, update_tags};
+use crate::create_once::create_once;
+use crate::ec2::{address_filters, owner_filters, tag_specification, tags_from, update_tags};
 use crate::error::{AwsError, ErrorKind, classify};
 use crate::kinds::{Adapter, Observe, Scope, release};
 use crate::wait::{self, Progress};
@@ -22,18 +23,15 @@ use crate::wait::{self, Progress};
 /// publishes. Resolved at creation only.
 const AMAZON_LINUX_2: &str = "amzn2-ami-hvm-*-x86_64-gp2";
 
+/// Terminated instances stay listed for an hour; shutting-down ones are on their way out.
+fn live_states() -> Filter {
+    let states = ["pending", "running", "stopping", "stopped"];
+    Filter::builder().name("instance-state-name").set_values(Some(states.map(str::to_string).to_vec())).build()
+}
+
 pub async fn observe(aws: &Aws, owner_id: &str) -> Result<Vec<ObservedNode>, AwsError> {
     let mut filters = owner_filters(owner_id);
-    // Terminated instances stay listed for an hour; shutting-down ones are on their way out.
-    filters.push(
-        Filter::builder()
-            .name("instance-state-name")
-            .values("pending")
-            .values("running")
-            .values("stopping")
-            .values("stopped")
-            .build(),
-    );
+    filters.push(live_states());
     let out = aws
         .ec2
         .describe_instances()
@@ -114,10 +112,8 @@ pub async fn create(ctx: &Ctx<'_>, node: &Node, spec: &InstanceSpec) -> Result<S
     };
     let subnet = ctx.id_of(&spec.subnet)?;
     let token = ctx.idempotency_token();
-    // A new instance profile takes a few seconds to be usable by EC2 (IAM is eventually consistent): that
-    // one error is retried until the wait timeout.
-    let out = wait::until("EC2.RunInstances (instance profile not visible yet)", ctx.wait_timeout, || async {
-        let result = ctx
+    let send = || async {
+        let out = ctx
             .aws
             .ec2
             .run_instances()
@@ -129,13 +125,30 @@ pub async fn create(ctx: &Ctx<'_>, node: &Node, spec: &InstanceSpec) -> Result<S
             .set_security_group_ids(Some(groups.clone()))
             .set_iam_instance_profile(profile.clone())
             .set_user_data(spec.user_data.as_ref().map(|u| base64::encode(u.as_bytes())))
+            // One token for every attempt: AWS answers a resend with the instance the first attempt
+            // launched. The emulator ignores it, so a lost answer is also looked for by our tags.
             .client_token(&token)
             .tag_specifications(tag_specification(ResourceType::Instance, &node.tags))
+            .customize()
+            .config_override(Aws::ec2_config_without_retries())
             .send()
             .await
-            .map_err(|e| classify("EC2.RunInstances", e));
-        match result {
-            Ok(out) => Ok(Progress::Done(out)),
+            .map_err(|e| classify("EC2.RunInstances", e))?;
+        let id = out.instances().first().and_then(|i| i.instance_id());
+        Ok(id.ok_or_else(|| AwsError::invalid("EC2.RunInstances", "response has no instance id"))?.to_string())
+    };
+    let look = || async {
+        let mut filters = address_filters(ctx.owner_id, &node.address);
+        filters.push(live_states());
+        let out = ctx.aws.ec2.describe_instances().set_filters(Some(filters)).send().await;
+        let out = out.map_err(|e| classify("EC2.DescribeInstances", e))?;
+        Ok(out.reservations().iter().flat_map(|r| r.instances()).find_map(|i| i.instance_id()).map(str::to_string))
+    };
+    // A new instance profile takes a few seconds to be usable by EC2 (IAM is eventually consistent): that
+    // one error is retried until the wait timeout.
+    wait::until("EC2.RunInstances (instance profile not visible yet)", ctx.wait_timeout, || async {
+        match create_once(ctx.aws.max_attempts, send, look).await {
+            Ok(id) => Ok(Progress::Done(id)),
             Err(err)
                 if err.kind == ErrorKind::Invalid && err.message.to_ascii_lowercase().contains("instance profile") =>
             {
@@ -144,12 +157,7 @@ pub async fn create(ctx: &Ctx<'_>, node: &Node, spec: &InstanceSpec) -> Result<S
             Err(err) => Err(err),
         }
     })
-    .await?;
-    out.instances()
-        .first()
-        .and_then(|i| i.instance_id())
-        .map(str::to_string)
-        .ok_or_else(|| AwsError::invalid("EC2.RunInstances", "response has no instance id"))
+    .await
 }
 
 pub async fn update(ctx: &Ctx<'_>, id: &str, action: &Action, spec: &InstanceSpec) -> Result<(), AwsError> {

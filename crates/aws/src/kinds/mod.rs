@@ -24,7 +24,7 @@ use std::future::Future;
 
 use futures::future::BoxFuture;
 use reconciler_plan::ownership::{OUR_KEYS, Owner};
-use reconciler_plan::{Action, Kind, Node, NodeSpec, ObservedNode};
+use reconciler_plan::{Action, Kind, Node, NodeSpec, ObservationHints, ObservedNode};
 
 use crate::Aws;
 use crate::apply::Ctx;
@@ -70,6 +70,8 @@ pub(crate) type ReadFn = for<'a> fn(&'a Aws, Scope<'a>) -> BoxFuture<'a, Result<
 /// What a kind's read is given: whose resources are ours, and what the kinds it reads after found.
 pub(crate) struct Scope<'a> {
     pub owner_id: &'a str,
+    /// What the desired state says to look for by name.
+    pub hints: &'a ObservationHints,
     /// The observed resources of the kinds in [`Observe::AFTER`].
     pub found: Vec<ObservedNode>,
 }

@@ -6,16 +6,21 @@ use reconciler_plan::{Action, Node, NodeSpec, ObservedNode, Ref};
 
 use crate::Aws;
 use crate::apply::Ctx;
-use crate::ec2::{owner_filters, tag_specification, tags_from, update_tags};
+use crate::create_once::create_once;
+use crate::ec2::{address_filters, owner_filters, tag_specification, tags_from, update_tags};
 use crate::error::{AwsError, classify};
 use crate::kinds::{Adapter, Observe, Scope, release};
 use crate::wait::{self, Progress};
 use reconciler_plan::NatGatewaySpec;
 
+/// Deleted and failed gateways linger in DescribeNatGateways for an hour; they are gone for our purposes.
+fn live_states() -> Filter {
+    Filter::builder().name("state").values("pending").values("available").build()
+}
+
 pub async fn observe(aws: &Aws, owner_id: &str) -> Result<Vec<ObservedNode>, AwsError> {
     let mut filters = owner_filters(owner_id);
-    // Deleted and failed gateways linger in DescribeNatGateways for an hour; they are gone for our purposes.
-    filters.push(Filter::builder().name("state").values("pending").values("available").build());
+    filters.push(live_states());
     let out = aws
         .ec2
         .describe_nat_gateways()
@@ -41,23 +46,35 @@ pub async fn observe(aws: &Aws, owner_id: &str) -> Result<Vec<ObservedNode>, Aws
 
 pub async fn create(ctx: &Ctx<'_>, node: &Node, spec: &NatGatewaySpec) -> Result<String, AwsError> {
     let NatGatewaySpec { subnet, allocation } = spec;
-    let out = ctx
-        .aws
-        .ec2
-        .create_nat_gateway()
-        .subnet_id(ctx.id_of(subnet)?)
-        .allocation_id(ctx.id_of(allocation)?)
-        // Makes an SDK retry of this call return the same gateway instead of creating a second one.
-        .client_token(ctx.idempotency_token())
-        .tag_specifications(tag_specification(ResourceType::Natgateway, &node.tags))
-        .send()
-        .await
-        .map_err(|e| classify("EC2.CreateNatGateway", e))?;
-    let id = out
-        .nat_gateway()
-        .and_then(|g| g.nat_gateway_id())
-        .ok_or_else(|| AwsError::invalid("EC2.CreateNatGateway", "response has no gateway id"))?
-        .to_string();
+    let (subnet, allocation) = (ctx.id_of(subnet)?, ctx.id_of(allocation)?);
+    // One token for every attempt: AWS answers a resend with the gateway the first attempt made. The
+    // emulator ignores the token, so a lost answer is also looked for by our tags before a resend.
+    let token = ctx.idempotency_token();
+    let send = || async {
+        let out = ctx
+            .aws
+            .ec2
+            .create_nat_gateway()
+            .subnet_id(&subnet)
+            .allocation_id(&allocation)
+            .client_token(&token)
+            .tag_specifications(tag_specification(ResourceType::Natgateway, &node.tags))
+            .customize()
+            .config_override(Aws::ec2_config_without_retries())
+            .send()
+            .await
+            .map_err(|e| classify("EC2.CreateNatGateway", e))?;
+        let id = out.nat_gateway().and_then(|g| g.nat_gateway_id());
+        Ok(id.ok_or_else(|| AwsError::invalid("EC2.CreateNatGateway", "response has no gateway id"))?.to_string())
+    };
+    let look = || async {
+        let mut filters = address_filters(ctx.owner_id, &node.address);
+        filters.push(live_states());
+        let out = ctx.aws.ec2.describe_nat_gateways().set_filter(Some(filters)).send().await;
+        let out = out.map_err(|e| classify("EC2.DescribeNatGateways", e))?;
+        Ok(out.nat_gateways().iter().find_map(|g| g.nat_gateway_id()).map(str::to_string))
+    };
+    let id = create_once(ctx.aws.max_attempts, send, look).await?;
     wait_for(ctx, &id, NatGatewayState::Available).await?;
     Ok(id)
 }

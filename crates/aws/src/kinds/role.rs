@@ -16,7 +16,8 @@ use reconciler_plan::{Action, Node, NodeSpec, ObservedNode, Ref, normalize_polic
 
 use crate::Aws;
 use crate::apply::Ctx;
-use crate::error::{AwsError, classify};
+use crate::create_once::{create_once, tagged_ours};
+use crate::error::{AwsError, classify, found_or_none};
 use crate::kinds::{Adapter, Observe, Scope, release};
 use reconciler_plan::{InstanceProfileSpec, RoleSpec};
 
@@ -77,9 +78,32 @@ pub async fn observe(aws: &Aws) -> Result<Vec<ObservedNode>, AwsError> {
             break;
         }
     }
-    // Instance profiles without a role are not in any role's list; they only matter if ours, and we never
-    // leave one empty for long (a create adds the role at once), so the next pass after a failure re-creates
-    // the link through the profile found here or a conflict on its name.
+    nodes.extend(roleless_profiles(aws, &profiles_seen).await?);
+    Ok(nodes)
+}
+
+/// Instance profiles that hold no role, which no role's list shows: what a pass that died between
+/// CreateInstanceProfile and AddRoleToInstanceProfile leaves, or one whose role was removed by hand. Left
+/// unseen, re-creating it would fail on its name every pass. One ListInstanceProfiles call; it does not
+/// return tags on AWS, so each role-less profile (normally none) is read with GetInstanceProfile.
+async fn roleless_profiles(aws: &Aws, seen: &BTreeSet<String>) -> Result<Vec<ObservedNode>, AwsError> {
+    let mut nodes = Vec::new();
+    let mut pages = aws.iam.list_instance_profiles().into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| classify("IAM.ListInstanceProfiles", e))?;
+        for listed in page.instance_profiles().iter().filter(|p| p.roles().is_empty() && !seen.contains(p.arn())) {
+            let name = listed.instance_profile_name();
+            let out = aws.iam.get_instance_profile().instance_profile_name(name).send().await;
+            let Some(profile) = out.map_err(|e| classify("IAM.GetInstanceProfile", e))?.instance_profile else {
+                continue;
+            };
+            nodes.push(ObservedNode {
+                id: profile.arn().to_string(),
+                spec: NodeSpec::InstanceProfile(InstanceProfileSpec { name: name.to_string(), role: None }),
+                tags: tags_from(profile.tags()),
+            });
+        }
+    }
     Ok(nodes)
 }
 
@@ -147,17 +171,31 @@ fn trust_policy(service: &str) -> String {
 
 pub async fn create(ctx: &Ctx<'_>, node: &Node, spec: &RoleSpec) -> Result<String, AwsError> {
     let RoleSpec { role_name, trusted_service, managed_policies, inline_policy } = spec;
-    let iam = &ctx.aws.iam;
-    let out = iam
-        .create_role()
-        .role_name(role_name)
-        .assume_role_policy_document(trust_policy(trusted_service))
-        .description("managed by reconciler")
-        .set_tags(Some(to_tags(&node.tags)))
-        .send()
-        .await
-        .map_err(|e| classify("IAM.CreateRole", e))?;
-    let arn = out.role().map(|r| r.arn().to_string()).ok_or_else(|| AwsError::invalid("IAM.CreateRole", "no role"))?;
+    // A resend after a lost answer would fail on the name (EntityAlreadyExists): look for ours first. What
+    // a lost answer or a crash leaves without its policies is completed here or, by update, at the next pass.
+    let send = || async {
+        let out = ctx
+            .aws
+            .iam
+            .create_role()
+            .role_name(role_name)
+            .assume_role_policy_document(trust_policy(trusted_service))
+            .description("managed by reconciler")
+            .set_tags(Some(to_tags(&node.tags)))
+            .customize()
+            .config_override(Aws::iam_config_without_retries())
+            .send()
+            .await
+            .map_err(|e| classify("IAM.CreateRole", e))?;
+        out.role().map(|r| r.arn().to_string()).ok_or_else(|| AwsError::invalid("IAM.CreateRole", "no role"))
+    };
+    let look = || async {
+        let out = ctx.aws.iam.get_role().role_name(role_name).send().await;
+        let role = found_or_none(out.map_err(|e| classify("IAM.GetRole", e)))?.and_then(|out| out.role);
+        let ours = role.filter(|r| tagged_ours(ctx.owner_id, &node.address, &tags_from(r.tags())));
+        Ok(ours.map(|r| r.arn().to_string()))
+    };
+    let arn = create_once(ctx.aws.max_attempts, send, look).await?;
     for policy in managed_policies {
         attach(ctx, role_name, policy).await?;
     }
@@ -276,16 +314,29 @@ pub mod instance_profile {
 
     pub async fn create(ctx: &Ctx<'_>, node: &Node, spec: &InstanceProfileSpec) -> Result<String, AwsError> {
         let InstanceProfileSpec { name, role } = spec;
-        let out = ctx
-            .aws
-            .iam
-            .create_instance_profile()
-            .instance_profile_name(name)
-            .set_tags(Some(to_tags(&node.tags)))
-            .send()
-            .await
-            .map_err(|e| classify("IAM.CreateInstanceProfile", e))?;
-        let arn = out.instance_profile().map(|p| p.arn().to_string()).unwrap_or_default();
+        // A resend after a lost answer would fail on the name (EntityAlreadyExists): look for ours first.
+        let send = || async {
+            let out = ctx
+                .aws
+                .iam
+                .create_instance_profile()
+                .instance_profile_name(name)
+                .set_tags(Some(to_tags(&node.tags)))
+                .customize()
+                .config_override(Aws::iam_config_without_retries())
+                .send()
+                .await
+                .map_err(|e| classify("IAM.CreateInstanceProfile", e))?;
+            Ok(out.instance_profile().map(|p| p.arn().to_string()).unwrap_or_default())
+        };
+        let look = || async {
+            let out = ctx.aws.iam.get_instance_profile().instance_profile_name(name).send().await;
+            let found = found_or_none(out.map_err(|e| classify("IAM.GetInstanceProfile", e)))?;
+            let profile = found.and_then(|out| out.instance_profile);
+            let ours = profile.filter(|p| tagged_ours(ctx.owner_id, &node.address, &tags_from(p.tags())));
+            Ok(ours.map(|p| p.arn().to_string()))
+        };
+        let arn = create_once(ctx.aws.max_attempts, send, look).await?;
         if let Some(role) = role {
             add_role(ctx, name, role).await?;
         }

@@ -5,11 +5,12 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_ec2::types::{Filter, ResourceType, RouteOrigin, RouteTable};
 use reconciler_plan::kinds::route_table;
-use reconciler_plan::{Action, Node, NodeSpec, ObservedNode, Ref, Route, RouteTarget};
+use reconciler_plan::{Action, Address, Node, NodeSpec, ObservedNode, Ref, Route, RouteTarget};
 
 use crate::Aws;
 use crate::apply::Ctx;
-use crate::ec2::{owner_filters, tag_specification, tags_from, update_tags};
+use crate::create_once::create_once;
+use crate::ec2::{address_filters, owner_filters, tag_specification, tags_from, update_tags};
 use crate::error::{AwsError, ErrorKind, classify};
 use crate::kinds::{Adapter, Observe, Scope, release};
 use reconciler_plan::RouteTableSpec;
@@ -99,19 +100,29 @@ fn live_associations(table: &RouteTable) -> BTreeMap<String, String> {
 
 pub async fn create(ctx: &Ctx<'_>, node: &Node, spec: &RouteTableSpec) -> Result<String, AwsError> {
     let RouteTableSpec { vpc, .. } = spec;
-    let out = ctx
-        .aws
-        .ec2
-        .create_route_table()
-        .vpc_id(ctx.id_of(vpc)?)
-        .client_token(ctx.idempotency_token())
-        .tag_specifications(tag_specification(ResourceType::RouteTable, &node.tags))
-        .send()
-        .await
-        .map_err(|e| classify("EC2.CreateRouteTable", e))?;
-    let table = out.route_table().ok_or_else(|| AwsError::invalid("EC2.CreateRouteTable", "empty response"))?;
+    let vpc_id = ctx.id_of(vpc)?;
+    // One token for every attempt: AWS answers a resend with the table the first attempt made. The emulator
+    // ignores the token, so a lost answer is also looked for by our tags before a resend.
+    let token = ctx.idempotency_token();
+    let send = || async {
+        let out = ctx
+            .aws
+            .ec2
+            .create_route_table()
+            .vpc_id(&vpc_id)
+            .client_token(&token)
+            .tag_specifications(tag_specification(ResourceType::RouteTable, &node.tags))
+            .customize()
+            .config_override(Aws::ec2_config_without_retries())
+            .send()
+            .await
+            .map_err(|e| classify("EC2.CreateRouteTable", e))?;
+        out.route_table().cloned().ok_or_else(|| AwsError::invalid("EC2.CreateRouteTable", "empty response"))
+    };
+    let look = || describe(ctx, Describe::Ours(&node.address));
+    let table = create_once(ctx.aws.max_attempts, send, look).await?;
     let id = table.route_table_id().unwrap_or_default().to_string();
-    converge(ctx, &id, table, spec).await?;
+    converge(ctx, &id, &table, spec).await?;
     Ok(id)
 }
 
@@ -120,7 +131,7 @@ pub async fn update(ctx: &Ctx<'_>, id: &str, action: &Action, spec: &RouteTableS
         || action.changes(route_table::field::SUBNETS)
         || action.refreshes_references()
     {
-        let table = describe(ctx, id).await?;
+        let table = describe(ctx, Describe::Id(id)).await?;
         let table = table
             .as_ref()
             .ok_or_else(|| AwsError::invalid("EC2.DescribeRouteTables", format!("route table {id} is gone")))?;
@@ -227,7 +238,7 @@ async fn associate(ctx: &Ctx<'_>, table: &str, subnet: &str) -> Result<(), AwsEr
 }
 
 pub async fn delete(ctx: &Ctx<'_>, id: &str) -> Result<(), AwsError> {
-    if let Some(table) = describe(ctx, id).await? {
+    if let Some(table) = describe(ctx, Describe::Id(id)).await? {
         for association in live_associations(&table).values() {
             ctx.aws
                 .ec2
@@ -249,15 +260,19 @@ pub async fn delete(ctx: &Ctx<'_>, id: &str) -> Result<(), AwsError> {
 }
 
 /// The live table, read just before changing it (ids in the plan may be stale after a replacement).
-async fn describe(ctx: &Ctx<'_>, id: &str) -> Result<Option<RouteTable>, AwsError> {
-    let out = ctx
-        .aws
-        .ec2
-        .describe_route_tables()
-        .route_table_ids(id)
-        .send()
-        .await
-        .map_err(|e| classify("EC2.DescribeRouteTables", e))?;
+/// Which table to read: by id, or ours at an address (found by tags).
+enum Describe<'a> {
+    Id(&'a str),
+    Ours(&'a Address),
+}
+
+async fn describe(ctx: &Ctx<'_>, which: Describe<'_>) -> Result<Option<RouteTable>, AwsError> {
+    let request = ctx.aws.ec2.describe_route_tables();
+    let request = match which {
+        Describe::Id(id) => request.route_table_ids(id),
+        Describe::Ours(address) => request.set_filters(Some(address_filters(ctx.owner_id, address))),
+    };
+    let out = request.send().await.map_err(|e| classify("EC2.DescribeRouteTables", e))?;
     Ok(out.route_tables().first().cloned())
 }
 

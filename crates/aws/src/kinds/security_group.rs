@@ -10,7 +10,8 @@ use reconciler_spec::{PortRange, Protocol};
 
 use crate::Aws;
 use crate::apply::Ctx;
-use crate::ec2::{tag_specification, tags_from, update_tags};
+use crate::create_once::create_once;
+use crate::ec2::{address_filters, tag_specification, tags_from, update_tags};
 use crate::error::{AwsError, classify};
 use crate::kinds::{Adapter, Observe, Scope, release};
 use reconciler_plan::SecurityGroupSpec;
@@ -133,21 +134,33 @@ fn resolved(rules: &BTreeSet<SgRule>, ctx: &Ctx<'_>) -> Result<BTreeSet<SgRule>,
 
 pub async fn create(ctx: &Ctx<'_>, node: &Node, spec: &SecurityGroupSpec) -> Result<String, AwsError> {
     let SecurityGroupSpec { vpc, group_name, description, .. } = spec;
-    let out = ctx
-        .aws
-        .ec2
-        .create_security_group()
-        .vpc_id(ctx.id_of(vpc)?)
-        .group_name(group_name)
-        .description(description)
-        .tag_specifications(tag_specification(ResourceType::SecurityGroup, &node.tags))
-        .send()
-        .await
-        .map_err(|e| classify("EC2.CreateSecurityGroup", e))?;
-    let id = out
-        .group_id()
-        .ok_or_else(|| AwsError::invalid("EC2.CreateSecurityGroup", "response has no group id"))?
-        .to_string();
+    let vpc_id = ctx.id_of(vpc)?;
+    // No client token; AWS refuses a second group of the name in the VPC, so a blind resend after a lost
+    // answer would fail the pass. Look for it by our tags first.
+    let send = || async {
+        let out = ctx
+            .aws
+            .ec2
+            .create_security_group()
+            .vpc_id(&vpc_id)
+            .group_name(group_name)
+            .description(description)
+            .tag_specifications(tag_specification(ResourceType::SecurityGroup, &node.tags))
+            .customize()
+            .config_override(Aws::ec2_config_without_retries())
+            .send()
+            .await
+            .map_err(|e| classify("EC2.CreateSecurityGroup", e))?;
+        let id = out.group_id();
+        Ok(id.ok_or_else(|| AwsError::invalid("EC2.CreateSecurityGroup", "response has no group id"))?.to_string())
+    };
+    let look = || async {
+        let filters = address_filters(ctx.owner_id, &node.address);
+        let out = ctx.aws.ec2.describe_security_groups().set_filters(Some(filters)).send().await;
+        let out = out.map_err(|e| classify("EC2.DescribeSecurityGroups", e))?;
+        Ok(out.security_groups().iter().find_map(|g| g.group_id()).map(str::to_string))
+    };
+    let id = create_once(ctx.aws.max_attempts, send, look).await?;
     ctx.record_id(&node.address, &id);
     // A new group has no ingress and AWS's allow-all egress.
     let egress = resolved(&BTreeSet::from([allow_all_egress()]), ctx)?;

@@ -372,6 +372,10 @@ impl Observe for ServiceKind {
     const AFTER: &'static [Kind] = &[Kind::Cluster];
 
     async fn observe(aws: &Aws, scope: Scope<'_>) -> Result<Vec<ObservedNode>, AwsError> {
-        observe(aws, &scope.ours(Kind::Cluster)).await
+        let mut nodes = observe(aws, &scope.ours(Kind::Cluster)).await?;
+        let unused =
+            task_definition::unused_of_ours(aws, scope.owner_id, &scope.hints.task_definition_families, &nodes);
+        nodes.extend(unused.await?);
+        Ok(nodes)
     }
 }

@@ -6,7 +6,8 @@ use reconciler_plan::{Action, Node, NodeSpec, ObservedNode, Ref};
 
 use crate::Aws;
 use crate::apply::Ctx;
-use crate::ec2::{owner_filters, tag_specification, tags_from, update_tags};
+use crate::create_once::create_once;
+use crate::ec2::{address_filters, owner_filters, tag_specification, tags_from, update_tags};
 use crate::error::{AwsError, classify};
 use crate::kinds::{Adapter, Observe, Scope, release};
 use reconciler_plan::SubnetSpec;
@@ -39,22 +40,33 @@ pub async fn observe(aws: &Aws, owner_id: &str) -> Result<Vec<ObservedNode>, Aws
 
 pub async fn create(ctx: &Ctx<'_>, node: &Node, spec: &SubnetSpec) -> Result<String, AwsError> {
     let SubnetSpec { vpc, cidr, availability_zone, map_public_ip_on_launch } = spec;
-    let out = ctx
-        .aws
-        .ec2
-        .create_subnet()
-        .vpc_id(ctx.id_of(vpc)?)
-        .cidr_block(cidr.to_string())
-        .availability_zone(availability_zone)
-        .tag_specifications(tag_specification(ResourceType::Subnet, &node.tags))
-        .send()
-        .await
-        .map_err(|e| classify("EC2.CreateSubnet", e))?;
-    let id = out
-        .subnet()
-        .and_then(|s| s.subnet_id())
-        .ok_or_else(|| AwsError::invalid("EC2.CreateSubnet", "response has no subnet id"))?
-        .to_string();
+    let vpc_id = ctx.id_of(vpc)?;
+    // CreateSubnet has no client token. AWS refuses a second subnet with the same CIDR, so a blind resend
+    // after a lost answer would fail the pass; the emulator would make a second one. Look first.
+    let send = || async {
+        let out = ctx
+            .aws
+            .ec2
+            .create_subnet()
+            .vpc_id(&vpc_id)
+            .cidr_block(cidr.to_string())
+            .availability_zone(availability_zone)
+            .tag_specifications(tag_specification(ResourceType::Subnet, &node.tags))
+            .customize()
+            .config_override(Aws::ec2_config_without_retries())
+            .send()
+            .await
+            .map_err(|e| classify("EC2.CreateSubnet", e))?;
+        let id = out.subnet().and_then(|s| s.subnet_id());
+        Ok(id.ok_or_else(|| AwsError::invalid("EC2.CreateSubnet", "response has no subnet id"))?.to_string())
+    };
+    let look = || async {
+        let filters = address_filters(ctx.owner_id, &node.address);
+        let out = ctx.aws.ec2.describe_subnets().set_filters(Some(filters)).send().await;
+        let out = out.map_err(|e| classify("EC2.DescribeSubnets", e))?;
+        Ok(out.subnets().iter().find_map(|s| s.subnet_id()).map(str::to_string))
+    };
+    let id = create_once(ctx.aws.max_attempts, send, look).await?;
     if *map_public_ip_on_launch {
         set_map_public_ip(ctx, &id, true).await?;
     }

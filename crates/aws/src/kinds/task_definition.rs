@@ -7,7 +7,7 @@
 //! They are observed through the services that run them (one DescribeTaskDefinition per distinct revision in
 //! use, in `service::observe`), not by listing every revision in the account.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_ecs::types::{
     Compatibility, ContainerDefinition, KeyValuePair, LogConfiguration, LogDriver, NetworkMode, PortMapping, Tag,
@@ -18,6 +18,7 @@ use reconciler_plan::{Action, ContainerLogs, Node, NodeSpec, ObservedNode, Ref, 
 
 use crate::Aws;
 use crate::apply::Ctx;
+use crate::create_once::{create_once, tagged_ours};
 use crate::error::{AwsError, classify};
 use crate::kinds::{Adapter, release};
 
@@ -85,8 +86,58 @@ pub(crate) fn to_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
     tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect()
 }
 
-/// Registers a revision; returns its ARN.
+/// Registers a revision; returns its ARN. If the family's newest revision is ours and already what is wanted
+/// (registered by a pass that died before its service used it, or whose answer was lost), it is the answer
+/// instead: a new identical revision would only crowd out the ones kept for rollback.
 pub async fn create(ctx: &Ctx<'_>, node: &Node, spec: &TaskDefinitionSpec) -> Result<String, AwsError> {
+    let wanted = TaskDefinitionSpec { execution_role: Ref::Aws(ctx.id_of(&spec.execution_role)?), ..spec.clone() };
+    if let Some(arn) = newest_if_wanted(ctx, node, &wanted).await? {
+        tracing::info!(%arn, "an earlier pass registered this revision; it is used, not registered again");
+        return Ok(arn);
+    }
+    let container = container_definition(ctx, spec)?;
+    let send = || async {
+        let out = ctx
+            .aws
+            .ecs
+            .register_task_definition()
+            .family(&spec.family)
+            .requires_compatibilities(Compatibility::Fargate)
+            .network_mode(NetworkMode::Awsvpc)
+            .cpu(spec.cpu.to_string())
+            .memory(spec.memory.to_string())
+            .execution_role_arn(wanted.execution_role.to_string())
+            .container_definitions(container.clone())
+            .set_tags(Some(to_tags(&node.tags)))
+            .customize()
+            .config_override(Aws::ecs_config_without_retries())
+            .send()
+            .await
+            .map_err(|e| classify("ECS.RegisterTaskDefinition", e))?;
+        let arn = out.task_definition().and_then(|t| t.task_definition_arn());
+        Ok(arn.ok_or_else(|| AwsError::invalid("ECS.RegisterTaskDefinition", "no task definition ARN"))?.to_string())
+    };
+    // Every register makes a new revision: a resend after a lost answer would make a second one.
+    create_once(ctx.aws.max_attempts, send, || newest_if_wanted(ctx, node, &wanted)).await
+}
+
+/// The ARN of the family's newest ACTIVE revision if it is ours at `node`'s address and equal to `wanted`
+/// (references resolved to ARNs). One ListTaskDefinitions and one DescribeTaskDefinition.
+async fn newest_if_wanted(ctx: &Ctx<'_>, node: &Node, wanted: &TaskDefinitionSpec) -> Result<Option<String>, AwsError> {
+    let revisions = active_revisions(ctx.aws, &wanted.family).await?;
+    let newest = revisions.iter().max_by_key(|a| family_and_revision(a).map_or(0, |(_, r)| r));
+    let Some(found) = (match newest {
+        Some(arn) => describe(ctx.aws, arn).await?,
+        None => None,
+    }) else {
+        return Ok(None);
+    };
+    let equal = matches!(&found.spec, NodeSpec::TaskDefinition(spec) if **spec == *wanted);
+    Ok((equal && tagged_ours(ctx.owner_id, &node.address, &found.tags)).then_some(found.id))
+}
+
+/// The one container of a revision of `spec`.
+fn container_definition(ctx: &Ctx<'_>, spec: &TaskDefinitionSpec) -> Result<ContainerDefinition, AwsError> {
     let mut container = ContainerDefinition::builder()
         .name(&spec.container_name)
         .image(&spec.image)
@@ -108,25 +159,7 @@ pub async fn create(ctx: &Ctx<'_>, node: &Node, spec: &TaskDefinitionSpec) -> Re
                 .map_err(|e| AwsError::invalid("ECS.RegisterTaskDefinition", e.to_string()))?,
         );
     }
-    let out = ctx
-        .aws
-        .ecs
-        .register_task_definition()
-        .family(&spec.family)
-        .requires_compatibilities(Compatibility::Fargate)
-        .network_mode(NetworkMode::Awsvpc)
-        .cpu(spec.cpu.to_string())
-        .memory(spec.memory.to_string())
-        .execution_role_arn(ctx.id_of(&spec.execution_role)?)
-        .container_definitions(container.build())
-        .set_tags(Some(to_tags(&node.tags)))
-        .send()
-        .await
-        .map_err(|e| classify("ECS.RegisterTaskDefinition", e))?;
-    out.task_definition()
-        .and_then(|t| t.task_definition_arn())
-        .map(str::to_string)
-        .ok_or_else(|| AwsError::invalid("ECS.RegisterTaskDefinition", "response has no task definition ARN"))
+    Ok(container.build())
 }
 
 /// Deregisters one revision (it stays describable as INACTIVE; running tasks are not affected).
@@ -145,7 +178,7 @@ pub async fn delete(ctx: &Ctx<'_>, arn: &str) -> Result<(), AwsError> {
 /// is deregistered, not only the one in use; others' are left.
 pub async fn delete_ours_in_family(ctx: &Ctx<'_>, arn: &str) -> Result<(), AwsError> {
     let Some((family, _)) = family_and_revision(arn) else { return delete(ctx, arn).await };
-    let revisions = active_revisions(ctx, family).await?;
+    let revisions = active_revisions(ctx.aws, family).await?;
     for revision in revisions {
         let Some(found) = describe(ctx.aws, &revision).await? else { continue };
         if matches!(Owner::from_tags(ctx.owner_id, &found.tags), Owner::Us(_)) {
@@ -155,11 +188,42 @@ pub async fn delete_ours_in_family(ctx: &Ctx<'_>, arn: &str) -> Result<(), AwsEr
     Ok(())
 }
 
+/// For each of the declared `families` of which no revision of ours was found (through a service running
+/// it): the family's newest revision, if ours. That is what a pass that died between registering it and
+/// creating its service leaves; seen, it is used instead of registered again, and `destroy` removes it. One
+/// ListTaskDefinitions per such family (none once the services run), and one DescribeTaskDefinition if it
+/// has revisions.
+pub async fn unused_of_ours(
+    aws: &Aws,
+    owner_id: &str,
+    families: &BTreeSet<String>,
+    found: &[ObservedNode],
+) -> Result<Vec<ObservedNode>, AwsError> {
+    let found_family = |family: &str| {
+        found.iter().any(|n| {
+            matches!(&n.spec, NodeSpec::TaskDefinition(spec) if spec.family == family)
+                && matches!(Owner::from_tags(owner_id, &n.tags), Owner::Us(_))
+        })
+    };
+    let mut unused = Vec::new();
+    for family in families.iter().filter(|f| !found_family(f)) {
+        let revisions = active_revisions(aws, family).await?;
+        let Some(newest) = revisions.iter().max_by_key(|a| family_and_revision(a).map_or(0, |(_, r)| r)) else {
+            continue;
+        };
+        if let Some(revision) = describe(aws, newest).await?
+            && matches!(Owner::from_tags(owner_id, &revision.tags), Owner::Us(_))
+        {
+            unused.push(revision);
+        }
+    }
+    Ok(unused)
+}
+
 /// The ACTIVE revisions of exactly this family (ListTaskDefinitions' prefix also matches longer names).
-async fn active_revisions(ctx: &Ctx<'_>, family: &str) -> Result<Vec<String>, AwsError> {
+async fn active_revisions(aws: &Aws, family: &str) -> Result<Vec<String>, AwsError> {
     let mut arns = Vec::new();
-    let mut pages = ctx
-        .aws
+    let mut pages = aws
         .ecs
         .list_task_definitions()
         .family_prefix(family)
@@ -191,7 +255,7 @@ pub fn family_and_revision(reference: &str) -> Option<(&str, u32)> {
 /// revision, only in a pass that changed the service's task definition). Returns the ARNs deregistered.
 pub async fn prune_revisions(ctx: &Ctx<'_>, current: &str, keep: u32, owner_id: &str) -> Result<Vec<String>, AwsError> {
     let Some((family, _)) = family_and_revision(current) else { return Ok(Vec::new()) };
-    let mut arns = active_revisions(ctx, family).await?;
+    let mut arns = active_revisions(ctx.aws, family).await?;
     arns.sort_by_key(|a| std::cmp::Reverse(family_and_revision(a).map_or(0, |(_, r)| r)));
     // Newest first: the first `keep` of ours stay (the current one always counts as ours and stays), the
     // rest of ours go. Revisions registered by others neither count nor go.
