@@ -202,6 +202,11 @@ impl FaultProxy {
         self.shared.state().counts
     }
 
+    /// How many requests came through for one AWS service, by its signing name (`ec2`, `ecs`, ...).
+    pub fn requests_to(&self, service: &str) -> usize {
+        self.shared.state().per_service.get(service).copied().unwrap_or(0)
+    }
+
     /// How many mutating requests came through (held ones included).
     pub fn mutating_seen(&self) -> usize {
         self.counts().mutating
@@ -262,6 +267,8 @@ struct State {
     cut_operation: Option<String>,
     /// Requests seen per operation: the random profile's key.
     occurrences: HashMap<String, u64>,
+    /// Requests seen per AWS service (the signing name: `ec2`, `ecs`, ...).
+    per_service: HashMap<String, usize>,
 }
 
 impl Shared {
@@ -274,6 +281,7 @@ impl Shared {
     fn decide(&self, request: &Request) -> Plan {
         let mut state = self.state();
         state.counts.requests += 1;
+        *state.per_service.entry(request.service.clone().unwrap_or_default()).or_default() += 1;
         if request.is_mutating() {
             state.counts.mutating += 1;
         }

@@ -11,6 +11,7 @@ mod ec2;
 pub mod error;
 mod kinds;
 mod observe;
+mod rate_limit;
 pub mod rollout;
 mod wait;
 
@@ -20,6 +21,7 @@ pub use calls::{CallCount, CallStats, is_read_only};
 pub use error::{AwsError, ErrorKind};
 pub use observe::observe;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
@@ -39,6 +41,9 @@ pub struct ClientOptions {
     pub call_timeout: Duration,
     /// Attempts per call, the first included, for errors AWS marks as retryable (throttling, 5xx, timeouts).
     pub max_attempts: u32,
+    /// Calls per second per AWS service (EC2, ECS, ...), attempts included, in bursts of up to two seconds'
+    /// worth; `None`: no limit of ours.
+    pub max_calls_per_second: Option<u32>,
 }
 
 impl ClientOptions {
@@ -95,28 +100,28 @@ impl Aws {
             .load()
             .await;
         let counter = CallCounter::default();
+        // Each service its own bucket: AWS's limits are per service (and account and region).
+        let http = || {
+            let rate = options.max_calls_per_second?;
+            Some(rate_limit::limited(Arc::new(rate_limit::Bucket::new(rate))))
+        };
+        macro_rules! client {
+            ($sdk:ident) => {{
+                let mut builder = $sdk::config::Builder::from(&config).interceptor(counter.clone());
+                if let Some(limited) = http() {
+                    builder = builder.http_client(limited);
+                }
+                $sdk::Client::from_conf(builder.build())
+            }};
+        }
         Aws {
-            ec2: aws_sdk_ec2::Client::from_conf(
-                aws_sdk_ec2::config::Builder::from(&config).interceptor(counter.clone()).build(),
-            ),
-            ecs: aws_sdk_ecs::Client::from_conf(
-                aws_sdk_ecs::config::Builder::from(&config).interceptor(counter.clone()).build(),
-            ),
-            servicediscovery: aws_sdk_servicediscovery::Client::from_conf(
-                aws_sdk_servicediscovery::config::Builder::from(&config).interceptor(counter.clone()).build(),
-            ),
-            iam: aws_sdk_iam::Client::from_conf(
-                aws_sdk_iam::config::Builder::from(&config).interceptor(counter.clone()).build(),
-            ),
-            logs: aws_sdk_cloudwatchlogs::Client::from_conf(
-                aws_sdk_cloudwatchlogs::config::Builder::from(&config).interceptor(counter.clone()).build(),
-            ),
-            elb: aws_sdk_elasticloadbalancingv2::Client::from_conf(
-                aws_sdk_elasticloadbalancingv2::config::Builder::from(&config).interceptor(counter.clone()).build(),
-            ),
-            autoscaling: aws_sdk_applicationautoscaling::Client::from_conf(
-                aws_sdk_applicationautoscaling::config::Builder::from(&config).interceptor(counter.clone()).build(),
-            ),
+            ec2: client!(aws_sdk_ec2),
+            ecs: client!(aws_sdk_ecs),
+            servicediscovery: client!(aws_sdk_servicediscovery),
+            iam: client!(aws_sdk_iam),
+            logs: client!(aws_sdk_cloudwatchlogs),
+            elb: client!(aws_sdk_elasticloadbalancingv2),
+            autoscaling: client!(aws_sdk_applicationautoscaling),
             counter,
             region: config.region().map(ToString::to_string),
             endpoint: config.endpoint_url().map_or_else(

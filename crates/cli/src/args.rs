@@ -45,6 +45,12 @@ pub struct AwsArgs {
     /// exponential backoff capped at 20 s between them.
     #[arg(long, env = "RECONCILER_AWS_MAX_ATTEMPTS", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=20), global = true)]
     pub aws_max_attempts: u32,
+
+    /// Calls per second to each AWS service (EC2, ECS, IAM, ...), retries included, in bursts of up to two
+    /// seconds' worth; over it a call waits its turn. Keeps a pass from spending the account's whole API
+    /// budget, which the console, CI and other tools share. 0: no limit.
+    #[arg(long, env = "RECONCILER_AWS_MAX_RATE", default_value_t = 20, value_parser = clap::value_parser!(u32).range(0..=1000), global = true)]
+    pub aws_max_rate: u32,
 }
 
 impl AwsArgs {
@@ -54,6 +60,7 @@ impl AwsArgs {
             attempt_timeout: self.aws_attempt_timeout,
             call_timeout: self.aws_call_timeout,
             max_attempts: self.aws_max_attempts,
+            max_calls_per_second: (self.aws_max_rate > 0).then_some(self.aws_max_rate),
         }
     }
 }

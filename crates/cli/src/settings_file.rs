@@ -26,6 +26,7 @@ struct SettingsFile {
     aws_attempt_timeout: Option<String>,
     aws_call_timeout: Option<String>,
     aws_max_attempts: Option<u32>,
+    aws_max_rate: Option<u32>,
 }
 
 /// Fills every setting that was left at its default (neither flag nor environment) from the settings file.
@@ -171,6 +172,14 @@ fn apply_aws(
             return Err(bad("aws_max_attempts", format!("{value} is not in 1..=20")));
         }
         aws.aws_max_attempts = value;
+    }
+    if let Some(value) = file.aws_max_rate
+        && !is_set(matches, "aws_max_rate")
+    {
+        if value > 1000 {
+            return Err(bad("aws_max_rate", format!("{value} is not in 0..=1000")));
+        }
+        aws.aws_max_rate = value;
     }
     Ok(())
 }
