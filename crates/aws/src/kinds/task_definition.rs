@@ -7,19 +7,17 @@
 //! They are observed through the services that run them (one DescribeTaskDefinition per distinct revision in
 //! use, in `service::observe`), not by listing every revision in the account.
 
-use std::collections::BTreeMap;
-
 use aws_sdk_ecs::types::{
-    Compatibility, ContainerDefinition, KeyValuePair, LogConfiguration, LogDriver, NetworkMode, PortMapping, Tag,
+    Compatibility, ContainerDefinition, KeyValuePair, LogConfiguration, LogDriver, NetworkMode, PortMapping,
     TaskDefinitionField, TaskDefinitionStatus, TransportProtocol,
 };
 use reconciler_plan::ownership::Owner;
 use reconciler_plan::{Action, ContainerLogs, Node, NodeSpec, ObservedNode, Ref, TaskDefinitionSpec};
 
-use crate::Aws;
 use crate::apply::Ctx;
 use crate::error::{AwsError, classify};
 use crate::kinds::{Adapter, release};
+use crate::{Aws, ecs};
 
 /// The task definition `reference` (an ARN or `family:revision`) as found, with its tags.
 pub async fn describe(aws: &Aws, reference: &str) -> Result<Option<ObservedNode>, AwsError> {
@@ -81,10 +79,6 @@ pub async fn describe(aws: &Aws, reference: &str) -> Result<Option<ObservedNode>
     }))
 }
 
-pub(crate) fn to_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
-    tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect()
-}
-
 /// Registers a revision; returns its ARN.
 pub async fn create(ctx: &Ctx<'_>, node: &Node, spec: &TaskDefinitionSpec) -> Result<String, AwsError> {
     let mut container = ContainerDefinition::builder()
@@ -119,7 +113,7 @@ pub async fn create(ctx: &Ctx<'_>, node: &Node, spec: &TaskDefinitionSpec) -> Re
         .memory(spec.memory.to_string())
         .execution_role_arn(ctx.id_of(&spec.execution_role)?)
         .container_definitions(container.build())
-        .set_tags(Some(to_tags(&node.tags)))
+        .set_tags(Some(ecs::to_tags(&node.tags)))
         .send()
         .await
         .map_err(|e| classify("ECS.RegisterTaskDefinition", e))?;
@@ -225,10 +219,11 @@ impl Adapter for TaskDefinitionKind {
         create(ctx, node, spec).await
     }
 
-    async fn update(ctx: &Ctx<'_>, id: &str, action: &Action, spec: &Self::Spec) -> Result<(), AwsError> {
-        // Never updated in place: every field makes a new revision (the planner plans a replacement).
-        let _ = (ctx, id, action, spec);
-        Ok(())
+    async fn update(ctx: &Ctx<'_>, id: &str, action: &Action, _spec: &Self::Spec) -> Result<(), AwsError> {
+        // Every field makes a new revision (the planner plans a replacement): only tags change in place, on
+        // the revision in use. Older revisions keep the tags they were registered with (`keep_revisions`
+        // looks at our ownership tags only, which never change).
+        ecs::write_changed_tags(ctx, id, action).await
     }
 
     async fn delete(ctx: &Ctx<'_>, found: &ObservedNode, _spec: &Self::Spec) -> Result<(), AwsError> {
