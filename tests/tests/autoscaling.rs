@@ -484,3 +484,23 @@ async fn a_scheduled_action_is_registered_updated_in_place_and_deregistered_with
     repair_and_settle(&emulator, &desired, &plan);
     assert!(scheduled_actions(&emulator, CRYSTAL).await.is_empty());
 }
+
+#[test]
+fn retain_on_an_autoscaled_service_is_applied_once_and_the_next_pass_is_quiet() {
+    let emulator = Emulator::start();
+    let desired = DesiredDir::workshop();
+    converge(&emulator, &desired);
+    edit(
+        &desired,
+        "frontend.toml",
+        "[service.ecsdemo-frontend]\n",
+        "[service.ecsdemo-frontend]\ndeletion_policy = \"retain\"\n",
+    );
+    let plan = dry_run_with_changes(&emulator, &desired);
+    // What the service makes is marked; its scaling configuration cannot carry the mark, and is not planned.
+    assert!(action(&plan, "service.ecsdemo-frontend").fields.contains(&"tags.reconciler:deletion-policy".to_string()));
+    let scaling: Vec<&str> = plan.iter().map(|p| p.address.as_str()).filter(|a| a.starts_with("scal")).collect();
+    assert!(scaling.is_empty(), "{plan:#?}");
+    apply_as_planned(&emulator, &desired, &plan);
+    assert_quiet_pass(&emulator, &desired);
+}

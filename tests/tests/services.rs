@@ -784,3 +784,33 @@ async fn keep_revisions_deregisters_our_older_revisions_and_never_someone_elses(
     expected.sort_by_key(|a| std::cmp::Reverse(revision_number(a)));
     assert_eq!(active, expected);
 }
+
+#[tokio::test]
+async fn a_tag_added_to_a_service_reaches_its_task_definition_in_place_and_is_not_planned_again() {
+    let emulator = Emulator::start();
+    let desired = DesiredDir::workshop();
+    converge(&emulator, &desired);
+    let before = ecs_service(&emulator, "ecsdemo-nodejs").await.unwrap().task_definition().unwrap().to_string();
+
+    edit(
+        &desired,
+        "nodejs.toml",
+        "execution_role = \"ecs-task-execution\"\ntags = { Project = \"ecsdemo\" }",
+        "execution_role = \"ecs-task-execution\"\ntags = { Project = \"ecsdemo\", Team = \"api\" }",
+    );
+    let plan = strict_dry_run(&emulator, &desired);
+    let definition = action(&plan, "task_definition.ecsdemo-nodejs");
+    assert_eq!(
+        (definition.action.as_str(), definition.fields.as_slice()),
+        ("update", ["tags.Team".to_string()].as_slice())
+    );
+    apply_as_planned(&emulator, &desired, &plan);
+
+    // The same revision, tagged: a tag is no reason for a new revision and a rollout.
+    let service = ecs_service(&emulator, "ecsdemo-nodejs").await.unwrap();
+    assert_eq!(service.task_definition(), Some(before.as_str()));
+    let (_, tags) = task_definition(&emulator, &before).await;
+    assert!(tags.iter().any(|t| t.key() == Some("Team") && t.value() == Some("api")), "{tags:?}");
+    let again = pass(&emulator, &desired, &["--dry-run", "--detailed-exitcode"]);
+    assert_eq!((again.code, planned(&again)), (0, vec![]), "{again}");
+}

@@ -16,7 +16,7 @@ use reconciler_plan::ownership::Owner;
 use reconciler_plan::{Action, ActionKind, ActionOutcome, Address, ApplyReport, Observed, OutcomeResult, Plan, Ref};
 
 use crate::error::AwsError;
-use crate::{Aws, kinds};
+use crate::{Aws, calls, kinds};
 
 /// How to apply.
 #[derive(Debug, Clone)]
@@ -233,7 +233,10 @@ pub async fn apply(aws: &Aws, plan: &Plan, observed: &Observed, owner_id: &str, 
 async fn run<'a>(ctx: &'a Ctx<'a>, action: &'a Action, index: usize) -> (usize, Result<String, AwsError>, Instant) {
     let started = Instant::now();
     let result = match (&action.action, &action.id) {
-        (ActionKind::Update | ActionKind::Adopt, Some(id)) => kinds::update(ctx, id, action).await.map(|()| id.clone()),
+        (ActionKind::Update | ActionKind::Adopt, Some(id)) => {
+            let (result, mutating) = calls::count_mutating(kinds::update(ctx, id, action)).await;
+            result.and_then(|()| made_its_change(action, mutating)).map(|()| id.clone())
+        }
         // Deletions run in phase 1; one that reaches here was held back there and must not become a create.
         (ActionKind::Delete | ActionKind::Release, _) => Err(AwsError::invalid("apply", "the deletion did not run")),
         _ => kinds::create(ctx, &action.desired).await,
@@ -249,11 +252,76 @@ async fn run<'a>(ctx: &'a Ctx<'a>, action: &'a Action, index: usize) -> (usize, 
     (index, result, started)
 }
 
+/// An update that succeeded without a single mutating call changed nothing, although the plan says something
+/// differs: reported as applied, it would hide a kind whose update misses a field (and the change would be
+/// planned again at every pass). An update that only refreshes references (no field differs) may rightly
+/// find nothing to write.
+fn made_its_change(action: &Action, mutating_calls: u64) -> Result<(), AwsError> {
+    if mutating_calls > 0 || action.changes.is_empty() {
+        return Ok(());
+    }
+    let fields: Vec<String> = action.changes.iter().map(|c| c.field.to_string()).collect();
+    Err(AwsError::invalid("apply", format!("planned a change to {} but no call makes it: a bug", fields.join(", "))))
+}
+
 fn outcome(action: &Action, result: OutcomeResult, started: Instant) -> ActionOutcome {
     ActionOutcome {
         address: action.address.clone(),
         action: action.action,
         result,
         elapsed_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use reconciler_plan::{ChangedField, FieldChange, Kind, Node, Value};
+
+    use super::*;
+
+    fn update(changes: &[ChangedField]) -> Action {
+        let address = Address::new(Kind::Cluster, "demo");
+        let spec = reconciler_plan::NodeSpec::Cluster(reconciler_plan::ClusterSpec {
+            cluster_name: "demo".to_string(),
+            container_insights: false,
+        });
+        Action {
+            address: address.clone(),
+            action: ActionKind::Update,
+            id: Some("arn:cluster/demo".to_string()),
+            reason: "drift".to_string(),
+            changes: changes
+                .iter()
+                .map(|field| FieldChange {
+                    field: field.clone(),
+                    before: Value::Absent,
+                    after: Value::Text("x".to_string()),
+                    forces_replacement: false,
+                })
+                .collect(),
+            depends_on: vec![],
+            blocked_by: None,
+            desired: Node { address, spec, tags: Default::default(), after: vec![] },
+            observed: None,
+        }
+    }
+
+    #[test]
+    fn an_update_that_made_no_call_fails_naming_the_fields() {
+        let action = update(&[ChangedField::Tag("team".to_string())]);
+        let error = made_its_change(&action, 0).unwrap_err();
+        assert_eq!(error.kind, crate::ErrorKind::Invalid);
+        assert_eq!(error.message, "planned a change to tags.team but no call makes it: a bug");
+    }
+
+    #[test]
+    fn an_update_that_made_a_call_succeeds() {
+        let action = update(&[ChangedField::Tag("team".to_string())]);
+        assert!(made_its_change(&action, 1).is_ok());
+    }
+
+    #[test]
+    fn a_refresh_of_references_may_find_nothing_to_write() {
+        assert!(made_its_change(&update(&[]), 0).is_ok());
     }
 }

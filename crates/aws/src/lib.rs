@@ -8,6 +8,7 @@ pub mod apply;
 mod calls;
 mod create_once;
 mod ec2;
+mod ecs;
 pub mod error;
 mod kinds;
 mod observe;

@@ -189,6 +189,7 @@ async fn one_pass(
     reasons: &[&str],
 ) -> Result<PassResult, String> {
     let started = Instant::now();
+    telemetry.record_pass_started();
     let loaded = match desired_state.load(config_dir) {
         Ok(loaded) => loaded,
         Err(err) => {

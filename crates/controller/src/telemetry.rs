@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::sync::Mutex;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use reconciler_aws::CallStats;
 use serde_json::{Value, json};
@@ -52,6 +52,15 @@ struct State {
     planned: BTreeMap<(String, String), u64>,
     drifted: u64,
     conflicts: u64,
+    /// The pass running now, if any: a pass stuck on AWS shows here, not only once it ends.
+    running: Option<RunningPass>,
+}
+
+/// When the pass in progress started: the wall clock for people, a monotonic instant for its age.
+#[derive(Debug, Clone, Copy)]
+struct RunningPass {
+    started_at: f64,
+    started: Instant,
 }
 
 /// Shared between the loop (writer) and the HTTP server (reader).
@@ -75,6 +84,11 @@ impl Telemetry {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Records that a pass has started; it is in progress until recorded as ended or failed.
+    pub fn record_pass_started(&self) {
+        self.lock().running = Some(RunningPass { started_at: unix_now(), started: Instant::now() });
     }
 
     /// Records the files as last read.
@@ -112,6 +126,7 @@ impl Telemetry {
     }
 
     fn count(state: &mut State, outcome: PassOutcome, elapsed: Duration, summary: &str) {
+        state.running = None;
         *state.passes.entry(outcome).or_default() += 1;
         state.pass_seconds_sum += elapsed.as_secs_f64();
         state.last_pass_seconds = elapsed.as_secs_f64();
@@ -142,6 +157,14 @@ impl Telemetry {
 
         out.family("reconciler_last_pass_duration_seconds", "gauge", "Wall time of the last pass.");
         out.sample(&format!("reconciler_last_pass_duration_seconds {}", state.last_pass_seconds));
+
+        out.family(
+            "reconciler_pass_running_seconds",
+            "gauge",
+            "How long the pass in progress has been running (0: none is).",
+        );
+        let running = state.running.map_or(0.0, |r| r.started.elapsed().as_secs_f64());
+        out.sample(&format!("reconciler_pass_running_seconds {running}"));
 
         out.family(
             "reconciler_aws_api_calls_total",
@@ -221,6 +244,10 @@ impl Telemetry {
                 "summary": state.last_pass_summary,
                 "error": state.last_pass_error,
             },
+            "pass_in_progress": state.running.map(|r| json!({
+                "started_at": r.started_at,
+                "running_for_ms": u64::try_from(r.started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            })),
             "last_successful_pass_at": state.last_success,
             "resources": resources,
             "files": files,
@@ -249,4 +276,28 @@ impl Exposition {
 /// Escapes a Prometheus label value.
 fn escape(value: &str) -> String {
     value.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pass_in_progress_shows_until_it_fails() {
+        let telemetry = Telemetry::new();
+        assert_eq!(telemetry.status()["pass_in_progress"], Value::Null);
+        assert!(telemetry.metrics(&CallStats::default()).contains("\nreconciler_pass_running_seconds 0\n"));
+
+        telemetry.record_pass_started();
+        let status = telemetry.status();
+        let running = &status["pass_in_progress"];
+        assert!(running["started_at"].as_f64().is_some_and(|t| t > 1.6e9), "{status}");
+        assert!(running["running_for_ms"].is_u64(), "{status}");
+
+        telemetry.record_failure("ECS.ListClusters: request has timed out", Duration::from_secs(4));
+        let status = telemetry.status();
+        assert_eq!(status["pass_in_progress"], Value::Null, "{status}");
+        assert_eq!(status["last_pass"]["outcome"], "failed", "{status}");
+        assert!(telemetry.metrics(&CallStats::default()).contains("\nreconciler_pass_running_seconds 0\n"));
+    }
 }

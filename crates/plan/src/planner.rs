@@ -493,7 +493,8 @@ fn settle(node: &Node, found: &ObservedNode) -> (Node, ObservedNode) {
 }
 
 /// Field-level differences between what must be and what is. Tags: only declared keys (and ours) are
-/// compared; tags others add (cost allocation, ...) are not ours to remove.
+/// compared, of kinds whose tags are readable ([`Kind::has_own_tags`]); tags others add (cost allocation,
+/// ...) are not ours to remove.
 fn diff(node: &Node, found: &ObservedNode) -> Vec<FieldChange> {
     let live = &found.spec;
     let mut changes: Vec<FieldChange> = node
@@ -509,7 +510,7 @@ fn diff(node: &Node, found: &ObservedNode) -> Vec<FieldChange> {
             forces_replacement: want.forces_replacement,
         })
         .collect();
-    for (key, value) in &node.tags {
+    for (key, value) in node.tags.iter().filter(|_| node.address.kind.has_own_tags()) {
         let live = found.tags.get(key);
         if live != Some(value) {
             changes.push(FieldChange {
@@ -535,7 +536,7 @@ fn creation_changes(node: &Node) -> Vec<FieldChange> {
             after: f.value,
             forces_replacement: false,
         })
-        .chain(node.tags.iter().map(|(k, v)| FieldChange {
+        .chain(node.tags.iter().filter(|_| node.address.kind.has_own_tags()).map(|(k, v)| FieldChange {
             field: ChangedField::Tag(k.clone()),
             before: Value::Absent,
             after: Value::Text(v.clone()),

@@ -560,3 +560,31 @@ fn scheduled(name: &str) -> ScheduledAction {
         max_capacity: Some(2),
     }
 }
+
+/// The workshop converged, with the scaling configuration's tags as the AWS layer observes them: only the
+/// ownership that their service proves (Application Auto Scaling tags are not readable).
+fn converged_as_observed() -> Observed {
+    let mut observed = converged(&workshop_config(), &zones(3));
+    for node in &mut observed.nodes {
+        if !node.kind().has_own_tags() {
+            let address = node.tags[reconciler_plan::ownership::RESOURCE_KEY].parse().unwrap();
+            node.tags = reconciler_plan::ownership::ownership_tags(OWNER, &address);
+        }
+    }
+    observed
+}
+
+#[test]
+fn the_scaling_configuration_is_not_planned_for_tags_it_cannot_carry() {
+    let mut desired = workshop_config();
+    assert_empty(&plan_ok(&desired, &converged_as_observed()));
+
+    // `retain` marks what the service makes, except its scaling configuration, which has no readable tags.
+    desired.lifecycles.entry((reconciler_spec::Kind::Service, "ecsdemo-frontend".to_string())).or_default().retain =
+        true;
+    let plan = plan_ok(&desired, &converged_as_observed());
+    assert!(changes_named(action(&plan, "service.ecsdemo-frontend"), "tags.reconciler:deletion-policy"));
+    let scaling: Vec<String> =
+        addresses(&plan).into_iter().filter(|a| a.starts_with("scal") || a.starts_with("scheduled")).collect();
+    assert!(scaling.is_empty(), "{scaling:?} planned for tags: {:#?}", describe(&plan));
+}

@@ -412,6 +412,21 @@ fn container_insights_off_is_an_update() {
 }
 
 #[test]
+fn a_namespace_description_changes_in_place() {
+    let desired = workshop();
+    let mut observed = converged(&desired, &zones(3));
+    let NodeSpec::Namespace(found) = &mut observed_mut(&mut observed, "namespace.service").spec else { unreachable!() };
+    found.description = Some("old words".to_string());
+
+    let plan = plan_ok(&desired, &observed);
+    assert_eq!(addresses(&plan), ["namespace.service"]);
+    assert_eq!(plan.actions[0].action, ActionKind::Update);
+    let description = change(&plan.actions[0], "description");
+    assert_eq!((description.before.clone(), description.after.clone()), (text("old words"), text("ecsdemo services")));
+    assert!(!description.forces_replacement);
+}
+
+#[test]
 fn a_missing_private_route_is_an_update_of_routes() {
     let desired = workshop();
     let mut observed = converged(&desired, &zones(3));

@@ -1,15 +1,13 @@
 //! ECS clusters: name (fixed), Container Insights, tags.
 
-use std::collections::BTreeMap;
-
-use aws_sdk_ecs::types::{ClusterField, ClusterSetting, ClusterSettingName, Tag};
+use aws_sdk_ecs::types::{ClusterField, ClusterSetting, ClusterSettingName};
 use reconciler_plan::kinds::cluster;
 use reconciler_plan::{Action, Node, NodeSpec, ObservedNode};
 
-use crate::Aws;
 use crate::apply::Ctx;
 use crate::error::{AwsError, classify};
 use crate::kinds::{Adapter, Observe, Scope, release};
+use crate::{Aws, ecs};
 use reconciler_plan::ClusterSpec;
 
 /// DescribeClusters takes at most 100 clusters per call.
@@ -69,10 +67,6 @@ fn insights(enabled: bool) -> ClusterSetting {
         .build()
 }
 
-fn to_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
-    tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect()
-}
-
 pub async fn create(ctx: &Ctx<'_>, node: &Node, spec: &ClusterSpec) -> Result<String, AwsError> {
     let ClusterSpec { cluster_name, container_insights } = spec;
     let out = ctx
@@ -81,7 +75,7 @@ pub async fn create(ctx: &Ctx<'_>, node: &Node, spec: &ClusterSpec) -> Result<St
         .create_cluster()
         .cluster_name(cluster_name)
         .settings(insights(*container_insights))
-        .set_tags(Some(to_tags(&node.tags)))
+        .set_tags(Some(ecs::to_tags(&node.tags)))
         .send()
         .await
         .map_err(|e| classify("ECS.CreateCluster", e))?;
@@ -106,18 +100,7 @@ pub async fn update(ctx: &Ctx<'_>, arn: &str, action: &Action, spec: &ClusterSpe
             .await
             .map_err(|e| classify("ECS.UpdateCluster", e))?;
     }
-    if action.changes_tags() {
-        let changed = action.changed_tags();
-        ctx.aws
-            .ecs
-            .tag_resource()
-            .resource_arn(arn)
-            .set_tags(Some(to_tags(&changed)))
-            .send()
-            .await
-            .map_err(|e| classify("ECS.TagResource", e))?;
-    }
-    Ok(())
+    ecs::write_changed_tags(ctx, arn, action).await
 }
 
 pub async fn delete(ctx: &Ctx<'_>, arn: &str) -> Result<(), AwsError> {

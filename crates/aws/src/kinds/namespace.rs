@@ -1,12 +1,14 @@
-//! Cloud Map private DNS namespaces. Everything but tags is fixed at creation, and creation and deletion are
-//! asynchronous operations that we wait for.
+//! Cloud Map private DNS namespaces. Everything but the description and tags is fixed at creation; creation,
+//! deletion and a description change are asynchronous operations that we wait for.
 //!
 //! Cloud Map does not report which VPC a private namespace serves (only Route 53 knows, through the hosted
 //! zone), so the VPC is set at creation and not compared afterwards.
 
 use std::collections::BTreeMap;
 
-use aws_sdk_servicediscovery::types::{NamespaceType, OperationStatus, OperationTargetType, Tag};
+use aws_sdk_servicediscovery::types::{
+    NamespaceType, OperationStatus, OperationTargetType, PrivateDnsNamespaceChange, Tag,
+};
 use reconciler_plan::{Action, Node, NodeSpec, ObservedNode, Ref};
 
 use crate::Aws;
@@ -15,6 +17,7 @@ use crate::error::{AwsError, classify};
 use crate::kinds::{Adapter, Observe, Scope, release};
 use crate::wait::{self, Progress};
 use reconciler_plan::NamespaceSpec;
+use reconciler_plan::kinds::namespace::field;
 
 /// Every private DNS namespace, with its tags. ListNamespaces has no tag filter and returns no tags, so
 /// this is one ListNamespaces plus one ListTagsForResource per private DNS namespace in the account.
@@ -80,7 +83,10 @@ pub async fn create(ctx: &Ctx<'_>, node: &Node, spec: &NamespaceSpec) -> Result<
     Ok(namespace.namespace().and_then(|n| n.arn()).unwrap_or(&id).to_string())
 }
 
-pub async fn update(ctx: &Ctx<'_>, arn: &str, action: &Action) -> Result<(), AwsError> {
+pub async fn update(ctx: &Ctx<'_>, arn: &str, action: &Action, spec: &NamespaceSpec) -> Result<(), AwsError> {
+    if action.changes(field::DESCRIPTION) {
+        update_description(ctx, arn, spec.description.as_deref()).await?;
+    }
     if action.changes_tags() {
         let changed = action.changed_tags();
         ctx.aws
@@ -92,6 +98,24 @@ pub async fn update(ctx: &Ctx<'_>, arn: &str, action: &Action) -> Result<(), Aws
             .await
             .map_err(|e| classify("ServiceDiscovery.TagResource", e))?;
     }
+    Ok(())
+}
+
+/// Sets the description (`None`: none, which Cloud Map takes as an empty one) and waits for the operation.
+async fn update_description(ctx: &Ctx<'_>, arn: &str, description: Option<&str>) -> Result<(), AwsError> {
+    let change = PrivateDnsNamespaceChange::builder().description(description.unwrap_or_default()).build();
+    let out = ctx
+        .aws
+        .servicediscovery
+        .update_private_dns_namespace()
+        .id(namespace_id(arn))
+        .namespace(change)
+        // A retried request with the same id is the same update.
+        .updater_request_id(ctx.idempotency_token())
+        .send()
+        .await
+        .map_err(|e| classify("ServiceDiscovery.UpdatePrivateDnsNamespace", e))?;
+    wait_for_operation(ctx, out.operation_id().unwrap_or_default()).await?;
     Ok(())
 }
 
@@ -151,8 +175,8 @@ impl Adapter for NamespaceKind {
         create(ctx, node, spec).await
     }
 
-    async fn update(ctx: &Ctx<'_>, id: &str, action: &Action, _spec: &Self::Spec) -> Result<(), AwsError> {
-        update(ctx, id, action).await
+    async fn update(ctx: &Ctx<'_>, id: &str, action: &Action, spec: &Self::Spec) -> Result<(), AwsError> {
+        update(ctx, id, action, spec).await
     }
 
     async fn delete(ctx: &Ctx<'_>, found: &ObservedNode, _spec: &Self::Spec) -> Result<(), AwsError> {

@@ -18,11 +18,11 @@ use reconciler_plan::kinds::service::field;
 use reconciler_plan::{Action, Kind, Node, NodeSpec, ObservedNode, Ref, ServiceLoadBalancer, ServiceSpec};
 use reconciler_spec::Deployment;
 
-use crate::Aws;
 use crate::apply::Ctx;
 use crate::error::{AwsError, classify};
 use crate::kinds::task_definition;
 use crate::kinds::{Adapter, Observe, Scope, release};
+use crate::{Aws, ecs};
 
 /// DescribeServices takes at most 10 services per call.
 const DESCRIBE_BATCH: usize = 10;
@@ -227,7 +227,7 @@ pub async fn create(ctx: &Ctx<'_>, node: &Node, spec: &ServiceSpec) -> Result<St
         .set_service_registries(Some(registries(ctx, spec)?))
         .deployment_configuration(deployment(spec))
         .propagate_tags(PropagateTags::Service)
-        .set_tags(Some(task_definition::to_tags(&node.tags)))
+        .set_tags(Some(ecs::to_tags(&node.tags)))
         .send()
         .await
         .map_err(|e| classify("ECS.CreateService", e))?;
@@ -290,16 +290,7 @@ pub async fn update(ctx: &Ctx<'_>, arn: &str, action: &Action, spec: &ServiceSpe
     if any {
         request.send().await.map_err(|e| classify("ECS.UpdateService", e))?;
     }
-    if action.changes_tags() {
-        ctx.aws
-            .ecs
-            .tag_resource()
-            .resource_arn(arn)
-            .set_tags(Some(task_definition::to_tags(&action.changed_tags())))
-            .send()
-            .await
-            .map_err(|e| classify("ECS.TagResource", e))?;
-    }
+    ecs::write_changed_tags(ctx, arn, action).await?;
     if let Some(td) = new_task_definition {
         task_definition::prune_revisions(ctx, &td, spec.keep_revisions, ctx.owner_id).await?;
     }

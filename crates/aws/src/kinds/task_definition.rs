@@ -7,20 +7,20 @@
 //! They are observed through the services that run them (one DescribeTaskDefinition per distinct revision in
 //! use, in `service::observe`), not by listing every revision in the account.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use aws_sdk_ecs::types::{
-    Compatibility, ContainerDefinition, KeyValuePair, LogConfiguration, LogDriver, NetworkMode, PortMapping, Tag,
+    Compatibility, ContainerDefinition, KeyValuePair, LogConfiguration, LogDriver, NetworkMode, PortMapping,
     TaskDefinitionField, TaskDefinitionStatus, TransportProtocol,
 };
 use reconciler_plan::ownership::Owner;
 use reconciler_plan::{Action, ContainerLogs, Node, NodeSpec, ObservedNode, Ref, TaskDefinitionSpec};
 
-use crate::Aws;
 use crate::apply::Ctx;
 use crate::create_once::{create_once, tagged_ours};
 use crate::error::{AwsError, classify};
 use crate::kinds::{Adapter, release};
+use crate::{Aws, ecs};
 
 /// The task definition `reference` (an ARN or `family:revision`) as found, with its tags.
 pub async fn describe(aws: &Aws, reference: &str) -> Result<Option<ObservedNode>, AwsError> {
@@ -82,10 +82,6 @@ pub async fn describe(aws: &Aws, reference: &str) -> Result<Option<ObservedNode>
     }))
 }
 
-pub(crate) fn to_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
-    tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect()
-}
-
 /// Registers a revision; returns its ARN. If the family's newest revision is ours and already what is wanted
 /// (registered by a pass that died before its service used it, or whose answer was lost), it is the answer
 /// instead: a new identical revision would only crowd out the ones kept for rollback.
@@ -108,7 +104,7 @@ pub async fn create(ctx: &Ctx<'_>, node: &Node, spec: &TaskDefinitionSpec) -> Re
             .memory(spec.memory.to_string())
             .execution_role_arn(wanted.execution_role.to_string())
             .container_definitions(container.clone())
-            .set_tags(Some(to_tags(&node.tags)))
+            .set_tags(Some(ecs::to_tags(&node.tags)))
             .customize()
             .config_override(Aws::ecs_config_without_retries())
             .send()
@@ -289,10 +285,11 @@ impl Adapter for TaskDefinitionKind {
         create(ctx, node, spec).await
     }
 
-    async fn update(ctx: &Ctx<'_>, id: &str, action: &Action, spec: &Self::Spec) -> Result<(), AwsError> {
-        // Never updated in place: every field makes a new revision (the planner plans a replacement).
-        let _ = (ctx, id, action, spec);
-        Ok(())
+    async fn update(ctx: &Ctx<'_>, id: &str, action: &Action, _spec: &Self::Spec) -> Result<(), AwsError> {
+        // Every field makes a new revision (the planner plans a replacement): only tags change in place, on
+        // the revision in use. Older revisions keep the tags they were registered with (`keep_revisions`
+        // looks at our ownership tags only, which never change).
+        ecs::write_changed_tags(ctx, id, action).await
     }
 
     async fn delete(ctx: &Ctx<'_>, found: &ObservedNode, _spec: &Self::Spec) -> Result<(), AwsError> {

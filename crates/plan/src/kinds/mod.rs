@@ -81,6 +81,17 @@ pub trait Resource {
         0
     }
 
+    /// Whether the kind's resources carry tags that can be read back, and so are compared and written. Not
+    /// Application Auto Scaling's: the emulator cannot read them back and scaling policies have none, so their
+    /// observed tags are only the ownership that their service proves; comparing the declared tags (or the
+    /// `retain` mark) with those would plan a change at every pass that no call can make.
+    fn has_own_tags() -> bool
+    where
+        Self: Sized,
+    {
+        true
+    }
+
     /// The fields compared between desired and observed, with whether a change forces replacement (AWS
     /// cannot change it in place).
     fn fields(&self) -> Vec<Field>;
@@ -134,6 +145,9 @@ impl<T: Resource> Resource for Box<T> {
     }
     fn deletion_tier() -> u8 {
         T::deletion_tier()
+    }
+    fn has_own_tags() -> bool {
+        T::has_own_tags()
     }
     fn declared_by(child: bool) -> Declared {
         T::declared_by(child)
@@ -211,6 +225,13 @@ macro_rules! registry {
             pub fn deletion_tier(self) -> u8 {
                 match self {
                     $(Kind::$variant => <$spec as Resource>::deletion_tier(),)*
+                }
+            }
+
+            /// See [`Resource::has_own_tags`].
+            pub fn has_own_tags(self) -> bool {
+                match self {
+                    $(Kind::$variant => <$spec as Resource>::has_own_tags(),)*
                 }
             }
         }

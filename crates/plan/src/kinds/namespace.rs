@@ -1,4 +1,4 @@
-//! A Cloud Map private DNS namespace: its DNS name, VPC and description, all fixed at creation.
+//! A Cloud Map private DNS namespace: its DNS name and VPC, fixed at creation, and its description.
 
 use super::{Declared, Resource};
 use crate::node::Ref;
@@ -31,8 +31,8 @@ impl Resource for NamespaceSpec {
     fn fields(&self) -> Vec<Field> {
         vec![
             Field::replace(field::DNS_NAME, &self.dns_name),
-            // Cloud Map has no call to change a namespace's description.
-            Field::replace(field::DESCRIPTION, self.description.clone().map_or(Value::Absent, Value::Text)),
+            // Changed in place by UpdatePrivateDnsNamespace.
+            Field::update(field::DESCRIPTION, self.description.clone().map_or(Value::Absent, Value::Text)),
         ]
     }
 

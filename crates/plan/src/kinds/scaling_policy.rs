@@ -46,6 +46,12 @@ impl Resource for ScalingPolicySpec {
         2
     }
 
+    /// Owned through its service's tags, which the observation lends it (Application Auto Scaling tags are
+    /// not readable): its own are never compared.
+    fn has_own_tags() -> bool {
+        false
+    }
+
     fn declared_by(_child: bool) -> Declared {
         Declared::Service
     }
