@@ -237,6 +237,7 @@ fn the_example_settings_have_every_key_with_the_defaults_the_unit_and_install_sh
             "aws_call_timeout",
             "aws_connect_timeout",
             "aws_max_attempts",
+            "aws_max_rate",
             "concurrency",
             "config_dir",
             "listen",
