@@ -134,20 +134,38 @@ crash_tests! {
     crash_after_the_first_create_service_took_effect => "CreateService", reaches_aws: true,
 }
 
-/// Every mutating call of a converge, before and after it reaches AWS.
-#[tokio::test]
-#[ignore = "long matrix: tests/run-long.sh"]
-async fn a_crash_at_every_mutating_call_is_recovered_by_one_pass() {
+/// Every mutating call of a converge, before and after it reaches AWS: the calls are dealt to four shards
+/// (n-th call to shard n mod 4), so that a parallel test runner takes them two or more at a time.
+async fn a_crash_at_every_mutating_call_of_the_shard_is_recovered_by_one_pass(shard: usize) {
     let calls = mutating_calls_of_a_converge();
     // `CRASH_MATRIX_FROM=N` resumes a long run at the N-th call.
     let from = std::env::var("CRASH_MATRIX_FROM").ok().and_then(|n| n.parse().ok()).unwrap_or(1);
-    eprintln!("a converge makes {calls} mutating calls; crashing at each from the {from}th");
+    eprintln!("a converge makes {calls} mutating calls; shard {shard} crashes at its share from the {from}th");
     let mut recovered = Vec::new();
-    for n in from..=calls {
+    for n in (from..=calls).filter(|n| n % SHARDS == shard) {
         for cut in [Cut::before_aws(n), Cut::after_aws(n)] {
             let operation = a_crash_is_recovered_by_one_pass(cut).await;
             recovered.push(format!("{n}:{operation}:{}", if cut.reaches_aws { "after" } else { "before" }));
         }
     }
-    eprintln!("recovered from {} crash points: {}", recovered.len(), recovered.join(" "));
+    eprintln!("shard {shard}: recovered from {} crash points: {}", recovered.len(), recovered.join(" "));
+}
+
+const SHARDS: usize = 4;
+
+macro_rules! crash_matrix_shards {
+    ($($name:ident => $shard:literal,)*) => {$(
+        #[tokio::test]
+        #[ignore = "long matrix: tests/run-long.sh"]
+        async fn $name() {
+            a_crash_at_every_mutating_call_of_the_shard_is_recovered_by_one_pass($shard).await;
+        }
+    )*};
+}
+
+crash_matrix_shards! {
+    a_crash_at_every_mutating_call_is_recovered_shard_0 => 0,
+    a_crash_at_every_mutating_call_is_recovered_shard_1 => 1,
+    a_crash_at_every_mutating_call_is_recovered_shard_2 => 2,
+    a_crash_at_every_mutating_call_is_recovered_shard_3 => 3,
 }
