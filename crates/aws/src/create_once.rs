@@ -62,11 +62,9 @@ where
     }
 }
 
-/// Exponential, capped, with "full jitter" between half and all of it.
+/// Exponential, capped, jittered between half and all of it.
 fn backoff(attempt: u32) -> Duration {
-    let ceiling = FIRST_BACKOFF.saturating_mul(1 << attempt.min(16)).min(MAX_BACKOFF);
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().subsec_nanos();
-    ceiling.mul_f64(0.5 + 0.5 * f64::from(nanos % 1000) / 1000.0)
+    crate::jitter::half_to_full(FIRST_BACKOFF.saturating_mul(1 << attempt.min(16)).min(MAX_BACKOFF))
 }
 
 #[cfg(test)]

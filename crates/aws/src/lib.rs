@@ -10,6 +10,7 @@ mod create_once;
 mod ec2;
 mod ecs;
 pub mod error;
+pub mod jitter;
 mod kinds;
 mod observe;
 mod rate_limit;

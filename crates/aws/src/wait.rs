@@ -30,16 +30,9 @@ where
         if now >= deadline {
             return Err(AwsError::timeout(what, format!("still {state} after {} s", timeout.as_secs())));
         }
-        tokio::time::sleep(jittered(delay).min(deadline - now)).await;
+        tokio::time::sleep(crate::jitter::half_to_full(delay).min(deadline - now)).await;
         delay = (delay * 2).min(Duration::from_secs(15));
     }
-}
-
-/// Between 50% and 100% of `delay`, so that many waiters do not poll in step.
-fn jittered(delay: Duration) -> Duration {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().subsec_nanos();
-    let fraction = 0.5 + f64::from(nanos % 1000) / 2000.0;
-    delay.mul_f64(fraction)
 }
 
 #[cfg(test)]

@@ -77,7 +77,7 @@ impl<K: Clone + Eq + Hash + Ord> Backoff<K> {
 }
 
 fn random_jitter() -> f64 {
-    crate::jitter::fraction_between(0.5, 1.0)
+    reconciler_aws::jitter::fraction_between(0.5, 1.0)
 }
 
 #[cfg(test)]

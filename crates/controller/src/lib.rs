@@ -7,7 +7,6 @@ pub mod daemon;
 mod debounce;
 pub mod desired_state;
 mod http;
-mod jitter;
 pub mod pass;
 mod schedule;
 mod systemd;

@@ -44,7 +44,7 @@ impl Schedule {
 
 /// A factor in [0.9, 1.1): the resync interval ±10 %, so that many daemons do not poll AWS in step.
 fn random_fraction() -> f64 {
-    crate::jitter::fraction_between(0.9, 1.1)
+    reconciler_aws::jitter::fraction_between(0.9, 1.1)
 }
 
 #[cfg(test)]

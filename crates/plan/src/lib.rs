@@ -4,6 +4,7 @@
 //! [`Observed`] and carries out a [`Plan`]; the `render` crate draws it.
 
 mod address;
+mod dependency_order;
 mod expand;
 mod expand_workload;
 mod hints;

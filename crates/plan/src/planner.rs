@@ -4,6 +4,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use reconciler_spec::Desired;
 
+use crate::dependency_order::dependency_order;
 use crate::expand::expand;
 use crate::kinds::service;
 use crate::node::{Node, Observed, ObservedNode, Ref};
@@ -548,24 +549,10 @@ fn creation_changes(node: &Node) -> Vec<FieldChange> {
 /// Dependencies first; among independent resources, by kind then name, so plans are stable.
 fn order(nodes: Vec<Node>) -> Result<Vec<Node>, PlanError> {
     let mut by_address: BTreeMap<Address, Node> = nodes.into_iter().map(|n| (n.address.clone(), n)).collect();
-    let mut waiting_on: BTreeMap<Address, BTreeSet<Address>> = by_address
-        .iter()
-        .map(|(a, n)| (a.clone(), n.dependencies().into_iter().filter(|d| by_address.contains_key(d)).collect()))
-        .collect();
-    let mut ordered = Vec::with_capacity(by_address.len());
-    while !waiting_on.is_empty() {
-        let ready: Vec<Address> =
-            waiting_on.iter().filter(|(_, deps)| deps.is_empty()).map(|(a, _)| a.clone()).collect();
-        if ready.is_empty() {
-            return Err(PlanError::Cycle(waiting_on.keys().map(ToString::to_string).collect()));
-        }
-        for address in ready {
-            waiting_on.remove(&address);
-            for deps in waiting_on.values_mut() {
-                deps.remove(&address);
-            }
-            ordered.push(by_address.remove(&address).expect("every waiting address has a node"));
-        }
+    let waiting_on = by_address.iter().map(|(a, n)| (a.clone(), n.dependencies().into_iter().collect())).collect();
+    let (ordered, cycle) = dependency_order(waiting_on);
+    if !cycle.is_empty() {
+        return Err(PlanError::Cycle(cycle.iter().map(ToString::to_string).collect()));
     }
-    Ok(ordered)
+    Ok(ordered.iter().map(|a| by_address.remove(a).expect("every ordered address has a node")).collect())
 }

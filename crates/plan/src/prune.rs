@@ -1,11 +1,12 @@
 //! Pruning: resources of ours that no valid declaration asks for any more are deleted, dependents first, unless
 //! pruning is off, held back, or the pass would delete too much of what we own (the mass-deletion guards).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 
 use crate::Address;
+use crate::dependency_order::dependency_order;
 use crate::node::{Node, ObservedNode};
 use crate::ownership::{DELETION_POLICY_KEY, OUR_KEYS, RETAIN};
 use crate::plan::{Action, ActionKind, ChangedField, FieldChange, NotDeclared};
@@ -82,24 +83,18 @@ fn gone(field: ChangedField, before: Value) -> FieldChange {
 pub(crate) fn creation_order<'a>(
     resources: Vec<(&'a Address, &'a ObservedNode)>,
 ) -> Vec<(&'a Address, &'a ObservedNode)> {
-    let mut remaining: BTreeMap<&Address, &ObservedNode> = resources.into_iter().collect();
-    let mut ordered = Vec::with_capacity(remaining.len());
-    while !remaining.is_empty() {
-        let present: BTreeSet<&Address> = remaining.keys().copied().collect();
-        let ready: Vec<&Address> = remaining
-            .iter()
-            .filter(|(address, found)| {
-                !found.spec.references().iter().any(|r| r.node().is_some_and(|d| d != **address && present.contains(d)))
-            })
-            .map(|(address, _)| *address)
-            .collect();
-        // A cycle cannot come from our own creations; should one be found live, the rest go in address order.
-        let ready = if ready.is_empty() { present.into_iter().collect() } else { ready };
-        for address in ready {
-            let found = remaining.remove(address).expect("ready addresses are remaining");
-            ordered.push((address, found));
-        }
-    }
+    let found: BTreeMap<&Address, &ObservedNode> = resources.into_iter().collect();
+    let waiting_on = found
+        .iter()
+        .map(|(address, node)| {
+            let refers_to = node.spec.references().into_iter().filter_map(|r| r.node()).filter(|d| d != address);
+            (*address, refers_to.collect())
+        })
+        .collect();
+    let (mut addresses, cycle) = dependency_order(waiting_on);
+    // A cycle cannot come from our own creations; should one be found live, the rest go in address order.
+    addresses.extend(cycle);
+    let mut ordered: Vec<(&Address, &ObservedNode)> = addresses.into_iter().map(|a| (a, found[a])).collect();
     // Scaling registrations have no references, but go first (listed last): nothing should keep scaling a
     // service being deleted. Policies and scheduled actions before the target they are attached to.
     ordered.sort_by_key(|(address, _)| address.kind.deletion_tier());
