@@ -1,7 +1,7 @@
 //! The platform layer end to end: the real binary against a moto server, on the shipped config/platform.toml.
 
 use aws_sdk_ec2::types::Filter;
-use reconciler_tests::{DesiredDir, Emulator, run_reconciler};
+use reconciler_tests::{DesiredDir, Emulator, Run, run_reconciler};
 
 const MANAGED: &str = "tag:reconciler:managed-by";
 
@@ -20,9 +20,9 @@ async fn converges_the_workshop_platform_from_empty_and_a_second_pass_changes_no
     let emulator = Emulator::start();
     let desired = DesiredDir::platform();
 
-    let first = emulator.reconciler(&["--config-dir", desired.arg(), "--once"]);
+    let first = emulator.reconciler(&["--config-dir", desired.arg(), "--once", "--output", "json"]);
     assert_eq!(first.code, 0, "{first}");
-    assert!(first.stdout.contains("Apply: 18 succeeded, 0 failed, 0 skipped."), "{first}");
+    assert_eq!(applied(&first), (18, 0, 0), "{first}");
     let (_, mutating) = first.api_calls();
     assert!(mutating > 0, "{first}");
 
@@ -61,9 +61,10 @@ async fn converges_the_workshop_platform_from_empty_and_a_second_pass_changes_no
     let namespaces = emulator.servicediscovery().await.list_namespaces().send().await.unwrap();
     assert!(namespaces.namespaces().iter().any(|n| n.name() == Some("service.local")));
 
-    let second = emulator.reconciler(&["--config-dir", desired.arg(), "--once", "--detailed-exitcode"]);
+    let second =
+        emulator.reconciler(&["--config-dir", desired.arg(), "--once", "--detailed-exitcode", "--output", "json"]);
     assert_eq!(second.code, 0, "{second}");
-    assert!(second.stdout.contains("No changes."), "{second}");
+    assert_eq!(second.json()["changes"], false, "{second}");
     let (calls, mutating) = second.api_calls();
     assert_eq!(mutating, 0, "{second}");
     assert!(calls > 0);
@@ -160,9 +161,9 @@ fn expect_repair(emulator: &Emulator, desired: &DesiredDir, address: &str, field
     assert_eq!(planned(&dry), vec![(address.to_string(), "update".to_string(), vec![field.to_string()])], "{dry}");
     assert_eq!(dry.api_calls().1, 0);
 
-    let repair = emulator.reconciler(&["--config-dir", desired.arg(), "--once"]);
+    let repair = emulator.reconciler(&["--config-dir", desired.arg(), "--once", "--output", "json"]);
     assert_eq!(repair.code, 0, "{repair}");
-    assert!(repair.stdout.contains("Apply: 1 succeeded, 0 failed, 0 skipped."), "{repair}");
+    assert_eq!(applied(&repair), (1, 0, 0), "{repair}");
 
     let after = emulator.reconciler(&["--config-dir", desired.arg(), "--once", "--dry-run", "--detailed-exitcode"]);
     assert_eq!(after.code, 0, "{after}");
@@ -261,11 +262,16 @@ async fn an_untagged_cluster_and_namespace_with_our_names_are_left_untouched() {
     let sd = emulator.servicediscovery().await;
     sd.create_private_dns_namespace().name("service.local").vpc(&vpc_id).send().await.unwrap();
 
-    let run = emulator.reconciler(&["--config-dir", desired.arg(), "--once"]);
+    let run = emulator.reconciler(&["--config-dir", desired.arg(), "--once", "--output", "json"]);
     assert_eq!(run.code, 1, "conflicts are errors: {run}");
-    assert!(run.stdout.contains("cluster.container-demo cannot be created"), "{run}");
-    assert!(run.stdout.contains("namespace.service cannot be created"), "{run}");
-    assert!(run.stdout.contains("Apply: 16 succeeded, 0 failed, 0 skipped."), "the rest converges: {run}");
+    let conflicts: Vec<String> = run.json()["conflicts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["address"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(conflicts, ["cluster.container-demo", "namespace.service"], "{run}");
+    assert_eq!(applied(&run), (16, 0, 0), "the rest converges: {run}");
 
     let cluster = emulator.cluster("container-demo").await.expect("the cluster exists");
     assert!(cluster.tags().is_empty(), "not tagged: {cluster:?}");
@@ -345,9 +351,9 @@ async fn a_failed_action_stops_only_its_dependents_and_the_next_pass_converges()
     assert!(failed["error"].as_str().unwrap().contains("EC2.CreateNatGateway: InvalidParameterValue"), "{failed}");
 
     // Without the fault, the next pass finishes the job, creating only what is missing.
-    let next = emulator.reconciler(&["--config-dir", desired.arg(), "--once"]);
+    let next = emulator.reconciler(&["--config-dir", desired.arg(), "--once", "--output", "json"]);
     assert_eq!(next.code, 0, "{next}");
-    assert!(next.stdout.contains("Apply: 4 succeeded, 0 failed, 0 skipped."), "{next}");
+    assert_eq!(applied(&next), (4, 0, 0), "{next}");
     let clean = emulator.reconciler(&["--config-dir", desired.arg(), "--once", "--dry-run", "--detailed-exitcode"]);
     assert_eq!(clean.code, 0, "{clean}");
     let nats = emulator.ec2().await.describe_nat_gateways().filter(ours()).send().await.unwrap();
@@ -396,4 +402,11 @@ async fn a_field_aws_cannot_change_replaces_the_resource_and_says_why() {
     );
     let after = emulator.reconciler(&["--config-dir", desired.arg(), "--once", "--dry-run", "--detailed-exitcode"]);
     assert_eq!(after.code, 0, "{after}");
+}
+
+/// (succeeded, failed, skipped) of a `--output json` pass's apply report.
+fn applied(run: &Run) -> (u64, u64, u64) {
+    let apply = &run.json()["apply"];
+    let count = |key: &str| apply[key].as_u64().unwrap_or_else(|| panic!("no apply.{key}: {run}"));
+    (count("succeeded"), count("failed"), count("skipped"))
 }
