@@ -306,8 +306,56 @@ fn nothing_is_pruned_while_a_file_is_invalid_and_pruning_resumes_once_it_is_fixe
     });
 }
 
-#[test]
-fn a_file_swapped_for_a_dangling_link_keeps_what_it_declared() {
+/// What a deployment tool caught half-way can leave in place of `nodejs.toml`; each is an invalid file to the
+/// daemon, never an absent one.
+#[derive(Clone, Copy)]
+enum Unreadable {
+    /// A link whose target is not there yet.
+    DanglingLink,
+    /// A link that leads back to itself.
+    LinkLoop,
+    /// A directory named like a file.
+    Directory,
+    /// A FIFO, which the daemon must not open (it would block).
+    Fifo,
+}
+
+impl Unreadable {
+    /// Puts this in place of `file` (already removed); returns the words the error must carry.
+    fn put(self, file: &std::path::Path) -> &'static str {
+        match self {
+            Unreadable::DanglingLink => {
+                std::os::unix::fs::symlink(file.with_file_name(".release-nodejs.toml"), file).unwrap();
+                "dangling symbolic link"
+            }
+            Unreadable::LinkLoop => {
+                std::os::unix::fs::symlink(file, file).unwrap();
+                "symbolic link loop"
+            }
+            Unreadable::Directory => {
+                std::fs::create_dir(file).unwrap();
+                "it is a directory"
+            }
+            Unreadable::Fifo => {
+                let made = std::process::Command::new("mkfifo").arg(file).status().expect("mkfifo runs");
+                assert!(made.success(), "mkfifo {}", file.display());
+                "it is a FIFO (named pipe)"
+            }
+        }
+    }
+
+    /// Takes it away again, so the good file can come back.
+    fn remove(self, file: &std::path::Path) {
+        match self {
+            Unreadable::Directory => std::fs::remove_dir(file).unwrap(),
+            _ => std::fs::remove_file(file).unwrap(),
+        }
+    }
+}
+
+/// With the workshop converged, `nodejs.toml` is swapped for `unreadable`: the daemon reports the file invalid,
+/// keeps its last good version in force through more passes (the service stays), and takes the good file back.
+fn a_file_swapped_for_something_unreadable_keeps_what_it_declared(unreadable: Unreadable) {
     let emulator = Emulator::start();
     let desired = DesiredDir::workshop();
     let converge = emulator.reconciler(&["--config-dir", desired.arg(), "--once"]);
@@ -315,31 +363,47 @@ fn a_file_swapped_for_a_dangling_link_keeps_what_it_declared() {
     let daemon = Daemon::start(&emulator, desired.path(), &["--resync-interval", "2s"]);
     eventually(Duration::from_secs(60), "ready", || daemon.get("/readyz").is_some_and(|(c, _)| c == 200));
 
-    // A deployment tool that swaps files for links, caught half-way: the link's target is not there yet.
     let file = desired.path().join("nodejs.toml");
     let good = std::fs::read_to_string(&file).unwrap();
     std::fs::remove_file(&file).unwrap();
-    let target = desired.path().join(".release/nodejs.toml");
-    std::os::unix::fs::symlink(&target, &file).unwrap();
+    let why = unreadable.put(&file);
     eventually(Duration::from_secs(20), "the unreadable file in /status", || {
         daemon.status()["files"].as_array().unwrap().iter().any(|f| f["state"] == "invalid")
     });
     let status = daemon.status();
     let entry = status["files"].as_array().unwrap().iter().find(|f| f["state"] == "invalid").unwrap();
     assert_eq!(entry["last_good_version_in_force"], true, "{status}");
-    assert!(
-        entry["errors"][0].as_str().unwrap().contains("nodejs.toml: cannot read the file: dangling symbolic link"),
-        "{status}"
-    );
+    let error = entry["errors"][0].as_str().unwrap();
+    assert!(error.contains("nodejs.toml: cannot read the file: ") && error.contains(why), "{status}");
     assert_eq!(daemon.metric("reconciler_invalid_files"), Some(1.0));
     let before = passes(&daemon);
     eventually(Duration::from_secs(20), "two more passes", || passes(&daemon) >= before + 2.0);
     assert_eq!(block_on(desired_count(&emulator, "ecsdemo-nodejs")), Some(1), "the nodejs service is still there");
 
-    // The target arrives: the file is valid again.
-    std::fs::create_dir(target.parent().unwrap()).unwrap();
-    std::fs::write(&target, good).unwrap();
+    // The good file is back: valid again.
+    unreadable.remove(&file);
+    std::fs::write(&file, good).unwrap();
     eventually(Duration::from_secs(20), "the file valid again", || {
         daemon.metric("reconciler_invalid_files") == Some(0.0)
     });
+}
+
+#[test]
+fn a_file_swapped_for_a_dangling_link_keeps_what_it_declared() {
+    a_file_swapped_for_something_unreadable_keeps_what_it_declared(Unreadable::DanglingLink);
+}
+
+#[test]
+fn a_file_swapped_for_a_link_loop_keeps_what_it_declared() {
+    a_file_swapped_for_something_unreadable_keeps_what_it_declared(Unreadable::LinkLoop);
+}
+
+#[test]
+fn a_file_swapped_for_a_directory_keeps_what_it_declared() {
+    a_file_swapped_for_something_unreadable_keeps_what_it_declared(Unreadable::Directory);
+}
+
+#[test]
+fn a_file_swapped_for_a_fifo_keeps_what_it_declared_and_the_daemon_does_not_block() {
+    a_file_swapped_for_something_unreadable_keeps_what_it_declared(Unreadable::Fifo);
 }
