@@ -63,7 +63,7 @@ pub async fn observe(aws: &Aws) -> Result<Vec<ObservedNode>, AwsError> {
                     namespace: Ref::Aws(namespace_arn(arn, &namespace_id)),
                     ttl,
                 }),
-                tags: tags.tags().iter().map(|t| (t.key().to_string(), t.value().to_string())).collect(),
+                tags: tag_map(tags.tags()),
             });
         }
     }
@@ -83,6 +83,10 @@ fn namespace_arn(service_arn: &str, namespace_id: &str) -> String {
 /// The `srv-...` id at the end of a service ARN: what the API's other calls take.
 fn service_id(arn: &str) -> &str {
     arn.rsplit('/').next().unwrap_or(arn)
+}
+
+fn tag_map(tags: &[Tag]) -> BTreeMap<String, String> {
+    tags.iter().map(|t| (t.key().to_string(), t.value().to_string())).collect()
 }
 
 fn to_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
@@ -146,8 +150,7 @@ async fn find_ours(ctx: &Ctx<'_>, node: &Node, namespace_id: &str, name: &str) -
         for arn in page.services().iter().filter(|s| s.name() == Some(name)).filter_map(|s| s.arn()) {
             let out = sd.list_tags_for_resource().resource_arn(arn).send().await;
             let tags = out.map_err(|e| classify("ServiceDiscovery.ListTagsForResource", e))?;
-            let tags = tags.tags().iter().map(|t| (t.key().to_string(), t.value().to_string())).collect();
-            if tagged_ours(ctx.owner_id, &node.address, &tags) {
+            if tagged_ours(ctx.owner_id, &node.address, &tag_map(tags.tags())) {
                 return Ok(Some(arn.to_string()));
             }
         }

@@ -120,14 +120,7 @@ pub async fn create(ctx: &Ctx<'_>, node: &Node, spec: &TaskDefinitionSpec) -> Re
 /// The ARN of the family's newest ACTIVE revision if it is ours at `node`'s address and equal to `wanted`
 /// (references resolved to ARNs). One ListTaskDefinitions and one DescribeTaskDefinition.
 async fn newest_if_wanted(ctx: &Ctx<'_>, node: &Node, wanted: &TaskDefinitionSpec) -> Result<Option<String>, AwsError> {
-    let revisions = active_revisions(ctx.aws, &wanted.family).await?;
-    let newest = revisions.iter().max_by_key(|a| family_and_revision(a).map_or(0, |(_, r)| r));
-    let Some(found) = (match newest {
-        Some(arn) => describe(ctx.aws, arn).await?,
-        None => None,
-    }) else {
-        return Ok(None);
-    };
+    let Some(found) = newest_revision(ctx.aws, &wanted.family).await? else { return Ok(None) };
     let equal = matches!(&found.spec, NodeSpec::TaskDefinition(spec) if **spec == *wanted);
     Ok((equal && tagged_ours(ctx.owner_id, &node.address, &found.tags)).then_some(found.id))
 }
@@ -203,17 +196,22 @@ pub async fn unused_of_ours(
     };
     let mut unused = Vec::new();
     for family in families.iter().filter(|f| !found_family(f)) {
-        let revisions = active_revisions(aws, family).await?;
-        let Some(newest) = revisions.iter().max_by_key(|a| family_and_revision(a).map_or(0, |(_, r)| r)) else {
-            continue;
-        };
-        if let Some(revision) = describe(aws, newest).await?
+        if let Some(revision) = newest_revision(aws, family).await?
             && matches!(Owner::from_tags(owner_id, &revision.tags), Owner::Us(_))
         {
             unused.push(revision);
         }
     }
     Ok(unused)
+}
+
+/// The family's newest ACTIVE revision, described (with its tags), if it has one.
+async fn newest_revision(aws: &Aws, family: &str) -> Result<Option<ObservedNode>, AwsError> {
+    let revisions = active_revisions(aws, family).await?;
+    match revisions.iter().max_by_key(|a| family_and_revision(a).map_or(0, |(_, r)| r)) {
+        Some(newest) => describe(aws, newest).await,
+        None => Ok(None),
+    }
 }
 
 /// The ACTIVE revisions of exactly this family (ListTaskDefinitions' prefix also matches longer names).
