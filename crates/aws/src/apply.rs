@@ -13,7 +13,9 @@ use std::time::{Duration, Instant};
 
 use futures::stream::{FuturesUnordered, StreamExt};
 use reconciler_plan::ownership::Owner;
-use reconciler_plan::{Action, ActionKind, ActionOutcome, Address, ApplyReport, Observed, OutcomeResult, Plan, Ref};
+use reconciler_plan::{
+    Action, ActionKind, ActionOutcome, Address, ApplyReport, Observed, OutcomeResult, Plan, Ref, SkipCause,
+};
 
 use crate::error::AwsError;
 use crate::{Aws, calls, kinds};
@@ -27,7 +29,7 @@ pub struct ApplyOptions {
     pub wait_timeout: Duration,
     /// Actions not to attempt in this pass, with why (the daemon's backoff after repeated failures). They and
     /// everything depending on them are reported as skipped.
-    pub hold: BTreeMap<Address, String>,
+    pub hold: BTreeMap<Address, SkipCause>,
     /// Set to stop starting new actions (shutdown): actions in flight finish, the rest are skipped.
     pub stop: Option<Arc<AtomicBool>>,
 }
@@ -88,7 +90,7 @@ pub async fn apply(aws: &Aws, plan: &Plan, observed: &Observed, owner_id: &str, 
 
     // Refuse, up front, to touch anything that is not ours. The planner never plans that; this is the
     // last line of defence.
-    let refused: HashMap<&Address, &'static str> = plan
+    let refused: HashSet<&Address> = plan
         .actions
         .iter()
         .filter(|a| {
@@ -99,14 +101,14 @@ pub async fn apply(aws: &Aws, plan: &Plan, observed: &Observed, owner_id: &str, 
                 Owner::OtherInstance(_) => true,
             })
         })
-        .map(|a| (&a.address, "refused: it does not carry our ownership tags"))
+        .map(|a| &a.address)
         .collect();
 
     // Phase 1: delete what is replaced, dependents first. Never for a replacement that will not run in phase 2
     // (refused, held back, blocked, shutting down): a replacement must not turn into a deletion.
     let mut delete_failed: HashSet<&Address> = HashSet::new();
     for action in plan.actions.iter().rev().filter(|a| a.action == ActionKind::Replace) {
-        let will_not_run = refused.contains_key(&action.address)
+        let will_not_run = refused.contains(&action.address)
             || options.hold.contains_key(&action.address)
             || action.blocked_by.is_some()
             || stopping();
@@ -114,7 +116,7 @@ pub async fn apply(aws: &Aws, plan: &Plan, observed: &Observed, owner_id: &str, 
         let deletes_first = !action.desired.spec.replaced_by_new_version();
         let Some(old) = action.observed.as_ref().filter(|_| deletes_first && !will_not_run) else { continue };
         let started = Instant::now();
-        tracing::info!(resource = %action.address, id = %old.id, reason = %action.reason, "deleting for replacement");
+        tracing::info!(resource = %action.address, id = %old.id, reason = action.reason.code(), "deleting for replacement");
         match kinds::delete(&ctx, old).await {
             Ok(()) => ctx.forget_id(&action.address),
             Err(err) => {
@@ -146,28 +148,26 @@ pub async fn apply(aws: &Aws, plan: &Plan, observed: &Observed, owner_id: &str, 
                 done.insert(action.address.clone(), false);
                 continue;
             }
-            if let Some(reason) = refused.get(&action.address) {
+            if refused.contains(&action.address) {
                 started_actions[index] = true;
                 done.insert(action.address.clone(), false);
-                report.outcomes.push(outcome(
-                    action,
-                    OutcomeResult::Failed { error: reason.to_string() },
-                    Instant::now(),
-                ));
+                // A failure, not a skip: this action itself is wrong, not something it waits for.
+                let error = "refused: it does not carry our ownership tags".to_string();
+                report.outcomes.push(outcome(action, OutcomeResult::Failed { error }, Instant::now()));
                 continue;
             }
             let skip_because = options
                 .hold
                 .get(&action.address)
                 .cloned()
-                .or_else(|| stopping().then(|| "shutting down".to_string()))
-                .or_else(|| action.blocked_by.as_ref().map(|b| format!("{b} is in conflict")))
+                .or_else(|| stopping().then_some(SkipCause::ShuttingDown))
                 .or_else(|| {
-                    action
-                        .depends_on
-                        .iter()
-                        .find(|d| done.get(*d) == Some(&false))
-                        .map(|d| format!("{d} did not succeed"))
+                    let blocker = action.blocked_by.as_ref()?;
+                    Some(SkipCause::DependencyInConflict { dependency: blocker.clone() })
+                })
+                .or_else(|| {
+                    let failed = action.depends_on.iter().find(|d| done.get(*d) == Some(&false))?;
+                    Some(SkipCause::DependencyFailed { dependency: failed.clone() })
                 });
             if let Some(because) = skip_because {
                 started_actions[index] = true;
@@ -202,10 +202,10 @@ pub async fn apply(aws: &Aws, plan: &Plan, observed: &Observed, owner_id: &str, 
     for action in plan.actions.iter().rev().filter(|a| matches!(a.action, ActionKind::Delete | ActionKind::Release)) {
         let Some(old) = action.observed.as_ref() else { continue };
         let skip_because = refused
-            .get(&action.address)
-            .map(|reason| reason.to_string())
+            .contains(&action.address)
+            .then_some(SkipCause::NotOurs)
             .or_else(|| options.hold.get(&action.address).cloned())
-            .or_else(|| stopping().then(|| "shutting down".to_string()));
+            .or_else(|| stopping().then_some(SkipCause::ShuttingDown));
         if let Some(because) = skip_because {
             report.outcomes.push(outcome(action, OutcomeResult::Skipped { because }, Instant::now()));
             continue;
@@ -218,7 +218,7 @@ pub async fn apply(aws: &Aws, plan: &Plan, observed: &Observed, owner_id: &str, 
         };
         match result {
             Ok(()) => {
-                tracing::info!(resource = %action.address, id = %old.id, reason = %action.reason, "deleted or released");
+                tracing::info!(resource = %action.address, id = %old.id, reason = action.reason.code(), "deleted or released");
                 report.outcomes.push(outcome(action, OutcomeResult::Succeeded { id: old.id.clone() }, started));
             }
             Err(err) => {
@@ -243,10 +243,10 @@ async fn run<'a>(ctx: &'a Ctx<'a>, action: &'a Action, index: usize) -> (usize, 
     };
     match &result {
         Ok(id) => {
-            tracing::info!(resource = %action.address, action = ?action.action, reason = %action.reason, %id, "applied")
+            tracing::info!(resource = %action.address, action = ?action.action, reason = action.reason.code(), %id, "applied")
         }
         Err(err) => {
-            tracing::warn!(resource = %action.address, action = ?action.action, reason = %action.reason, error = %err, "failed")
+            tracing::warn!(resource = %action.address, action = ?action.action, reason = action.reason.code(), error = %err, "failed")
         }
     }
     (index, result, started)
@@ -289,7 +289,7 @@ mod tests {
             address: address.clone(),
             action: ActionKind::Update,
             id: Some("arn:cluster/demo".to_string()),
-            reason: "drift".to_string(),
+            reason: reconciler_plan::ActionReason::Drift { fields: changes.to_vec(), notes: vec![] },
             changes: changes
                 .iter()
                 .map(|field| FieldChange {

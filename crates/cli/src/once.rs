@@ -4,7 +4,7 @@
 use std::io::IsTerminal;
 
 use reconciler_aws::ApplyOptions;
-use reconciler_controller::{PassOptions, PassResult, run_pass};
+use reconciler_controller::{PassOptions, run_pass};
 use reconciler_render::TextOptions;
 use serde_json::json;
 
@@ -44,7 +44,7 @@ pub async fn run(args: &RunArgs, client: &reconciler_aws::ClientOptions) -> i32 
             return exit::ERROR;
         }
     };
-    let summary = summary_line(&result, args.dry_run);
+    let summary = result.line(0, args.dry_run);
     if args.output == Output::Text {
         if let Some(report) = &result.report {
             println!("{}", reconciler_render::report_text(report, &text));
@@ -96,29 +96,4 @@ pub async fn run(args: &RunArgs, client: &reconciler_aws::ClientOptions) -> i32 
         return exit::ERROR;
     }
     exit::code(&result.plan, result.report.as_ref(), args.detailed_exitcode)
-}
-
-/// The daemon's pass line, or for a dry run: `Dry run: 17 to add, ... nothing applied; 9 API calls (0 mutating) in 0.1 s.`
-fn summary_line(result: &PassResult, dry_run: bool) -> String {
-    if !(dry_run && result.plan.has_changes()) {
-        return reconciler_controller::daemon::summary_line(result, 0);
-    }
-    let s = result.plan.summary();
-    let conflicts = if s.conflicts > 0 { format!(", {} in conflict", s.conflicts) } else { String::new() };
-    let mut more = String::new();
-    if s.delete > 0 {
-        more.push_str(&format!(", {} to delete", s.delete));
-    }
-    if s.adopt > 0 {
-        more.push_str(&format!(", {} to adopt", s.adopt));
-    }
-    format!(
-        "Dry run: {} to add, {} to change, {} to replace{more}, nothing applied{conflicts}; {} API calls ({} mutating) in {:.1} s.",
-        s.create,
-        s.update,
-        s.replace,
-        result.calls.total(),
-        result.calls.mutating(),
-        result.elapsed.as_secs_f64()
-    )
 }

@@ -58,15 +58,12 @@ impl<K: Clone + Eq + Hash + Ord> Backoff<K> {
         self.failures.remove(key);
     }
 
-    /// Keys still waiting at `now`, with a reason for the plan's outcome.
-    pub fn held(&self, now: Instant) -> BTreeMap<K, String> {
+    /// Keys still waiting at `now`, each with its failures in a row and the wait left.
+    pub fn held(&self, now: Instant) -> BTreeMap<K, (u32, Duration)> {
         self.failures
             .iter()
             .filter(|(_, f)| f.next_attempt > now)
-            .map(|(key, f)| {
-                let wait = f.next_attempt - now;
-                (key.clone(), format!("backing off after {} failures; next attempt in {} s", f.count, wait.as_secs()))
-            })
+            .map(|(key, f)| (key.clone(), (f.count, f.next_attempt - now)))
             .collect()
     }
 
@@ -101,7 +98,7 @@ mod tests {
         backoff.failed("nat_gateway.main/nat-1", start);
         let held = backoff.held(start);
         assert_eq!(held.keys().copied().collect::<Vec<_>>(), ["nat_gateway.main/nat-1"]);
-        assert!(held["nat_gateway.main/nat-1"].contains("next attempt in 5 s"));
+        assert_eq!(held["nat_gateway.main/nat-1"], (1, Duration::from_secs(5)));
         assert_eq!(backoff.next_attempt(start), Some(start + Duration::from_secs(5)));
         tokio::time::advance(Duration::from_secs(5)).await;
         assert!(backoff.held(Instant::now()).is_empty());

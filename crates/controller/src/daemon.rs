@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use reconciler_aws::{ApplyOptions, Aws};
-use reconciler_plan::Pruning;
+use reconciler_plan::{HoldBack, Pruning, SkipCause};
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 use tokio::time::Instant;
@@ -101,8 +101,10 @@ pub async fn run(settings: DaemonSettings) -> i32 {
                 hold: backoff
                     .held(Instant::now())
                     .into_iter()
-                    .filter_map(|(key, reason)| match key {
-                        RetryKey::Resource(address) => Some((address, reason)),
+                    .filter_map(|(key, (failures, wait))| match key {
+                        RetryKey::Resource(address) => {
+                            Some((address, SkipCause::BackingOff { failures, retry_in_seconds: wait.as_secs() }))
+                        }
                         // The pass's own backoff delays the pass, not one resource.
                         RetryKey::Pass => None,
                     })
@@ -208,11 +210,11 @@ async fn one_pass(
     let invalid = loaded.invalid_files() + usize::from(!loaded.cross_file_errors.is_empty());
     let mut options = options.clone();
     if invalid > 0 {
-        options.pruning.held_back = Some("a desired-state file is invalid; fix it, and pruning resumes".to_string());
+        options.pruning.held_back = Some(HoldBack::InvalidDesiredState);
     }
     match run_pass(aws, &loaded.desired, &options, |_| {}).await {
         Ok(result) => {
-            let summary = summary_line(&result, loaded.invalid_files());
+            let summary = result.line(loaded.invalid_files(), false);
             tracing::info!(trigger = %reasons.join(","), "{summary}");
             telemetry.record_pass(&result, &summary);
             Ok(result)
@@ -224,37 +226,6 @@ async fn one_pass(
             Err(message)
         }
     }
-}
-
-/// One line per pass: what changed, what is wrong, and what it cost.
-pub fn summary_line(result: &PassResult, invalid_files: usize) -> String {
-    let summary = result.plan.summary();
-    let mut parts = Vec::new();
-    match &result.report {
-        Some(report) => parts.push(format!(
-            "{} applied, {} failed, {} skipped",
-            report.succeeded(),
-            report.failed(),
-            report.skipped()
-        )),
-        None => parts.push("no changes".to_string()),
-    }
-    if summary.conflicts > 0 {
-        parts.push(format!("{} in conflict", summary.conflicts));
-    }
-    if invalid_files > 0 {
-        parts.push(format!("{invalid_files} invalid files (last good versions in force)"));
-    }
-    if result.plan.prune_guard.is_some() {
-        parts.push(format!("{} deletions held back by a guard", summary.not_declared));
-    }
-    format!(
-        "Pass complete: {}; {} API calls ({} mutating) in {:.1} s.",
-        parts.join(", "),
-        result.calls.total(),
-        result.calls.mutating(),
-        result.elapsed.as_secs_f64()
-    )
 }
 
 fn spawn_file_triggers(dir: PathBuf, triggers: UnboundedSender<Trigger>, quiet: Duration) {

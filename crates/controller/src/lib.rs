@@ -15,4 +15,4 @@ mod trigger;
 mod watcher;
 
 pub use daemon::{DaemonSettings, run as run_daemon};
-pub use pass::{PassOptions, PassResult, ResourceState, ResourceStatus, run_pass};
+pub use pass::{PassOptions, PassResult, run_pass};

@@ -4,7 +4,8 @@ use std::time::{Duration, Instant};
 
 use reconciler_aws::{ApplyOptions, Aws, AwsError, CallStats};
 use reconciler_plan::{
-    ActionKind, ApplyReport, ObservationHints, OutcomeResult, Plan, PlanContext, PlanError, Pruning,
+    ApplyReport, ObservationHints, PassFigures, Plan, PlanContext, PlanError, Pruning, ResourceState, ResourceStatus,
+    resource_statuses,
 };
 use reconciler_spec::Desired;
 
@@ -37,36 +38,17 @@ impl PassResult {
     pub fn converged(&self) -> bool {
         self.resources.iter().all(|r| r.state == ResourceState::InSync)
     }
-}
 
-/// Where one declared resource stands.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ResourceStatus {
-    pub address: String,
-    pub state: ResourceState,
-    /// Why it is not in sync (drift, error, conflict); empty when in sync.
-    pub reason: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ResourceState {
-    InSync,
-    /// Differs from its file (dry run, or a change was held back).
-    Drifted,
-    /// The change failed, or was skipped because something it needs failed.
-    Error,
-    /// Its unique name is held by a resource that is not ours.
-    Conflict,
-}
-
-impl ResourceState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ResourceState::InSync => "in_sync",
-            ResourceState::Drifted => "drifted",
-            ResourceState::Error => "error",
-            ResourceState::Conflict => "conflict",
-        }
+    /// The pass's one line (the render crate's words), with `invalid_files` whose last good version is in force.
+    pub fn line(&self, invalid_files: usize, dry_run: bool) -> String {
+        let figures = PassFigures {
+            calls: self.calls.total(),
+            mutating: self.calls.mutating(),
+            elapsed: self.elapsed,
+            invalid_files,
+            dry_run,
+        };
+        reconciler_render::pass_line(&self.plan, self.report.as_ref(), &figures)
     }
 }
 
@@ -108,49 +90,6 @@ pub async fn run_pass(
     } else {
         Some(reconciler_aws::apply(aws, &plan, &observed, &options.owner_id, &options.apply).await)
     };
-    let resources = resource_statuses(plan.declared.iter().map(ToString::to_string), &plan, report.as_ref());
+    let resources = resource_statuses(&plan, report.as_ref());
     Ok(PassResult { plan, report, resources, calls: aws.calls().since(&before), elapsed: started.elapsed() })
-}
-
-fn resource_statuses(
-    declared: impl Iterator<Item = String>,
-    plan: &Plan,
-    report: Option<&ApplyReport>,
-) -> Vec<ResourceStatus> {
-    let mut statuses: Vec<ResourceStatus> = declared
-        .map(|address| {
-            let status = |state, reason: String| ResourceStatus { address: address.clone(), state, reason };
-            if let Some(held) = plan.held.iter().find(|h| h.address.to_string() == address) {
-                let reason = format!("left as it is this pass: the live state of {} could not be read", held.unread);
-                return status(ResourceState::Error, reason);
-            }
-            if let Some(conflict) = plan.conflicts.iter().find(|c| c.address.to_string() == address) {
-                return status(ResourceState::Conflict, format!("{} holds {}", conflict.id, conflict.identity));
-            }
-            let Some(action) = plan.actions.iter().find(|a| a.address.to_string() == address) else {
-                return status(ResourceState::InSync, String::new());
-            };
-            let outcome = report.and_then(|r| r.outcomes.iter().find(|o| o.address == action.address));
-            let verb = match action.action {
-                ActionKind::Create => "create",
-                ActionKind::Update => "update",
-                ActionKind::Replace => "replace",
-                ActionKind::Delete => "delete",
-                ActionKind::Adopt => "adopt",
-                ActionKind::Release => "release",
-            };
-            match outcome.map(|o| &o.result) {
-                Some(OutcomeResult::Succeeded { .. }) => status(ResourceState::InSync, String::new()),
-                Some(OutcomeResult::Failed { error }) => {
-                    status(ResourceState::Error, format!("{verb} failed: {error}"))
-                }
-                Some(OutcomeResult::Skipped { because }) => {
-                    status(ResourceState::Error, format!("{verb} skipped: {because}"))
-                }
-                None => status(ResourceState::Drifted, format!("{verb}: {}", action.reason)),
-            }
-        })
-        .collect();
-    statuses.sort_by(|a, b| a.address.cmp(&b.address));
-    statuses
 }

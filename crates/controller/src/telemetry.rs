@@ -11,7 +11,9 @@ use reconciler_aws::CallStats;
 use serde_json::{Value, json};
 
 use crate::desired_state::{FileStatus, Loaded};
-use crate::pass::{PassResult, ResourceStatus};
+use reconciler_plan::ResourceStatus;
+
+use crate::pass::PassResult;
 
 /// How a pass ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -220,7 +222,10 @@ impl Telemetry {
         let resources: Vec<Value> = state
             .resources
             .iter()
-            .map(|r| json!({"address": r.address, "state": r.state.as_str(), "reason": r.reason}))
+            .map(|r| {
+                let reason = r.why.as_ref().map(reconciler_render::words::status_why).unwrap_or_default();
+                json!({"address": r.address.to_string(), "state": r.state.as_str(), "reason": reason})
+            })
             .collect();
         let files: Vec<Value> = state
             .files

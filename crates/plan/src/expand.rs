@@ -248,7 +248,7 @@ pub(crate) fn node(
 /// AWS's default egress rule, which every new security group gets: all traffic to anywhere.
 pub fn allow_all_egress() -> SgRule {
     SgRule {
-        protocol: reconciler_spec::Protocol::All,
+        protocol: reconciler_vocabulary::Protocol::All,
         ports: None,
         peer: SgPeer::Cidr("0.0.0.0/0".parse().expect("valid CIDR literal")),
         description: None,

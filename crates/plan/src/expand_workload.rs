@@ -11,7 +11,8 @@
 
 use std::collections::BTreeSet;
 
-use reconciler_spec::{Desired, ScalingMetric, Scheme, SubnetGroup, Tags};
+use reconciler_spec::{Desired, Scheme, SubnetGroup, Tags};
+use reconciler_vocabulary::{PortRange, Protocol, ScalingMetric};
 
 use crate::expand::{allow_all_egress, node};
 use crate::node::{Node, Ref};
@@ -23,72 +24,134 @@ use crate::{
 };
 
 pub(crate) fn expand_workload(desired: &Desired, owner_id: &str, nodes: &mut Vec<Node>) {
-    for (name, declared) in &desired.roles {
-        let role = &declared.spec;
-        let address = Address::new(Kind::Role, name);
-        nodes.push(node(
-            owner_id,
-            address.clone(),
-            NodeSpec::Role(RoleSpec {
-                role_name: role.role_name.clone(),
-                trusted_service: role.trusted_service.clone(),
-                managed_policies: role.managed_policies.iter().cloned().collect(),
-                inline_policy: role.inline_policy.as_deref().map(normalize_policy),
-            }),
-            None,
-            &role.tags,
-            vec![],
-        ));
-        if role.instance_profile {
-            nodes.push(node(
-                owner_id,
-                Address::new(Kind::InstanceProfile, name),
-                NodeSpec::InstanceProfile(InstanceProfileSpec {
-                    name: role.role_name.clone(),
-                    role: Some(Ref::Node(address)),
-                }),
-                None,
-                &role.tags,
-                vec![],
-            ));
-        }
-    }
-
-    for (name, declared) in &desired.log_groups {
-        let group = &declared.spec;
-        nodes.push(node(
-            owner_id,
-            Address::new(Kind::LogGroup, name),
-            NodeSpec::LogGroup(LogGroupSpec {
-                group_name: group.group_name.clone(),
-                retention_days: group.retention_days,
-            }),
-            None,
-            &group.tags,
-            vec![],
-        ));
-    }
-
+    expand_roles(desired, owner_id, nodes);
+    expand_log_groups(desired, owner_id, nodes);
     // Rules the load balancers add to their services' security groups, applied once every node exists.
     let mut admissions: Vec<(Address, SgRule)> = Vec::new();
     for (name, declared) in &desired.services {
-        let service = &declared.spec;
-        let tags = &service.tags;
-        let vpc = &service.network.vpc;
-        let zone_count = desired.vpcs.get(vpc).map_or(0, |v| v.spec.public_subnets.len());
-        let subnets = |group: SubnetGroup| -> BTreeSet<Ref> {
-            let prefix = match group {
-                SubnetGroup::Public => "public",
-                SubnetGroup::Private => "private",
-            };
-            (1..=zone_count).map(|i| Ref::Node(Address::child(Kind::Subnet, vpc, &format!("{prefix}-{i}")))).collect()
-        };
-        let groups: BTreeSet<Ref> =
-            service.network.security_groups.iter().map(|g| Ref::Node(Address::new(Kind::SecurityGroup, g))).collect();
+        let parts = ServiceParts { desired, owner_id, name, service: &declared.spec };
+        parts.expand(nodes, &mut admissions);
+    }
+    for (address, rule) in admissions {
+        if let Some(NodeSpec::SecurityGroup(SecurityGroupSpec { ingress, .. })) =
+            nodes.iter_mut().find(|n| n.address == address).map(|n| &mut n.spec)
+        {
+            ingress.insert(rule);
+        }
+    }
+    expand_instances(desired, owner_id, nodes);
+}
 
-        let task_definition = Address::new(Kind::TaskDefinition, name);
+/// `[role.X]`: the role, and its instance profile when asked for.
+fn expand_roles(desired: &Desired, owner_id: &str, nodes: &mut Vec<Node>) {
+    for (name, declared) in &desired.roles {
+        let role = &declared.spec;
+        let address = Address::new(Kind::Role, name);
+        let spec = NodeSpec::Role(RoleSpec {
+            role_name: role.role_name.clone(),
+            trusted_service: role.trusted_service.clone(),
+            managed_policies: role.managed_policies.iter().cloned().collect(),
+            inline_policy: role.inline_policy.as_deref().map(normalize_policy),
+        });
+        nodes.push(node(owner_id, address.clone(), spec, None, &role.tags, vec![]));
+        if role.instance_profile {
+            let spec = NodeSpec::InstanceProfile(InstanceProfileSpec {
+                name: role.role_name.clone(),
+                role: Some(Ref::Node(address)),
+            });
+            nodes.push(node(owner_id, Address::new(Kind::InstanceProfile, name), spec, None, &role.tags, vec![]));
+        }
+    }
+}
+
+/// `[log_group.X]`.
+fn expand_log_groups(desired: &Desired, owner_id: &str, nodes: &mut Vec<Node>) {
+    for (name, declared) in &desired.log_groups {
+        let group = &declared.spec;
+        let spec = NodeSpec::LogGroup(LogGroupSpec {
+            group_name: group.group_name.clone(),
+            retention_days: group.retention_days,
+        });
+        nodes.push(node(owner_id, Address::new(Kind::LogGroup, name), spec, None, &group.tags, vec![]));
+    }
+}
+
+/// `[instance.X]`: one EC2 instance in the first subnet of its group.
+fn expand_instances(desired: &Desired, owner_id: &str, nodes: &mut Vec<Node>) {
+    for (name, declared) in &desired.instances {
+        let instance = &declared.spec;
+        let group = match instance.subnets {
+            SubnetGroup::Public => "public-1",
+            SubnetGroup::Private => "private-1",
+        };
+        let spec = NodeSpec::Instance(Box::new(InstanceSpec {
+            instance_type: instance.instance_type.clone(),
+            image: instance.image.clone(),
+            subnet: Ref::Node(Address::child(Kind::Subnet, &instance.vpc, group)),
+            security_groups: instance
+                .security_groups
+                .iter()
+                .map(|g| Ref::Node(Address::new(Kind::SecurityGroup, g)))
+                .collect(),
+            instance_profile: instance.role.as_ref().map(|r| Ref::Node(Address::new(Kind::InstanceProfile, r))),
+            user_data: instance.user_data.clone(),
+        }));
+        nodes.push(node(
+            owner_id,
+            Address::new(Kind::Instance, name),
+            spec,
+            Some(name.clone()),
+            &instance.tags,
+            vec![],
+        ));
+    }
+}
+
+/// One `[service.X]` declaration and the parts it expands into, one function per part.
+struct ServiceParts<'a> {
+    desired: &'a Desired,
+    owner_id: &'a str,
+    name: &'a str,
+    service: &'a reconciler_spec::Service,
+}
+
+/// What the load-balancing part gives the ECS service: its target group, and the listener it must wait for.
+struct Balanced {
+    load_balancer: ServiceLoadBalancer,
+    listener: Address,
+}
+
+impl ServiceParts<'_> {
+    fn expand(&self, nodes: &mut Vec<Node>, admissions: &mut Vec<(Address, SgRule)>) {
+        let task_definition = self.task_definition(nodes);
+        let registry = self.discovery(nodes);
+        let balanced = self.load_balancing(nodes, admissions);
+        self.scaling(nodes);
+        self.ecs_service(nodes, task_definition, registry, balanced);
+    }
+
+    fn push(&self, nodes: &mut Vec<Node>, address: Address, spec: NodeSpec, after: Vec<Address>) {
+        nodes.push(node(self.owner_id, address, spec, None, &self.service.tags, after));
+    }
+
+    /// The VPC's subnets of one group, by address (one per zone).
+    fn subnets(&self, group: SubnetGroup) -> BTreeSet<Ref> {
+        let vpc = &self.service.network.vpc;
+        let zone_count = self.desired.vpcs.get(vpc).map_or(0, |v| v.spec.public_subnets.len());
+        let prefix = match group {
+            SubnetGroup::Public => "public",
+            SubnetGroup::Private => "private",
+        };
+        (1..=zone_count).map(|i| Ref::Node(Address::child(Kind::Subnet, vpc, &format!("{prefix}-{i}")))).collect()
+    }
+
+    /// `task_definition.X`: the one container, its logs in the declared group.
+    fn task_definition(&self, nodes: &mut Vec<Node>) -> Address {
+        let service = self.service;
+        let address = Address::new(Kind::TaskDefinition, self.name);
         let logs = service.logs.as_ref().map(|logs| {
-            let group_name = desired
+            let group_name = self
+                .desired
                 .log_groups
                 .get(&logs.log_group)
                 .map_or_else(|| logs.log_group.clone(), |g| g.spec.group_name.clone());
@@ -97,253 +160,195 @@ pub(crate) fn expand_workload(desired: &Desired, owner_id: &str, nodes: &mut Vec
                 ContainerLogs { group_name, stream_prefix: logs.stream_prefix.clone() },
             )
         });
-        nodes.push(node(
-            owner_id,
-            task_definition.clone(),
-            NodeSpec::TaskDefinition(Box::new(TaskDefinitionSpec {
-                family: service.service_name.clone(),
-                cpu: service.cpu,
-                memory: service.memory,
-                execution_role: Ref::Node(Address::new(Kind::Role, &service.execution_role)),
-                container_name: service.service_name.clone(),
-                image: service.image.clone(),
-                port: service.port,
-                environment: service.environment.clone(),
-                command: service.command.clone(),
-                logs: logs.as_ref().map(|(_, l)| l.clone()),
-            })),
-            None,
-            tags,
-            // The awslogs driver needs the group to exist when the first task starts.
-            logs.into_iter().map(|(group, _)| group).collect(),
-        ));
-
-        let registry = service.discovery.as_ref().map(|discovery| {
-            let address = Address::new(Kind::DiscoveryService, name);
-            nodes.push(node(
-                owner_id,
-                address.clone(),
-                NodeSpec::DiscoveryService(DiscoveryServiceSpec {
-                    name: discovery.name.clone(),
-                    namespace: Ref::Node(Address::new(Kind::Namespace, &discovery.namespace)),
-                    ttl: discovery.ttl,
-                }),
-                None,
-                tags,
-                vec![],
-            ));
-            Ref::Node(address)
-        });
-
-        let mut after = Vec::new();
-        let load_balancer = service.load_balancer.as_ref().map(|lb| {
-            let lb_group = Address::child(Kind::SecurityGroup, name, "lb");
-            let listener_rule = |cidr| SgRule {
-                protocol: reconciler_spec::Protocol::Tcp,
-                ports: Some(reconciler_spec::PortRange { from: lb.listener_port, to: lb.listener_port }),
-                peer: SgPeer::Cidr(cidr),
-                description: Some("HTTP to the load balancer".to_string()),
-            };
-            nodes.push(node(
-                owner_id,
-                lb_group.clone(),
-                NodeSpec::SecurityGroup(SecurityGroupSpec {
-                    vpc: Ref::Node(Address::new(Kind::Vpc, vpc)),
-                    group_name: format!("{}-lb", lb.name),
-                    description: format!("load balancer of {}", service.service_name),
-                    ingress: lb.allowed_cidrs.iter().copied().map(listener_rule).collect(),
-                    egress: BTreeSet::from([allow_all_egress()]),
-                }),
-                Some(format!("{}-lb", lb.name)),
-                tags,
-                vec![],
-            ));
-            if let Some(first) = service.network.security_groups.first() {
-                admissions.push((
-                    Address::new(Kind::SecurityGroup, first),
-                    SgRule {
-                        protocol: reconciler_spec::Protocol::Tcp,
-                        ports: Some(reconciler_spec::PortRange { from: service.port, to: service.port }),
-                        peer: SgPeer::Group(Ref::Node(lb_group.clone())),
-                        description: Some(format!("load balancer to {}", service.service_name)),
-                    },
-                ));
-            }
-            let balancer = Address::new(Kind::LoadBalancer, name);
-            nodes.push(node(
-                owner_id,
-                balancer.clone(),
-                NodeSpec::LoadBalancer(LoadBalancerSpec {
-                    name: lb.name.clone(),
-                    scheme: match lb.scheme {
-                        Scheme::InternetFacing => "internet-facing",
-                        Scheme::Internal => "internal",
-                    }
-                    .to_string(),
-                    subnets: subnets(SubnetGroup::Public),
-                    security_groups: BTreeSet::from([Ref::Node(lb_group)]),
-                }),
-                None,
-                tags,
-                vec![],
-            ));
-            let target_group = Address::new(Kind::TargetGroup, name);
-            nodes.push(node(
-                owner_id,
-                target_group.clone(),
-                NodeSpec::TargetGroup(Box::new(TargetGroupSpec {
-                    name: lb.name.clone(),
-                    vpc: Ref::Node(Address::new(Kind::Vpc, vpc)),
-                    port: service.port,
-                    health_check: lb.health_check.clone(),
-                })),
-                None,
-                tags,
-                vec![],
-            ));
-            let listener = Address::new(Kind::Listener, name);
-            nodes.push(node(
-                owner_id,
-                listener.clone(),
-                NodeSpec::Listener(ListenerSpec {
-                    load_balancer: Ref::Node(balancer),
-                    port: lb.listener_port,
-                    target_group: Ref::Node(target_group.clone()),
-                }),
-                None,
-                tags,
-                vec![],
-            ));
-            // ECS refuses a target group that no load balancer forwards to yet.
-            after.push(listener);
-            ServiceLoadBalancer {
-                target_group: Ref::Node(target_group),
-                container_name: service.service_name.clone(),
-                container_port: service.port,
-            }
-        });
-
-        let service_address = Address::new(Kind::Service, name);
-        let mut service_tags = tags.clone();
-        let (policy_names, scheduled_names) = scaling_names(service);
-        service_tags.insert(SCALING_POLICIES_KEY.to_string(), policy_names.join(","));
-        service_tags.insert(SCHEDULED_ACTIONS_KEY.to_string(), scheduled_names.join(","));
-        if let Some(autoscaling) = &service.autoscaling {
-            let cluster_name = desired
-                .clusters
-                .get(&service.cluster)
-                .map_or(service.cluster.as_str(), |c| c.spec.cluster_name.as_str());
-            let resource_id = format!("service/{cluster_name}/{}", service.service_name);
-            let target = Address::new(Kind::ScalableTarget, name);
-            let none = Tags::new();
-            nodes.push(node(
-                owner_id,
-                target.clone(),
-                NodeSpec::ScalableTarget(ScalableTargetSpec {
-                    resource_id: resource_id.clone(),
-                    min_capacity: autoscaling.min_capacity,
-                    max_capacity: autoscaling.max_capacity,
-                }),
-                None,
-                &none,
-                vec![service_address.clone()],
-            ));
-            for policy in &autoscaling.target_tracking {
-                let by_requests = policy.metric == ScalingMetric::RequestsPerTarget && service.load_balancer.is_some();
-                nodes.push(node(
-                    owner_id,
-                    Address::child(Kind::ScalingPolicy, name, &policy.name),
-                    NodeSpec::ScalingPolicy(Box::new(ScalingPolicySpec {
-                        name: policy.name.clone(),
-                        resource_id: resource_id.clone(),
-                        metric: policy.metric,
-                        target: policy.target,
-                        scale_in_cooldown_seconds: policy.scale_in_cooldown_seconds,
-                        scale_out_cooldown_seconds: policy.scale_out_cooldown_seconds,
-                        disable_scale_in: policy.disable_scale_in,
-                        target_group: by_requests.then(|| Ref::Node(Address::new(Kind::TargetGroup, name))),
-                        load_balancer: by_requests.then(|| Ref::Node(Address::new(Kind::LoadBalancer, name))),
-                    })),
-                    None,
-                    &none,
-                    vec![target.clone()],
-                ));
-            }
-            for action in &autoscaling.scheduled {
-                nodes.push(node(
-                    owner_id,
-                    Address::child(Kind::ScheduledAction, name, &action.name),
-                    NodeSpec::ScheduledAction(ScheduledActionSpec {
-                        name: action.name.clone(),
-                        resource_id: resource_id.clone(),
-                        schedule: action.schedule.clone(),
-                        timezone: action.timezone.clone(),
-                        min_capacity: action.min_capacity,
-                        max_capacity: action.max_capacity,
-                    }),
-                    None,
-                    &none,
-                    vec![target.clone()],
-                ));
-            }
-        }
-
-        nodes.push(node(
-            owner_id,
-            service_address,
-            NodeSpec::Service(Box::new(ServiceSpec {
-                service_name: service.service_name.clone(),
-                cluster: Ref::Node(Address::new(Kind::Cluster, &service.cluster)),
-                task_definition: Ref::Node(task_definition),
-                desired_count: service.desired_count,
-                subnets: subnets(service.network.subnets),
-                security_groups: groups,
-                assign_public_ip: service.network.assign_public_ip,
-                load_balancer,
-                registry,
-                deployment: service.deployment.clone(),
-                keep_revisions: service.keep_revisions,
-                autoscaling: service.autoscaling.as_ref().map(|a| (a.min_capacity, a.max_capacity)),
-            })),
-            None,
-            &service_tags,
-            after,
-        ));
+        let spec = NodeSpec::TaskDefinition(Box::new(TaskDefinitionSpec {
+            family: service.service_name.clone(),
+            cpu: service.cpu,
+            memory: service.memory,
+            execution_role: Ref::Node(Address::new(Kind::Role, &service.execution_role)),
+            container_name: service.service_name.clone(),
+            image: service.image.clone(),
+            port: service.port,
+            environment: service.environment.clone(),
+            command: service.command.clone(),
+            logs: logs.as_ref().map(|(_, l)| l.clone()),
+        }));
+        // The awslogs driver needs the group to exist when the first task starts.
+        self.push(nodes, address.clone(), spec, logs.into_iter().map(|(group, _)| group).collect());
+        address
     }
 
-    for (address, rule) in admissions {
-        if let Some(NodeSpec::SecurityGroup(SecurityGroupSpec { ingress, .. })) =
-            nodes.iter_mut().find(|n| n.address == address).map(|n| &mut n.spec)
-        {
-            ingress.insert(rule);
-        }
+    /// `discovery_service.X`, with `discovery`: the Cloud Map service the tasks register in.
+    fn discovery(&self, nodes: &mut Vec<Node>) -> Option<Ref> {
+        let discovery = self.service.discovery.as_ref()?;
+        let address = Address::new(Kind::DiscoveryService, self.name);
+        let spec = NodeSpec::DiscoveryService(DiscoveryServiceSpec {
+            name: discovery.name.clone(),
+            namespace: Ref::Node(Address::new(Kind::Namespace, &discovery.namespace)),
+            ttl: discovery.ttl,
+        });
+        self.push(nodes, address.clone(), spec, vec![]);
+        Some(Ref::Node(address))
     }
 
-    for (name, declared) in &desired.instances {
-        let instance = &declared.spec;
-        let group = match instance.subnets {
-            SubnetGroup::Public => "public-1",
-            SubnetGroup::Private => "private-1",
+    /// With `load_balancer`: the load balancer's security group, the load balancer in the public subnets, the
+    /// target group and the listener; and the rule admitting the load balancer into the service's first group.
+    fn load_balancing(&self, nodes: &mut Vec<Node>, admissions: &mut Vec<(Address, SgRule)>) -> Option<Balanced> {
+        let (service, name) = (self.service, self.name);
+        let lb = service.load_balancer.as_ref()?;
+        let vpc = Ref::Node(Address::new(Kind::Vpc, &service.network.vpc));
+        let lb_group = Address::child(Kind::SecurityGroup, name, "lb");
+        let http_from = |cidr| SgRule {
+            protocol: Protocol::Tcp,
+            ports: Some(PortRange { from: lb.listener_port, to: lb.listener_port }),
+            peer: SgPeer::Cidr(cidr),
+            description: Some("HTTP to the load balancer".to_string()),
         };
+        let group = NodeSpec::SecurityGroup(SecurityGroupSpec {
+            vpc: vpc.clone(),
+            group_name: format!("{}-lb", lb.name),
+            description: format!("load balancer of {}", service.service_name),
+            ingress: lb.allowed_cidrs.iter().copied().map(http_from).collect(),
+            egress: BTreeSet::from([allow_all_egress()]),
+        });
         nodes.push(node(
-            owner_id,
-            Address::new(Kind::Instance, name),
-            NodeSpec::Instance(Box::new(InstanceSpec {
-                instance_type: instance.instance_type.clone(),
-                image: instance.image.clone(),
-                subnet: Ref::Node(Address::child(Kind::Subnet, &instance.vpc, group)),
-                security_groups: instance
-                    .security_groups
-                    .iter()
-                    .map(|g| Ref::Node(Address::new(Kind::SecurityGroup, g)))
-                    .collect(),
-                instance_profile: instance.role.as_ref().map(|r| Ref::Node(Address::new(Kind::InstanceProfile, r))),
-                user_data: instance.user_data.clone(),
-            })),
-            Some(name.clone()),
-            &instance.tags,
+            self.owner_id,
+            lb_group.clone(),
+            group,
+            Some(format!("{}-lb", lb.name)),
+            &service.tags,
             vec![],
         ));
+        if let Some(first) = service.network.security_groups.first() {
+            let admission = SgRule {
+                protocol: Protocol::Tcp,
+                ports: Some(PortRange { from: service.port, to: service.port }),
+                peer: SgPeer::Group(Ref::Node(lb_group.clone())),
+                description: Some(format!("load balancer to {}", service.service_name)),
+            };
+            admissions.push((Address::new(Kind::SecurityGroup, first), admission));
+        }
+        let balancer = Address::new(Kind::LoadBalancer, name);
+        let scheme = match lb.scheme {
+            Scheme::InternetFacing => "internet-facing",
+            Scheme::Internal => "internal",
+        };
+        let spec = NodeSpec::LoadBalancer(LoadBalancerSpec {
+            name: lb.name.clone(),
+            scheme: scheme.to_string(),
+            subnets: self.subnets(SubnetGroup::Public),
+            security_groups: BTreeSet::from([Ref::Node(lb_group)]),
+        });
+        self.push(nodes, balancer.clone(), spec, vec![]);
+        let target_group = Address::new(Kind::TargetGroup, name);
+        let spec = NodeSpec::TargetGroup(Box::new(TargetGroupSpec {
+            name: lb.name.clone(),
+            vpc,
+            port: service.port,
+            health_check: lb.health_check.clone(),
+        }));
+        self.push(nodes, target_group.clone(), spec, vec![]);
+        let listener = Address::new(Kind::Listener, name);
+        let spec = NodeSpec::Listener(ListenerSpec {
+            load_balancer: Ref::Node(balancer),
+            port: lb.listener_port,
+            target_group: Ref::Node(target_group.clone()),
+        });
+        self.push(nodes, listener.clone(), spec, vec![]);
+        let load_balancer = ServiceLoadBalancer {
+            target_group: Ref::Node(target_group),
+            container_name: service.service_name.clone(),
+            container_port: service.port,
+        };
+        Some(Balanced { load_balancer, listener })
+    }
+
+    /// With `autoscaling`: the scalable target, its target-tracking policies and scheduled actions. They carry
+    /// no tags of their own (Application Auto Scaling's cannot be read back): the service's tags list them.
+    fn scaling(&self, nodes: &mut Vec<Node>) {
+        let (service, name) = (self.service, self.name);
+        let Some(autoscaling) = &service.autoscaling else { return };
+        let cluster_name = self
+            .desired
+            .clusters
+            .get(&service.cluster)
+            .map_or(service.cluster.as_str(), |c| c.spec.cluster_name.as_str());
+        let resource_id = format!("service/{cluster_name}/{}", service.service_name);
+        let target = Address::new(Kind::ScalableTarget, name);
+        let none = Tags::new();
+        let spec = NodeSpec::ScalableTarget(ScalableTargetSpec {
+            resource_id: resource_id.clone(),
+            min_capacity: autoscaling.min_capacity,
+            max_capacity: autoscaling.max_capacity,
+        });
+        nodes.push(node(self.owner_id, target.clone(), spec, None, &none, vec![Address::new(Kind::Service, name)]));
+        for policy in &autoscaling.target_tracking {
+            let by_requests = policy.metric == ScalingMetric::RequestsPerTarget && service.load_balancer.is_some();
+            let spec = NodeSpec::ScalingPolicy(Box::new(ScalingPolicySpec {
+                name: policy.name.clone(),
+                resource_id: resource_id.clone(),
+                metric: policy.metric,
+                target: policy.target,
+                scale_in_cooldown_seconds: policy.scale_in_cooldown_seconds,
+                scale_out_cooldown_seconds: policy.scale_out_cooldown_seconds,
+                disable_scale_in: policy.disable_scale_in,
+                target_group: by_requests.then(|| Ref::Node(Address::new(Kind::TargetGroup, name))),
+                load_balancer: by_requests.then(|| Ref::Node(Address::new(Kind::LoadBalancer, name))),
+            }));
+            let address = Address::child(Kind::ScalingPolicy, name, &policy.name);
+            nodes.push(node(self.owner_id, address, spec, None, &none, vec![target.clone()]));
+        }
+        for action in &autoscaling.scheduled {
+            let spec = NodeSpec::ScheduledAction(ScheduledActionSpec {
+                name: action.name.clone(),
+                resource_id: resource_id.clone(),
+                schedule: action.schedule.clone(),
+                timezone: action.timezone.clone(),
+                min_capacity: action.min_capacity,
+                max_capacity: action.max_capacity,
+            });
+            let address = Address::child(Kind::ScheduledAction, name, &action.name);
+            nodes.push(node(self.owner_id, address, spec, None, &none, vec![target.clone()]));
+        }
+    }
+
+    /// `service.X`: the ECS service, tagged with the names of its scaling policies and scheduled actions.
+    fn ecs_service(
+        &self,
+        nodes: &mut Vec<Node>,
+        task_definition: Address,
+        registry: Option<Ref>,
+        balanced: Option<Balanced>,
+    ) {
+        let service = self.service;
+        let mut tags = service.tags.clone();
+        let (policy_names, scheduled_names) = scaling_names(service);
+        tags.insert(SCALING_POLICIES_KEY.to_string(), policy_names.join(","));
+        tags.insert(SCHEDULED_ACTIONS_KEY.to_string(), scheduled_names.join(","));
+        let (load_balancer, after) = match balanced {
+            // ECS refuses a target group that no load balancer forwards to yet.
+            Some(Balanced { load_balancer, listener }) => (Some(load_balancer), vec![listener]),
+            None => (None, vec![]),
+        };
+        let spec = NodeSpec::Service(Box::new(ServiceSpec {
+            service_name: service.service_name.clone(),
+            cluster: Ref::Node(Address::new(Kind::Cluster, &service.cluster)),
+            task_definition: Ref::Node(task_definition),
+            desired_count: service.desired_count,
+            subnets: self.subnets(service.network.subnets),
+            security_groups: service
+                .network
+                .security_groups
+                .iter()
+                .map(|g| Ref::Node(Address::new(Kind::SecurityGroup, g)))
+                .collect(),
+            assign_public_ip: service.network.assign_public_ip,
+            load_balancer,
+            registry,
+            deployment: service.deployment.clone(),
+            keep_revisions: service.keep_revisions,
+            autoscaling: service.autoscaling.as_ref().map(|a| (a.min_capacity, a.max_capacity)),
+        }));
+        nodes.push(node(self.owner_id, Address::new(Kind::Service, self.name), spec, None, &tags, after));
     }
 }
 

@@ -4,6 +4,7 @@
 //! [`Observed`] and carries out a [`Plan`]; the `render` crate draws it.
 
 mod address;
+mod autoscaling;
 mod dependency_order;
 mod expand;
 mod expand_workload;
@@ -14,7 +15,9 @@ pub mod ownership;
 mod plan;
 mod planner;
 mod prune;
+mod reason;
 mod report;
+mod status;
 mod value;
 
 pub use address::{Address, Kind};
@@ -47,8 +50,10 @@ pub use kinds::{NodeSpec, Resource};
 pub use node::{Node, Observed, ObservedNode, Ref};
 pub use plan::{Action, ActionKind, ChangedField, Conflict, FieldChange, Held, NotDeclared, Plan, Summary, Unread};
 pub use planner::{PlanContext, destroy, plan};
-pub use prune::{PruneGuard, Pruning};
-pub use report::{ActionOutcome, ApplyReport, OutcomeResult};
+pub use prune::Pruning;
+pub use reason::{ActionReason, ConflictReason, DriftNote, HoldBack, PruneGuard, Removal, StayReason};
+pub use report::{ActionOutcome, ApplyReport, OutcomeResult, PassFigures, SkipCause};
+pub use status::{ResourceState, ResourceStatus, StatusWhy, resource_statuses};
 pub use value::{Field, FieldId, Value};
 
 /// Why no plan could be made. These come from the region, not from the files (those are checked earlier).

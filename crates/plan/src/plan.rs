@@ -4,6 +4,7 @@ use serde::Serialize;
 
 use crate::Address;
 use crate::node::{Node, ObservedNode};
+use crate::reason::{ActionReason, ConflictReason, PruneGuard, StayReason};
 use crate::value::{FieldId, Value};
 
 /// What a pass will do, in the order it will be done.
@@ -19,7 +20,7 @@ pub struct Plan {
     #[serde(skip)]
     pub declared: Vec<Address>,
     /// Set when a mass-deletion guard stopped this pass's deletions (they are listed as not declared).
-    pub prune_guard: Option<crate::prune::PruneGuard>,
+    pub prune_guard: Option<PruneGuard>,
     /// Kinds whose live state could not be read this pass, and why (in kind order).
     pub unread: Vec<Unread>,
     /// Declared resources left as they are this pass: their kind, or a kind they refer to, could not be read.
@@ -111,7 +112,7 @@ pub struct Action {
     /// The live resource's AWS id, when it exists.
     pub id: Option<String>,
     /// Why: what differs, or what forces the replacement.
-    pub reason: String,
+    pub reason: ActionReason,
     /// Field by field, before -> after. For a create, every field with `before` absent.
     pub changes: Vec<FieldChange>,
     /// Addresses of other actions in this plan that must succeed first.
@@ -208,7 +209,7 @@ pub struct Conflict {
     pub id: String,
     /// The clashing identity (cluster name, namespace name, VPC/group name).
     pub identity: String,
-    pub reason: String,
+    pub reason: ConflictReason,
 }
 
 /// A resource with our tags that no valid declaration asks for.
@@ -216,5 +217,5 @@ pub struct Conflict {
 pub struct NotDeclared {
     pub address: Address,
     pub id: String,
-    pub reason: String,
+    pub reason: StayReason,
 }

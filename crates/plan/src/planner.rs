@@ -4,17 +4,18 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use reconciler_spec::Desired;
 
+use crate::autoscaling;
 use crate::dependency_order::dependency_order;
 use crate::expand::expand;
-use crate::kinds::service;
 use crate::node::{Node, Observed, ObservedNode, Ref};
 use crate::ownership::Owner;
 use crate::ownership::{DELETION_POLICY_KEY, RETAIN};
 use crate::plan::{Action, ActionKind, ChangedField, Conflict, FieldChange, Held, Plan, Unread};
 use crate::prune::{self, Pruning};
+use crate::reason::{ActionReason, ConflictReason, PruneGuard, Removal, StayReason};
 use crate::value::Value;
 use crate::{Address, Kind, PlanError};
-use crate::{NodeSpec, ScalableTargetSpec, ScheduledActionSpec, SecurityGroupSpec, SgPeer, SgRule, SubnetSpec};
+use crate::{NodeSpec, SecurityGroupSpec, SgPeer, SgRule, SubnetSpec};
 
 /// Settings that shape a plan.
 #[derive(Debug, Clone)]
@@ -31,123 +32,202 @@ impl PlanContext {
     }
 }
 
-/// Computes the plan that brings `observed` to `desired`.
+/// Computes the plan that brings `observed` to `desired`, in four phases: what is ours and no longer declared
+/// (and which guards hold its deletion), a decision per declared resource, the deletions, and the notes that
+/// one decision adds to another.
 pub fn plan(desired: &Desired, observed: &Observed, context: &PlanContext) -> Result<Plan, PlanError> {
     let nodes = order(expand(desired, &observed.availability_zones, &context.owner_id)?)?;
     let live = LiveState::sort(observed, &context.owner_id);
-
-    let mut plan = Plan::default();
-    let mut replaced: BTreeSet<Address> = BTreeSet::new();
-    let mut conflicted: BTreeSet<Address> = BTreeSet::new();
-    let mut in_plan: BTreeSet<Address> = BTreeSet::new();
     let declared: BTreeSet<&Address> = nodes.iter().map(|n| &n.address).collect();
-    plan.declared = nodes.iter().map(|n| n.address.clone()).collect();
-    let desired_subnets = subnet_vpcs(nodes.iter().map(|n| (&n.address, &n.spec)));
-    let live_subnets = subnet_vpcs(live.ours.iter().map(|(a, n)| (a, &n.spec)));
+    let undeclared = Undeclared::sort(&live, &declared, context, desired.len(), !observed.unread.is_empty());
 
-    // What is ours and no longer declared. A service's scaling configuration always goes with its declaration
-    // (the autoscaler must not keep scaling a service against the file's wishes); the rest goes when pruning
-    // is on and no guard holds it back.
-    let undeclared: Vec<(&Address, &ObservedNode)> =
-        live.ours.iter().filter(|(address, _)| !declared.contains(address)).collect();
-    // Deregistering a scalable target deletes every policy and scheduled action on it, ours or not: a target
-    // that carries someone else's is kept (and reported) rather than take theirs with it.
-    let (kept, undeclared): (Vec<_>, Vec<_>) = undeclared.into_iter().partition(|(_, found)| match &found.spec {
-        NodeSpec::ScalableTarget(ScalableTargetSpec { resource_id, .. }) => live.foreign_identities.values().any(|other| {
-            matches!(&other.spec, NodeSpec::ScalingPolicy(p) if p.resource_id == *resource_id)
-                || matches!(&other.spec, NodeSpec::ScheduledAction(ScheduledActionSpec { resource_id: r, .. }) if r == resource_id)
-        }),
-        _ => false,
-    });
-    let pruning = &context.pruning;
-    let (to_delete, orphans): (Vec<_>, Vec<_>) =
-        undeclared.into_iter().partition(|(address, _)| address.kind.removed_with_its_declaration() || pruning.enabled);
-    let guard = prune::guard(pruning, to_delete.len(), live.ours.len(), desired.len());
-    // While a kind could not be read, nothing is deleted: what refers to the resource (or what it refers to)
-    // may be among the unread.
-    let unread_holds_deletions = !observed.unread.is_empty();
-    // What no declaration asks for but stays in this pass (kept, pruning off, or held back by a guard): what
-    // declared resources say about it stays too (a security group rule naming a kept group is not revoked).
-    let staying: BTreeSet<&Address> = kept
-        .iter()
-        .chain(&orphans)
-        .chain(if guard.is_some() || unread_holds_deletions { to_delete.as_slice() } else { &[] })
-        .map(|(address, _)| *address)
-        .collect();
-
+    let mut plan = Plan { declared: nodes.iter().map(|n| n.address.clone()).collect(), ..Plan::default() };
     plan.unread = unread(observed);
+    let mut decisions = Decisions {
+        desired,
+        owner_id: &context.owner_id,
+        live: &live,
+        declared: &declared,
+        staying: undeclared.staying(),
+        desired_subnets: subnet_vpcs(nodes.iter().map(|n| (&n.address, &n.spec))),
+        live_subnets: subnet_vpcs(live.ours.iter().map(|(a, n)| (a, &n.spec))),
+        replaced: BTreeSet::new(),
+        conflicted: BTreeSet::new(),
+        in_plan: BTreeSet::new(),
+    };
     let held = held_by_unread(&nodes, &observed.unread);
     for node in &nodes {
-        if let Some(unread) = held.get(&node.address) {
-            plan.held.push(Held { address: node.address.clone(), unread: *unread });
-            continue;
+        match held.get(&node.address) {
+            Some(unread) => plan.held.push(Held { address: node.address.clone(), unread: *unread }),
+            None => decisions.decide(node, &mut plan),
         }
-        let deps = node.dependencies();
-        let depends_on: Vec<Address> = deps.iter().filter(|d| in_plan.contains(*d)).cloned().collect();
-        let blocked_by = deps.iter().find(|d| conflicted.contains(*d)).cloned();
+    }
+    undeclared.into_plan(&mut plan, observed);
+    autoscaling::note_autoscaling_removed(&mut plan);
+    plan_duplicates(&mut plan, &live, !observed.unread.is_empty());
+    Ok(plan)
+}
 
-        let Some(found) = live.ours.get(&node.address) else {
-            // Scaling registrations are recognised as ours through the ECS service they scale. When that service
-            // is gone (deleted by hand) and is being created again, what is left registered under its name
-            // scales nothing and can be recognised by nothing: it is written over (registrations are upserts)
-            // rather than reported as a conflict that would keep the service from being scaled again.
-            let scales_a_new_service = node.address.kind.removed_with_its_declaration() && {
-                let declaration = node.address.name.split('/').next().unwrap_or_default();
-                let service = Address::new(Kind::Service, declaration);
-                plan.actions.iter().any(|a| a.address == service && a.action == ActionKind::Create)
-            };
-            let holder = name_holder(node, &live, &declared).filter(|_| !scales_a_new_service);
-            if let Some((_, holder, _)) = &holder
-                && adopts(desired, &node.address)
-                && Owner::from_tags(&context.owner_id, &holder.tags) == Owner::Nobody
-            {
-                match adoption(node, holder, depends_on, blocked_by) {
-                    Ok(action) => {
-                        in_plan.insert(node.address.clone());
-                        plan.actions.push(action);
-                    }
-                    Err(conflict) => {
-                        conflicted.insert(node.address.clone());
-                        plan.conflicts.push(conflict);
-                    }
-                }
-                continue;
+/// What is ours and no longer declared, sorted by what happens to it this pass.
+struct Undeclared<'a> {
+    /// Scalable targets kept because someone else's policies are on them.
+    kept: Vec<(&'a Address, &'a ObservedNode)>,
+    /// Kept because pruning is off.
+    orphans: Vec<(&'a Address, &'a ObservedNode)>,
+    /// To delete, unless a guard or an unread kind holds the deletions back.
+    to_delete: Vec<(&'a Address, &'a ObservedNode)>,
+    guard: Option<PruneGuard>,
+    /// While a kind could not be read, nothing is deleted: what refers to the resource (or what it refers
+    /// to) may be among the unread.
+    unread_holds_deletions: bool,
+}
+
+impl<'a> Undeclared<'a> {
+    fn sort(
+        live: &'a LiveState,
+        declared: &BTreeSet<&Address>,
+        context: &PlanContext,
+        declarations: usize,
+        unread_holds_deletions: bool,
+    ) -> Self {
+        // A service's scaling configuration always goes with its declaration (the autoscaler must not keep
+        // scaling a service against the file's wishes); the rest goes when pruning is on and no guard holds it.
+        let undeclared = live.ours.iter().filter(|(address, _)| !declared.contains(address));
+        // Deregistering a scalable target deletes every policy and scheduled action on it, ours or not: a
+        // target that carries someone else's is kept (and reported) rather than take theirs with it.
+        let (kept, undeclared): (Vec<_>, Vec<_>) = undeclared.partition(|(_, found)| {
+            autoscaling::carries_foreign_scaling(&found.spec, live.foreign_identities.values())
+        });
+        let pruning = &context.pruning;
+        let (to_delete, orphans): (Vec<_>, Vec<_>) = undeclared
+            .into_iter()
+            .partition(|(address, _)| address.kind.removed_with_its_declaration() || pruning.enabled);
+        let guard = prune::guard(pruning, to_delete.len(), live.ours.len(), declarations);
+        Undeclared { kept, orphans, to_delete, guard, unread_holds_deletions }
+    }
+
+    /// What no declaration asks for but stays in this pass (kept, pruning off, or held back by a guard): what
+    /// declared resources say about it stays too (a security group rule naming a kept group is not revoked).
+    fn staying(&self) -> BTreeSet<&'a Address> {
+        let held_back = self.guard.is_some() || self.unread_holds_deletions;
+        let deletions_staying = if held_back { self.to_delete.as_slice() } else { &[] };
+        self.kept.iter().chain(&self.orphans).chain(deletions_staying).map(|(address, _)| *address).collect()
+    }
+
+    /// Reports what stays, and plans the deletions of the rest, dependents first.
+    fn into_plan(self, plan: &mut Plan, observed: &Observed) {
+        let stays = |plan: &mut Plan, resources: Vec<(&Address, &ObservedNode)>, why: StayReason| {
+            for (address, found) in resources {
+                plan.not_declared.push(prune::orphan(address, found, why.clone()));
             }
-            if let Some((identity, holder, reason)) = holder {
-                conflicted.insert(node.address.clone());
-                plan.conflicts.push(Conflict {
-                    address: node.address.clone(),
-                    id: holder.id.clone(),
-                    identity,
-                    reason,
-                });
-                continue;
-            }
-            in_plan.insert(node.address.clone());
-            plan.actions.push(Action {
-                address: node.address.clone(),
-                action: ActionKind::Create,
-                id: None,
-                reason: "not found".to_string(),
-                changes: creation_changes(node),
-                depends_on,
-                blocked_by,
-                desired: node.clone(),
-                observed: None,
-            });
-            continue;
         };
+        stays(plan, self.kept, StayReason::ForeignScalingAttached);
+        stays(plan, self.orphans, StayReason::PruningOff);
+        plan.prune_guard = self.guard;
+        if self.unread_holds_deletions {
+            stays(plan, self.to_delete, StayReason::Unread { kinds: observed.unread.keys().copied().collect() });
+        } else if self.guard.is_some() {
+            stays(plan, self.to_delete, StayReason::Guarded);
+        } else {
+            for (address, found) in prune::creation_order(self.to_delete) {
+                let cause =
+                    if address.kind.removed_with_its_declaration() { Removal::Deregistered } else { Removal::Pruned };
+                plan.actions.push(prune::deletion(address, found, cause, false));
+            }
+        }
+    }
+}
 
+/// The decision for each declared resource, with what earlier decisions settled: dependencies come first, so
+/// a resource sees whether what it refers to is replaced, in conflict, or in the plan.
+struct Decisions<'a> {
+    desired: &'a Desired,
+    owner_id: &'a str,
+    live: &'a LiveState,
+    declared: &'a BTreeSet<&'a Address>,
+    staying: BTreeSet<&'a Address>,
+    desired_subnets: BTreeMap<&'a Address, &'a Ref>,
+    live_subnets: BTreeMap<&'a Address, &'a Ref>,
+    replaced: BTreeSet<Address>,
+    conflicted: BTreeSet<Address>,
+    in_plan: BTreeSet<Address>,
+}
+
+impl Decisions<'_> {
+    fn decide(&mut self, node: &Node, plan: &mut Plan) {
+        let deps = node.dependencies();
+        let depends_on: Vec<Address> = deps.iter().filter(|d| self.in_plan.contains(*d)).cloned().collect();
+        let blocked_by = deps.iter().find(|d| self.conflicted.contains(*d)).cloned();
+        let decision = match self.live.ours.get(&node.address) {
+            None => self.absent(node, plan, depends_on, blocked_by),
+            Some(found) => self.present(node, found, depends_on, blocked_by),
+        };
+        match decision {
+            None => {}
+            Some(Ok(action)) => {
+                if action.action == ActionKind::Replace {
+                    self.replaced.insert(node.address.clone());
+                }
+                self.in_plan.insert(node.address.clone());
+                plan.actions.push(action);
+            }
+            Some(Err(conflict)) => {
+                self.conflicted.insert(node.address.clone());
+                plan.conflicts.push(conflict);
+            }
+        }
+    }
+
+    /// No resource of ours has the address: create it, adopt the unowned one holding its name, or report the
+    /// holder as a conflict.
+    fn absent(
+        &self,
+        node: &Node,
+        plan: &Plan,
+        depends_on: Vec<Address>,
+        blocked_by: Option<Address>,
+    ) -> Option<Result<Action, Conflict>> {
+        let holder =
+            name_holder(node, self.live, self.declared).filter(|_| !autoscaling::scales_a_new_service(node, plan));
+        if let Some((identity, holder, reason)) = holder {
+            let unowned = Owner::from_tags(self.owner_id, &holder.tags) == Owner::Nobody;
+            if unowned && adopts(self.desired, &node.address) {
+                return Some(adoption(node, holder, depends_on, blocked_by));
+            }
+            let conflict = Conflict { address: node.address.clone(), id: holder.id.clone(), identity, reason };
+            return Some(Err(conflict));
+        }
+        Some(Ok(Action {
+            address: node.address.clone(),
+            action: ActionKind::Create,
+            id: None,
+            reason: ActionReason::NotFound,
+            changes: creation_changes(node),
+            depends_on,
+            blocked_by,
+            desired: node.clone(),
+            observed: None,
+        }))
+    }
+
+    /// A resource of ours has the address: replace it, update it, or leave it.
+    fn present(
+        &self,
+        node: &Node,
+        found: &ObservedNode,
+        depends_on: Vec<Address>,
+        blocked_by: Option<Address>,
+    ) -> Option<Result<Action, Conflict>> {
         // Fields the file leaves to AWS (or to the autoscaler) are settled against the live value first; the
         // settled node is also what an update writes.
         let (mut settled, live) = settle(node, found);
-        keep_rules_naming(&mut settled.spec, &live.spec, &staying);
+        keep_rules_naming(&mut settled.spec, &live.spec, &self.staying);
         let node = &settled;
         let mut changes = diff(node, &live);
         // The VPC a load balancer sits in is fixed at creation, though its subnets are not: moving it to
         // subnets of another VPC means a new one.
-        let desired_vpc = placement_vpc(&node.spec, &desired_subnets);
-        if let (Some(want), Some(have)) = (&desired_vpc, placement_vpc(&found.spec, &live_subnets))
+        let desired_vpc = placement_vpc(&node.spec, &self.desired_subnets);
+        if let (Some(want), Some(have)) = (&desired_vpc, placement_vpc(&found.spec, &self.live_subnets))
             && *want != have
         {
             let change = FieldChange {
@@ -158,8 +238,31 @@ pub fn plan(desired: &Desired, observed: &Observed, context: &PlanContext) -> Re
             };
             changes.insert(0, change);
         }
-        let forced: Vec<String> =
-            changes.iter().filter(|c| c.forces_replacement).map(|c| c.field.to_string()).collect();
+        let (action, reason) = self.verdict(node, &changes, desired_vpc.as_ref())?;
+        let changes =
+            if action == ActionKind::Replace && changes.is_empty() { creation_changes(node) } else { changes };
+        Some(Ok(Action {
+            address: node.address.clone(),
+            action,
+            id: Some(found.id.clone()),
+            reason,
+            changes,
+            depends_on,
+            blocked_by,
+            desired: node.clone(),
+            observed: Some(found.clone()),
+        }))
+    }
+
+    /// Replace, update or nothing, and why, for a live resource of ours with these `changes`.
+    fn verdict(
+        &self,
+        node: &Node,
+        changes: &[FieldChange],
+        desired_vpc: Option<&Ref>,
+    ) -> Option<(ActionKind, ActionReason)> {
+        let forced: Vec<ChangedField> =
+            changes.iter().filter(|c| c.forces_replacement).map(|c| c.field.clone()).collect();
         // A resource that refers, in a field AWS cannot change, to a resource being replaced must be
         // replaced too: its reference would otherwise point at something deleted. The references come from
         // the spec, not from parsing field text: a value that merely reads like an address (a namespace's
@@ -169,117 +272,39 @@ pub fn plan(desired: &Desired, observed: &Observed, context: &PlanContext) -> Re
             .spec
             .fixed_references()
             .into_iter()
-            .chain(&desired_vpc)
+            .chain(desired_vpc)
             .filter_map(Ref::node)
-            .find(|a| replaced.contains(*a));
+            .find(|a| self.replaced.contains(*a));
         // Only a reference points at the replaced resource's old id and needs updating; an ordering-only
         // dependency (`Node::after`: a NAT gateway waits for the internet gateway) needs nothing.
         let refers_to_replaced =
-            node.spec.references().into_iter().filter_map(Ref::node).find(|a| replaced.contains(*a));
-
-        let (action, reason) = if !forced.is_empty() && node.spec.replaced_by_new_version() {
-            (ActionKind::Replace, format!("{} changed: a new revision is registered", forced.join(", ")))
+            node.spec.references().into_iter().filter_map(Ref::node).find(|a| self.replaced.contains(*a));
+        let replaced = |dependency: &Address| ActionReason::DependencyReplaced { dependency: dependency.clone() };
+        Some(if !forced.is_empty() && node.spec.replaced_by_new_version() {
+            (ActionKind::Replace, ActionReason::NewRevision { fields: forced })
         } else if !forced.is_empty() {
-            (ActionKind::Replace, format!("{} cannot be changed in place", forced.join(", ")))
+            (ActionKind::Replace, ActionReason::FixedFieldsDiffer { fields: forced })
         } else if let Some(dependency) = forced_by_dependency {
-            (ActionKind::Replace, format!("{dependency} is replaced"))
+            (ActionKind::Replace, replaced(dependency))
         } else if !changes.is_empty() {
-            let fields: Vec<String> = changes.iter().map(|c| c.field.to_string()).collect();
-            let mut reason = format!("drift in {}", fields.join(", "));
-            if let NodeSpec::Service(spec) = &node.spec
-                && let Some((min, max)) = spec.autoscaling
-                && changes.iter().any(|c| c.field == ChangedField::Field(service::field::DESIRED_COUNT))
-            {
-                reason.push_str(&format!(
-                    " (the desired count is autoscaling's, but only within {min} to {max}: it is brought back into \
-                     the range)"
-                ));
-            }
-            (ActionKind::Update, reason)
-        } else if let Some(dependency) = refers_to_replaced {
-            (ActionKind::Update, format!("{dependency} is replaced"))
+            let fields = changes.iter().map(|c| c.field.clone()).collect();
+            (ActionKind::Update, ActionReason::Drift { fields, notes: autoscaling::drift_notes(node, changes) })
         } else {
-            continue;
-        };
-        if action == ActionKind::Replace {
-            replaced.insert(node.address.clone());
-        }
-        in_plan.insert(node.address.clone());
-        plan.actions.push(Action {
-            address: node.address.clone(),
-            action,
-            id: Some(found.id.clone()),
-            reason,
-            changes: if action == ActionKind::Replace && changes.is_empty() { creation_changes(node) } else { changes },
-            depends_on,
-            blocked_by,
-            desired: node.clone(),
-            observed: Some(found.clone()),
-        });
+            (ActionKind::Update, replaced(refers_to_replaced?))
+        })
     }
+}
 
-    for (address, found) in kept {
-        plan.not_declared.push(prune::orphan(
-            address,
-            found,
-            "no longer declared, but kept: scaling policies or scheduled actions that are not ours are attached, \
-             and deregistering the target would delete them",
-        ));
-    }
-    for (address, found) in orphans {
-        plan.not_declared.push(prune::orphan(address, found, "no declaration in the desired state; left in place"));
-    }
-    plan.prune_guard = guard;
-    match &plan.prune_guard {
-        _ if unread_holds_deletions => {
-            let kinds: Vec<&str> = observed.unread.keys().map(|k| k.as_str()).collect();
-            let reason = format!("not deleted this pass: the live state of {} could not be read", kinds.join(", "));
-            for (address, found) in to_delete {
-                plan.not_declared.push(prune::orphan(address, found, &reason));
-            }
-        }
-        Some(guard) => {
-            for (address, found) in to_delete {
-                plan.not_declared.push(prune::orphan(address, found, &format!("not deleted: {}", guard.reason)));
-            }
-        }
-        None => {
-            for (address, found) in prune::creation_order(to_delete) {
-                let reason = if address.kind.removed_with_its_declaration() {
-                    "no longer declared: deregistered"
-                } else {
-                    "no longer declared: pruned"
-                };
-                plan.actions.push(prune::deletion(address, found, reason, false));
-            }
-        }
-    }
-    // A service whose scaling registration goes gets its desired count back from the file: say so where the
-    // count changes, since nobody touched the service itself.
-    let unscaled: Vec<String> = plan
-        .actions
-        .iter()
-        .filter(|a| a.action == ActionKind::Delete && a.address.kind == Kind::ScalableTarget)
-        .map(|a| a.address.name.clone())
-        .collect();
-    for action in &mut plan.actions {
-        if action.address.kind == Kind::Service
-            && unscaled.contains(&action.address.name)
-            && action.changes(service::field::DESIRED_COUNT)
-        {
-            action.reason.push_str(" (autoscaling is removed: the file's desired_count applies again)");
-        }
-    }
-    // Duplicates are deleted whatever the pruning settings (they are never what a declaration asked for),
-    // but not while a kind is unread: what uses them may be among the unread.
+/// Duplicates are deleted whatever the pruning settings (they are never what a declaration asked for), but
+/// not while a kind is unread: what uses them may be among the unread.
+fn plan_duplicates(plan: &mut Plan, live: &LiveState, unread_holds_deletions: bool) {
     for (address, found) in &live.duplicates {
         if unread_holds_deletions {
-            plan.not_declared.push(prune::orphan(address, found, "a duplicate; not deleted while a kind is unread"));
+            plan.not_declared.push(prune::orphan(address, found, StayReason::DuplicateWhileUnread));
         } else {
             plan.actions.push(prune::duplicate(address, found, &live.ours[address]));
         }
     }
-    Ok(plan)
 }
 
 /// The kinds observation could not read, for the plan.
@@ -319,7 +344,7 @@ pub fn destroy(desired: &Desired, observed: &Observed, context: &PlanContext) ->
         // The declaration is here: its deletion policy counts even if no pass has marked the resource yet.
         let (kind, name) = crate::expand::declaration_of(address);
         let retain = desired.lifecycles.get(&(kind, name.to_string())).is_some_and(|l| l.retain);
-        plan.actions.push(prune::deletion(address, found, "destroy: declared here", retain));
+        plan.actions.push(prune::deletion(address, found, Removal::Destroyed, retain));
     }
     // Listed last, so deleted first: a copy goes before what it copies.
     for (address, found) in live.duplicates.iter().filter(|(address, _)| declared.contains(address)) {
@@ -345,24 +370,20 @@ fn adoption(
     });
     let (settled, live_node) = settle(node, &holder_as_ours);
     let changes = diff(&settled, &live_node);
-    let fixed: Vec<String> = changes.iter().filter(|c| c.forces_replacement).map(|c| c.field.to_string()).collect();
+    let fixed: Vec<ChangedField> = changes.iter().filter(|c| c.forces_replacement).map(|c| c.field.clone()).collect();
     if !fixed.is_empty() {
         return Err(Conflict {
             address: node.address.clone(),
             id: holder.id.clone(),
             identity: node.spec.unique_identity().unwrap_or_default(),
-            reason: format!(
-                "adopt = true, but the existing resource differs in {}, which cannot be changed in place: it is \
-                 left untouched",
-                fixed.join(", ")
-            ),
+            reason: ConflictReason::AdoptionNeedsReplacement { fields: fixed },
         });
     }
     Ok(Action {
         address: node.address.clone(),
         action: ActionKind::Adopt,
         id: Some(holder.id.clone()),
-        reason: "adopt = true: the existing resource of this name, which has no owner, becomes ours".to_string(),
+        reason: ActionReason::Adopt,
         changes,
         depends_on,
         blocked_by,
@@ -386,12 +407,10 @@ fn name_holder<'a>(
     node: &Node,
     live: &'a LiveState,
     declared: &BTreeSet<&Address>,
-) -> Option<(String, &'a ObservedNode, String)> {
+) -> Option<(String, &'a ObservedNode, ConflictReason)> {
     let identity = node.spec.unique_identity()?;
     if let Some(holder) = live.foreign_identities.get(&(node.address.kind, identity.clone())) {
-        let reason = "a resource with this name exists and is not managed by this reconciler; \
-                      it is left untouched (rename the declaration or remove the other resource)";
-        return Some((identity, holder, reason.to_string()));
+        return Some((identity, holder, ConflictReason::NotOurs));
     }
     // A resource of ours left behind by a renamed declaration (still tagged with its old, undeclared address)
     // holds the name too. Creating anew would fail every pass (security group, namespace) or, with ECS, hand
@@ -402,11 +421,7 @@ fn name_holder<'a>(
             && !declared.contains(address)
             && found.spec.unique_identity() == Some(identity.clone())
     })?;
-    let reason = format!(
-        "a resource with this name exists as {address}, which is no longer declared; it is left untouched \
-         (restore its declaration, or remove it)"
-    );
-    Some((identity, holder, reason))
+    Some((identity, holder, ConflictReason::HeldByUndeclared { holder: address.clone() }))
 }
 
 /// The VPC of each subnet of ours, by the subnet's address.

@@ -3,13 +3,12 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
-
 use crate::Address;
 use crate::dependency_order::dependency_order;
 use crate::node::{Node, ObservedNode};
 use crate::ownership::{DELETION_POLICY_KEY, OUR_KEYS, RETAIN};
 use crate::plan::{Action, ActionKind, ChangedField, FieldChange, NotDeclared};
+use crate::reason::{ActionReason, HoldBack, PruneGuard, Removal, StayReason};
 use crate::value::Value;
 
 /// How undeclared resources of ours are treated.
@@ -23,7 +22,7 @@ pub struct Pruning {
     pub allow_mass_delete: bool,
     /// Why nothing may be pruned in this pass whatever the guards say (a desired-state file is invalid and
     /// what it declares is unknown).
-    pub held_back: Option<String>,
+    pub held_back: Option<HoldBack>,
 }
 
 impl Default for Pruning {
@@ -32,34 +31,28 @@ impl Default for Pruning {
     }
 }
 
-/// Why a pass deletes nothing it would otherwise prune.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct PruneGuard {
-    pub reason: String,
-}
-
 /// The deletion of one live resource of ours, with every field going; or, when it was declared with
 /// `deletion_policy = "retain"`, its release: it stays, and only our tags go.
-pub(crate) fn deletion(address: &Address, found: &ObservedNode, reason: &str, declared_retain: bool) -> Action {
+pub(crate) fn deletion(address: &Address, found: &ObservedNode, cause: Removal, declared_retain: bool) -> Action {
     let retained = declared_retain || found.tags.get(DELETION_POLICY_KEY).map(String::as_str) == Some(RETAIN);
     if !retained {
-        return removal(address, found, reason.to_string());
+        return removal(address, found, ActionReason::Removal { cause, retained });
     }
     let tags = found.tags.iter().filter(|(key, _)| OUR_KEYS.contains(&key.as_str()));
     Action {
         action: ActionKind::Release,
         changes: tags.map(|(key, value)| gone(ChangedField::Tag(key.clone()), Value::Text(value.clone()))).collect(),
-        ..removal(address, found, format!("{reason}, but deletion_policy = \"retain\": it stays, no longer ours"))
+        ..removal(address, found, ActionReason::Removal { cause, retained })
     }
 }
 
 /// The deletion of a second resource carrying the address of one of ours. Always a deletion, whatever the
 /// deletion policy: the policy keeps the resource a declaration made, not a copy of it.
 pub(crate) fn duplicate(address: &Address, found: &ObservedNode, kept: &ObservedNode) -> Action {
-    removal(address, found, format!("duplicate of {}: another resource carries this address", kept.id))
+    removal(address, found, ActionReason::Duplicate { kept_id: kept.id.clone() })
 }
 
-fn removal(address: &Address, found: &ObservedNode, reason: String) -> Action {
+fn removal(address: &Address, found: &ObservedNode, reason: ActionReason) -> Action {
     let fields = found.spec.fields().into_iter().filter(|f| f.value != Value::Absent);
     Action {
         address: address.clone(),
@@ -108,36 +101,24 @@ pub(crate) fn guard(pruning: &Pruning, deletions: usize, owned: usize, declarati
     if deletions == 0 {
         return None;
     }
-    if let Some(reason) = &pruning.held_back {
-        return Some(PruneGuard { reason: format!("nothing is pruned in this pass: {reason}") });
+    if let Some(cause) = pruning.held_back {
+        return Some(PruneGuard::HeldBack { cause });
     }
     if pruning.allow_mass_delete {
         return None;
     }
     if declarations == 0 {
-        return Some(PruneGuard {
-            reason: format!(
-                "the desired state declares nothing while {owned} resources are ours: nothing is deleted \
-                 (an empty or wrong directory looks like this); run with --allow-mass-delete to delete them"
-            ),
-        });
+        return Some(PruneGuard::NothingDeclared { owned });
     }
     #[allow(clippy::cast_precision_loss)] // Resource counts are far below 2^52.
     let share = deletions as f64 / owned.max(1) as f64;
     if share > pruning.max_share {
-        return Some(PruneGuard {
-            reason: format!(
-                "this pass would delete {deletions} of the {owned} resources we own ({:.0} %, more than the {:.0} % \
-                 allowed): nothing is deleted; run with --allow-mass-delete to confirm",
-                share * 100.0,
-                pruning.max_share * 100.0
-            ),
-        });
+        return Some(PruneGuard::TooLarge { deletions, owned, max_share: pruning.max_share });
     }
     None
 }
 
 /// The orphan report for a resource not deleted, with why.
-pub(crate) fn orphan(address: &Address, found: &ObservedNode, why: &str) -> NotDeclared {
-    NotDeclared { address: address.clone(), id: found.id.clone(), reason: why.to_string() }
+pub(crate) fn orphan(address: &Address, found: &ObservedNode, why: StayReason) -> NotDeclared {
+    NotDeclared { address: address.clone(), id: found.id.clone(), reason: why }
 }

@@ -9,8 +9,12 @@ use std::collections::BTreeMap;
 
 use common::*;
 use reconciler_plan::ScalableTargetSpec;
+use reconciler_plan::kinds::{scalable_target, scaling_policy, service};
 use reconciler_plan::ownership::{SCALING_POLICIES_KEY, SCHEDULED_ACTIONS_KEY};
-use reconciler_plan::{Action, ActionKind, NodeSpec, Observed, ObservedNode, Plan, ScalingPolicySpec, Value, expand};
+use reconciler_plan::{
+    Action, ActionKind, ActionReason, ChangedField, DriftNote, NodeSpec, Observed, ObservedNode, Plan,
+    ScalingPolicySpec, StayReason, Value, expand,
+};
 use reconciler_spec::{Autoscaling, Desired, ScalingMetric, ScheduledAction, TargetTracking};
 
 const FRONTEND_TARGET: &str = "scalable_target.ecsdemo-frontend";
@@ -99,7 +103,7 @@ fn from_empty_scalable_targets_and_policies_are_created_after_their_service() {
         assert_before(&plan, &service_address, target);
         assert_before(&plan, target, policy);
         let create_target = action(&plan, target);
-        assert_eq!(create_target.reason, "not found");
+        assert_eq!(create_target.reason, ActionReason::NotFound);
         assert!(create_target.depends_on.contains(&addr(&service_address)), "{:?}", create_target.depends_on);
         assert_eq!(
             before_after(create_target, "resource_id"),
@@ -197,7 +201,10 @@ fn a_live_count_above_the_range_is_brought_down_to_the_maximum() {
     let update = &plan.actions[0];
     assert_eq!(
         update.reason,
-        "drift in desired_count (the desired count is autoscaling's, but only within 1 to 10: it is brought back into the range)"
+        ActionReason::Drift {
+            fields: vec![ChangedField::Field(service::field::DESIRED_COUNT)],
+            notes: vec![DriftNote::CountOutsideScalingRange { min: 1, max: 10 }],
+        }
     );
     assert_eq!(fields(update), ["desired_count"]);
     assert_eq!(before_after(update, "desired_count"), (owned(12, 1, 10), owned(10, 1, 10)));
@@ -262,7 +269,7 @@ fn removing_the_section_hands_the_count_back_and_deregisters_the_target_and_its_
 
     for address in [FRONTEND_TARGET, FRONTEND_POLICY] {
         let delete = action(&plan, address);
-        assert_eq!(delete.reason, "no longer declared: deregistered");
+        assert_eq!(delete.reason, DEREGISTERED);
         assert_eq!(delete.id.as_deref(), Some(id_of(&addr(address)).as_str()));
         assert!(delete.observed.is_some());
         assert!(!delete.changes.is_empty());
@@ -288,10 +295,12 @@ fn removing_the_section_says_the_count_is_handed_back_to_the_file() {
     let plan = plan_ok(&desired, &converged_with_count("ecsdemo-frontend", 7));
     let update = action(&plan, "service.ecsdemo-frontend");
     assert_eq!(before_after(update, "desired_count"), (Value::Int(7), Value::Int(1)));
-    assert!(
-        update.reason.contains("autoscaling is removed: the file's desired_count applies again"),
-        "{}",
-        update.reason
+    assert_eq!(
+        update.reason,
+        ActionReason::Drift {
+            fields: vec![ChangedField::Field(service::field::DESIRED_COUNT), tag(SCALING_POLICIES_KEY)],
+            notes: vec![DriftNote::AutoscalingRemoved],
+        }
     );
 }
 
@@ -378,7 +387,7 @@ fn a_new_maximum_updates_the_scalable_target_in_place() {
     let plan = plan_ok(&desired, &converged_with_count("ecsdemo-frontend", 3));
     assert_actions_once_each(&plan, &[(FRONTEND_TARGET, ActionKind::Update)]);
     let update = &plan.actions[0];
-    assert_eq!(update.reason, "drift in max_capacity");
+    assert_eq!(update.reason, drift(&[scalable_target::field::MAX_CAPACITY]));
     assert_eq!(fields(update), ["max_capacity"]);
     assert_eq!(before_after(update, "max_capacity"), (Value::Int(10), Value::Int(5)));
     assert_eq!(update.id.as_deref(), Some(id_of(&addr(FRONTEND_TARGET)).as_str()));
@@ -431,7 +440,10 @@ fn a_new_target_or_cooldown_updates_the_policy_in_place() {
     let plan = plan_ok(&desired, &converged(&workshop_config(), &zones(3)));
     assert_actions_once_each(&plan, &[(FRONTEND_POLICY, ActionKind::Update)]);
     let update = &plan.actions[0];
-    assert_eq!(update.reason, "drift in scale_in_cooldown_seconds, scale_out_cooldown_seconds");
+    assert_eq!(
+        update.reason,
+        drift(&[scaling_policy::field::SCALE_IN_COOLDOWN_SECONDS, scaling_policy::field::SCALE_OUT_COOLDOWN_SECONDS])
+    );
     assert_eq!(before_after(update, "scale_in_cooldown_seconds"), (Value::Int(30), Value::Int(120)));
     assert_eq!(before_after(update, "scale_out_cooldown_seconds"), (Value::Int(30), Value::Int(60)));
     assert!(update.changes.iter().all(|c| !c.forces_replacement));
@@ -484,7 +496,7 @@ fn scheduled_actions_are_created_after_the_target_and_removed_with_their_declara
     assert_empty(&plan_ok(&desired, &observed));
     let plan = plan_ok(&workshop_config(), &observed);
     assert_actions_once_each(&plan, &[("service.ecsdemo-frontend", ActionKind::Update), (night, ActionKind::Delete)]);
-    assert_eq!(action(&plan, night).reason, "no longer declared: deregistered");
+    assert_eq!(action(&plan, night).reason, DEREGISTERED);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -510,7 +522,7 @@ fn a_policy_added_by_hand_on_our_target_is_left_alone() {
     .into();
     assert_eq!(got, want, "{:#?}", addresses(&plan));
     let kept = plan.not_declared.iter().find(|n| n.address.to_string() == FRONTEND_TARGET).expect("target kept");
-    assert!(kept.reason.contains("deregistering the target would delete them"), "{}", kept.reason);
+    assert_eq!(kept.reason, StayReason::ForeignScalingAttached);
     assert!(!addresses(&plan).iter().any(|a| a.contains("by-hand")));
     assert!(plan.actions.iter().all(|a| !a.id.as_deref().unwrap_or_default().contains("by-hand")));
 }

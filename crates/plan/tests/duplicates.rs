@@ -5,7 +5,7 @@
 mod common;
 
 use common::*;
-use reconciler_plan::{ActionKind, Kind, ObservedNode, Plan, PlanContext, destroy};
+use reconciler_plan::{ActionKind, ActionReason, Kind, ObservedNode, Plan, PlanContext, destroy};
 
 /// A copy of our observed resource at `address`, under another id.
 fn copy_of(observed: &reconciler_plan::Observed, address: &str, id: &str) -> ObservedNode {
@@ -34,7 +34,7 @@ fn a_duplicate_vpc_is_deleted_and_the_one_in_use_is_kept() {
     let plan = plan_ok(&desired, &observed);
     assert_eq!(deletions(&plan), [("vpc.main".to_string(), "vpc-0000".to_string())], "{:?}", describe(&plan));
     let delete = action(&plan, "vpc.main");
-    assert!(delete.reason.contains("duplicate") && delete.reason.contains(&kept), "{}", delete.reason);
+    assert_eq!(delete.reason, ActionReason::Duplicate { kept_id: kept });
     assert!(plan.has_changes(), "a duplicate is a change: --detailed-exitcode says 2");
     assert_eq!(plan.summary().delete, 1);
     assert!(plan.not_declared.is_empty(), "{:?}", plan.not_declared);

@@ -6,10 +6,11 @@ mod common;
 use std::collections::BTreeSet;
 
 use common::*;
+use reconciler_plan::kinds;
 use reconciler_plan::ownership::{MANAGED_BY_KEY, MANAGED_BY_VALUE, OWNER_KEY, RESOURCE_KEY, ownership_tags};
 use reconciler_plan::{
-    ActionKind, Kind, NodeSpec, ObservedNode, PlanError, Ref, Route, RouteTarget, SgPeer, SgRule, Value,
-    allow_all_egress,
+    ActionKind, ActionReason, ChangedField, ConflictReason, Kind, NodeSpec, ObservedNode, PlanError, Ref, Route,
+    RouteTarget, SgPeer, SgRule, StayReason, Value, allow_all_egress,
 };
 use reconciler_plan::{ClusterSpec, InternetGatewaySpec, RouteTableSpec, SecurityGroupSpec, SubnetSpec, VpcSpec};
 use reconciler_spec::{PortRange, Protocol};
@@ -61,7 +62,7 @@ fn empty_account_creates_all_17_workshop_resources_in_dependency_order() {
 
     assert_eq!(addresses(&plan), WORKSHOP_CREATE_ORDER);
     assert!(plan.actions.iter().all(|a| a.action == ActionKind::Create), "only creates");
-    assert!(plan.actions.iter().all(|a| a.id.is_none() && a.observed.is_none() && a.reason == "not found"));
+    assert!(plan.actions.iter().all(|a| a.id.is_none() && a.observed.is_none() && a.reason == ActionReason::NotFound));
     assert!(plan.conflicts.is_empty() && plan.not_declared.is_empty());
     let summary = plan.summary();
     assert_eq!((summary.create, summary.update, summary.replace), (17, 0, 0));
@@ -358,8 +359,7 @@ fn a_missing_ingress_rule_is_an_update_of_ingress() {
     let update = &plan.actions[0];
     assert_eq!(update.action, ActionKind::Update);
     assert_eq!(update.id.as_deref(), Some("sg-services"));
-    assert!(update.reason.contains("ingress"), "reason: {}", update.reason);
-    assert_eq!(update.reason, "drift in ingress");
+    assert_eq!(update.reason, drift(&[kinds::security_group::field::INGRESS]));
     assert_eq!(update.changes.len(), 1);
     let ingress = change(update, "ingress");
     assert_eq!(ingress.before, set(&[]));
@@ -405,7 +405,7 @@ fn container_insights_off_is_an_update() {
     assert_eq!(addresses(&plan), ["cluster.container-demo"]);
     let update = &plan.actions[0];
     assert_eq!(update.action, ActionKind::Update);
-    assert_eq!(update.reason, "drift in container_insights");
+    assert_eq!(update.reason, drift(&[kinds::cluster::field::CONTAINER_INSIGHTS]));
     let insights = change(update, "container_insights");
     assert_eq!((insights.before.clone(), insights.after.clone()), (Value::Bool(false), Value::Bool(true)));
     assert!(!insights.forces_replacement);
@@ -441,7 +441,7 @@ fn a_missing_private_route_is_an_update_of_routes() {
     assert_eq!(addresses(&plan), ["route_table.main/private-2"]);
     let update = &plan.actions[0];
     assert_eq!(update.action, ActionKind::Update);
-    assert_eq!(update.reason, "drift in routes");
+    assert_eq!(update.reason, drift(&[kinds::route_table::field::ROUTES]));
     assert_eq!(change(update, "routes").before, set(&[]));
     assert_eq!(change(update, "routes").after, set(&["0.0.0.0/0 via nat_gateway.main/nat-1"]));
 }
@@ -502,7 +502,7 @@ fn a_changed_or_missing_declared_tag_is_an_update_of_that_tag() {
     assert!(plan.actions.iter().all(|a| a.action == ActionKind::Update && a.changes_tags()));
 
     let cluster = action(&plan, "cluster.container-demo");
-    assert_eq!(cluster.reason, "drift in tags.Project");
+    assert_eq!(cluster.reason, drift_in(vec![tag("Project")]));
     assert_eq!(cluster.changes.len(), 1);
     let project = change(cluster, "tags.Project");
     assert_eq!((project.before.clone(), project.after.clone()), (text("old"), text("ecsdemo")));
@@ -542,7 +542,7 @@ fn dns_hostnames_off_is_an_update_of_the_vpc() {
     let update = &plan.actions[0];
     assert_eq!(update.action, ActionKind::Update);
     assert_eq!(update.id.as_deref(), Some("vpc-main"));
-    assert!(update.reason.contains("enable_dns_hostnames"), "reason: {}", update.reason);
+    assert_eq!(update.reason, drift(&[kinds::vpc::field::ENABLE_DNS_HOSTNAMES]));
     let field = change(update, "enable_dns_hostnames");
     assert_eq!((field.before.clone(), field.after.clone()), (Value::Bool(false), Value::Bool(true)));
 }
@@ -561,7 +561,14 @@ fn several_drifts_in_one_resource_are_one_update_naming_every_field() {
 
     let plan = plan_ok(&desired, &observed);
     assert_eq!(addresses(&plan), ["vpc.main"]);
-    assert_eq!(plan.actions[0].reason, "drift in enable_dns_support, enable_dns_hostnames, tags.Project");
+    assert_eq!(
+        plan.actions[0].reason,
+        drift_in(vec![
+            ChangedField::Field(kinds::vpc::field::ENABLE_DNS_SUPPORT),
+            ChangedField::Field(kinds::vpc::field::ENABLE_DNS_HOSTNAMES),
+            tag("Project"),
+        ])
+    );
 }
 
 #[test]
@@ -621,7 +628,7 @@ fn a_changed_subnet_cidr_replaces_the_subnet_and_its_nat_and_updates_the_route_t
     let subnet = action(&plan, "subnet.main/public-1");
     assert_eq!(subnet.action, ActionKind::Replace);
     assert_eq!(subnet.id.as_deref(), Some("subnet-main-public-1"));
-    assert_eq!(subnet.reason, "cidr cannot be changed in place");
+    assert_eq!(subnet.reason, fixed(&[kinds::subnet::field::CIDR]));
     let cidr = change(subnet, "cidr");
     assert_eq!((cidr.before.clone(), cidr.after.clone()), (text("10.0.0.0/27"), text("10.0.0.192/27")));
     assert!(cidr.forces_replacement);
@@ -629,19 +636,19 @@ fn a_changed_subnet_cidr_replaces_the_subnet_and_its_nat_and_updates_the_route_t
 
     let nat = action(&plan, "nat_gateway.main/nat-1");
     assert_eq!(nat.action, ActionKind::Replace);
-    assert_eq!(nat.reason, "subnet.main/public-1 is replaced");
+    assert_eq!(nat.reason, replaced("subnet.main/public-1"));
     assert_eq!(nat.depends_on, vec![addr("subnet.main/public-1")]);
     assert!(!nat.changes.is_empty(), "a replacement shows what will be made");
 
     let public = action(&plan, "route_table.main/public");
     assert_eq!(public.action, ActionKind::Update);
-    assert_eq!(public.reason, "subnet.main/public-1 is replaced");
+    assert_eq!(public.reason, replaced("subnet.main/public-1"));
     assert_eq!(public.depends_on, vec![addr("subnet.main/public-1")]);
 
     for zone in 1..=3 {
         let private = action(&plan, &format!("route_table.main/private-{zone}"));
         assert_eq!(private.action, ActionKind::Update);
-        assert_eq!(private.reason, "nat_gateway.main/nat-1 is replaced");
+        assert_eq!(private.reason, replaced("nat_gateway.main/nat-1"));
         assert_eq!(private.depends_on, vec![addr("nat_gateway.main/nat-1")]);
     }
     let summary = plan.summary();
@@ -661,7 +668,7 @@ fn a_changed_cidr_of_a_subnet_without_nat_replaces_only_it_and_updates_its_route
     assert_eq!(addresses(&plan), ["subnet.main/private-2", "route_table.main/private-2"]);
     assert_eq!(plan.actions[0].action, ActionKind::Replace);
     assert_eq!(plan.actions[1].action, ActionKind::Update);
-    assert_eq!(plan.actions[1].reason, "subnet.main/private-2 is replaced");
+    assert_eq!(plan.actions[1].reason, replaced("subnet.main/private-2"));
 }
 
 #[test]
@@ -673,7 +680,7 @@ fn a_changed_vpc_cidr_replaces_everything_that_refers_to_the_vpc() {
     let plan = plan_ok(&desired, &observed);
     let vpc = action(&plan, "vpc.main");
     assert_eq!(vpc.action, ActionKind::Replace);
-    assert_eq!(vpc.reason, "cidr cannot be changed in place");
+    assert_eq!(vpc.reason, fixed(&[kinds::vpc::field::CIDR]));
     assert_eq!(change(vpc, "cidr").before, text("10.0.0.0/24"));
     assert_eq!(change(vpc, "cidr").after, text("10.0.0.0/23"));
 
@@ -695,13 +702,13 @@ fn a_changed_vpc_cidr_replaces_everything_that_refers_to_the_vpc() {
     ];
     for address in replaced_because_of_vpc {
         let replace = action(&plan, address);
-        assert_eq!(replace.action, ActionKind::Replace, "{address}: {}", replace.reason);
-        assert_eq!(replace.reason, "vpc.main is replaced", "{address}");
+        assert_eq!(replace.action, ActionKind::Replace, "{address}: {:?}", replace.reason);
+        assert_eq!(replace.reason, replaced("vpc.main"), "{address}");
         assert!(replace.depends_on.contains(&addr("vpc.main")), "{address}");
     }
     let nat = action(&plan, "nat_gateway.main/nat-1");
     assert_eq!(nat.action, ActionKind::Replace);
-    assert_eq!(nat.reason, "subnet.main/public-1 is replaced");
+    assert_eq!(nat.reason, replaced("subnet.main/public-1"));
 
     // Neither the elastic IP nor the cluster has anything to do with the VPC.
     assert!(!plan.actions.iter().any(|a| a.address.kind == Kind::ElasticIp || a.address.kind == Kind::Cluster));
@@ -720,7 +727,7 @@ fn a_changed_cluster_name_replaces_the_cluster_only() {
     assert_eq!(addresses(&plan), ["cluster.container-demo"]);
     let replace = &plan.actions[0];
     assert_eq!(replace.action, ActionKind::Replace);
-    assert_eq!(replace.reason, "cluster_name cannot be changed in place");
+    assert_eq!(replace.reason, fixed(&[kinds::cluster::field::CLUSTER_NAME]));
     let name = change(replace, "cluster_name");
     assert_eq!((name.before.clone(), name.after.clone()), (text("container-demo"), text("renamed")));
 }
@@ -775,10 +782,10 @@ fn a_replaced_security_group_updates_the_groups_that_name_it() {
     assert_eq!(addresses(&plan), ["security_group.db", "security_group.app"]);
     let db = &plan.actions[0];
     assert_eq!(db.action, ActionKind::Replace);
-    assert_eq!(db.reason, "description cannot be changed in place");
+    assert_eq!(db.reason, fixed(&[kinds::security_group::field::DESCRIPTION]));
     let app = &plan.actions[1];
     assert_eq!(app.action, ActionKind::Update);
-    assert_eq!(app.reason, "security_group.db is replaced");
+    assert_eq!(app.reason, replaced("security_group.db"));
     assert!(app.changes.is_empty(), "its own fields do not differ");
     assert_eq!(app.depends_on, vec![addr("security_group.db")]);
 }
@@ -801,7 +808,7 @@ fn a_detached_internet_gateway_is_replaced_and_only_the_route_to_it_is_updated()
     assert!(change(igw, "vpc").forces_replacement);
     let route_table = &plan.actions[1];
     assert_eq!(route_table.action, ActionKind::Update);
-    assert_eq!(route_table.reason, "internet_gateway.main/igw is replaced");
+    assert_eq!(route_table.reason, replaced("internet_gateway.main/igw"));
 }
 
 #[test]
@@ -817,7 +824,7 @@ fn a_subnet_found_in_a_vpc_that_is_not_ours_is_replaced() {
     let plan = plan_ok(&desired, &observed);
     let subnet = action(&plan, "subnet.main/private-1");
     assert_eq!(subnet.action, ActionKind::Replace);
-    assert_eq!(subnet.reason, "vpc cannot be changed in place");
+    assert_eq!(subnet.reason, fixed(&[kinds::subnet::field::VPC]));
     assert_eq!(change(subnet, "vpc").before, text("vpc-elsewhere"));
     assert_eq!(change(subnet, "vpc").after, text("vpc.main"));
     assert_eq!(addresses(&plan), ["subnet.main/private-1", "route_table.main/private-1"]);
@@ -847,7 +854,7 @@ fn an_unowned_cluster_with_the_declared_name_is_a_conflict_not_a_create() {
     assert_eq!(conflict.address, addr("cluster.container-demo"));
     assert_eq!(conflict.id, "arn:aws:ecs:eu-west-1:1:cluster/container-demo");
     assert_eq!(conflict.identity, "container-demo");
-    assert!(conflict.reason.contains("not managed by this reconciler"), "{}", conflict.reason);
+    assert_eq!(conflict.reason, ConflictReason::NotOurs);
     assert!(!plan.actions.iter().any(|a| a.address.kind == Kind::Cluster), "nothing touches it");
     assert!(plan.actions.iter().all(|a| a.id.is_none()), "no action on any existing resource");
     assert_eq!(plan.actions.len(), 16, "everything else is still created");
@@ -997,7 +1004,7 @@ fn an_undeclared_resource_of_ours_holding_a_declared_name_is_a_conflict() {
     assert_eq!(conflict.address, addr("cluster.new"));
     assert_eq!(conflict.id, id_of(&addr("cluster.old")));
     assert_eq!(conflict.identity, "shared");
-    assert!(conflict.reason.contains("cluster.old"), "{}", conflict.reason);
+    assert_eq!(conflict.reason, ConflictReason::HeldByUndeclared { holder: addr("cluster.old") });
     assert_eq!(plan.not_declared.len(), 1);
     assert_eq!(plan.not_declared[0].address, addr("cluster.old"));
 }
@@ -1050,7 +1057,7 @@ fn a_resource_of_ours_that_is_no_longer_declared_is_reported_and_left_alone() {
     let gone = &plan.not_declared[0];
     assert_eq!(gone.address, addr("cluster.old"));
     assert_eq!(gone.id, "arn:old");
-    assert_eq!(gone.reason, "no declaration in the desired state; left in place");
+    assert_eq!(gone.reason, StayReason::PruningOff);
     assert_eq!(plan.summary().not_declared, 1);
 }
 
@@ -1129,7 +1136,7 @@ fn two_resources_tagged_with_one_address_keep_the_lowest_id_and_delete_the_other
     assert_eq!(addresses(&plan), ["cluster.container-demo"], "the lower id is in sync; the other goes");
     let duplicate = &plan.actions[0];
     assert_eq!((duplicate.action, duplicate.id.as_deref()), (ActionKind::Delete, Some("arn:zzz-second")));
-    assert!(duplicate.reason.starts_with("duplicate of "), "{}", duplicate.reason);
+    assert_eq!(duplicate.reason, ActionReason::Duplicate { kept_id: id_of(&addr("cluster.container-demo")) });
     assert!(plan.not_declared.is_empty());
 
     // Deterministic: the order observation lists them in does not matter.
@@ -1143,7 +1150,7 @@ fn two_resources_tagged_with_one_address_keep_the_lowest_id_and_delete_the_other
     let plan = plan_ok(&desired, &lower_out_of_sync);
     assert_eq!(addresses(&plan), ["cluster.container-demo", "cluster.container-demo"]);
     assert_eq!(plan.actions[0].id.as_deref(), Some("arn:aaa-second"));
-    assert_eq!(plan.actions[0].reason, "drift in container_insights");
+    assert_eq!(plan.actions[0].reason, drift(&[kinds::cluster::field::CONTAINER_INSIGHTS]));
     assert_eq!(plan.actions[1].action, ActionKind::Delete);
     assert_eq!(plan.actions[1].id, Some(id_of(&addr("cluster.container-demo"))));
 }
@@ -1265,7 +1272,12 @@ fn dropping_nat_gateways_removes_the_routes_and_reports_the_gateways() {
         addresses(&plan),
         ["route_table.main/private-1", "route_table.main/private-2", "route_table.main/private-3"]
     );
-    assert!(plan.actions.iter().all(|a| a.action == ActionKind::Update && a.reason == "drift in routes"));
+    let routes = drift(&[kinds::route_table::field::ROUTES]);
+    assert!(
+        plan.actions.iter().all(|a| a.action == ActionKind::Update && a.reason == routes),
+        "{:#?}",
+        describe(&plan)
+    );
     let mut reported: Vec<String> = plan.not_declared.iter().map(|n| n.address.to_string()).collect();
     reported.sort();
     assert_eq!(reported, ["elastic_ip.main/nat-1", "nat_gateway.main/nat-1"]);
@@ -1300,7 +1312,7 @@ fn depends_on_lists_only_dependencies_that_have_an_action_in_the_plan() {
     // The other private tables still route to the deleted gateway's id: drift, fixed once the new one exists.
     for table in &plan.actions[2..] {
         assert_eq!(table.action, ActionKind::Update);
-        assert_eq!(table.reason, "drift in routes");
+        assert_eq!(table.reason, drift(&[kinds::route_table::field::ROUTES]));
         assert_eq!(change(table, "routes").before, set(&["0.0.0.0/0 via nat-main-nat-1"]));
         assert_eq!(change(table, "routes").after, set(&["0.0.0.0/0 via nat_gateway.main/nat-1"]));
         assert_eq!(table.depends_on, vec![addr("nat_gateway.main/nat-1")]);
@@ -1380,7 +1392,10 @@ fn a_plan_serializes_with_addresses_as_kind_dot_name() {
     let cluster = &actions[0];
     assert_eq!(cluster["action"], "update");
     assert_eq!(cluster["id"], id_of(&addr("cluster.container-demo")));
-    assert_eq!(cluster["reason"], "drift in container_insights");
+    assert_eq!(
+        cluster["reason"],
+        serde_json::json!({ "code": "drift", "fields": ["container_insights"], "notes": [] })
+    );
     assert_eq!(
         cluster["changes"],
         serde_json::json!([
@@ -1391,7 +1406,7 @@ fn a_plan_serializes_with_addresses_as_kind_dot_name() {
     let table = &actions[1];
     assert_eq!(table["action"], "create");
     assert_eq!(table["id"], serde_json::Value::Null);
-    assert_eq!(table["reason"], "not found");
+    assert_eq!(table["reason"], serde_json::json!({ "code": "not_found" }));
     assert_eq!(table["depends_on"], serde_json::json!([]));
     assert!(table.get("blocked_by").is_none(), "absent when not blocked");
     assert!(table.get("desired").is_none() && table.get("observed").is_none());
@@ -1410,7 +1425,7 @@ fn a_plan_serializes_with_addresses_as_kind_dot_name() {
             "address": "namespace.service",
             "id": id_of(&addr("namespace.service")),
             "identity": "service.local",
-            "reason": plan.conflicts[0].reason,
+            "reason": { "code": "not_ours" },
         }])
     );
     assert_eq!(
@@ -1418,7 +1433,7 @@ fn a_plan_serializes_with_addresses_as_kind_dot_name() {
         serde_json::json!([{
             "address": "cluster.old",
             "id": "arn:old",
-            "reason": "no declaration in the desired state; left in place",
+            "reason": { "code": "pruning_off" },
         }])
     );
 }

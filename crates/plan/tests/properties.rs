@@ -306,7 +306,7 @@ fn an_account_missing_some_resources_recreates_them_and_touches_only_what_refers
                 action.desired.spec.references().into_iter().filter_map(|r| r.node()).collect();
             assert!(
                 refers_to.iter().any(|a| removed.contains(*a) || replaced.contains(a)),
-                "case {n}: {} ({:?}, {}) refers to nothing missing or replaced\n{}",
+                "case {n}: {} ({:?}, {:?}) refers to nothing missing or replaced\n{}",
                 action.address,
                 action.action,
                 action.reason,

@@ -7,7 +7,7 @@ mod common;
 use std::collections::BTreeSet;
 
 use common::*;
-use reconciler_plan::{ActionKind, Kind, Observed, PlanContext, plan};
+use reconciler_plan::{ActionKind, Kind, Observed, PlanContext, StayReason, plan};
 
 /// `observed` with `kind`'s resources missing, as the AWS layer reports a kind whose read failed.
 fn without(mut observed: Observed, kind: Kind) -> Observed {
@@ -55,9 +55,8 @@ fn a_converged_workshop_with_an_unread_kind_changes_nothing_and_prunes_nothing()
 
     assert!(plan.actions.is_empty(), "{:?}", describe(&plan));
     assert!(
-        plan.not_declared
-            .iter()
-            .any(|n| n.address.to_string() == "service.ecsdemo-nodejs" && n.reason.contains("could not be read")),
+        plan.not_declared.iter().any(|n| n.address.to_string() == "service.ecsdemo-nodejs"
+            && n.reason == StayReason::Unread { kinds: vec![Kind::Role] }),
         "{:?}",
         plan.not_declared
     );

@@ -8,7 +8,10 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 
 use common::*;
-use reconciler_plan::{ActionKind, Address, Kind, NodeSpec, ObservedNode, Plan, Ref, Value, expand};
+use reconciler_plan::kinds;
+use reconciler_plan::{
+    ActionKind, ActionReason, Address, ConflictReason, Kind, NodeSpec, ObservedNode, Plan, Ref, Value, expand,
+};
 use reconciler_plan::{ClusterSpec, InstanceProfileSpec, LoadBalancerSpec, LogGroupSpec, NamespaceSpec, RoleSpec};
 use reconciler_spec::Desired;
 
@@ -129,7 +132,7 @@ fn empty_account_creates_the_whole_workshop() {
     let expected: BTreeSet<String> = WORKSHOP_ADDRESSES.iter().map(ToString::to_string).collect();
     assert_eq!(planned, expected);
     assert_eq!(plan.actions.len(), 41, "one action per resource");
-    assert!(plan.actions.iter().all(|a| a.action == ActionKind::Create && a.reason == "not found"));
+    assert!(plan.actions.iter().all(|a| a.action == ActionKind::Create && a.reason == ActionReason::NotFound));
     assert!(plan.actions.iter().all(|a| a.blocked_by.is_none() && a.id.is_none()));
     assert!(plan.conflicts.is_empty() && plan.not_declared.is_empty());
     assert_eq!(plan.summary().create, 41);
@@ -312,7 +315,7 @@ fn a_new_image_registers_a_new_revision_and_updates_the_service() {
 
     let task = &plan.actions[0];
     assert_eq!(task.action, ActionKind::Replace);
-    assert_eq!(task.reason, "image changed: a new revision is registered");
+    assert_eq!(task.reason, new_revision(&[kinds::task_definition::field::IMAGE]));
     assert_eq!(task.changes.len(), 1, "only the image: {:?}", task.changes);
     let image = change(task, "image");
     assert_eq!(
@@ -324,8 +327,7 @@ fn a_new_image_registers_a_new_revision_and_updates_the_service() {
 
     let service = &plan.actions[1];
     assert_eq!(service.action, ActionKind::Update);
-    assert_eq!(service.reason, "task_definition.ecsdemo-frontend is replaced");
-    assert!(service.reason.contains("task_definition.ecsdemo-frontend"));
+    assert_eq!(service.reason, replaced("task_definition.ecsdemo-frontend"));
     assert_eq!(service.depends_on, vec![addr("task_definition.ecsdemo-frontend")]);
     assert!(service.refreshes_references(), "no field of the service differs: it moves to the new revision");
     assert_eq!(plan.summary().replace, 1);
@@ -344,7 +346,7 @@ fn a_desired_count_changed_live_is_set_back_in_place() {
     let plan = plan_ok(&desired, &observed);
     assert_actions(&plan, &[("service.ecsdemo-nodejs", ActionKind::Update)]);
     let update = &plan.actions[0];
-    assert_eq!(update.reason, "drift in desired_count");
+    assert_eq!(update.reason, drift(&[kinds::service::field::DESIRED_COUNT]));
     assert_eq!(update.changes.len(), 1);
     assert_eq!(before_after(update, "desired_count"), (Value::Int(3), Value::Int(1)));
     assert!(!change(update, "desired_count").forces_replacement);
@@ -375,7 +377,7 @@ fn moving_a_service_to_another_cluster_replaces_it() {
         ],
     );
     let service = action(&plan, "service.ecsdemo-frontend");
-    assert_eq!(service.reason, "cluster cannot be changed in place");
+    assert_eq!(service.reason, fixed(&[kinds::service::field::CLUSTER]));
     assert_eq!(before_after(service, "cluster"), (text("cluster.container-demo"), text("cluster.other")));
     assert!(change(service, "cluster").forces_replacement);
     assert_eq!(service.depends_on, vec![addr("cluster.other")]);
@@ -393,11 +395,14 @@ fn renaming_a_service_replaces_it() {
         &[("task_definition.ecsdemo-nodejs", ActionKind::Replace), ("service.ecsdemo-nodejs", ActionKind::Replace)],
     );
     let service = action(&plan, "service.ecsdemo-nodejs");
-    assert_eq!(service.reason, "service_name cannot be changed in place");
+    assert_eq!(service.reason, fixed(&[kinds::service::field::SERVICE_NAME]));
     assert_eq!(before_after(service, "service_name"), (text("ecsdemo-nodejs"), text("nodejs-v2")));
     // The container is named after the service: a new revision too, listed first.
     let task = action(&plan, "task_definition.ecsdemo-nodejs");
-    assert_eq!(task.reason, "family, container_name changed: a new revision is registered");
+    assert_eq!(
+        task.reason,
+        new_revision(&[kinds::task_definition::field::FAMILY, kinds::task_definition::field::CONTAINER_NAME])
+    );
     assert_before(&plan, "task_definition.ecsdemo-nodejs", "service.ecsdemo-nodejs");
 }
 
@@ -410,7 +415,7 @@ fn a_health_check_path_is_changed_in_place() {
     let plan = plan_against_converged_workshop(&desired);
     assert_actions(&plan, &[("target_group.ecsdemo-frontend", ActionKind::Update)]);
     let update = &plan.actions[0];
-    assert_eq!(update.reason, "drift in health_check_path");
+    assert_eq!(update.reason, drift(&[kinds::target_group::field::HEALTH_CHECK_PATH]));
     assert_eq!(before_after(update, "health_check_path"), (text("/"), text("/health")));
 }
 
@@ -433,11 +438,11 @@ fn a_target_group_port_replaces_it_and_refreshes_the_listener_and_the_service() 
         ],
     );
     let target_group = action(&plan, "target_group.ecsdemo-frontend");
-    assert_eq!(target_group.reason, "port cannot be changed in place");
+    assert_eq!(target_group.reason, fixed(&[kinds::target_group::field::PORT]));
     assert_eq!(before_after(target_group, "port"), (Value::Int(8080), Value::Int(3000)));
     for dependent in ["listener.ecsdemo-frontend", "service.ecsdemo-frontend"] {
         let update = action(&plan, dependent);
-        assert_eq!(update.reason, "target_group.ecsdemo-frontend is replaced", "{dependent}");
+        assert_eq!(update.reason, replaced("target_group.ecsdemo-frontend"), "{dependent}");
         assert!(update.refreshes_references(), "{dependent}");
         assert!(update.depends_on.contains(&addr("target_group.ecsdemo-frontend")), "{dependent}");
     }
@@ -461,7 +466,7 @@ fn a_listener_port_is_changed_in_place() {
         ],
     );
     let listener = action(&plan, "listener.ecsdemo-frontend");
-    assert_eq!(listener.reason, "drift in port");
+    assert_eq!(listener.reason, drift(&[kinds::listener::field::PORT]));
     assert_eq!(before_after(listener, "port"), (Value::Int(80), Value::Int(8080)));
     let group = action(&plan, "security_group.ecsdemo-frontend/lb");
     assert_eq!(
@@ -480,7 +485,7 @@ fn a_log_group_retention_is_changed_in_place() {
 
     let plan = plan_against_converged_workshop(&desired);
     assert_actions(&plan, &[("log_group.frontend", ActionKind::Update)]);
-    assert_eq!(plan.actions[0].reason, "drift in retention_days");
+    assert_eq!(plan.actions[0].reason, drift(&[kinds::log_group::field::RETENTION_DAYS]));
     assert_eq!(before_after(&plan.actions[0], "retention_days"), (Value::Int(14), Value::Int(30)));
 
     // Never expiring is a value too.
@@ -499,7 +504,7 @@ fn a_role_policy_is_changed_in_place() {
     let plan = plan_against_converged_workshop(&desired);
     assert_actions(&plan, &[("role.ecs-task-execution", ActionKind::Update)]);
     let update = &plan.actions[0];
-    assert_eq!(update.reason, "drift in managed_policies");
+    assert_eq!(update.reason, drift(&[kinds::role::field::MANAGED_POLICIES]));
     let execution = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy";
     assert_eq!(
         before_after(update, "managed_policies"),
@@ -514,7 +519,7 @@ fn a_discovery_ttl_is_changed_in_place() {
 
     let plan = plan_against_converged_workshop(&desired);
     assert_actions(&plan, &[("discovery_service.ecsdemo-crystal", ActionKind::Update)]);
-    assert_eq!(plan.actions[0].reason, "drift in ttl");
+    assert_eq!(plan.actions[0].reason, drift(&[kinds::discovery_service::field::TTL]));
     assert_eq!(before_after(&plan.actions[0], "ttl"), (Value::Int(60), Value::Int(10)));
 }
 
@@ -537,11 +542,11 @@ fn a_discovery_service_moved_to_another_namespace_is_replaced() {
         ],
     );
     let discovery = action(&plan, "discovery_service.ecsdemo-crystal");
-    assert_eq!(discovery.reason, "namespace cannot be changed in place");
+    assert_eq!(discovery.reason, fixed(&[kinds::discovery_service::field::NAMESPACE]));
     assert_eq!(before_after(discovery, "namespace"), (text("namespace.service"), text("namespace.other")));
     assert_eq!(discovery.depends_on, vec![addr("namespace.other")]);
     let service = action(&plan, "service.ecsdemo-crystal");
-    assert_eq!(service.reason, "discovery_service.ecsdemo-crystal is replaced");
+    assert_eq!(service.reason, replaced("discovery_service.ecsdemo-crystal"));
     assert!(service.refreshes_references());
     assert_before(&plan, "namespace.other", "discovery_service.ecsdemo-crystal");
     assert_before(&plan, "discovery_service.ecsdemo-crystal", "service.ecsdemo-crystal");
@@ -559,7 +564,7 @@ fn new_user_data_replaces_the_instance() {
     let plan = plan_against_converged_workshop(&desired);
     assert_actions(&plan, &[("instance.loadtest", ActionKind::Replace)]);
     let replace = &plan.actions[0];
-    assert_eq!(replace.reason, "user_data cannot be changed in place");
+    assert_eq!(replace.reason, fixed(&[kinds::instance::field::USER_DATA]));
     assert_eq!(before_after(replace, "user_data"), (Value::Text(old), Value::Text(new)));
     assert!(change(replace, "user_data").forces_replacement);
 }
@@ -585,7 +590,7 @@ fn an_instance_declared_with_another_image_is_replaced() {
 
     let plan = plan_ok(&desired, &observed);
     assert_actions(&plan, &[("instance.loadtest", ActionKind::Replace)]);
-    assert_eq!(plan.actions[0].reason, "image cannot be changed in place");
+    assert_eq!(plan.actions[0].reason, fixed(&[kinds::instance::field::IMAGE]));
     assert_eq!(before_after(&plan.actions[0], "image"), (text("ami-0123456789abcdef0"), text("ami-0fedcba9876543210")));
 
     // The same image declared explicitly is no change.
@@ -606,7 +611,7 @@ fn load_balancer_subnets_are_changed_in_place_within_the_vpc() {
 
     let plan = plan_ok(&desired, &observed);
     assert_actions(&plan, &[("load_balancer.ecsdemo-frontend", ActionKind::Update)]);
-    assert_eq!(plan.actions[0].reason, "drift in subnets");
+    assert_eq!(plan.actions[0].reason, drift(&[kinds::load_balancer::field::SUBNETS]));
     assert!(!changes_named(&plan.actions[0], "vpc"));
 }
 
@@ -622,20 +627,20 @@ fn a_load_balancer_moved_to_another_vpc_is_replaced() {
 
     let plan = plan_against_converged_workshop(&desired);
     let balancer = action(&plan, "load_balancer.ecsdemo-frontend");
-    assert_eq!(balancer.action, ActionKind::Replace, "{}", balancer.reason);
-    assert_eq!(balancer.reason, "vpc cannot be changed in place");
+    assert_eq!(balancer.action, ActionKind::Replace, "{:?}", balancer.reason);
+    assert_eq!(balancer.reason, fixed(&[kinds::PLACEMENT_VPC]));
     assert_eq!(before_after(balancer, "vpc"), (text("vpc.main"), text("vpc.second")));
     assert!(change(balancer, "vpc").forces_replacement);
     assert!(changes_named(balancer, "subnets"));
-    for address in ["security_group.ecsdemo-frontend/lb", "target_group.ecsdemo-frontend"] {
+    for (address, vpc) in [
+        ("security_group.ecsdemo-frontend/lb", kinds::security_group::field::VPC),
+        ("target_group.ecsdemo-frontend", kinds::target_group::field::VPC),
+    ] {
         let replace = action(&plan, address);
-        assert_eq!((replace.action, replace.reason.as_str()), (ActionKind::Replace, "vpc cannot be changed in place"));
+        assert_eq!((replace.action, &replace.reason), (ActionKind::Replace, &fixed(&[vpc])), "{address}");
     }
     let listener = action(&plan, "listener.ecsdemo-frontend");
-    assert_eq!(
-        (listener.action, listener.reason.as_str()),
-        (ActionKind::Replace, "load_balancer.ecsdemo-frontend is replaced")
-    );
+    assert_eq!((listener.action, &listener.reason), (ActionKind::Replace, &replaced("load_balancer.ecsdemo-frontend")));
     assert_before(&plan, "subnet.second/public-1", "load_balancer.ecsdemo-frontend");
     assert_coherent(&desired, &plan);
 }
@@ -655,7 +660,7 @@ fn assert_one_conflict(plan: &Plan, address: &str, id: &str, identity: &str) {
     assert_eq!(conflict.address, addr(address));
     assert_eq!(conflict.id, id);
     assert_eq!(conflict.identity, identity);
-    assert!(conflict.reason.contains("not managed by this reconciler"), "{}", conflict.reason);
+    assert_eq!(conflict.reason, ConflictReason::NotOurs);
     assert!(!plan.actions.iter().any(|a| a.address == addr(address)), "no action on {address}: {:#?}", describe(plan));
     assert!(!plan.actions.iter().any(|a| a.id.as_deref() == Some(id)), "nothing touches {id}");
     assert!(plan.not_declared.is_empty());
@@ -825,32 +830,33 @@ fn a_replaced_vpc_replaces_what_lives_in_it_and_refreshes_the_services() {
 
     assert_eq!(addresses(&plan)[0], "vpc.main");
     let vpc = &plan.actions[0];
-    assert_eq!((vpc.action, vpc.reason.as_str()), (ActionKind::Replace, "cidr cannot be changed in place"));
+    assert_eq!((vpc.action, &vpc.reason), (ActionKind::Replace, &fixed(&[kinds::vpc::field::CIDR])));
     assert_eq!(before_after(vpc, "cidr"), (text("10.0.0.0/24"), text("10.0.0.0/23")));
 
-    let because = |address: &str, kind: ActionKind, reason: &str| {
+    // `because(address, kind, dependency)`: `address` is planned as `kind` because `dependency` is replaced.
+    let because = |address: &str, kind: ActionKind, dependency: &str| {
         let action = action(&plan, address);
-        assert_eq!((action.action, action.reason.as_str()), (kind, reason), "{address}");
+        assert_eq!((action.action, &action.reason), (kind, &replaced(dependency)), "{address}");
     };
     for zone in 1..=3 {
-        because(&format!("subnet.main/public-{zone}"), ActionKind::Replace, "vpc.main is replaced");
-        because(&format!("subnet.main/private-{zone}"), ActionKind::Replace, "vpc.main is replaced");
+        because(&format!("subnet.main/public-{zone}"), ActionKind::Replace, "vpc.main");
+        because(&format!("subnet.main/private-{zone}"), ActionKind::Replace, "vpc.main");
     }
-    because("security_group.services", ActionKind::Replace, "vpc.main is replaced");
-    because("security_group.ecsdemo-frontend/lb", ActionKind::Replace, "vpc.main is replaced");
-    because("target_group.ecsdemo-frontend", ActionKind::Replace, "vpc.main is replaced");
-    because("namespace.service", ActionKind::Replace, "vpc.main is replaced");
+    because("security_group.services", ActionKind::Replace, "vpc.main");
+    because("security_group.ecsdemo-frontend/lb", ActionKind::Replace, "vpc.main");
+    because("target_group.ecsdemo-frontend", ActionKind::Replace, "vpc.main");
+    because("namespace.service", ActionKind::Replace, "vpc.main");
     // A load balancer cannot leave its VPC: a new one, and a new listener on it.
-    because("load_balancer.ecsdemo-frontend", ActionKind::Replace, "vpc.main is replaced");
-    because("listener.ecsdemo-frontend", ActionKind::Replace, "load_balancer.ecsdemo-frontend is replaced");
+    because("load_balancer.ecsdemo-frontend", ActionKind::Replace, "vpc.main");
+    because("listener.ecsdemo-frontend", ActionKind::Replace, "load_balancer.ecsdemo-frontend");
     for service in SERVICES {
-        because(&format!("discovery_service.{service}"), ActionKind::Replace, "namespace.service is replaced");
+        because(&format!("discovery_service.{service}"), ActionKind::Replace, "namespace.service");
         // An ECS service can move to other subnets in place: updated, its references written again.
-        because(&format!("service.{service}"), ActionKind::Update, "subnet.main/private-1 is replaced");
+        because(&format!("service.{service}"), ActionKind::Update, "subnet.main/private-1");
         assert!(action(&plan, &format!("service.{service}")).refreshes_references());
     }
-    because("instance.loadtest", ActionKind::Replace, "subnet.main/private-1 is replaced");
-    because("nat_gateway.main/nat-1", ActionKind::Replace, "subnet.main/public-1 is replaced");
+    because("instance.loadtest", ActionKind::Replace, "subnet.main/private-1");
+    because("nat_gateway.main/nat-1", ActionKind::Replace, "subnet.main/public-1");
 
     // Nothing without a tie to the VPC moves.
     let untouched =
@@ -873,13 +879,13 @@ fn a_renamed_execution_role_registers_new_revisions_and_refreshes_the_services()
     let plan = plan_against_converged_workshop(&desired);
 
     let role = action(&plan, "role.ecs-task-execution");
-    assert_eq!((role.action, role.reason.as_str()), (ActionKind::Replace, "role_name cannot be changed in place"));
+    assert_eq!((role.action, &role.reason), (ActionKind::Replace, &fixed(&[kinds::role::field::ROLE_NAME])));
     for service in SERVICES {
         let task = action(&plan, &format!("task_definition.{service}"));
-        assert_eq!((task.action, task.reason.as_str()), (ActionKind::Replace, "role.ecs-task-execution is replaced"));
+        assert_eq!((task.action, &task.reason), (ActionKind::Replace, &replaced("role.ecs-task-execution")));
         let update = action(&plan, &format!("service.{service}"));
         assert_eq!(update.action, ActionKind::Update);
-        assert_eq!(update.reason, format!("task_definition.{service} is replaced"));
+        assert_eq!(update.reason, replaced(&format!("task_definition.{service}")));
     }
     assert_eq!(plan.actions.len(), 7);
     assert_coherent(&desired, &plan);
@@ -892,8 +898,8 @@ fn a_renamed_instance_role_replaces_the_profile_and_the_instance() {
     let plan = plan_against_converged_workshop(&desired);
 
     assert_eq!(addresses(&plan), ["role.loadtest", "instance_profile.loadtest", "instance.loadtest"]);
-    assert_eq!(action(&plan, "instance_profile.loadtest").reason, "name cannot be changed in place");
-    assert_eq!(action(&plan, "instance.loadtest").reason, "instance_profile.loadtest is replaced");
+    assert_eq!(action(&plan, "instance_profile.loadtest").reason, fixed(&[kinds::instance_profile::field::NAME]));
+    assert_eq!(action(&plan, "instance.loadtest").reason, replaced("instance_profile.loadtest"));
     assert!(plan.actions.iter().all(|a| a.action == ActionKind::Replace));
     assert_coherent(&desired, &plan);
 }

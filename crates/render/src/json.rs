@@ -3,11 +3,13 @@
 //! silently change what scripts read.
 
 use reconciler_plan::{
-    Action, ActionOutcome, Address, ApplyReport, Conflict, FieldChange, NotDeclared, OutcomeResult, Plan, Value,
+    Action, ActionOutcome, Address, ApplyReport, Conflict, FieldChange, NotDeclared, OutcomeResult, Plan, PruneGuard,
+    Value,
 };
 use serde_json::{Value as Json, json};
 
 use crate::action_words::ActionWords;
+use crate::words;
 
 /// The version of the JSON schema, in every document as `format_version`. It changes only when a field is
 /// removed or its meaning changes; new fields may appear without a change of version.
@@ -47,8 +49,8 @@ pub fn plan_json(plan: &Plan) -> Json {
         "changes": plan.has_changes(),
         "actions": plan.actions.iter().map(action).collect::<Vec<_>>(),
         "conflicts": plan.conflicts.iter().map(conflict).collect::<Vec<_>>(),
-        "not_declared": plan.not_declared.iter().map(not_declared).collect::<Vec<_>>(),
-        "prune_guard": plan.prune_guard.as_ref().map(|g| json!({ "reason": g.reason })),
+        "not_declared": plan.not_declared.iter().map(|n| not_declared(n, plan.prune_guard.as_ref())).collect::<Vec<_>>(),
+        "prune_guard": plan.prune_guard.as_ref().map(|g| json!({ "code": g.code(), "reason": words::prune_guard(g) })),
         "unread": plan.unread.iter().map(|u| json!({ "kind": u.kind.as_str(), "error": u.error })).collect::<Vec<_>>(),
         "held": plan.held.iter().map(|h| entry(&h.address, json!({ "unread": h.unread.as_str() }))).collect::<Vec<_>>(),
     })
@@ -78,7 +80,8 @@ fn action(action: &Action) -> Json {
         json!({
             "action": ActionWords::of(action.action).name,
             "id": action.id,
-            "reason": action.reason,
+            "reason": words::action_reason(&action.reason),
+            "reason_code": action.reason.code(),
             "depends_on": action.depends_on.iter().map(ToString::to_string).collect::<Vec<_>>(),
             "blocked_by": action.blocked_by.as_ref().map(ToString::to_string),
             "changes": action.changes.iter().map(change).collect::<Vec<_>>(),
@@ -106,11 +109,24 @@ fn value(value: &Value) -> Json {
 }
 
 fn conflict(conflict: &Conflict) -> Json {
-    entry(&conflict.address, json!({ "id": conflict.id, "identity": conflict.identity, "reason": conflict.reason }))
+    entry(
+        &conflict.address,
+        json!({
+            "id": conflict.id,
+            "identity": conflict.identity,
+            "reason": words::conflict_reason(&conflict.reason),
+            "reason_code": conflict.reason.code(),
+        }),
+    )
 }
 
-fn not_declared(not_declared: &NotDeclared) -> Json {
-    entry(&not_declared.address, json!({ "id": not_declared.id, "reason": not_declared.reason }))
+fn not_declared(not_declared: &NotDeclared, guard: Option<&PruneGuard>) -> Json {
+    let fields = json!({
+        "id": not_declared.id,
+        "reason": words::stay_reason(&not_declared.reason, guard),
+        "reason_code": not_declared.reason.code(),
+    });
+    entry(&not_declared.address, fields)
 }
 
 /// The apply report as JSON:
@@ -136,7 +152,9 @@ fn outcome(outcome: &ActionOutcome) -> Json {
     let result = match &outcome.result {
         OutcomeResult::Succeeded { id } => json!({ "outcome": "succeeded", "id": id }),
         OutcomeResult::Failed { error } => json!({ "outcome": "failed", "error": error }),
-        OutcomeResult::Skipped { because } => json!({ "outcome": "skipped", "because": because }),
+        OutcomeResult::Skipped { because } => {
+            json!({ "outcome": "skipped", "because": words::skip_cause(because), "because_code": because.code() })
+        }
     };
     let mut object = entry(&outcome.address, json!({ "action": ActionWords::of(outcome.action).name }));
     if let (Json::Object(object), Json::Object(result)) = (&mut object, result) {

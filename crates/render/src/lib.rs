@@ -14,9 +14,11 @@ mod style;
 mod symbol;
 mod text;
 mod value;
+pub mod words;
 
 pub use json::{FORMAT_VERSION, plan_json, report_json};
 pub use text::{plan_text, report_text};
+pub use words::pass_line;
 
 /// How to draw text output.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

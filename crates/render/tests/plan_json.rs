@@ -18,7 +18,7 @@ fn every_entry_follows_the_schema() {
             "actions": [
                 {
                     "address": "vpc.main", "kind": "vpc", "name": "main", "action": "create", "id": null,
-                    "reason": "not found", "depends_on": [], "blocked_by": null,
+                    "reason": "not found", "reason_code": "not_found", "depends_on": [], "blocked_by": null,
                     "changes": [
                         {"field": "cidr", "before": null, "after": "10.0.0.0/24", "forces_replacement": false},
                         {"field": "enable_dns_support", "before": null, "after": true, "forces_replacement": false},
@@ -28,7 +28,7 @@ fn every_entry_follows_the_schema() {
                 },
                 {
                     "address": "subnet.shared/public-1", "kind": "subnet", "name": "shared/public-1",
-                    "action": "replace", "id": "subnet-0123", "reason": "cidr cannot be changed in place",
+                    "action": "replace", "id": "subnet-0123", "reason": "cidr cannot be changed in place", "reason_code": "fixed_fields_differ",
                     "depends_on": [], "blocked_by": null,
                     "changes": [
                         {"field": "cidr", "before": "10.0.0.0/26", "after": "10.0.0.0/27", "forces_replacement": true},
@@ -37,7 +37,7 @@ fn every_entry_follows_the_schema() {
                 },
                 {
                     "address": "security_group.shared/services", "kind": "security_group", "name": "shared/services",
-                    "action": "update", "id": "sg-0abc", "reason": "drift in ingress, tags.Project",
+                    "action": "update", "id": "sg-0abc", "reason": "drift in ingress, tags.Project", "reason_code": "drift",
                     "depends_on": [], "blocked_by": null,
                     "changes": [
                         {
@@ -56,10 +56,11 @@ fn every_entry_follows_the_schema() {
                 "identity": "container-demo",
                 "reason": "a resource with this name exists and is not managed by this reconciler; it is left \
                            untouched (rename the declaration or remove the other resource)",
+                "reason_code": "not_ours",
             }],
             "not_declared": [{
                 "address": "vpc.old", "kind": "vpc", "name": "old", "id": "vpc-0999",
-                "reason": "no declaration in the desired state; left in place",
+                "reason": "no declaration in the desired state; left in place", "reason_code": "pruning_off",
             }],
             "prune_guard": null,
             "unread": [],
@@ -100,7 +101,7 @@ fn blocked_by_is_an_address_and_values_keep_their_json_types() {
         ActionKind::Update,
         "route_table.main/public",
         Some("rtb-0aa"),
-        "drift in routes",
+        drift(&["routes"]),
         vec![
             change("routes", set(&["0.0.0.0/0 via nat_gateway.main/a"]), set(&[])),
             change("priority", Value::Int(-1), Value::Int(7)),

@@ -3,7 +3,7 @@
 mod fixtures;
 
 use fixtures::*;
-use reconciler_plan::{ActionKind, Plan, Value};
+use reconciler_plan::{ActionKind, ActionReason, Plan, Removal, Value};
 use reconciler_render::{TextOptions, plan_text};
 
 fn plain(plan: &Plan) -> String {
@@ -62,7 +62,7 @@ fn create_shows_each_set_element_and_empty_sets_inline() {
         ActionKind::Create,
         "security_group.shared/services",
         None,
-        "not found",
+        ActionReason::NotFound,
         vec![
             new("vpc", text("vpc.main")),
             new("group_name", text("services")),
@@ -98,7 +98,7 @@ fn update_shows_scalar_set_and_tag_changes() {
         ActionKind::Update,
         "vpc.main",
         Some("vpc-0abc"),
-        "drift in enable_dns_hostnames, tags.Owner, tags.Project",
+        drift(&["enable_dns_hostnames", "tags.Owner", "tags.Project"]),
         vec![
             change("enable_dns_hostnames", Value::Bool(false), Value::Bool(true)),
             change("tags.Owner", Value::Absent, text("platform")),
@@ -136,7 +136,7 @@ fn a_set_emptied_or_filled_from_nothing_shows_only_removals_or_additions() {
         ActionKind::Update,
         "route_table.main/public",
         Some("rtb-0aa"),
-        "drift in routes, subnets",
+        drift(&["routes", "subnets"]),
         vec![
             change("routes", set(&["0.0.0.0/0 via internet_gateway.main", "10.1.0.0/16 via pcx-1"]), set(&[])),
             change("subnets", Value::Absent, set(&["subnet.shared/public-1"])),
@@ -185,7 +185,7 @@ fn replace_of_a_field_set_from_nothing_still_shows_before_and_after() {
         ActionKind::Replace,
         "namespace.internal",
         Some("ns-0a"),
-        "description cannot be changed in place",
+        fixed(&["description"]),
         vec![
             forcing("description", Value::Absent, text("service discovery")),
             change("tags.Owner", Value::Absent, text("platform")),
@@ -213,7 +213,7 @@ fn replace_forced_by_a_dependency_lists_the_new_resources_fields() {
         ActionKind::Replace,
         "nat_gateway.shared/a",
         Some("nat-0f"),
-        "subnet.shared/public-1 is replaced",
+        replaced("subnet.shared/public-1"),
         vec![new("subnet", text("subnet.shared/public-1")), new("allocation", text("elastic_ip.shared/a"))],
     );
     assert_eq!(
@@ -365,13 +365,14 @@ fn colors_change_nothing_but_escape_codes() {
 #[test]
 fn no_line_has_trailing_whitespace_and_multi_line_text_stays_on_one_line() {
     let mut sloppy = update_security_group();
-    sloppy.reason = "drift in ingress \nand more ".to_string();
+    // A duplicate's id is AWS's text, not ours: whatever it holds, the reason stays on one line.
+    sloppy.reason = ActionReason::Duplicate { kept_id: "sg-0abc \nand more ".to_string() };
     sloppy.changes.push(change("description", text("line one\nline two "), text("")));
     let text = plain(&Plan { actions: vec![sloppy], ..tour() });
     for line in text.lines() {
         assert_eq!(line, line.trim_end(), "trailing whitespace in {line:?}");
     }
-    assert!(text.contains(": drift in ingress and more\n"), "reason not joined in:\n{text}");
+    assert!(text.contains(": duplicate of sg-0abc and more : another resource"), "reason not joined in:\n{text}");
     assert!(text.contains(r#"= "line one\nline two " -> """#), "value not escaped in:\n{text}");
     assert!(text.ends_with('\n') && !text.ends_with("\n\n"), "not one final newline in:\n{text}");
 }
@@ -382,7 +383,7 @@ fn delete_shows_what_goes_and_is_counted_only_when_present() {
         ActionKind::Delete,
         "scaling_policy.ecsdemo-frontend/ecsdemo-frontend-cpu",
         Some("arn:aws:autoscaling:us-east-1:123456789012:scalingPolicy:1"),
-        "no longer declared: deregistered",
+        ActionReason::Removal { cause: Removal::Deregistered, retained: false },
         vec![change("metric", text("cpu"), Value::Absent), change("target", text("50"), Value::Absent)],
     );
     let shown = plain(&actions(vec![delete]));

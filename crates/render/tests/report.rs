@@ -13,7 +13,7 @@ fn one_line_per_outcome_then_the_counts() {
         report_text(&report(), &TextOptions::default()),
         "  ✓ created vpc.main (vpc-0abc) in 120 ms
   ✗ failed to replace subnet.shared/public-1: DeleteSubnet: DependencyViolation: The subnet 'subnet-0123' has dependencies and cannot be deleted.
-  - skipped nat_gateway.shared/a: subnet.shared/public-1 failed
+  - skipped nat_gateway.shared/a: subnet.shared/public-1 did not succeed
 
 Apply: 1 succeeded, 1 failed, 1 skipped.
 "
@@ -88,7 +88,7 @@ fn json_has_counts_and_one_result_field_per_outcome() {
                 },
                 {
                     "address": "nat_gateway.shared/a", "kind": "nat_gateway", "name": "shared/a",
-                    "action": "replace", "outcome": "skipped", "because": "subnet.shared/public-1 failed",
+                    "action": "replace", "outcome": "skipped", "because": "subnet.shared/public-1 did not succeed", "because_code": "dependency_failed",
                     "elapsed_ms": 0,
                 },
             ],

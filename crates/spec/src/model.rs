@@ -9,6 +9,7 @@ use std::fmt;
 use std::path::PathBuf;
 
 use ipnet::Ipv4Net;
+pub use reconciler_vocabulary::{Deployment, HealthCheck, PortRange, Protocol, ScalingMetric};
 
 /// User tags declared on a resource (`tags = { Environment = "workshop" }`).
 pub type Tags = BTreeMap<String, String>;
@@ -140,22 +141,6 @@ pub struct Rule {
     pub ports: Option<PortRange>,
     pub peer: Peer,
     pub description: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Protocol {
-    Tcp,
-    Udp,
-    Icmp,
-    /// Every protocol (AWS's "-1").
-    All,
-}
-
-/// Inclusive port range; `from == to` for a single port.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct PortRange {
-    pub from: u16,
-    pub to: u16,
 }
 
 /// Where a rule's traffic comes from (ingress) or goes to (egress).
@@ -290,25 +275,6 @@ pub struct Discovery {
     pub ttl: u32,
 }
 
-/// How ECS replaces tasks on a deployment.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Deployment {
-    /// Default 100.
-    pub minimum_healthy_percent: u32,
-    /// Default 200.
-    pub maximum_percent: u32,
-    /// Stop a deployment that cannot reach steady state. Default true.
-    pub circuit_breaker: bool,
-    /// Roll back to the last completed deployment when the circuit breaker trips. Default true.
-    pub rollback: bool,
-}
-
-impl Default for Deployment {
-    fn default() -> Self {
-        Deployment { minimum_healthy_percent: 100, maximum_percent: 200, circuit_breaker: true, rollback: true }
-    }
-}
-
 /// `[service.NAME.load_balancer]`: an Application Load Balancer in front of the service, in the VPC's public
 /// subnets, with its own security group, a target group of the tasks' IPs and an HTTP listener.
 #[derive(Debug, Clone, PartialEq)]
@@ -328,33 +294,6 @@ pub struct LoadBalancer {
 pub enum Scheme {
     InternetFacing,
     Internal,
-}
-
-/// The target group's health check (HTTP on the container port).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HealthCheck {
-    /// Default `/`.
-    pub path: String,
-    /// Seconds between checks, 5..=300. Default 30.
-    pub interval_seconds: u32,
-    /// Seconds before a check fails, 2..=120 and less than the interval. Default 5.
-    pub timeout_seconds: u32,
-    /// 2..=10. Default 5.
-    pub healthy_threshold: u32,
-    /// 2..=10. Default 2.
-    pub unhealthy_threshold: u32,
-}
-
-impl Default for HealthCheck {
-    fn default() -> Self {
-        HealthCheck {
-            path: "/".to_string(),
-            interval_seconds: 30,
-            timeout_seconds: 5,
-            healthy_threshold: 5,
-            unhealthy_threshold: 2,
-        }
-    }
 }
 
 /// `[service.NAME.autoscaling]`: Application Auto Scaling of the service's desired count.
@@ -382,31 +321,6 @@ pub struct TargetTracking {
     pub scale_out_cooldown_seconds: u32,
     /// Default: the section's `disable_scale_in`, itself default false.
     pub disable_scale_in: bool,
-}
-
-/// The metric a target-tracking policy keeps at its target.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ScalingMetric {
-    /// The service's average CPU utilization, percent (`ECSServiceAverageCPUUtilization`).
-    Cpu,
-    /// The service's average memory utilization, percent (`ECSServiceAverageMemoryUtilization`).
-    Memory,
-    /// Requests per target of the service's load balancer target group (`ALBRequestCountPerTarget`).
-    RequestsPerTarget,
-}
-
-impl ScalingMetric {
-    /// Every metric, in the order the documentation lists them.
-    pub const ALL: [ScalingMetric; 3] = [ScalingMetric::Cpu, ScalingMetric::Memory, ScalingMetric::RequestsPerTarget];
-
-    /// How the metric is written: `cpu`, `memory`, `requests_per_target`.
-    pub fn key(self) -> &'static str {
-        match self {
-            ScalingMetric::Cpu => "cpu",
-            ScalingMetric::Memory => "memory",
-            ScalingMetric::RequestsPerTarget => "requests_per_target",
-        }
-    }
 }
 
 /// `[[service.NAME.autoscaling.scheduled]]`: a scheduled action that changes the capacity range.

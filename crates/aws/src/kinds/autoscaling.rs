@@ -21,7 +21,7 @@ use aws_sdk_applicationautoscaling::types::{
 };
 use reconciler_plan::ownership::{Owner, SCALING_POLICIES_KEY, SCHEDULED_ACTIONS_KEY, ownership_tags};
 use reconciler_plan::{Action, Address, Kind, Node, NodeSpec, ObservedNode, Ref, ScalingPolicySpec};
-use reconciler_spec::ScalingMetric;
+use reconciler_vocabulary::ScalingMetric;
 
 use crate::Aws;
 use crate::apply::Ctx;

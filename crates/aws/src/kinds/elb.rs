@@ -13,7 +13,7 @@ use aws_sdk_elasticloadbalancingv2::types::{
 use reconciler_plan::kinds;
 use reconciler_plan::ownership::Owner;
 use reconciler_plan::{Action, Node, NodeSpec, ObservedNode, Ref, TargetGroupSpec};
-use reconciler_spec::HealthCheck;
+use reconciler_vocabulary::HealthCheck;
 
 use crate::Aws;
 use crate::apply::Ctx;

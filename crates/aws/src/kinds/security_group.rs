@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use aws_sdk_ec2::types::{Filter, IpPermission, IpRange, ResourceType, SecurityGroup, UserIdGroupPair};
 use reconciler_plan::kinds::security_group;
 use reconciler_plan::{Action, Kind, Node, NodeSpec, ObservedNode, Ref, SgPeer, SgRule, allow_all_egress};
-use reconciler_spec::{PortRange, Protocol};
+use reconciler_vocabulary::{PortRange, Protocol};
 
 use crate::Aws;
 use crate::apply::Ctx;

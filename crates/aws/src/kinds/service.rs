@@ -16,7 +16,7 @@ use aws_sdk_ecs::types::{
 use reconciler_plan::FieldId;
 use reconciler_plan::kinds::service::field;
 use reconciler_plan::{Action, Kind, Node, NodeSpec, ObservedNode, Ref, ServiceLoadBalancer, ServiceSpec};
-use reconciler_spec::Deployment;
+use reconciler_vocabulary::Deployment;
 
 use crate::apply::Ctx;
 use crate::error::{AwsError, classify};

@@ -1,6 +1,6 @@
 //! A target-tracking scaling policy on a service's scalable target.
 
-use reconciler_spec::ScalingMetric;
+use reconciler_vocabulary::ScalingMetric;
 
 use super::{Declared, Resource, values};
 use crate::node::Ref;

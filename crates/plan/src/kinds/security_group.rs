@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 use std::fmt;
 
 use ipnet::Ipv4Net;
-use reconciler_spec::{PortRange, Protocol};
+use reconciler_vocabulary::{PortRange, Protocol};
 
 use super::{Declared, Resource, values};
 use crate::node::Ref;

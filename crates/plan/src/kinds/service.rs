@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use reconciler_spec::Deployment;
+use reconciler_vocabulary::Deployment;
 
 use super::{Declared, Resource, values};
 use crate::node::Ref;

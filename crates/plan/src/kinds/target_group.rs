@@ -1,6 +1,6 @@
 //! An ALB target group of IP targets (Fargate tasks), HTTP on the container port.
 
-use reconciler_spec::HealthCheck;
+use reconciler_vocabulary::HealthCheck;
 
 use super::{Declared, Resource};
 use crate::node::Ref;

@@ -8,8 +8,8 @@ use std::path::Path;
 
 use reconciler_plan::ownership::{OWNER_KEY, RESOURCE_KEY};
 use reconciler_plan::{
-    Action, ActionKind, Address, FieldChange, Kind, Observed, ObservedNode, Plan, PlanContext, PlanError, Pruning, Ref,
-    Value, expand, plan,
+    Action, ActionKind, ActionReason, Address, ChangedField, FieldChange, FieldId, Kind, Observed, ObservedNode, Plan,
+    PlanContext, PlanError, Pruning, Ref, Removal, Value, expand, plan,
 };
 use reconciler_spec::{Desired, Service};
 
@@ -235,8 +235,49 @@ pub fn assert_actions(plan: &Plan, expected: &[(&str, ActionKind)]) {
 
 /// Every action as `address kind: reason`, for failure messages.
 pub fn describe(plan: &Plan) -> Vec<String> {
-    plan.actions.iter().map(|a| format!("{} {:?}: {}", a.address, a.action, a.reason)).collect()
+    plan.actions.iter().map(|a| format!("{} {:?}: {:?}", a.address, a.action, a.reason)).collect()
 }
+
+// The planner's reasons, as the tests expect them.
+
+/// Drift in these fields (and nothing more to say about it): an update in place.
+pub fn drift(fields: &[FieldId]) -> ActionReason {
+    drift_in(fields.iter().copied().map(ChangedField::Field).collect())
+}
+
+/// Drift in these fields and tags, in this order (fields as the kind lists them, then tags).
+pub fn drift_in(fields: Vec<ChangedField>) -> ActionReason {
+    ActionReason::Drift { fields, notes: vec![] }
+}
+
+/// The tag of this key, as a changed field (`tags.KEY`).
+pub fn tag(key: &str) -> ChangedField {
+    ChangedField::Tag(key.to_string())
+}
+
+/// These fields cannot be changed in place: a replacement.
+pub fn fixed(fields: &[FieldId]) -> ActionReason {
+    ActionReason::FixedFieldsDiffer { fields: fields.iter().copied().map(ChangedField::Field).collect() }
+}
+
+/// These fields of a task definition changed: a new revision.
+pub fn new_revision(fields: &[FieldId]) -> ActionReason {
+    ActionReason::NewRevision { fields: fields.iter().copied().map(ChangedField::Field).collect() }
+}
+
+/// The resource at `dependency` is replaced.
+pub fn replaced(dependency: &str) -> ActionReason {
+    ActionReason::DependencyReplaced { dependency: addr(dependency) }
+}
+
+/// No longer declared, and pruning is on: deleted.
+pub const PRUNED: ActionReason = ActionReason::Removal { cause: Removal::Pruned, retained: false };
+
+/// A scaling registration whose service no longer declares autoscaling: deregistered.
+pub const DEREGISTERED: ActionReason = ActionReason::Removal { cause: Removal::Deregistered, retained: false };
+
+/// Asked for by `reconciler destroy`.
+pub const DESTROYED: ActionReason = ActionReason::Removal { cause: Removal::Destroyed, retained: false };
 
 /// Fails with the whole plan shown unless it is empty in every respect.
 pub fn assert_empty(plan: &Plan) {

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeSet;
 
-use reconciler_plan::{Action, ActionKind, Conflict, FieldChange, NotDeclared, Plan, Summary, Value};
+use reconciler_plan::{Action, ActionKind, Conflict, FieldChange, NotDeclared, Plan, PruneGuard, Summary, Value};
 
 use super::{finish, one_line};
 use crate::TextOptions;
@@ -14,6 +14,7 @@ use crate::action_words::ActionWords;
 use crate::style::{Color, Painter};
 use crate::symbol::Symbol;
 use crate::value::{display, quote, set_diff};
+use crate::words;
 
 const HEADER: &str = "Reconciler will perform the following actions:";
 const NO_CHANGES: &str = "No changes. The live state matches the desired state.";
@@ -45,7 +46,7 @@ pub fn plan_text(plan: &Plan, options: &TextOptions) -> String {
         blocks.push(conflict_block(conflict, painter));
     }
     for not_declared in &plan.not_declared {
-        blocks.push(not_declared_block(not_declared, painter));
+        blocks.push(not_declared_block(not_declared, plan.prune_guard.as_ref(), painter));
     }
     if !plan.unread.is_empty() {
         blocks.push(unread_block(plan, painter));
@@ -70,7 +71,11 @@ pub fn plan_text(plan: &Plan, options: &TextOptions) -> String {
     }
     sections.push(summary_line(&summary, painter));
     if let Some(guard) = &plan.prune_guard {
-        sections.push(format!("{} {}", painter.paint(Color::Red, "Deletions held back:"), one_line(&guard.reason)));
+        sections.push(format!(
+            "{} {}",
+            painter.paint(Color::Red, "Deletions held back:"),
+            one_line(&words::prune_guard(guard))
+        ));
     }
     if !used.is_empty() {
         sections.push(legend(&used, painter));
@@ -80,8 +85,7 @@ pub fn plan_text(plan: &Plan, options: &TextOptions) -> String {
 
 fn action_block(action: &Action, painter: Painter) -> String {
     let id = action.id.as_deref().map(|id| format!(" ({})", one_line(id))).unwrap_or_default();
-    let reason =
-        if action.reason.trim().is_empty() { String::new() } else { format!(": {}", one_line(&action.reason)) };
+    let reason = format!(": {}", one_line(&words::action_reason(&action.reason)));
     let mut lines = vec![comment(
         &action.address.to_string(),
         &format!("{id} {}{reason}", ActionWords::of(action.action).future),
@@ -103,7 +107,7 @@ fn conflict_block(conflict: &Conflict, painter: Painter) -> String {
         &format!(" cannot be created: conflict with {} (name {})", one_line(&conflict.id), quote(&conflict.identity)),
         painter,
     );
-    format!("{comment}\n{}   {}", mark(Symbol::Conflict, painter), one_line(&conflict.reason))
+    format!("{comment}\n{}   {}", mark(Symbol::Conflict, painter), one_line(&words::conflict_reason(&conflict.reason)))
 }
 
 /// The kinds that could not be read, and what the pass leaves alone because of them.
@@ -121,10 +125,14 @@ fn unread_block(plan: &Plan, painter: Painter) -> String {
     lines.join("\n")
 }
 
-fn not_declared_block(not_declared: &NotDeclared, painter: Painter) -> String {
+fn not_declared_block(not_declared: &NotDeclared, guard: Option<&PruneGuard>, painter: Painter) -> String {
     comment(
         &not_declared.address.to_string(),
-        &format!(" ({}) is not declared: {}", one_line(&not_declared.id), one_line(&not_declared.reason)),
+        &format!(
+            " ({}) is not declared: {}",
+            one_line(&not_declared.id),
+            one_line(&words::stay_reason(&not_declared.reason, guard))
+        ),
         painter,
     )
 }

@@ -6,6 +6,7 @@ use super::{finish, one_line};
 use crate::TextOptions;
 use crate::action_words::ActionWords;
 use crate::style::{Color, Painter};
+use crate::words;
 
 /// The apply report as text: one line per outcome, in the order the actions ran, then a summary line.
 /// Ends in a newline, with no trailing whitespace on any line.
@@ -46,7 +47,11 @@ fn outcome_line(outcome: &ActionOutcome, painter: Painter) -> String {
             format!("  {} failed to {verb} {address}: {}", painter.paint(Color::Red, "✗"), one_line(error))
         }
         OutcomeResult::Skipped { because } => {
-            format!("  {} skipped {address}: {}", painter.paint(Color::Yellow, "-"), one_line(because))
+            format!(
+                "  {} skipped {address}: {}",
+                painter.paint(Color::Yellow, "-"),
+                one_line(&words::skip_cause(because))
+            )
         }
     }
 }

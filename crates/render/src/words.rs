@@ -1,0 +1,198 @@
+//! Every sentence the planner's and the pass's decisions are told in. The plan crate says why as data
+//! ([`ActionReason`], [`ConflictReason`], [`StayReason`], [`PruneGuard`], [`SkipCause`], [`StatusWhy`]); the
+//! words for each are chosen here and only here, so the text plan, the JSON `reason` fields, `/status` and the
+//! pass line all say the same thing the same way.
+
+use std::fmt::Write as _;
+
+use reconciler_plan::{
+    ActionKind, ActionReason, ApplyReport, ChangedField, ConflictReason, DriftNote, HoldBack, PassFigures, Plan,
+    PruneGuard, Removal, SkipCause, StatusWhy, StayReason,
+};
+
+use crate::action_words::ActionWords;
+
+/// Why an action is planned: `drift in desired_count`, `not found`, ...
+pub fn action_reason(reason: &ActionReason) -> String {
+    match reason {
+        ActionReason::NotFound => "not found".to_string(),
+        ActionReason::NewRevision { fields } => format!("{} changed: a new revision is registered", list(fields)),
+        ActionReason::FixedFieldsDiffer { fields } => format!("{} cannot be changed in place", list(fields)),
+        ActionReason::DependencyReplaced { dependency } => format!("{dependency} is replaced"),
+        ActionReason::Drift { fields, notes } => {
+            let mut words = format!("drift in {}", list(fields));
+            for note in notes {
+                let _ = write!(words, " ({})", drift_note(*note));
+            }
+            words
+        }
+        ActionReason::Adopt => {
+            "adopt = true: the existing resource of this name, which has no owner, becomes ours".to_string()
+        }
+        ActionReason::Removal { cause, retained: false } => removal(*cause).to_string(),
+        ActionReason::Removal { cause, retained: true } => {
+            format!("{}, but deletion_policy = \"retain\": it stays, no longer ours", removal(*cause))
+        }
+        ActionReason::Duplicate { kept_id } => format!("duplicate of {kept_id}: another resource carries this address"),
+    }
+}
+
+fn drift_note(note: DriftNote) -> String {
+    match note {
+        DriftNote::CountOutsideScalingRange { min, max } => {
+            format!(
+                "the desired count is autoscaling's, but only within {min} to {max}: it is brought back into the range"
+            )
+        }
+        DriftNote::AutoscalingRemoved => "autoscaling is removed: the file's desired_count applies again".to_string(),
+    }
+}
+
+fn removal(cause: Removal) -> &'static str {
+    match cause {
+        Removal::Pruned => "no longer declared: pruned",
+        Removal::Deregistered => "no longer declared: deregistered",
+        Removal::Destroyed => "destroy: declared here",
+    }
+}
+
+/// Why a declared resource cannot be created or adopted.
+pub fn conflict_reason(reason: &ConflictReason) -> String {
+    match reason {
+        ConflictReason::NotOurs => "a resource with this name exists and is not managed by this reconciler; it is \
+                                    left untouched (rename the declaration or remove the other resource)"
+            .to_string(),
+        ConflictReason::HeldByUndeclared { holder } => format!(
+            "a resource with this name exists as {holder}, which is no longer declared; it is left untouched \
+             (restore its declaration, or remove it)"
+        ),
+        ConflictReason::AdoptionNeedsReplacement { fields } => format!(
+            "adopt = true, but the existing resource differs in {}, which cannot be changed in place: it is left \
+             untouched",
+            list(fields)
+        ),
+    }
+}
+
+/// Why a resource of ours that no declaration asks for stays. `guard` is the plan's, for [`StayReason::Guarded`].
+pub fn stay_reason(reason: &StayReason, guard: Option<&PruneGuard>) -> String {
+    match reason {
+        StayReason::PruningOff => "no declaration in the desired state; left in place".to_string(),
+        StayReason::ForeignScalingAttached => "no longer declared, but kept: scaling policies or scheduled actions \
+                                               that are not ours are attached, and deregistering the target would \
+                                               delete them"
+            .to_string(),
+        StayReason::Unread { kinds } => {
+            let kinds: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
+            format!("not deleted this pass: the live state of {} could not be read", kinds.join(", "))
+        }
+        StayReason::Guarded => match guard {
+            Some(guard) => format!("not deleted: {}", prune_guard(guard)),
+            None => "not deleted: a guard holds this pass's deletions".to_string(),
+        },
+        StayReason::DuplicateWhileUnread => "a duplicate; not deleted while a kind is unread".to_string(),
+    }
+}
+
+/// Why a pass deletes nothing it would otherwise prune.
+pub fn prune_guard(guard: &PruneGuard) -> String {
+    match *guard {
+        PruneGuard::HeldBack { cause: HoldBack::InvalidDesiredState } => {
+            "nothing is pruned in this pass: a desired-state file is invalid; fix it, and pruning resumes".to_string()
+        }
+        PruneGuard::NothingDeclared { owned } => format!(
+            "the desired state declares nothing while {owned} resources are ours: nothing is deleted (an empty or \
+             wrong directory looks like this); run with --allow-mass-delete to delete them"
+        ),
+        PruneGuard::TooLarge { deletions, owned, max_share } => {
+            #[allow(clippy::cast_precision_loss)] // Resource counts are far below 2^52.
+            let share = deletions as f64 / owned.max(1) as f64;
+            format!(
+                "this pass would delete {deletions} of the {owned} resources we own ({:.0} %, more than the {:.0} % \
+                 allowed): nothing is deleted; run with --allow-mass-delete to confirm",
+                share * 100.0,
+                max_share * 100.0
+            )
+        }
+    }
+}
+
+/// Why an action was not attempted.
+pub fn skip_cause(cause: &SkipCause) -> String {
+    match cause {
+        SkipCause::BackingOff { failures, retry_in_seconds } => {
+            format!("backing off after {failures} failures; next attempt in {retry_in_seconds} s")
+        }
+        SkipCause::ShuttingDown => "shutting down".to_string(),
+        SkipCause::DependencyInConflict { dependency } => format!("{dependency} is in conflict"),
+        SkipCause::DependencyFailed { dependency } => format!("{dependency} did not succeed"),
+        SkipCause::NotOurs => "refused: it does not carry our ownership tags".to_string(),
+    }
+}
+
+/// Why a declared resource is not in sync after a pass (`/status`).
+pub fn status_why(why: &StatusWhy) -> String {
+    let verb = |action: &ActionKind| ActionWords::of(*action).name;
+    match why {
+        StatusWhy::Held { unread } => {
+            format!("left as it is this pass: the live state of {unread} could not be read")
+        }
+        StatusWhy::Conflict { holder_id, identity } => format!("{holder_id} holds {identity}"),
+        StatusWhy::Failed { action, error } => format!("{} failed: {error}", verb(action)),
+        StatusWhy::Skipped { action, because } => format!("{} skipped: {}", verb(action), skip_cause(because)),
+        StatusWhy::Pending { action, reason } => format!("{}: {}", verb(action), action_reason(reason)),
+    }
+}
+
+/// The one line a pass ends with, in the daemon's log and after `--once`: what changed, what is wrong, and
+/// what it cost. A dry run with changes says what it would do instead:
+/// `Dry run: 17 to add, 0 to change, 0 to replace, nothing applied; 9 API calls (0 mutating) in 0.1 s.`
+pub fn pass_line(plan: &Plan, report: Option<&ApplyReport>, figures: &PassFigures) -> String {
+    let summary = plan.summary();
+    let cost = format!(
+        "{} API calls ({} mutating) in {:.1} s.",
+        figures.calls,
+        figures.mutating,
+        figures.elapsed.as_secs_f64()
+    );
+    if figures.dry_run && plan.has_changes() {
+        let mut line =
+            format!("Dry run: {} to add, {} to change, {} to replace", summary.create, summary.update, summary.replace);
+        if summary.delete > 0 {
+            let _ = write!(line, ", {} to delete", summary.delete);
+        }
+        if summary.adopt > 0 {
+            let _ = write!(line, ", {} to adopt", summary.adopt);
+        }
+        line.push_str(", nothing applied");
+        if summary.conflicts > 0 {
+            let _ = write!(line, ", {} in conflict", summary.conflicts);
+        }
+        return format!("{line}; {cost}");
+    }
+    let mut parts = Vec::new();
+    match report {
+        Some(report) => parts.push(format!(
+            "{} applied, {} failed, {} skipped",
+            report.succeeded(),
+            report.failed(),
+            report.skipped()
+        )),
+        None => parts.push("no changes".to_string()),
+    }
+    if summary.conflicts > 0 {
+        parts.push(format!("{} in conflict", summary.conflicts));
+    }
+    if figures.invalid_files > 0 {
+        parts.push(format!("{} invalid files (last good versions in force)", figures.invalid_files));
+    }
+    if plan.prune_guard.is_some() {
+        parts.push(format!("{} deletions held back by a guard", summary.not_declared));
+    }
+    format!("Pass complete: {}; {cost}", parts.join(", "))
+}
+
+/// Field names joined by commas: `cpu, memory`.
+fn list(fields: &[ChangedField]) -> String {
+    fields.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+}

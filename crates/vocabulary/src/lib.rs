@@ -1,0 +1,92 @@
+//! The shared vocabulary: plain values that the desired-state files, the planner and the AWS layer all speak
+//! (protocols and port ranges, deployment settings, health checks, scaling metrics). Each is what AWS means by
+//! it, with the defaults AWS uses; how a file writes it is the spec crate's business, how an SDK call carries
+//! it is the aws crate's.
+
+/// A security group rule's IP protocol.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Protocol {
+    Tcp,
+    Udp,
+    Icmp,
+    /// Every protocol (AWS's "-1").
+    All,
+}
+
+/// Inclusive port range; `from == to` for a single port.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PortRange {
+    pub from: u16,
+    pub to: u16,
+}
+
+/// How ECS replaces tasks on a deployment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deployment {
+    /// Default 100.
+    pub minimum_healthy_percent: u32,
+    /// Default 200.
+    pub maximum_percent: u32,
+    /// Stop a deployment that cannot reach steady state. Default true.
+    pub circuit_breaker: bool,
+    /// Roll back to the last completed deployment when the circuit breaker trips. Default true.
+    pub rollback: bool,
+}
+
+impl Default for Deployment {
+    fn default() -> Self {
+        Deployment { minimum_healthy_percent: 100, maximum_percent: 200, circuit_breaker: true, rollback: true }
+    }
+}
+
+/// The target group's health check (HTTP on the container port).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HealthCheck {
+    /// Default `/`.
+    pub path: String,
+    /// Seconds between checks, 5..=300. Default 30.
+    pub interval_seconds: u32,
+    /// Seconds before a check fails, 2..=120 and less than the interval. Default 5.
+    pub timeout_seconds: u32,
+    /// 2..=10. Default 5.
+    pub healthy_threshold: u32,
+    /// 2..=10. Default 2.
+    pub unhealthy_threshold: u32,
+}
+
+impl Default for HealthCheck {
+    fn default() -> Self {
+        HealthCheck {
+            path: "/".to_string(),
+            interval_seconds: 30,
+            timeout_seconds: 5,
+            healthy_threshold: 5,
+            unhealthy_threshold: 2,
+        }
+    }
+}
+
+/// The metric a target-tracking policy keeps at its target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScalingMetric {
+    /// The service's average CPU utilization, percent (`ECSServiceAverageCPUUtilization`).
+    Cpu,
+    /// The service's average memory utilization, percent (`ECSServiceAverageMemoryUtilization`).
+    Memory,
+    /// Requests per target of the service's load balancer target group (`ALBRequestCountPerTarget`).
+    RequestsPerTarget,
+}
+
+impl ScalingMetric {
+    /// Every metric, in the order the documentation lists them.
+    pub const ALL: [ScalingMetric; 3] = [ScalingMetric::Cpu, ScalingMetric::Memory, ScalingMetric::RequestsPerTarget];
+
+    /// How the metric is written: `cpu`, `memory`, `requests_per_target`.
+    pub fn key(self) -> &'static str {
+        match self {
+            ScalingMetric::Cpu => "cpu",
+            ScalingMetric::Memory => "memory",
+            ScalingMetric::RequestsPerTarget => "requests_per_target",
+        }
+    }
+}
