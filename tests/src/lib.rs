@@ -274,6 +274,18 @@ impl DesiredDir {
         desired
     }
 
+    /// A copy of the shipped example directory `examples/NAME` (links followed: an example may link to
+    /// `config/platform.toml`).
+    pub fn example(name: &str) -> DesiredDir {
+        let desired = DesiredDir::new();
+        let dir = workspace_root().join("examples").join(name);
+        for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+            let path = entry.expect("dir entry").path();
+            std::fs::copy(&path, desired.path().join(path.file_name().unwrap())).expect("copy example file");
+        }
+        desired
+    }
+
     /// A copy of the shipped platform alone (`config/platform.toml`): the network, cluster, namespace and
     /// execution role, without the services.
     pub fn platform() -> DesiredDir {

@@ -24,13 +24,15 @@ pub fn converge(emulator: &Emulator, desired: &DesiredDir) -> Run {
     run
 }
 
-/// One planned action: address, action, reason, the fields it changes (tags included, as `tags.KEY`) and the
+/// One planned action: address, action, reason (words and code), the fields it changes (tags included, as `tags.KEY`) and the
 /// changes themselves (`{field, before, after}` each).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Planned {
     pub address: String,
     pub action: String,
     pub reason: String,
+    /// The reason's stable code (`drift`, `removal`, `dependency_replaced`, ...): what to assert on.
+    pub reason_code: String,
     pub fields: Vec<String>,
     pub changes: serde_json::Value,
 }
@@ -63,6 +65,7 @@ pub fn planned(run: &Run) -> Vec<Planned> {
             address: a["address"].as_str().unwrap().to_string(),
             action: a["action"].as_str().unwrap().to_string(),
             reason: a["reason"].as_str().unwrap().to_string(),
+            reason_code: a["reason_code"].as_str().unwrap().to_string(),
             fields: a["changes"].as_array().unwrap().iter().map(|c| c["field"].as_str().unwrap().to_string()).collect(),
             changes: a["changes"].clone(),
         })

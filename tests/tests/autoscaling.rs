@@ -344,7 +344,7 @@ async fn removing_the_section_deregisters_that_service_scaling_and_hands_the_cou
     let (before, after) = action(&plan, "service.ecsdemo-crystal").before_after("desired_count");
     assert_eq!((count(before), after), (5, &1.into()), "back to the file's count, a plain one");
     for address in [CRYSTAL_TARGET, CRYSTAL_POLICY] {
-        assert_eq!(action(&plan, address).reason, "no longer declared: deregistered");
+        assert_eq!(action(&plan, address).reason_code, "deregistered");
     }
     let position = |a: &str| plan.iter().position(|p| p.address == a).unwrap();
     assert!(position(CRYSTAL_TARGET) < position(CRYSTAL_POLICY), "deleted in reverse: the policy first");

@@ -491,7 +491,7 @@ fn check_planned(change: &Edit, actions: &[Planned], applied: &Run, what: &str) 
     let action = actions.iter().find(|a| a.address == change.address);
     let action = action.unwrap_or_else(|| panic!("{what}: no action on {}: {applied}", change.address));
     // A reference to a resource the edit replaces is written again without a listed field difference.
-    let refreshed = action.fields.is_empty() && action.reason.ends_with(" is replaced");
+    let refreshed = action.fields.is_empty() && action.reason_code == "dependency_replaced";
     assert!(
         change.field.is_empty() || refreshed || action.fields.iter().any(|f| f == change.field),
         "{what}: {applied}"

@@ -180,7 +180,11 @@ async fn a_removed_service_file_is_pruned_dependents_first_and_nothing_else_chan
     let plan = planned(&dry);
     assert_eq!(summary(&plan), expect(&NODEJS.map(|a| (a, "delete"))), "exactly nodejs's resources go: {dry}");
     for action in &plan {
-        assert_eq!(action.reason, "no longer declared: pruned", "{action:?}");
+        assert_eq!(
+            (action.reason_code.as_str(), action.reason.as_str()),
+            ("pruned", "no longer declared: pruned"),
+            "{action:?}"
+        );
         assert!(!action.changes.as_array().unwrap().is_empty(), "a deletion shows what goes: {action:?}");
     }
     // Listed in creation order (the service last), so that carried out in reverse the service goes first.
@@ -255,6 +259,7 @@ async fn an_empty_directory_or_an_invalid_file_deletes_nothing() {
     let run = pass(&emulator, &empty, &[]);
     assert_eq!(run.code, 1, "{run}");
     let json = run.json();
+    assert_eq!(json["prune_guard"]["code"], "nothing_declared", "{run}");
     let reason = json["prune_guard"]["reason"].as_str().unwrap_or_else(|| panic!("no prune_guard: {run}"));
     assert!(reason.contains("declares nothing"), "{reason}");
     assert!(reason.contains(&format!("{} resources are ours", before.len())), "{reason}");

@@ -165,12 +165,14 @@ impl ServiceParts<'_> {
             cpu: service.cpu,
             memory: service.memory,
             execution_role: Ref::Node(Address::new(Kind::Role, &service.execution_role)),
+            task_role: service.task_role.as_ref().map(|role| Ref::Node(Address::new(Kind::Role, role))),
             container_name: service.service_name.clone(),
             image: service.image.clone(),
             port: service.port,
             environment: service.environment.clone(),
             command: service.command.clone(),
             logs: logs.as_ref().map(|(_, l)| l.clone()),
+            health_check: service.health_check.clone(),
         }));
         // The awslogs driver needs the group to exist when the first task starts.
         self.push(nodes, address.clone(), spec, logs.into_iter().map(|(group, _)| group).collect());
@@ -345,6 +347,8 @@ impl ServiceParts<'_> {
             load_balancer,
             registry,
             deployment: service.deployment.clone(),
+            health_check_grace_period_seconds: service.health_check_grace_period_seconds,
+            enable_execute_command: service.enable_execute_command,
             keep_revisions: service.keep_revisions,
             autoscaling: service.autoscaling.as_ref().map(|a| (a.min_capacity, a.max_capacity)),
         }));

@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use crate::Address;
 use crate::node::{Node, ObservedNode};
-use crate::reason::{ActionReason, ConflictReason, PruneGuard, StayReason};
+use crate::reason::{ActionReason, ConflictReason, DriftNote, PruneGuard, StayReason};
 use crate::value::{FieldId, Value};
 
 /// What a pass will do, in the order it will be done.
@@ -144,10 +144,12 @@ impl Action {
         self.changes.iter().any(|c| matches!(c.field, ChangedField::Field(_)))
     }
 
-    /// An update with no field difference: planned only because a resource it refers to is replaced, so its
-    /// references must be written again with the new ids.
+    /// An update that must write every reference again with the new ids, because a resource it refers to is
+    /// replaced in this pass: with no field difference (planned for that alone), or beside drifted fields.
     pub fn refreshes_references(&self) -> bool {
-        self.action == ActionKind::Update && self.changes.is_empty()
+        let beside_drift = matches!(&self.reason, ActionReason::Drift { notes, .. }
+            if notes.iter().any(|n| matches!(n, DriftNote::RefersToReplaced { .. })));
+        self.action == ActionKind::Update && (self.changes.is_empty() || beside_drift)
     }
 
     /// True if any tag changes.

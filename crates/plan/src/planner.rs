@@ -12,7 +12,7 @@ use crate::ownership::Owner;
 use crate::ownership::{DELETION_POLICY_KEY, RETAIN};
 use crate::plan::{Action, ActionKind, ChangedField, Conflict, FieldChange, Held, Plan, Unread};
 use crate::prune::{self, Pruning};
-use crate::reason::{ActionReason, ConflictReason, PruneGuard, Removal, StayReason};
+use crate::reason::{ActionReason, ConflictReason, DriftNote, PruneGuard, Removal, StayReason};
 use crate::value::Value;
 use crate::{Address, Kind, PlanError};
 use crate::{NodeSpec, SecurityGroupSpec, SgPeer, SgRule, SubnetSpec};
@@ -288,7 +288,9 @@ impl Decisions<'_> {
             (ActionKind::Replace, replaced(dependency))
         } else if !changes.is_empty() {
             let fields = changes.iter().map(|c| c.field.clone()).collect();
-            (ActionKind::Update, ActionReason::Drift { fields, notes: autoscaling::drift_notes(node, changes) })
+            let mut notes = autoscaling::drift_notes(node, changes);
+            notes.extend(refers_to_replaced.map(|d| DriftNote::RefersToReplaced { dependency: d.clone() }));
+            (ActionKind::Update, ActionReason::Drift { fields, notes })
         } else {
             (ActionKind::Update, replaced(refers_to_replaced?))
         })

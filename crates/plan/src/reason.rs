@@ -32,13 +32,16 @@ pub enum ActionReason {
 }
 
 /// What a drift means beyond its fields.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "code", rename_all = "snake_case")]
 pub enum DriftNote {
     /// The desired count is the autoscaler's, but only within this range: it is brought back into it.
     CountOutsideScalingRange { min: u32, max: u32 },
     /// The service's scaling registration goes in this pass: the file's desired count applies again.
     AutoscalingRemoved,
+    /// A resource it refers to is replaced in this pass too: the update writes its references again, with the
+    /// new ids, besides the fields that drifted (a service moves to its new task definition revision).
+    RefersToReplaced { dependency: Address },
 }
 
 /// Why a resource of ours goes.
@@ -111,7 +114,11 @@ impl ActionReason {
             ActionReason::DependencyReplaced { .. } => "dependency_replaced",
             ActionReason::Drift { .. } => "drift",
             ActionReason::Adopt => "adopt",
-            ActionReason::Removal { .. } => "removal",
+            // The cause is the code: a script tells a prune from a deregistration or a destroy. A release is
+            // the action `release` with the same codes.
+            ActionReason::Removal { cause: Removal::Pruned, .. } => "pruned",
+            ActionReason::Removal { cause: Removal::Deregistered, .. } => "deregistered",
+            ActionReason::Removal { cause: Removal::Destroyed, .. } => "destroyed",
             ActionReason::Duplicate { .. } => "duplicate",
         }
     }

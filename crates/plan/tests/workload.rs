@@ -335,6 +335,29 @@ fn a_new_image_registers_a_new_revision_and_updates_the_service() {
 }
 
 #[test]
+fn a_new_revision_with_a_service_field_changed_too_still_moves_the_service_to_it() {
+    let mut desired = workshop_config();
+    let frontend = service_mut(&mut desired, "ecsdemo-frontend");
+    frontend.image = "brentley/ecsdemo-frontend:v2".to_string();
+    frontend.deployment.maximum_percent = 150;
+    let plan = plan_against_converged_workshop(&desired);
+
+    assert_eq!(addresses(&plan), ["task_definition.ecsdemo-frontend", "service.ecsdemo-frontend"]);
+    let service = &plan.actions[1];
+    assert_eq!(service.action, ActionKind::Update);
+    let moved = reconciler_plan::DriftNote::RefersToReplaced { dependency: addr("task_definition.ecsdemo-frontend") };
+    assert_eq!(
+        service.reason,
+        ActionReason::Drift {
+            fields: vec![reconciler_plan::ChangedField::Field(kinds::service::field::MAXIMUM_PERCENT)],
+            notes: vec![moved]
+        }
+    );
+    // The deployment changes, and the references are written again: the service runs the new revision.
+    assert!(service.refreshes_references(), "{service:?}");
+}
+
+#[test]
 fn a_desired_count_changed_live_is_set_back_in_place() {
     let desired = workshop_config();
     let mut observed = converged(&desired, &zones(3));

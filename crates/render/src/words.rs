@@ -22,7 +22,7 @@ pub fn action_reason(reason: &ActionReason) -> String {
         ActionReason::Drift { fields, notes } => {
             let mut words = format!("drift in {}", list(fields));
             for note in notes {
-                let _ = write!(words, " ({})", drift_note(*note));
+                let _ = write!(words, " ({})", drift_note(note));
             }
             words
         }
@@ -37,7 +37,7 @@ pub fn action_reason(reason: &ActionReason) -> String {
     }
 }
 
-fn drift_note(note: DriftNote) -> String {
+fn drift_note(note: &DriftNote) -> String {
     match note {
         DriftNote::CountOutsideScalingRange { min, max } => {
             format!(
@@ -45,6 +45,7 @@ fn drift_note(note: DriftNote) -> String {
             )
         }
         DriftNote::AutoscalingRemoved => "autoscaling is removed: the file's desired_count applies again".to_string(),
+        DriftNote::RefersToReplaced { dependency } => format!("and {dependency} is replaced"),
     }
 }
 

@@ -53,6 +53,7 @@ impl<'a> Entry<'a> {
 /// [`Desired::warnings`], sorted the same way.
 pub fn assemble(files: Vec<FileDeclarations>) -> Result<Desired, Vec<SpecError>> {
     let mut errors = Vec::new();
+    let mut warnings = Vec::new();
     {
         let entries: Vec<Entry<'_>> = files.iter().flat_map(entries).collect();
         let first = first_declarations(&entries, &mut errors);
@@ -63,6 +64,8 @@ pub fn assemble(files: Vec<FileDeclarations>) -> Result<Desired, Vec<SpecError>>
         check_namespace_dns(&files, &mut errors);
         check_instance_roles(&entries, &files, &mut errors);
         check_load_balancer_zones(&files, &mut errors);
+        let roles = valid_by_name(files.iter().flat_map(|file| &file.roles));
+        crate::service_roles::check(&files, &roles, &mut errors, &mut warnings);
     }
     if !errors.is_empty() {
         sort_errors(&mut errors);
@@ -81,6 +84,7 @@ pub fn assemble(files: Vec<FileDeclarations>) -> Result<Desired, Vec<SpecError>>
         insert(&mut desired.instances, file.instances);
         desired.warnings.extend(file.warnings);
     }
+    desired.warnings.extend(warnings);
     sort_errors(&mut desired.warnings);
     Ok(desired)
 }

@@ -26,6 +26,7 @@ mod files;
 pub mod model;
 mod parse;
 mod reader;
+pub mod service_roles;
 mod subnets;
 
 pub use assemble::assemble;

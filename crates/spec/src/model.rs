@@ -9,7 +9,7 @@ use std::fmt;
 use std::path::PathBuf;
 
 use ipnet::Ipv4Net;
-pub use reconciler_vocabulary::{Deployment, HealthCheck, PortRange, Protocol, ScalingMetric};
+pub use reconciler_vocabulary::{ContainerHealthCheck, Deployment, HealthCheck, PortRange, Protocol, ScalingMetric};
 
 /// User tags declared on a resource (`tags = { Environment = "workshop" }`).
 pub type Tags = BTreeMap<String, String>;
@@ -241,8 +241,19 @@ pub struct Service {
     /// Tasks to run.
     pub desired_count: u32,
     pub network: Network,
-    /// Name of a declared role: the task execution role (pulls the image, writes logs).
+    /// Name of a declared role: the task execution role (pulls the image, writes logs, reads the secrets).
     pub execution_role: String,
+    /// Name of a declared role the containers assume: what the application itself may do in AWS. Distinct from
+    /// the execution role, which is ECS's.
+    pub task_role: Option<String>,
+    /// The container's own health check, run in the task (not the load balancer's).
+    pub health_check: Option<ContainerHealthCheck>,
+    /// Seconds after a task starts during which ECS ignores failing load balancer and container health checks.
+    /// Default 0.
+    pub health_check_grace_period_seconds: u32,
+    /// ECS Exec (`aws ecs execute-command`) into the service's tasks. The task role needs the
+    /// `ssmmessages:*Channel` permissions (a warning says so when it has none). Default false.
+    pub enable_execute_command: bool,
     pub logs: Option<Logs>,
     pub discovery: Option<Discovery>,
     pub deployment: Deployment,

@@ -90,3 +90,25 @@ impl ScalingMetric {
         }
     }
 }
+
+/// A container's own health check (Docker's HEALTHCHECK, run by the ECS agent in the task), as ECS takes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContainerHealthCheck {
+    /// `["CMD", "executable", "arg", ...]` or `["CMD-SHELL", "command line"]`.
+    pub command: Vec<String>,
+    /// Seconds between checks, 5..=300. Default 30.
+    pub interval_seconds: u32,
+    /// Seconds before one check fails, 2..=60. Default 5.
+    pub timeout_seconds: u32,
+    /// Failures in a row before the container is unhealthy, 1..=10. Default 3.
+    pub retries: u32,
+    /// Seconds after start during which failures do not count, 0..=300. Default 0.
+    pub start_period_seconds: u32,
+}
+
+impl ContainerHealthCheck {
+    /// AWS's defaults for every setting but the command.
+    pub fn with_defaults(command: Vec<String>) -> Self {
+        ContainerHealthCheck { command, interval_seconds: 30, timeout_seconds: 5, retries: 3, start_period_seconds: 0 }
+    }
+}

@@ -132,6 +132,11 @@ fn observed_service(service: &Service, cluster: &str) -> ObservedNode {
             circuit_breaker: breaker.is_some_and(|b| b.enable()),
             rollback: breaker.is_some_and(|b| b.rollback()),
         },
+        health_check_grace_period_seconds: service
+            .health_check_grace_period_seconds()
+            .and_then(|s| u32::try_from(s).ok())
+            .unwrap_or(0),
+        enable_execute_command: service.enable_execute_command(),
         keep_revisions: 0,
         autoscaling: None,
     };
@@ -185,10 +190,21 @@ fn deployment(spec: &ServiceSpec) -> DeploymentConfiguration {
         .build()
 }
 
-fn deployment_matches(service: Option<&Service>, spec: &ServiceSpec) -> bool {
+/// Whether the service was created with the settings asked for that UpdateService also sets. On AWS it is; the
+/// emulator drops the deployment configuration, the grace period and ECS Exec on create.
+fn created_as_asked(service: Option<&Service>, spec: &ServiceSpec) -> bool {
     let Some(service) = service else { return false };
     let NodeSpec::Service(found) = observed_service(service, "").spec else { return false };
     found.deployment == spec.deployment
+        && found.health_check_grace_period_seconds == spec.health_check_grace_period_seconds
+        && found.enable_execute_command == spec.enable_execute_command
+}
+
+/// The grace period to send: none for 0, AWS's default, so that a service without health checks is not given
+/// a setting it has no use for.
+fn grace_period(spec: &ServiceSpec) -> Option<i32> {
+    let seconds = spec.health_check_grace_period_seconds;
+    (seconds > 0).then(|| i32::try_from(seconds).unwrap_or(i32::MAX))
 }
 
 pub async fn create(ctx: &Ctx<'_>, node: &Node, spec: &ServiceSpec) -> Result<String, AwsError> {
@@ -226,6 +242,8 @@ pub async fn create(ctx: &Ctx<'_>, node: &Node, spec: &ServiceSpec) -> Result<St
         .set_load_balancers(Some(load_balancers(ctx, spec)?))
         .set_service_registries(Some(registries(ctx, spec)?))
         .deployment_configuration(deployment(spec))
+        .set_health_check_grace_period_seconds(grace_period(spec))
+        .enable_execute_command(spec.enable_execute_command)
         .propagate_tags(PropagateTags::Service)
         .set_tags(Some(ecs::to_tags(&node.tags)))
         .send()
@@ -238,13 +256,15 @@ pub async fn create(ctx: &Ctx<'_>, node: &Node, spec: &ServiceSpec) -> Result<St
         .to_string();
     // Check what was created rather than trust the request: a create that drops the deployment settings
     // (the emulator does) gets them set at once, instead of showing as drift on the next pass.
-    if !deployment_matches(out.service(), spec) {
+    if !created_as_asked(out.service(), spec) {
         ctx.aws
             .ecs
             .update_service()
             .cluster(&cluster)
             .service(&arn)
             .deployment_configuration(deployment(spec))
+            .set_health_check_grace_period_seconds(grace_period(spec))
+            .enable_execute_command(spec.enable_execute_command)
             .send()
             .await
             .map_err(|e| classify("ECS.UpdateService", e))?;
@@ -285,6 +305,16 @@ pub async fn update(ctx: &Ctx<'_>, arn: &str, action: &Action, spec: &ServiceSpe
     }
     if action.changes_any(&field::DEPLOYMENT) {
         request = request.deployment_configuration(deployment(spec));
+        any = true;
+    }
+    if action.changes(field::HEALTH_CHECK_GRACE_PERIOD) {
+        let seconds = i32::try_from(spec.health_check_grace_period_seconds).unwrap_or(i32::MAX);
+        request = request.health_check_grace_period_seconds(seconds);
+        any = true;
+    }
+    if action.changes(field::ENABLE_EXECUTE_COMMAND) {
+        // Running tasks keep the setting they started with: a new deployment starts tasks that have it.
+        request = request.enable_execute_command(spec.enable_execute_command).force_new_deployment(true);
         any = true;
     }
     if any {

@@ -10,11 +10,12 @@
 use std::collections::BTreeSet;
 
 use aws_sdk_ecs::types::{
-    Compatibility, ContainerDefinition, KeyValuePair, LogConfiguration, LogDriver, NetworkMode, PortMapping,
-    TaskDefinitionField, TaskDefinitionStatus, TransportProtocol,
+    Compatibility, ContainerDefinition, HealthCheck, KeyValuePair, LogConfiguration, LogDriver, NetworkMode,
+    PortMapping, TaskDefinitionField, TaskDefinitionStatus, TransportProtocol,
 };
 use reconciler_plan::ownership::Owner;
 use reconciler_plan::{Action, ContainerLogs, Node, NodeSpec, ObservedNode, Ref, TaskDefinitionSpec};
+use reconciler_vocabulary::ContainerHealthCheck;
 
 use crate::apply::Ctx;
 use crate::create_once::{create_once, tagged_ours};
@@ -53,6 +54,7 @@ pub async fn describe(aws: &Aws, reference: &str) -> Result<Option<ObservedNode>
         cpu: definition.cpu().and_then(|c| c.parse().ok()).unwrap_or(0),
         memory: definition.memory().and_then(|m| m.parse().ok()).unwrap_or(0),
         execution_role: Ref::Aws(definition.execution_role_arn().unwrap_or_default().to_string()),
+        task_role: definition.task_role_arn().filter(|arn| !arn.is_empty()).map(|arn| Ref::Aws(arn.to_string())),
         container_name: container.and_then(|c| c.name()).unwrap_or_default().to_string(),
         image: container.and_then(|c| c.image()).unwrap_or_default().to_string(),
         port: container
@@ -70,6 +72,7 @@ pub async fn describe(aws: &Aws, reference: &str) -> Result<Option<ObservedNode>
             .unwrap_or_default(),
         command: container.map(|c| c.command().to_vec()).filter(|c| !c.is_empty()),
         logs,
+        health_check: container.and_then(|c| c.health_check()).map(observed_health_check),
     };
     Ok(Some(ObservedNode {
         id: arn.to_string(),
@@ -86,7 +89,9 @@ pub async fn describe(aws: &Aws, reference: &str) -> Result<Option<ObservedNode>
 /// (registered by a pass that died before its service used it, or whose answer was lost), it is the answer
 /// instead: a new identical revision would only crowd out the ones kept for rollback.
 pub async fn create(ctx: &Ctx<'_>, node: &Node, spec: &TaskDefinitionSpec) -> Result<String, AwsError> {
-    let wanted = TaskDefinitionSpec { execution_role: Ref::Aws(ctx.id_of(&spec.execution_role)?), ..spec.clone() };
+    let task_role = spec.task_role.as_ref().map(|role| ctx.id_of(role).map(Ref::Aws)).transpose()?;
+    let wanted =
+        TaskDefinitionSpec { execution_role: Ref::Aws(ctx.id_of(&spec.execution_role)?), task_role, ..spec.clone() };
     if let Some(arn) = newest_if_wanted(ctx, node, &wanted).await? {
         tracing::info!(%arn, "an earlier pass registered this revision; it is used, not registered again");
         return Ok(arn);
@@ -103,6 +108,7 @@ pub async fn create(ctx: &Ctx<'_>, node: &Node, spec: &TaskDefinitionSpec) -> Re
             .cpu(spec.cpu.to_string())
             .memory(spec.memory.to_string())
             .execution_role_arn(wanted.execution_role.to_string())
+            .set_task_role_arn(wanted.task_role.as_ref().map(ToString::to_string))
             .container_definitions(container.clone())
             .set_tags(Some(ecs::to_tags(&node.tags)))
             .customize()
@@ -135,7 +141,8 @@ fn container_definition(ctx: &Ctx<'_>, spec: &TaskDefinitionSpec) -> Result<Cont
         .set_environment(Some(
             spec.environment.iter().map(|(k, v)| KeyValuePair::builder().name(k).value(v).build()).collect(),
         ))
-        .set_command(spec.command.clone());
+        .set_command(spec.command.clone())
+        .set_health_check(spec.health_check.as_ref().map(health_check).transpose()?);
     if let Some(logs) = &spec.logs {
         let region = ctx.aws.region().unwrap_or("us-east-1");
         container = container.log_configuration(
@@ -149,6 +156,32 @@ fn container_definition(ctx: &Ctx<'_>, spec: &TaskDefinitionSpec) -> Result<Cont
         );
     }
     Ok(container.build())
+}
+
+/// The container health check as ECS takes it.
+fn health_check(check: &ContainerHealthCheck) -> Result<HealthCheck, AwsError> {
+    let seconds = |s: u32| i32::try_from(s).unwrap_or(i32::MAX);
+    HealthCheck::builder()
+        .set_command(Some(check.command.clone()))
+        .interval(seconds(check.interval_seconds))
+        .timeout(seconds(check.timeout_seconds))
+        .retries(seconds(check.retries))
+        .start_period(seconds(check.start_period_seconds))
+        .build()
+        .map_err(|e| AwsError::invalid("ECS.RegisterTaskDefinition", e.to_string()))
+}
+
+/// A container health check as found; settings ECS leaves out are its defaults.
+fn observed_health_check(check: &HealthCheck) -> ContainerHealthCheck {
+    let defaults = ContainerHealthCheck::with_defaults(check.command().to_vec());
+    let seconds = |s: Option<i32>, default: u32| s.and_then(|s| u32::try_from(s).ok()).unwrap_or(default);
+    ContainerHealthCheck {
+        interval_seconds: seconds(check.interval(), defaults.interval_seconds),
+        timeout_seconds: seconds(check.timeout(), defaults.timeout_seconds),
+        retries: seconds(check.retries(), defaults.retries),
+        start_period_seconds: seconds(check.start_period(), defaults.start_period_seconds),
+        ..defaults
+    }
 }
 
 /// Deregisters one revision (it stays describable as INACTIVE; running tasks are not affected).

@@ -22,6 +22,10 @@ pub struct ServiceSpec {
     /// The Cloud Map service the tasks register in.
     pub registry: Option<Ref>,
     pub deployment: Deployment,
+    /// Seconds ECS ignores failing health checks after a task starts (0: none).
+    pub health_check_grace_period_seconds: u32,
+    /// ECS Exec into the tasks.
+    pub enable_execute_command: bool,
     /// How many task definition revisions we registered to keep (not compared: a setting of ours).
     pub keep_revisions: u32,
     /// `(min, max)` while the service has autoscaling: the desired count then belongs to the autoscaler (the
@@ -52,6 +56,8 @@ pub mod field {
     pub const MAXIMUM_PERCENT: FieldId = FieldId::new("maximum_percent");
     pub const CIRCUIT_BREAKER: FieldId = FieldId::new("circuit_breaker");
     pub const ROLLBACK: FieldId = FieldId::new("rollback");
+    pub const HEALTH_CHECK_GRACE_PERIOD: FieldId = FieldId::new("health_check_grace_period_seconds");
+    pub const ENABLE_EXECUTE_COMMAND: FieldId = FieldId::new("enable_execute_command");
     /// The fields UpdateService's deployment configuration carries.
     pub const DEPLOYMENT: [FieldId; 4] = [MINIMUM_HEALTHY_PERCENT, MAXIMUM_PERCENT, CIRCUIT_BREAKER, ROLLBACK];
 }
@@ -88,6 +94,8 @@ impl Resource for ServiceSpec {
             Field::update(field::MAXIMUM_PERCENT, Value::Int(deployment.maximum_percent.into())),
             Field::update(field::CIRCUIT_BREAKER, deployment.circuit_breaker),
             Field::update(field::ROLLBACK, deployment.rollback),
+            Field::update(field::HEALTH_CHECK_GRACE_PERIOD, Value::Int(self.health_check_grace_period_seconds.into())),
+            Field::update(field::ENABLE_EXECUTE_COMMAND, self.enable_execute_command),
         ]
     }
 

@@ -5,7 +5,9 @@
 
 use std::collections::BTreeMap;
 
-use super::{Declared, Resource};
+use reconciler_vocabulary::ContainerHealthCheck;
+
+use super::{Declared, Resource, values};
 use crate::node::Ref;
 use crate::value::{Field, Value};
 
@@ -16,6 +18,8 @@ pub struct TaskDefinitionSpec {
     pub memory: u32,
     /// The execution role (pulls the image, writes logs).
     pub execution_role: Ref,
+    /// The role the containers assume, if any.
+    pub task_role: Option<Ref>,
     /// The container's name: the service name.
     pub container_name: String,
     pub image: String,
@@ -23,6 +27,7 @@ pub struct TaskDefinitionSpec {
     pub environment: BTreeMap<String, String>,
     pub command: Option<Vec<String>>,
     pub logs: Option<ContainerLogs>,
+    pub health_check: Option<ContainerHealthCheck>,
 }
 
 /// awslogs settings of the container.
@@ -40,6 +45,8 @@ pub mod field {
     pub const CPU: FieldId = FieldId::new("cpu");
     pub const MEMORY: FieldId = FieldId::new("memory");
     pub const EXECUTION_ROLE: FieldId = FieldId::new("execution_role");
+    pub const TASK_ROLE: FieldId = FieldId::new("task_role");
+    pub const HEALTH_CHECK: FieldId = FieldId::new("health_check");
     pub const CONTAINER_NAME: FieldId = FieldId::new("container_name");
     pub const IMAGE: FieldId = FieldId::new("image");
     pub const PORT: FieldId = FieldId::new("port");
@@ -63,6 +70,7 @@ impl Resource for TaskDefinitionSpec {
             Field::replace(field::CPU, Value::Int(self.cpu.into())),
             Field::replace(field::MEMORY, Value::Int(self.memory.into())),
             Field::replace(field::EXECUTION_ROLE, &self.execution_role),
+            Field::replace(field::TASK_ROLE, values::optional(&self.task_role)),
             Field::replace(field::CONTAINER_NAME, &self.container_name),
             Field::replace(field::IMAGE, &self.image),
             Field::replace(field::PORT, Value::Int(self.port.into())),
@@ -76,24 +84,40 @@ impl Resource for TaskDefinitionSpec {
             ),
             Field::replace(field::LOG_GROUP, logs(|l| &l.group_name)),
             Field::replace(field::LOG_STREAM_PREFIX, logs(|l| &l.stream_prefix)),
+            Field::replace(field::HEALTH_CHECK, self.health_check.as_ref().map_or(Value::Absent, health_check_text)),
         ]
     }
 
     fn references(&self) -> Vec<&Ref> {
-        vec![&self.execution_role]
+        let mut refs = vec![&self.execution_role];
+        refs.extend(&self.task_role);
+        refs
     }
 
     fn fixed_references(&self) -> Vec<&Ref> {
-        vec![&self.execution_role]
+        self.references()
     }
 
     fn map_refs(&mut self, f: &mut dyn FnMut(&Ref) -> Ref) {
         self.execution_role = f(&self.execution_role);
+        self.task_role = self.task_role.as_ref().map(&mut *f);
     }
 
     fn replaced_by_new_version(&self) -> bool {
         true
     }
+}
+
+/// `CMD-SHELL "curl -f http://localhost/ || exit 1" every 30 s, timeout 5 s, 3 retries, start period 0 s`.
+fn health_check_text(check: &ContainerHealthCheck) -> Value {
+    Value::Text(format!(
+        "{} every {} s, timeout {} s, {} retries, start period {} s",
+        quote_words(&check.command),
+        check.interval_seconds,
+        check.timeout_seconds,
+        check.retries,
+        check.start_period_seconds
+    ))
 }
 
 /// A command as a person would type it, each word quoted only when needed: `bundle exec "rails s"`.

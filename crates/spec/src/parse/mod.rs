@@ -7,6 +7,7 @@
 
 mod autoscaling;
 mod cluster;
+mod container;
 mod instance;
 mod lifecycle;
 mod log_group;

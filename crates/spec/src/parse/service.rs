@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use super::Decl;
 use super::autoscaling;
+use super::container;
 use super::tags;
 use super::values::{self, NameDefault};
 use crate::checks;
@@ -27,6 +28,10 @@ pub(crate) const FIELDS: &[&str] = &[
     "security_groups",
     "assign_public_ip",
     "execution_role",
+    "task_role",
+    "health_check",
+    "health_check_grace_period_seconds",
+    "enable_execute_command",
     "logs",
     "discovery",
     "deployment",
@@ -75,6 +80,15 @@ pub(crate) fn read(ctx: &mut Ctx<'_>, decl: &mut Decl<'_>, table: &Table<'_, '_>
     let desired_count = values::u32_in(ctx, table, "desired_count", 0, 1000, 1);
     let network = values::network(ctx, decl, table, true);
     let execution_role = values::reference(ctx, decl, table, "execution_role", Kind::Role);
+    let task_role = values::optional_reference(ctx, decl, table, "task_role", Kind::Role);
+    let container_health_check = container::health_check(ctx, table);
+    // ECS takes up to 2^31 - 1 seconds; a day is already far beyond any start-up worth waiting for.
+    let grace_period = values::u32_in(ctx, table, "health_check_grace_period_seconds", 0, i32::MAX.unsigned_abs(), 0);
+    if let Some(value) = table.get("enable_execute_command") {
+        // Where the cross-file warning about the task role's permissions points.
+        decl.remember(ctx, "enable_execute_command", value);
+    }
+    let enable_execute_command = table.bool_or(ctx, "enable_execute_command", false);
     let logs = logs(ctx, decl, table, default("the service name is the default `stream_prefix`; set `stream_prefix`"));
     let discovery = discovery(ctx, decl, table, default("the service name is the default `name`; set `name`"));
     let deployment = deployment(ctx, table);
@@ -95,6 +109,10 @@ pub(crate) fn read(ctx: &mut Ctx<'_>, decl: &mut Decl<'_>, table: &Table<'_, '_>
         desired_count: desired_count?,
         network: network?,
         execution_role: execution_role?,
+        task_role: task_role?,
+        health_check: container_health_check?,
+        health_check_grace_period_seconds: grace_period?,
+        enable_execute_command: enable_execute_command?,
         logs: logs?,
         discovery: discovery?,
         deployment: deployment?,

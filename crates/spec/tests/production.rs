@@ -1,0 +1,174 @@
+//! A service as production runs it: a task role, a container health check, a health check grace period and
+//! ECS Exec. What each reads into, and the errors and warnings a user gets, with file and line.
+
+mod common;
+
+use std::path::Path;
+
+use common::{load, load_errors};
+use reconciler_spec::ContainerHealthCheck;
+
+fn platform() -> String {
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/platform.toml")).unwrap()
+}
+
+/// A service file on the workshop's platform, with `extra` lines in `[service.api]` and `tail` after it.
+fn service(extra: &str, tail: &str) -> String {
+    format!(
+        r#"[role.api-task]
+trusted_service = "ecs-tasks.amazonaws.com"
+inline_policy = '{{"Version": "2012-10-17", "Statement": [{{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}}]}}'
+
+[service.api]
+cluster = "container-demo"
+image = "nginx:1.27"
+port = 80
+vpc = "main"
+security_groups = ["services"]
+execution_role = "ecs-task-execution"
+{extra}
+{tail}"#
+    )
+}
+
+fn load_service(extra: &str, tail: &str) -> Result<reconciler_spec::Desired, Vec<String>> {
+    load(&[("platform.toml", &platform()), ("api.toml", &service(extra, tail))])
+}
+
+#[test]
+fn a_production_service_reads_its_task_role_health_check_grace_period_and_exec() {
+    let desired = load_service(
+        "task_role = \"api-task\"\nhealth_check_grace_period_seconds = 60\nenable_execute_command = true",
+        "[service.api.health_check]\ncommand = \"curl -f http://localhost/ || exit 1\"\nretries = 5\nstart_period_seconds = 20",
+    )
+    .unwrap();
+    let api = &desired.services["api"].spec;
+    assert_eq!(api.task_role.as_deref(), Some("api-task"));
+    assert_eq!(api.health_check_grace_period_seconds, 60);
+    assert!(api.enable_execute_command);
+    // A command line runs in the container's shell; the rest are AWS's defaults.
+    assert_eq!(
+        api.health_check,
+        Some(ContainerHealthCheck {
+            command: vec!["CMD-SHELL".into(), "curl -f http://localhost/ || exit 1".into()],
+            interval_seconds: 30,
+            timeout_seconds: 5,
+            retries: 5,
+            start_period_seconds: 20,
+        })
+    );
+    // The task role has no exec permissions: a warning at the line that asks for exec, nothing refused.
+    let warnings: Vec<String> = desired.warnings.iter().map(ToString::to_string).collect();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].starts_with("api.toml:14:26: service.api.enable_execute_command: ECS Exec needs"),
+        "{warnings:?}"
+    );
+    assert!(warnings[0].contains("role `api-task` has no policy"), "{warnings:?}");
+}
+
+#[test]
+fn without_these_fields_a_service_is_as_before() {
+    let api = load_service("", "").unwrap().services["api"].spec.clone();
+    assert_eq!((api.task_role, api.health_check, api.health_check_grace_period_seconds), (None, None, 0));
+    assert!(!api.enable_execute_command);
+}
+
+#[test]
+fn exec_with_a_role_that_allows_the_channels_or_its_managed_policy_gives_no_warning() {
+    let channels = r#"[role.exec-ok]
+trusted_service = "ecs-tasks.amazonaws.com"
+inline_policy = '{"Statement": [{"Effect": "Allow", "Action": "ssmmessages:*", "Resource": "*"}]}'
+"#;
+    let desired = load_service("task_role = \"exec-ok\"\nenable_execute_command = true", channels).unwrap();
+    assert_eq!(desired.warnings, []);
+    let managed = r#"[role.exec-ok]
+trusted_service = "ecs-tasks.amazonaws.com"
+managed_policies = ["arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"]
+"#;
+    let desired = load_service("task_role = \"exec-ok\"\nenable_execute_command = true", managed).unwrap();
+    assert_eq!(desired.warnings, []);
+}
+
+#[test]
+fn exec_without_a_task_role_is_a_warning_that_says_to_set_one() {
+    let desired = load_service("enable_execute_command = true", "").unwrap();
+    let warnings: Vec<String> = desired.warnings.iter().map(ToString::to_string).collect();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].ends_with("set `task_role`"), "{warnings:?}");
+}
+
+#[test]
+fn a_task_role_ecs_tasks_cannot_assume_is_an_error_at_the_reference() {
+    let ec2_role = "[role.ec2-only]\ntrusted_service = \"ec2.amazonaws.com\"\n";
+    let errors =
+        load_errors(&[("platform.toml", &platform()), ("api.toml", &service("task_role = \"ec2-only\"", ec2_role))]);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].starts_with("api.toml:12:13: service.api.task_role: role `ec2-only` trusts ec2.amazonaws.com"),
+        "{errors:?}"
+    );
+}
+
+#[test]
+fn an_undeclared_task_role_is_an_error() {
+    let errors = load_errors(&[("platform.toml", &platform()), ("api.toml", &service("task_role = \"nope\"", ""))]);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].starts_with("api.toml:12:13: service.api.task_role: no role named `nope`"), "{errors:?}");
+}
+
+#[test]
+fn health_check_errors_name_the_file_line_and_field() {
+    let cases = [
+        (
+            "command = [\"curl\", \"-f\", \"http://localhost/\"]",
+            "api.toml:14:11: service.api.health_check.command: the command array starts with `curl`",
+        ),
+        (
+            "command = [\"CMD-SHELL\", \"  \"]",
+            "api.toml:14:11: service.api.health_check.command: the health check command is empty",
+        ),
+        ("command = []", "api.toml:14:11: service.api.health_check.command: the health check command is empty"),
+        ("command = 3", "api.toml:14:11: service.api.health_check.command: expected a shell command line"),
+        (
+            "command = \"true\"\ninterval_seconds = 4",
+            "api.toml:15:20: service.api.health_check.interval_seconds: 4 is out of range: expected 5 to 300",
+        ),
+        (
+            "command = \"true\"\ntimeout_seconds = 61",
+            "api.toml:15:19: service.api.health_check.timeout_seconds: 61 is out of range: expected 2 to 60",
+        ),
+        (
+            "command = \"true\"\nretries = 0",
+            "api.toml:15:11: service.api.health_check.retries: 0 is out of range: expected 1 to 10",
+        ),
+        (
+            "command = \"true\"\nstart_period_seconds = 301",
+            "api.toml:15:24: service.api.health_check.start_period_seconds: 301 is out of range",
+        ),
+        ("command = \"true\"\npath = \"/\"", "api.toml:15:1: service.api.health_check.path: unknown field"),
+        ("interval_seconds = 10", "api.toml:13:1: service.api.health_check.command: missing required field `command`"),
+    ];
+    for (check, expected) in cases {
+        let errors = load_errors(&[
+            ("platform.toml", &platform()),
+            ("api.toml", &service("", &format!("[service.api.health_check]\n{check}"))),
+        ]);
+        assert!(errors.iter().any(|e| e.starts_with(expected)), "{check}: expected {expected:?} in {errors:#?}");
+    }
+}
+
+#[test]
+fn grace_period_and_exec_take_only_what_ecs_takes() {
+    let errors = load_errors(&[
+        ("platform.toml", &platform()),
+        ("api.toml", &service("health_check_grace_period_seconds = -1", "")),
+    ]);
+    assert!(
+        errors[0].starts_with("api.toml:12:37: service.api.health_check_grace_period_seconds: -1 is out of range"),
+        "{errors:?}"
+    );
+    let errors =
+        load_errors(&[("platform.toml", &platform()), ("api.toml", &service("enable_execute_command = \"yes\"", ""))]);
+    assert!(errors[0].starts_with("api.toml:12:26: service.api.enable_execute_command:"), "{errors:?}");
+}
