@@ -91,6 +91,14 @@ impl Emulator {
         aws_sdk_cloudwatchlogs::Client::new(&self.sdk_config().await)
     }
 
+    pub async fn ssm(&self) -> aws_sdk_ssm::Client {
+        aws_sdk_ssm::Client::new(&self.sdk_config().await)
+    }
+
+    pub async fn secretsmanager(&self) -> aws_sdk_secretsmanager::Client {
+        aws_sdk_secretsmanager::Client::new(&self.sdk_config().await)
+    }
+
     pub async fn autoscaling(&self) -> aws_sdk_applicationautoscaling::Client {
         aws_sdk_applicationautoscaling::Client::new(&self.sdk_config().await)
     }

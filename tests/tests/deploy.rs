@@ -370,7 +370,7 @@ const EXTRA_PERMISSIONS: &[&str] = &[
     // ECS CreateCluster creates the AWSServiceRoleForECS service-linked role on first use in an account, as
     // CreateLoadBalancer does AWSServiceRoleForElasticLoadBalancing.
     "iam:CreateServiceLinkedRole",
-    // RegisterTaskDefinition (execution role) and RunInstances (instance profile) pass a role.
+    // RegisterTaskDefinition (execution and task roles) and RunInstances (instance profile) pass a role.
     "iam:PassRole",
     // Target tracking policies make and remove CloudWatch alarms with the caller's permissions (and
     // RegisterScalableTarget creates its service-linked role on first use: iam:CreateServiceLinkedRole above).
@@ -389,6 +389,8 @@ fn iam_prefix(service: &str) -> &'static str {
         "CloudWatchLogs" => "logs",
         "ELBv2" => "elasticloadbalancing",
         "ApplicationAutoScaling" => "application-autoscaling",
+        "SSM" => "ssm",
+        "SecretsManager" => "secretsmanager",
         other => panic!("classify(\"{other}.…\"): add the IAM prefix of service {other} to iam_prefix()"),
     }
 }

@@ -71,11 +71,12 @@ const ROUNDS: &[&[Edit]] = &[
             "namespace.service",
             "description"
         ),
+        // The load-test host's role (a service's roles must trust ECS tasks: that one is checked, not edited).
         edit_of!(
-            "platform.toml",
-            "trusted_service = \"ecs-tasks.amazonaws.com\"",
-            "trusted_service = \"ecs.amazonaws.com\"",
-            "role.ecs-task-execution",
+            "loadtest.toml",
+            "trusted_service = \"ec2.amazonaws.com\"",
+            "trusted_service = \"ssm.amazonaws.com\"",
+            "role.loadtest",
             "trusted_service"
         ),
         // A service without autoscaling.

@@ -1,14 +1,46 @@
 //! A production-shaped service end to end (examples/production): the real binary against a moto server. Its
-//! task role, container health check, health check grace period and ECS Exec are made as declared, a second
-//! pass changes nothing, and each one changed by hand in AWS is put back.
+//! task role, secrets, container health check, health check grace period and ECS Exec are made as declared, a
+//! second pass changes nothing, each one changed by hand in AWS is put back, a rotated secret redeploys the
+//! service once, and no secret value appears in anything we print.
 
 use reconciler_tests::plans::{
-    action, apply_as_planned, assert_nothing_to_do, assert_quiet_pass, converge, edit, pending_dry_run, planned,
+    action, apply_as_planned, assert_nothing_to_do, assert_quiet_pass, converge, edit, pass, pending_dry_run, planned,
 };
 use reconciler_tests::{DesiredDir, Emulator};
 
 const CLUSTER: &str = "container-demo";
 const SERVICE: &str = "ecsdemo-api";
+const PARAMETER: &str = "/ecsdemo/api/db-password";
+const SECRET: &str = "ecsdemo/api";
+/// The values: none may appear in any output.
+const PASSWORD: &str = "hunter2-Pa55word";
+const TOKEN: &str = "tok-9f8e7d6c5b4a";
+
+/// The emulator with the example's parameter and secret in it (as a platform team would have made them), and
+/// the example's files.
+async fn with_secrets() -> (Emulator, DesiredDir) {
+    let emulator = Emulator::start();
+    emulator
+        .ssm()
+        .await
+        .put_parameter()
+        .name(PARAMETER)
+        .value(PASSWORD)
+        .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
+        .send()
+        .await
+        .unwrap();
+    let secret = format!(r#"{{"token": "{TOKEN}", "other": "x"}}"#);
+    emulator.secretsmanager().await.create_secret().name(SECRET).secret_string(secret).send().await.unwrap();
+    (emulator, DesiredDir::example("production"))
+}
+
+/// Fails if a secret value is anywhere in `text`.
+fn assert_no_secret_value(text: &str, what: &str) {
+    for value in [PASSWORD, TOKEN] {
+        assert!(!text.contains(value), "a secret value is in {what}: {text}");
+    }
+}
 
 async fn running_definition(emulator: &Emulator) -> aws_sdk_ecs::types::TaskDefinition {
     let service = emulator.ecs_service(CLUSTER, SERVICE).await.expect("the service exists");
@@ -19,8 +51,7 @@ async fn running_definition(emulator: &Emulator) -> aws_sdk_ecs::types::TaskDefi
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_production_service_runs_with_its_task_role_health_check_grace_period_and_exec() {
-    let emulator = Emulator::start();
-    let desired = DesiredDir::example("production");
+    let (emulator, desired) = with_secrets().await;
     converge(&emulator, &desired);
     assert_quiet_pass(&emulator, &desired);
 
@@ -41,8 +72,7 @@ async fn a_production_service_runs_with_its_task_role_health_check_grace_period_
 
 #[tokio::test(flavor = "multi_thread")]
 async fn grace_period_and_exec_changed_by_hand_are_put_back_in_place() {
-    let emulator = Emulator::start();
-    let desired = DesiredDir::example("production");
+    let (emulator, desired) = with_secrets().await;
     converge(&emulator, &desired);
     let before = running_definition(&emulator).await.task_definition_arn().unwrap().to_string();
 
@@ -75,8 +105,7 @@ async fn grace_period_and_exec_changed_by_hand_are_put_back_in_place() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_changed_health_check_or_task_role_registers_one_new_revision() {
-    let emulator = Emulator::start();
-    let desired = DesiredDir::example("production");
+    let (emulator, desired) = with_secrets().await;
     converge(&emulator, &desired);
     let first = running_definition(&emulator).await;
 
@@ -99,4 +128,100 @@ async fn a_changed_health_check_or_task_role_registers_one_new_revision() {
     apply_as_planned(&emulator, &desired, &plan);
     assert_nothing_to_do(&emulator, &desired);
     assert_eq!(running_definition(&emulator).await.task_role_arn(), None);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn secrets_reach_the_task_definition_by_reference_and_a_rotation_redeploys_once() {
+    let (emulator, desired) = with_secrets().await;
+    let first = converge(&emulator, &desired);
+    let quiet = assert_quiet_pass(&emulator, &desired);
+
+    let arn = emulator.secretsmanager().await.describe_secret().secret_id(SECRET).send().await.unwrap();
+    let arn = arn.arn().unwrap().to_string();
+    let definition = running_definition(&emulator).await;
+    let mut secrets: Vec<(String, String)> = definition.container_definitions()[0]
+        .secrets()
+        .iter()
+        .map(|s| (s.name().to_string(), s.value_from().to_string()))
+        .collect();
+    secrets.sort();
+    assert_eq!(
+        secrets,
+        [("API_TOKEN".to_string(), format!("{arn}:token::")), ("DB_PASSWORD".to_string(), PARAMETER.to_string())],
+        "a parameter by name, a secret's JSON key by the secret's ARN"
+    );
+    let service = emulator.ecs_service(CLUSTER, SERVICE).await.unwrap();
+    let deployment = |s: &aws_sdk_ecs::types::Service| s.deployments()[0].id().unwrap().to_string();
+    let started = deployment(&service);
+
+    // A new version of the parameter: exactly the service is updated, once, and says why.
+    let ssm = emulator.ssm().await;
+    ssm.put_parameter().name(PARAMETER).value("hunter3-Pa55word").overwrite(true).send().await.unwrap();
+    let dry = pending_dry_run(&emulator, &desired);
+    let plan = planned(&dry);
+    assert_eq!(plan.len(), 1, "{plan:#?}");
+    let update = action(&plan, &format!("service.{SERVICE}"));
+    assert_eq!(update.reason_code, "drift");
+    assert!(update.reason.contains("secret DB_PASSWORD rotated"), "{update:?}");
+    assert_eq!(update.before_after("tags.reconciler:secret:DB_PASSWORD"), (&"1".into(), &"2".into()));
+    let rotation = apply_as_planned(&emulator, &desired, &plan);
+    let redeployed = deployment(&emulator.ecs_service(CLUSTER, SERVICE).await.unwrap());
+    assert_ne!(redeployed, started, "a new deployment: the tasks read the new version");
+    let after = assert_quiet_pass(&emulator, &desired);
+    assert_eq!(deployment(&emulator.ecs_service(CLUSTER, SERVICE).await.unwrap()), redeployed, "exactly once");
+    assert_eq!(running_definition(&emulator).await.revision(), definition.revision(), "no new revision");
+
+    // Not a value in anything printed, as JSON or as text (plan, apply report, logs).
+    let text = pass(&emulator, &desired, &["--dry-run", "--output", "text"]);
+    for (what, run) in
+        [("first pass", &first), ("quiet pass", &quiet), ("rotation", &rotation), ("after", &after), ("text", &text)]
+    {
+        assert_no_secret_value(&run.stdout, &format!("{what} stdout"));
+        assert_no_secret_value(&run.stderr, &format!("{what} stderr"));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_service_whose_secret_does_not_exist_is_held_until_it_does() {
+    let (emulator, desired) = with_secrets().await;
+    emulator
+        .secretsmanager()
+        .await
+        .delete_secret()
+        .secret_id(SECRET)
+        .force_delete_without_recovery(true)
+        .send()
+        .await
+        .unwrap();
+    let run = pass(&emulator, &desired, &[]);
+    assert_eq!(run.code, 1, "not converged: {run}");
+    let json = run.json();
+    let held: Vec<(String, String)> = json["held"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| (h["address"].as_str().unwrap().to_string(), h["missing"].as_str().unwrap_or_default().to_string()))
+        .collect();
+    assert_eq!(
+        held,
+        [
+            (format!("task_definition.{SERVICE}"), format!("secret {SECRET}")),
+            (format!("service.{SERVICE}"), format!("secret {SECRET}"))
+        ],
+        "{run}"
+    );
+    assert!(emulator.ecs_service(CLUSTER, SERVICE).await.is_none(), "no service that cannot start its tasks");
+
+    // Made, it is used: the next pass goes on.
+    emulator
+        .secretsmanager()
+        .await
+        .create_secret()
+        .name(SECRET)
+        .secret_string(format!(r#"{{"token": "{TOKEN}"}}"#))
+        .send()
+        .await
+        .unwrap();
+    converge(&emulator, &desired);
+    assert!(emulator.ecs_service(CLUSTER, SERVICE).await.is_some());
 }

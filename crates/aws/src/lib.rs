@@ -15,6 +15,7 @@ mod kinds;
 mod observe;
 mod rate_limit;
 pub mod rollout;
+mod secrets;
 mod wait;
 
 pub use apply::{ApplyOptions, apply};
@@ -85,6 +86,9 @@ pub struct Aws {
     pub(crate) logs: aws_sdk_cloudwatchlogs::Client,
     pub(crate) elb: aws_sdk_elasticloadbalancingv2::Client,
     pub(crate) autoscaling: aws_sdk_applicationautoscaling::Client,
+    /// Read only: the versions of the parameters and secrets that services reference (never their values).
+    pub(crate) ssm: aws_sdk_ssm::Client,
+    pub(crate) secretsmanager: aws_sdk_secretsmanager::Client,
     counter: CallCounter,
     region: Option<String>,
     /// Where the calls go, for error messages: the configured endpoint URL, or AWS's own for the region.
@@ -124,6 +128,8 @@ impl Aws {
             logs: client!(aws_sdk_cloudwatchlogs),
             elb: client!(aws_sdk_elasticloadbalancingv2),
             autoscaling: client!(aws_sdk_applicationautoscaling),
+            ssm: client!(aws_sdk_ssm),
+            secretsmanager: client!(aws_sdk_secretsmanager),
             counter,
             region: config.region().map(ToString::to_string),
             endpoint: config.endpoint_url().map_or_else(

@@ -18,7 +18,11 @@ use crate::kinds::{Reading, Scope, reading};
 
 /// Reads everything the planner needs.
 pub async fn observe(aws: &Aws, owner_id: &str, hints: &ObservationHints) -> Result<Observed, AwsError> {
-    let (zones, reads) = tokio::join!(availability_zones(aws), read_every_kind(aws, owner_id, hints));
+    let (zones, reads, secrets) = tokio::join!(
+        availability_zones(aws),
+        read_every_kind(aws, owner_id, hints),
+        crate::secrets::observe(aws, &hints.secrets)
+    );
     let availability_zones = zones.map_err(|e| e.at_endpoint(&aws.endpoint))?;
     let mut nodes = Vec::new();
     let mut failed: BTreeMap<Kind, AwsError> = BTreeMap::new();
@@ -49,7 +53,17 @@ pub async fn observe(aws: &Aws, owner_id: &str, hints: &ObservationHints) -> Res
     }
     // Only what is ours, or what could clash with a declaration's unique name, goes to the planner.
     nodes.retain(|n| matches!(Owner::from_tags(owner_id, &n.tags), Owner::Us(_)) || n.spec.unique_identity().is_some());
-    Ok(Observed { availability_zones, nodes, unread })
+    // Secrets that cannot be read: the task definitions that reference them are held like an unread kind
+    // (one made without their ARNs or versions would be wrong), and with them their services.
+    let secrets = match secrets {
+        Ok(found) => found,
+        Err(error) => {
+            let error = error.at_endpoint(&aws.endpoint).to_string();
+            unread.entry(Kind::TaskDefinition).or_insert(error);
+            Default::default()
+        }
+    };
+    Ok(Observed { availability_zones, nodes, unread, secrets })
 }
 
 /// The kinds with a read of their own.

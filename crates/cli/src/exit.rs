@@ -10,10 +10,11 @@ pub const CHANGES: i32 = 2;
 /// The exit code of a pass. Conflicts and failed actions are errors: the live state does not match.
 pub fn code(plan: &Plan, report: Option<&ApplyReport>, detailed: bool) -> i32 {
     // A guard that held deletions back also leaves the live state unlike the files: someone must look.
-    // So does a kind that could not be read: what depends on it was left alone.
+    // So does a kind that could not be read, or a secret that does not exist: what needs it was left alone.
     if !plan.conflicts.is_empty()
         || plan.prune_guard.is_some()
         || !plan.unread.is_empty()
+        || !plan.held.is_empty()
         || report.is_some_and(|r| !r.is_success())
     {
         ERROR

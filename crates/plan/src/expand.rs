@@ -10,6 +10,7 @@ use reconciler_spec::{AvailabilityZones, Desired, NatGateways, Peer, Rule, Tags}
 
 use crate::node::{Node, Ref};
 use crate::ownership::{DELETION_POLICY_KEY, RETAIN, ownership_tags};
+use crate::secrets::FoundSecrets;
 use crate::{Address, Kind, PlanError};
 use crate::{
     ClusterSpec, ElasticIpSpec, InternetGatewaySpec, NamespaceSpec, NatGatewaySpec, NodeSpec, Route, RouteTableSpec,
@@ -34,8 +35,18 @@ fn zones(vpc_name: &str, wanted: &AvailabilityZones, region_zones: &[String]) ->
     }
 }
 
-/// Builds the desired nodes of every declaration, in no particular order.
+/// [`expand_with_secrets`] with no parameter or secret found: a reference's `valueFrom` is then its name.
 pub fn expand(desired: &Desired, region_zones: &[String], owner_id: &str) -> Result<Vec<Node>, PlanError> {
+    expand_with_secrets(desired, region_zones, owner_id, &FoundSecrets::new())
+}
+
+/// Builds the desired nodes of every declaration, in no particular order.
+pub fn expand_with_secrets(
+    desired: &Desired,
+    region_zones: &[String],
+    owner_id: &str,
+    secrets: &FoundSecrets,
+) -> Result<Vec<Node>, PlanError> {
     let mut nodes = Vec::new();
     let mut push =
         |address: Address, spec: NodeSpec, name_tag: Option<String>, declared: &Tags, after: Vec<Address>| {
@@ -208,7 +219,7 @@ pub fn expand(desired: &Desired, region_zones: &[String], owner_id: &str) -> Res
         );
     }
 
-    crate::expand_workload::expand_workload(desired, owner_id, &mut nodes);
+    crate::expand_workload::expand_workload(desired, owner_id, secrets, &mut nodes);
     // A retained declaration's resources say so themselves: when the declaration is gone, that is all there is.
     for node in &mut nodes {
         let (kind, name) = declaration_of(&node.address);

@@ -17,19 +17,20 @@ use reconciler_vocabulary::{PortRange, Protocol, ScalingMetric};
 use crate::expand::{allow_all_egress, node};
 use crate::node::{Node, Ref};
 use crate::ownership::{SCALING_POLICIES_KEY, SCHEDULED_ACTIONS_KEY};
+use crate::secrets::{self, FoundSecrets};
 use crate::{
     Address, ContainerLogs, DiscoveryServiceSpec, InstanceProfileSpec, InstanceSpec, Kind, ListenerSpec,
     LoadBalancerSpec, LogGroupSpec, NodeSpec, RoleSpec, ScalableTargetSpec, ScalingPolicySpec, ScheduledActionSpec,
     SecurityGroupSpec, ServiceLoadBalancer, ServiceSpec, SgPeer, SgRule, TargetGroupSpec, TaskDefinitionSpec,
 };
 
-pub(crate) fn expand_workload(desired: &Desired, owner_id: &str, nodes: &mut Vec<Node>) {
+pub(crate) fn expand_workload(desired: &Desired, owner_id: &str, secrets: &FoundSecrets, nodes: &mut Vec<Node>) {
     expand_roles(desired, owner_id, nodes);
     expand_log_groups(desired, owner_id, nodes);
     // Rules the load balancers add to their services' security groups, applied once every node exists.
     let mut admissions: Vec<(Address, SgRule)> = Vec::new();
     for (name, declared) in &desired.services {
-        let parts = ServiceParts { desired, owner_id, name, service: &declared.spec };
+        let parts = ServiceParts { desired, owner_id, secrets, name, service: &declared.spec };
         parts.expand(nodes, &mut admissions);
     }
     for (address, rule) in admissions {
@@ -111,6 +112,8 @@ fn expand_instances(desired: &Desired, owner_id: &str, nodes: &mut Vec<Node>) {
 struct ServiceParts<'a> {
     desired: &'a Desired,
     owner_id: &'a str,
+    /// The referenced parameters and secrets as found: their ARNs and versions.
+    secrets: &'a FoundSecrets,
     name: &'a str,
     service: &'a reconciler_spec::Service,
 }
@@ -170,6 +173,7 @@ impl ServiceParts<'_> {
             image: service.image.clone(),
             port: service.port,
             environment: service.environment.clone(),
+            secrets: service.secrets.iter().map(|(k, s)| (k.clone(), secrets::value_from(s, self.secrets))).collect(),
             command: service.command.clone(),
             logs: logs.as_ref().map(|(_, l)| l.clone()),
             health_check: service.health_check.clone(),
@@ -326,6 +330,12 @@ impl ServiceParts<'_> {
         let (policy_names, scheduled_names) = scaling_names(service);
         tags.insert(SCALING_POLICIES_KEY.to_string(), policy_names.join(","));
         tags.insert(SCHEDULED_ACTIONS_KEY.to_string(), scheduled_names.join(","));
+        // The version of each secret its tasks start with: a rotation changes the tag, and the update redeploys.
+        for (variable, source) in &service.secrets {
+            if let Some(found) = self.secrets.get(&secrets::lookup(source)) {
+                tags.insert(secrets::version_tag(variable), found.version.clone());
+            }
+        }
         let (load_balancer, after) = match balanced {
             // ECS refuses a target group that no load balancer forwards to yet.
             Some(Balanced { load_balancer, listener }) => (Some(load_balancer), vec![listener]),

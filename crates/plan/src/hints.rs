@@ -7,17 +7,23 @@
 use std::collections::BTreeSet;
 
 use reconciler_spec::Desired;
+use reconciler_vocabulary::SecretSource;
 
 /// Derived from the desired state before observing.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ObservationHints {
     /// The families of the declared task definitions (a service's task definition family is its name).
     pub task_definition_families: BTreeSet<String>,
+    /// The parameters and secrets the services reference ([`crate::secrets::lookup`] keys): their versions
+    /// and ARNs are read, never their values.
+    pub secrets: BTreeSet<SecretSource>,
 }
 
 impl ObservationHints {
     pub fn from_desired(desired: &Desired) -> ObservationHints {
         let families = desired.services.values().map(|service| service.spec.service_name.clone()).collect();
-        ObservationHints { task_definition_families: families }
+        let secrets =
+            desired.services.values().flat_map(|s| s.spec.secrets.values()).map(crate::secrets::lookup).collect();
+        ObservationHints { task_definition_families: families, secrets }
     }
 }

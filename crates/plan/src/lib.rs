@@ -17,11 +17,12 @@ mod planner;
 mod prune;
 mod reason;
 mod report;
+pub mod secrets;
 mod status;
 mod value;
 
 pub use address::{Address, Kind};
-pub use expand::{allow_all_egress, declaration_of, expand};
+pub use expand::{allow_all_egress, declaration_of, expand, expand_with_secrets};
 pub use expand_workload::normalize_policy;
 pub use hints::ObservationHints;
 pub use kinds::cluster::ClusterSpec;
@@ -48,7 +49,9 @@ pub use kinds::task_definition::{ContainerLogs, TaskDefinitionSpec};
 pub use kinds::vpc::VpcSpec;
 pub use kinds::{NodeSpec, Resource};
 pub use node::{Node, Observed, ObservedNode, Ref};
-pub use plan::{Action, ActionKind, ChangedField, Conflict, FieldChange, Held, NotDeclared, Plan, Summary, Unread};
+pub use plan::{
+    Action, ActionKind, ChangedField, Conflict, FieldChange, Held, HeldBy, NotDeclared, Plan, Summary, Unread,
+};
 pub use planner::{PlanContext, destroy, plan};
 pub use prune::Pruning;
 pub use reason::{ActionReason, ConflictReason, DriftNote, HoldBack, PruneGuard, Removal, StayReason};

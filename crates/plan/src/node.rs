@@ -94,4 +94,6 @@ pub struct Observed {
     /// `nodes`, so the planner must not take their absence for absence: it leaves them, and everything
     /// that refers to them, as they are.
     pub unread: BTreeMap<crate::Kind, String>,
+    /// The parameters and secrets that services reference, as found (absent: it does not exist).
+    pub secrets: crate::secrets::FoundSecrets,
 }

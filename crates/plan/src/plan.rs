@@ -35,13 +35,23 @@ pub struct Unread {
     pub error: String,
 }
 
-/// A declared resource the pass leaves alone because what it needs could not be read: creating it could
-/// make a second one, changing or deleting it could act on a stale picture.
+/// A declared resource the pass leaves alone because what it needs could not be read (creating it could make
+/// a second one, changing or deleting it could act on a stale picture), or does not exist outside our files.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Held {
     pub address: Address,
-    /// The unread kind it is, or refers to (directly or through another held resource).
-    pub unread: crate::Kind,
+    /// What it is, or refers to (directly or through another held resource), that holds it.
+    pub by: HeldBy,
+}
+
+/// What holds a declared resource back this pass.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HeldBy {
+    /// A kind whose live state could not be read.
+    Unread(crate::Kind),
+    /// Something outside our files that it needs and that does not exist (`parameter /app/db`, `secret api`).
+    Missing(String),
 }
 
 impl Plan {

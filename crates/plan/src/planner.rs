@@ -6,13 +6,14 @@ use reconciler_spec::Desired;
 
 use crate::autoscaling;
 use crate::dependency_order::dependency_order;
-use crate::expand::expand;
+use crate::expand::{expand, expand_with_secrets};
 use crate::node::{Node, Observed, ObservedNode, Ref};
 use crate::ownership::Owner;
 use crate::ownership::{DELETION_POLICY_KEY, RETAIN};
-use crate::plan::{Action, ActionKind, ChangedField, Conflict, FieldChange, Held, Plan, Unread};
+use crate::plan::{Action, ActionKind, ChangedField, Conflict, FieldChange, Held, HeldBy, Plan, Unread};
 use crate::prune::{self, Pruning};
 use crate::reason::{ActionReason, ConflictReason, DriftNote, PruneGuard, Removal, StayReason};
+use crate::secrets;
 use crate::value::Value;
 use crate::{Address, Kind, PlanError};
 use crate::{NodeSpec, SecurityGroupSpec, SgPeer, SgRule, SubnetSpec};
@@ -36,7 +37,8 @@ impl PlanContext {
 /// (and which guards hold its deletion), a decision per declared resource, the deletions, and the notes that
 /// one decision adds to another.
 pub fn plan(desired: &Desired, observed: &Observed, context: &PlanContext) -> Result<Plan, PlanError> {
-    let nodes = order(expand(desired, &observed.availability_zones, &context.owner_id)?)?;
+    let nodes =
+        order(expand_with_secrets(desired, &observed.availability_zones, &context.owner_id, &observed.secrets)?)?;
     let live = LiveState::sort(observed, &context.owner_id);
     let declared: BTreeSet<&Address> = nodes.iter().map(|n| &n.address).collect();
     let undeclared = Undeclared::sort(&live, &declared, context, desired.len(), !observed.unread.is_empty());
@@ -55,10 +57,10 @@ pub fn plan(desired: &Desired, observed: &Observed, context: &PlanContext) -> Re
         conflicted: BTreeSet::new(),
         in_plan: BTreeSet::new(),
     };
-    let held = held_by_unread(&nodes, &observed.unread);
+    let held = held_back(&nodes, &observed.unread, &secrets::missing(desired, &observed.secrets));
     for node in &nodes {
         match held.get(&node.address) {
-            Some(unread) => plan.held.push(Held { address: node.address.clone(), unread: *unread }),
+            Some(by) => plan.held.push(Held { address: node.address.clone(), by: by.clone() }),
             None => decisions.decide(node, &mut plan),
         }
     }
@@ -290,6 +292,10 @@ impl Decisions<'_> {
             let fields = changes.iter().map(|c| c.field.clone()).collect();
             let mut notes = autoscaling::drift_notes(node, changes);
             notes.extend(refers_to_replaced.map(|d| DriftNote::RefersToReplaced { dependency: d.clone() }));
+            let rotated = secrets::rotated(changes);
+            if !rotated.is_empty() {
+                notes.push(DriftNote::SecretRotated { variables: rotated });
+            }
             (ActionKind::Update, ActionReason::Drift { fields, notes })
         } else {
             (ActionKind::Update, replaced(refers_to_replaced?))
@@ -314,18 +320,25 @@ fn unread(observed: &Observed) -> Vec<Unread> {
     observed.unread.iter().map(|(kind, error)| Unread { kind: *kind, error: error.clone() }).collect()
 }
 
-/// The declared resources to leave alone because their kind could not be read, or because they refer to one
-/// that is left alone; each with the unread kind behind it. `nodes` are in dependency order.
-fn held_by_unread(nodes: &[Node], unread: &BTreeMap<Kind, String>) -> BTreeMap<Address, Kind> {
-    let mut held = BTreeMap::new();
+/// The declared resources to leave alone because their kind could not be read, because something they need
+/// outside our files is `missing`, or because they refer to one that is left alone; each with what holds it.
+/// `nodes` are in dependency order.
+fn held_back(
+    nodes: &[Node],
+    unread: &BTreeMap<Kind, String>,
+    missing: &BTreeMap<Address, String>,
+) -> BTreeMap<Address, HeldBy> {
+    let mut held: BTreeMap<Address, HeldBy> = BTreeMap::new();
     for node in nodes {
         let cause = if unread.contains_key(&node.address.kind) {
-            Some(node.address.kind)
+            Some(HeldBy::Unread(node.address.kind))
+        } else if let Some(what) = missing.get(&node.address) {
+            Some(HeldBy::Missing(what.clone()))
         } else {
-            node.dependencies().iter().find_map(|d| held.get(d).copied())
+            node.dependencies().iter().find_map(|d| held.get(d).cloned())
         };
-        if let Some(kind) = cause {
-            held.insert(node.address.clone(), kind);
+        if let Some(by) = cause {
+            held.insert(node.address.clone(), by);
         }
     }
     held

@@ -42,6 +42,8 @@ pub enum DriftNote {
     /// A resource it refers to is replaced in this pass too: the update writes its references again, with the
     /// new ids, besides the fields that drifted (a service moves to its new task definition revision).
     RefersToReplaced { dependency: Address },
+    /// These secret variables have a new version: the service is redeployed so that its tasks read it.
+    SecretRotated { variables: Vec<String> },
 }
 
 /// Why a resource of ours goes.

@@ -3,10 +3,10 @@
 
 use std::collections::HashMap;
 
-use crate::plan::{ActionKind, Plan};
+use crate::Address;
+use crate::plan::{ActionKind, HeldBy, Plan};
 use crate::reason::ActionReason;
 use crate::report::{ApplyReport, OutcomeResult, SkipCause};
-use crate::{Address, Kind};
 
 /// Where one declared resource stands.
 #[derive(Debug, Clone, PartialEq)]
@@ -42,9 +42,10 @@ impl ResourceState {
 /// Why a declared resource is not in sync.
 #[derive(Debug, Clone, PartialEq)]
 pub enum StatusWhy {
-    /// Left alone: the live state of `unread` (its kind, or one it refers to) could not be read.
+    /// Left alone: the live state of a kind it is or refers to could not be read, or something it needs is
+    /// missing.
     Held {
-        unread: Kind,
+        by: HeldBy,
     },
     /// `holder_id` holds its unique `identity`.
     Conflict {
@@ -70,7 +71,7 @@ pub enum StatusWhy {
 /// Linear in the plan's size: each list is indexed by address once (a pass over thousands of resources
 /// must not compare every address with every action).
 pub fn resource_statuses(plan: &Plan, report: Option<&ApplyReport>) -> Vec<ResourceStatus> {
-    let held = first_by_address(plan.held.iter().map(|h| (&h.address, h.unread)));
+    let held = first_by_address(plan.held.iter().map(|h| (&h.address, &h.by)));
     let conflicts = first_by_address(plan.conflicts.iter().map(|c| (&c.address, c)));
     // A duplicate's deletion carries the address of the declared resource: the declared one's action comes
     // first, and is the one that says where the resource stands.
@@ -78,7 +79,7 @@ pub fn resource_statuses(plan: &Plan, report: Option<&ApplyReport>) -> Vec<Resou
     let outcomes = first_by_address(report.into_iter().flat_map(|r| &r.outcomes).map(|o| (&o.address, &o.result)));
     let status_of = |address: &Address| -> (ResourceState, Option<StatusWhy>) {
         if let Some(unread) = held.get(address) {
-            return (ResourceState::Error, Some(StatusWhy::Held { unread: *unread }));
+            return (ResourceState::Error, Some(StatusWhy::Held { by: (*unread).clone() }));
         }
         if let Some(conflict) = conflicts.get(address) {
             let why = StatusWhy::Conflict { holder_id: conflict.id.clone(), identity: conflict.identity.clone() };

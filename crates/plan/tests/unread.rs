@@ -69,7 +69,7 @@ fn held_resources_are_reported_with_the_kind_behind_them() {
     let desired = workshop_config();
     let plan = plan_ok(&desired, &without(empty_account(3), Kind::Vpc));
     let subnet = plan.held.iter().find(|h| h.address.kind == Kind::Subnet).expect("a subnet is held");
-    assert_eq!(subnet.unread, Kind::Vpc);
+    assert_eq!(subnet.by, reconciler_plan::HeldBy::Unread(Kind::Vpc));
     // Everything in the VPC is held through it: services sit in its subnets.
     assert!(held(&plan).contains("service.ecsdemo-frontend"));
     assert!(!addresses(&plan).iter().any(|a| a.starts_with("subnet.") || a.starts_with("vpc.")));

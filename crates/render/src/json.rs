@@ -3,8 +3,8 @@
 //! silently change what scripts read.
 
 use reconciler_plan::{
-    Action, ActionOutcome, Address, ApplyReport, Conflict, FieldChange, NotDeclared, OutcomeResult, Plan, PruneGuard,
-    Value,
+    Action, ActionOutcome, Address, ApplyReport, Conflict, FieldChange, Held, HeldBy, NotDeclared, OutcomeResult, Plan,
+    PruneGuard, Value,
 };
 use serde_json::{Value as Json, json};
 
@@ -52,7 +52,7 @@ pub fn plan_json(plan: &Plan) -> Json {
         "not_declared": plan.not_declared.iter().map(|n| not_declared(n, plan.prune_guard.as_ref())).collect::<Vec<_>>(),
         "prune_guard": plan.prune_guard.as_ref().map(|g| json!({ "code": g.code(), "reason": words::prune_guard(g) })),
         "unread": plan.unread.iter().map(|u| json!({ "kind": u.kind.as_str(), "error": u.error })).collect::<Vec<_>>(),
-        "held": plan.held.iter().map(|h| entry(&h.address, json!({ "unread": h.unread.as_str() }))).collect::<Vec<_>>(),
+        "held": plan.held.iter().map(held).collect::<Vec<_>>(),
     })
 }
 
@@ -106,6 +106,14 @@ fn value(value: &Value) -> Json {
         Value::Text(text) => json!(text),
         Value::Set(items) => json!(items),
     }
+}
+
+fn held(held: &Held) -> Json {
+    let by = match &held.by {
+        HeldBy::Unread(kind) => json!({ "unread": kind.as_str() }),
+        HeldBy::Missing(what) => json!({ "missing": what }),
+    };
+    entry(&held.address, by)
 }
 
 fn conflict(conflict: &Conflict) -> Json {

@@ -6,8 +6,8 @@
 use std::fmt::Write as _;
 
 use reconciler_plan::{
-    ActionKind, ActionReason, ApplyReport, ChangedField, ConflictReason, DriftNote, HoldBack, PassFigures, Plan,
-    PruneGuard, Removal, SkipCause, StatusWhy, StayReason,
+    ActionKind, ActionReason, ApplyReport, ChangedField, ConflictReason, DriftNote, HeldBy, HoldBack, PassFigures,
+    Plan, PruneGuard, Removal, SkipCause, StatusWhy, StayReason,
 };
 
 use crate::action_words::ActionWords;
@@ -46,6 +46,10 @@ fn drift_note(note: &DriftNote) -> String {
         }
         DriftNote::AutoscalingRemoved => "autoscaling is removed: the file's desired_count applies again".to_string(),
         DriftNote::RefersToReplaced { dependency } => format!("and {dependency} is replaced"),
+        DriftNote::SecretRotated { variables } => {
+            let list: Vec<String> = variables.iter().map(|v| format!("secret {v} rotated")).collect();
+            format!("{}: the tasks are replaced to read the new version", list.join(", "))
+        }
     }
 }
 
@@ -118,6 +122,14 @@ pub fn prune_guard(guard: &PruneGuard) -> String {
     }
 }
 
+/// What a held resource waits for: the unread kind (`cluster`), or what is missing (`secret app/api`).
+pub fn held_by(by: &HeldBy) -> String {
+    match by {
+        HeldBy::Unread(kind) => kind.to_string(),
+        HeldBy::Missing(what) => format!("{what}, which does not exist"),
+    }
+}
+
 /// Why an action was not attempted.
 pub fn skip_cause(cause: &SkipCause) -> String {
     match cause {
@@ -135,8 +147,11 @@ pub fn skip_cause(cause: &SkipCause) -> String {
 pub fn status_why(why: &StatusWhy) -> String {
     let verb = |action: &ActionKind| ActionWords::of(*action).name;
     match why {
-        StatusWhy::Held { unread } => {
-            format!("left as it is this pass: the live state of {unread} could not be read")
+        StatusWhy::Held { by: HeldBy::Unread(kind) } => {
+            format!("left as it is this pass: the live state of {kind} could not be read")
+        }
+        StatusWhy::Held { by: HeldBy::Missing(what) } => {
+            format!("left as it is this pass: {what} does not exist; create it, and the next pass goes on")
         }
         StatusWhy::Conflict { holder_id, identity } => format!("{holder_id} holds {identity}"),
         StatusWhy::Failed { action, error } => format!("{} failed: {error}", verb(action)),

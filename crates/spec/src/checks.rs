@@ -276,6 +276,48 @@ pub(crate) fn environment_name(name: &str) -> Result<(), String> {
     }
 }
 
+/// An SSM Parameter Store parameter as a task's secret names it: a name (`/app/db-password`, `app.key`) or an
+/// ARN. Names are letters, digits and `_.-/`, at most 2048 characters; `aws` and `ssm` prefixes are AWS's.
+pub(crate) fn parameter_name(name: &str) -> Result<(), String> {
+    if name.starts_with("arn:") {
+        return if name.contains(":ssm:") && name.contains(":parameter/") {
+            Ok(())
+        } else {
+            Err(format!("`{name}` is not an SSM parameter ARN (arn:aws:ssm:REGION:ACCOUNT:parameter/NAME)"))
+        };
+    }
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "_.-/".contains(c);
+    if name.is_empty() || name.len() > 2048 || !name.chars().all(allowed) {
+        return Err(format!(
+            "invalid parameter name `{name}`: expected 1 to 2048 letters, digits and `_`, `.`, `-`, `/`"
+        ));
+    }
+    let bare = name.trim_start_matches('/').to_ascii_lowercase();
+    if bare.starts_with("aws") || bare.starts_with("ssm") {
+        return Err(format!("invalid parameter name `{name}`: names starting with `aws` or `ssm` are reserved"));
+    }
+    Ok(())
+}
+
+/// A Secrets Manager secret as a task's secret names it: a name (letters, digits and `/_+=.@-`, at most 512)
+/// or an ARN.
+pub(crate) fn secret_id(id: &str) -> Result<(), String> {
+    if id.starts_with("arn:") {
+        return if id.contains(":secretsmanager:") && id.contains(":secret:") {
+            Ok(())
+        } else {
+            Err(format!(
+                "`{id}` is not a Secrets Manager secret ARN (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME)"
+            ))
+        };
+    }
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "/_+=.@-".contains(c);
+    if id.is_empty() || id.len() > 512 || !id.chars().all(allowed) {
+        return Err(format!("invalid secret name `{id}`: expected 1 to 512 letters, digits and `/_+=.@-`"));
+    }
+    Ok(())
+}
+
 /// One DNS label (a Cloud Map service name): 1 to 63 of `[a-z0-9-]`, not starting or ending with `-`.
 pub(crate) fn dns_label(name: &str) -> Result<(), String> {
     let ok = !name.is_empty()

@@ -9,7 +9,9 @@ use std::fmt;
 use std::path::PathBuf;
 
 use ipnet::Ipv4Net;
-pub use reconciler_vocabulary::{ContainerHealthCheck, Deployment, HealthCheck, PortRange, Protocol, ScalingMetric};
+pub use reconciler_vocabulary::{
+    ContainerHealthCheck, Deployment, HealthCheck, PortRange, Protocol, ScalingMetric, SecretSource,
+};
 
 /// User tags declared on a resource (`tags = { Environment = "workshop" }`).
 pub type Tags = BTreeMap<String, String>;
@@ -236,6 +238,9 @@ pub struct Service {
     /// The port the container listens on (TCP).
     pub port: u16,
     pub environment: BTreeMap<String, String>,
+    /// Environment variables whose values ECS reads from SSM Parameter Store or Secrets Manager when a task
+    /// starts (the execution role must be allowed to read them). Never in `environment`.
+    pub secrets: BTreeMap<String, SecretSource>,
     /// Overrides the image's command.
     pub command: Option<Vec<String>>,
     /// Tasks to run.

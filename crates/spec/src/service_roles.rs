@@ -1,12 +1,13 @@
 //! Cross-file checks of what a service's roles can do: both of a service's roles must be assumable by ECS
-//! tasks (an error), and a service with ECS Exec needs a task role that may open the exec channels (a warning:
-//! a policy may grant them in ways we cannot see, such as a managed policy of the account).
+//! tasks (an error); its execution role must be allowed to read its secrets, and with ECS Exec its task role
+//! to open the exec channels (warnings: a policy may grant them in ways we cannot see, such as a customer
+//! managed policy).
 
 use std::collections::BTreeMap;
 
 use crate::declarations::{FileDeclarations, Kind, Parsed};
 use crate::error::SpecError;
-use crate::model::Role;
+use crate::model::{Role, SecretSource};
 
 /// The service principal ECS tasks assume their roles as.
 pub const ECS_TASKS: &str = "ecs-tasks.amazonaws.com";
@@ -43,6 +44,18 @@ pub(crate) fn check(
                 ));
             }
         }
+        let spec = &service.declared.spec;
+        if let Some(role) = roles.get(spec.execution_role.as_str()) {
+            for (variable, action) in unreadable_secrets(&spec.secrets, &role.declared.spec) {
+                let field = format!("{}.{}.secrets.{variable}", Kind::Service, service.declared.name);
+                let message = format!(
+                    "the execution role `{}` shows no {action} on this secret, which ECS needs to start the tasks \
+                     (allow it in the role's inline_policy for this name)",
+                    spec.execution_role
+                );
+                warnings.push(SpecError::at(service.field_location(&format!("secrets.{variable}")), field, message));
+            }
+        }
         if service.declared.spec.enable_execute_command
             && let Some(message) = exec_problem(&service.declared.spec.task_role, roles)
         {
@@ -72,35 +85,104 @@ fn exec_problem(task_role: &Option<String>, roles: &BTreeMap<&str, &Parsed<Role>
 /// Whether an inline policy document allows every exec action, by name or by wildcard (`ssmmessages:*`, `*`).
 /// Conditions and denies are not weighed: this is a hint, not an evaluation.
 fn allows_exec(document: &str) -> bool {
-    let Ok(policy) = serde_json::from_str::<serde_json::Value>(document) else { return false };
+    let grants = allow_statements(document);
+    EXEC_ACTIONS
+        .iter()
+        .all(|needed| grants.iter().any(|(actions, _)| actions.iter().any(|a| action_matches(a, needed))))
+}
+
+/// The `(actions, resources)` of each `Allow` statement of a policy document.
+fn allow_statements(document: &str) -> Vec<(Vec<String>, Vec<String>)> {
+    let Ok(policy) = serde_json::from_str::<serde_json::Value>(document) else { return vec![] };
     let statements = match &policy["Statement"] {
         serde_json::Value::Array(statements) => statements.clone(),
         statement @ serde_json::Value::Object(_) => vec![statement.clone()],
-        _ => return false,
+        _ => return vec![],
     };
-    let allowed: Vec<String> = statements
+    let strings = |value: &serde_json::Value| match value {
+        serde_json::Value::String(one) => vec![one.clone()],
+        serde_json::Value::Array(many) => many.iter().filter_map(|a| a.as_str().map(str::to_string)).collect(),
+        _ => vec![],
+    };
+    statements
         .iter()
         .filter(|s| s["Effect"] == "Allow")
-        .flat_map(|s| match &s["Action"] {
-            serde_json::Value::String(action) => vec![action.clone()],
-            serde_json::Value::Array(actions) => {
-                actions.iter().filter_map(|a| a.as_str().map(str::to_string)).collect()
-            }
-            _ => vec![],
-        })
-        .collect();
-    EXEC_ACTIONS.iter().all(|needed| allowed.iter().any(|a| action_matches(a, needed)))
+        .map(|s| (strings(&s["Action"]), strings(&s["Resource"])))
+        .collect()
 }
 
-/// IAM action matching: case-insensitive, `*` matches any run of characters.
-fn action_matches(pattern: &str, action: &str) -> bool {
-    let (pattern, action) = (pattern.to_ascii_lowercase(), action.to_ascii_lowercase());
-    match pattern.split_once('*') {
-        None => pattern == action,
-        Some((prefix, rest)) => {
-            action.starts_with(prefix)
-                && (0..=action.len() - prefix.len()).any(|skip| action_matches(rest, &action[prefix.len() + skip..]))
-        }
+/// AWS managed policies that let a role read secrets of each source.
+const PARAMETER_READERS: [&str; 2] =
+    ["arn:aws:iam::aws:policy/AmazonSSMReadOnlyAccess", "arn:aws:iam::aws:policy/AmazonSSMFullAccess"];
+const SECRET_READERS: [&str; 1] = ["arn:aws:iam::aws:policy/SecretsManagerReadWrite"];
+
+/// The secrets of a service that its execution role shows no permission to read, by variable name.
+fn unreadable_secrets<'a>(secrets: &'a BTreeMap<String, SecretSource>, role: &Role) -> Vec<(&'a str, &'static str)> {
+    let grants = role.inline_policy.as_deref().map(allow_statements).unwrap_or_default();
+    let managed = |readers: &[&str]| role.managed_policies.iter().any(|arn| readers.contains(&arn.as_str()));
+    secrets
+        .iter()
+        .filter_map(|(name, source)| {
+            let (action, readable) = match source {
+                SecretSource::Parameter(id) => (
+                    "ssm:GetParameters",
+                    managed(&PARAMETER_READERS) || {
+                        grants.iter().any(|(actions, resources)| {
+                            actions.iter().any(|a| action_matches(a, "ssm:GetParameters"))
+                                && resources.iter().any(|r| parameter_matches(r, id))
+                        })
+                    },
+                ),
+                SecretSource::Secret { id, .. } => (
+                    "secretsmanager:GetSecretValue",
+                    managed(&SECRET_READERS) || {
+                        grants.iter().any(|(actions, resources)| {
+                            actions.iter().any(|a| action_matches(a, "secretsmanager:GetSecretValue"))
+                                && resources.iter().any(|r| secret_matches(r, id))
+                        })
+                    },
+                ),
+            };
+            (!readable).then_some((name.as_str(), action))
+        })
+        .collect()
+}
+
+/// Whether a policy's resource pattern covers a parameter named or ARN'd `id` (any region and account: the
+/// files do not say which the environment is).
+fn parameter_matches(pattern: &str, id: &str) -> bool {
+    if pattern == "*" || action_matches(pattern, id) {
+        return true;
+    }
+    let name = id.rsplit_once(":parameter").map_or(id, |(_, name)| name);
+    let name = format!("/{}", name.trim_start_matches('/'));
+    pattern.rsplit_once(":parameter").is_some_and(|(_, wanted)| action_matches(wanted, &name))
+}
+
+/// Whether a policy's resource pattern covers a secret named or ARN'd `id`. Secret ARNs end in `-` and six
+/// random characters, which a pattern for the name alone must allow (`name-??????` or `name*`).
+fn secret_matches(pattern: &str, id: &str) -> bool {
+    if pattern == "*" || action_matches(pattern, id) {
+        return true;
+    }
+    let name = id.rsplit_once(":secret:").map_or(id, |(_, name)| name);
+    pattern
+        .rsplit_once(":secret:")
+        .is_some_and(|(_, wanted)| action_matches(wanted, name) || action_matches(wanted, &format!("{name}-XXXXXX")))
+}
+
+/// IAM matching of an action or resource: case-insensitive, `*` matches any run of characters and `?` any one.
+fn action_matches(pattern: &str, text: &str) -> bool {
+    let (pattern, text): (Vec<char>, Vec<char>) =
+        (pattern.to_ascii_lowercase().chars().collect(), text.to_ascii_lowercase().chars().collect());
+    glob(&pattern, &text)
+}
+
+fn glob(pattern: &[char], text: &[char]) -> bool {
+    match pattern.split_first() {
+        None => text.is_empty(),
+        Some(('*', rest)) => (0..=text.len()).any(|skip| glob(rest, &text[skip..])),
+        Some((&c, rest)) => text.split_first().is_some_and(|(&t, tail)| (c == '?' || c == t) && glob(rest, tail)),
     }
 }
 

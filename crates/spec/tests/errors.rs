@@ -841,7 +841,7 @@ fn one_service_with_many_problems_reports_them_all_at_once() {
              512, memory is one of 1024, 2048, 3072, 4096",
             "a.toml:5:8: service.web.port: expected an integer, found a string",
             "a.toml:9:1: service.web.replicas: unknown field `replicas`, expected one of `service_name`, `cluster`, \
-             `image`, `cpu`, `memory`, `port`, `environment`, `command`, `desired_count`, `vpc`, `subnets`, \
+             `image`, `cpu`, `memory`, `port`, `environment`, `secrets`, `command`, `desired_count`, `vpc`, `subnets`, \
              `security_groups`, `assign_public_ip`, `execution_role`, `task_role`, `health_check`, `health_check_grace_period_seconds`, `enable_execute_command`, `logs`, `discovery`, `deployment`, \
              `load_balancer`, `autoscaling`, `keep_revisions`, `tags`, `adopt`, `deletion_policy`",
             "a.toml:12:17: service.web.logs.stream_prefix: the stream prefix must not be empty",

@@ -172,3 +172,84 @@ fn grace_period_and_exec_take_only_what_ecs_takes() {
         load_errors(&[("platform.toml", &platform()), ("api.toml", &service("enable_execute_command = \"yes\"", ""))]);
     assert!(errors[0].starts_with("api.toml:12:26: service.api.enable_execute_command:"), "{errors:?}");
 }
+
+#[test]
+fn secrets_read_as_references_to_a_parameter_or_a_secret_key() {
+    let secrets = "[service.api.secrets]\nDB = { parameter = \"/app/db\" }\nTOKEN = { secret = \"app/api\", key = \"token\" }\nALL = { secret = \"arn:aws:secretsmanager:us-east-1:123456789012:secret:app/all-AbCdEf\" }";
+    let desired = load_service("", secrets).unwrap();
+    let api = &desired.services["api"].spec;
+    use reconciler_spec::SecretSource;
+    assert_eq!(api.secrets["DB"], SecretSource::Parameter("/app/db".into()));
+    assert_eq!(api.secrets["TOKEN"], SecretSource::Secret { id: "app/api".into(), key: Some("token".into()) });
+    assert_eq!(
+        api.secrets["ALL"],
+        SecretSource::Secret {
+            id: "arn:aws:secretsmanager:us-east-1:123456789012:secret:app/all-AbCdEf".into(),
+            key: None
+        }
+    );
+    // The shared execution role has no permission to read them: one warning per secret, at its line.
+    let warnings: Vec<String> = desired.warnings.iter().map(ToString::to_string).collect();
+    assert_eq!(warnings.len(), 3, "{warnings:?}");
+    assert!(
+        warnings.iter().any(|w| w.starts_with(
+            "api.toml:14:6: service.api.secrets.DB: the execution role `ecs-task-execution` shows no ssm:GetParameters"
+        )),
+        "{warnings:?}"
+    );
+    assert!(warnings.iter().any(|w| w.starts_with("api.toml:15:9: service.api.secrets.TOKEN: the execution role `ecs-task-execution` shows no secretsmanager:GetSecretValue")), "{warnings:?}");
+}
+
+#[test]
+fn an_execution_role_allowed_to_read_the_secrets_gives_no_warning() {
+    let role = r#"[role.reader]
+trusted_service = "ecs-tasks.amazonaws.com"
+inline_policy = '{"Statement": [{"Effect": "Allow", "Action": "ssm:GetParameters", "Resource": "arn:aws:ssm:*:*:parameter/app/*"}, {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": "arn:aws:secretsmanager:*:*:secret:app/api-??????"}]}'
+"#;
+    let files = service(
+        "",
+        "[service.api.secrets]\nDB = { parameter = \"/app/db\" }\nTOKEN = { secret = \"app/api\", key = \"token\" }\n",
+    )
+    .replace("execution_role = \"ecs-task-execution\"", "execution_role = \"reader\"");
+    let desired = load(&[("platform.toml", &platform()), ("api.toml", &files), ("reader.toml", role)]).unwrap();
+    assert_eq!(desired.warnings, []);
+}
+
+#[test]
+fn secret_errors_name_the_file_line_and_field() {
+    let cases = [
+        (
+            "DB = { parameter = \"/a\", secret = \"b\" }",
+            "api.toml:14:35: service.api.secrets.DB.secret: give either `parameter`",
+        ),
+        ("DB = {}", "api.toml:14:6: service.api.secrets.DB: missing the source"),
+        ("DB = { parameter = \"/a\", key = \"k\" }", "api.toml:14:32: service.api.secrets.DB.key: `key` picks a key"),
+        (
+            "DB = { parameter = \"/aws/x\" }",
+            "api.toml:14:20: service.api.secrets.DB.parameter: invalid parameter name `/aws/x`",
+        ),
+        ("DB = { parameter = \"a b\" }", "api.toml:14:20: service.api.secrets.DB.parameter: invalid parameter name"),
+        (
+            "DB = { secret = \"arn:aws:ssm:us-east-1:1:parameter/x\" }",
+            "api.toml:14:17: service.api.secrets.DB.secret: `arn:aws:ssm",
+        ),
+        ("DB = { secret = \"s\", key = \"\" }", "api.toml:14:28: service.api.secrets.DB.key: the key is empty"),
+        ("1DB = { parameter = \"/a\" }", "api.toml:14:1: service.api.secrets.1DB: invalid environment variable name"),
+        ("DB = \"/a\"", "api.toml:14:6: service.api.secrets.DB: expected a table"),
+    ];
+    let mut wrong = Vec::new();
+    for (secret, expected) in cases {
+        let files = service("", &format!("[service.api.secrets]\n{secret}"));
+        let errors = load_errors(&[("platform.toml", &platform()), ("api.toml", &files)]);
+        if !errors.iter().any(|e| e.starts_with(expected)) {
+            wrong.push(format!("{secret}: expected {expected:?} in {errors:?}"));
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+    let both = service("environment = { DB = \"x\" }", "[service.api.secrets]\nDB = { parameter = \"/a\" }");
+    let errors = load_errors(&[("platform.toml", &platform()), ("api.toml", &both)]);
+    assert!(
+        errors[0].starts_with("api.toml:14:1: service.api.secrets.DB: `DB` is also in `environment`"),
+        "{errors:?}"
+    );
+}

@@ -175,6 +175,7 @@ fn workshop_services_parse_into_exactly_the_expected_model() {
                 ("CRYSTAL_URL".into(), "http://ecsdemo-crystal.service.local:3000/crystal".into()),
                 ("NODEJS_URL".into(), "http://ecsdemo-nodejs.service.local:3000".into()),
             ]),
+            secrets: BTreeMap::new(),
             command: None,
             desired_count: 1,
             network: network(),

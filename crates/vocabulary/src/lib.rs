@@ -112,3 +112,22 @@ impl ContainerHealthCheck {
         ContainerHealthCheck { command, interval_seconds: 30, timeout_seconds: 5, retries: 3, start_period_seconds: 0 }
     }
 }
+
+/// Where a container's secret environment variable comes from. Only the reference: the value is read by ECS
+/// when a task starts, and never by us.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum SecretSource {
+    /// An SSM Parameter Store parameter, by name (`/app/db-password`) or ARN.
+    Parameter(String),
+    /// A Secrets Manager secret, by name or ARN; with `key`, one key of its JSON value.
+    Secret { id: String, key: Option<String> },
+}
+
+impl SecretSource {
+    /// The name or ARN as written.
+    pub fn id(&self) -> &str {
+        match self {
+            SecretSource::Parameter(id) | SecretSource::Secret { id, .. } => id,
+        }
+    }
+}

@@ -312,6 +312,12 @@ pub async fn update(ctx: &Ctx<'_>, arn: &str, action: &Action, spec: &ServiceSpe
         request = request.health_check_grace_period_seconds(seconds);
         any = true;
     }
+    if !reconciler_plan::secrets::rotated(&action.changes).is_empty() {
+        // Tasks read a secret when they start: new ones read the new version. The version tags are written
+        // below, after the deployment has been asked for (a failure here leaves them old, and is retried).
+        request = request.force_new_deployment(true);
+        any = true;
+    }
     if action.changes(field::ENABLE_EXECUTE_COMMAND) {
         // Running tasks keep the setting they started with: a new deployment starts tasks that have it.
         request = request.enable_execute_command(spec.enable_execute_command).force_new_deployment(true);

@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 
 use aws_sdk_ecs::types::{
     Compatibility, ContainerDefinition, HealthCheck, KeyValuePair, LogConfiguration, LogDriver, NetworkMode,
-    PortMapping, TaskDefinitionField, TaskDefinitionStatus, TransportProtocol,
+    PortMapping, Secret, TaskDefinitionField, TaskDefinitionStatus, TransportProtocol,
 };
 use reconciler_plan::ownership::Owner;
 use reconciler_plan::{Action, ContainerLogs, Node, NodeSpec, ObservedNode, Ref, TaskDefinitionSpec};
@@ -69,6 +69,9 @@ pub async fn describe(aws: &Aws, reference: &str) -> Result<Option<ObservedNode>
                     .filter_map(|kv| Some((kv.name()?.to_string(), kv.value().unwrap_or_default().to_string())))
                     .collect()
             })
+            .unwrap_or_default(),
+        secrets: container
+            .map(|c| c.secrets().iter().map(|s| (s.name().to_string(), s.value_from().to_string())).collect())
             .unwrap_or_default(),
         command: container.map(|c| c.command().to_vec()).filter(|c| !c.is_empty()),
         logs,
@@ -140,6 +143,13 @@ fn container_definition(ctx: &Ctx<'_>, spec: &TaskDefinitionSpec) -> Result<Cont
         .port_mappings(PortMapping::builder().container_port(spec.port.into()).protocol(TransportProtocol::Tcp).build())
         .set_environment(Some(
             spec.environment.iter().map(|(k, v)| KeyValuePair::builder().name(k).value(v).build()).collect(),
+        ))
+        .set_secrets(Some(
+            spec.secrets
+                .iter()
+                .map(|(name, from)| Secret::builder().name(name).value_from(from).build())
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| AwsError::invalid("ECS.RegisterTaskDefinition", e.to_string()))?,
         ))
         .set_command(spec.command.clone())
         .set_health_check(spec.health_check.as_ref().map(health_check).transpose()?);

@@ -25,6 +25,8 @@ pub struct TaskDefinitionSpec {
     pub image: String,
     pub port: u16,
     pub environment: BTreeMap<String, String>,
+    /// Secret variables: name -> `valueFrom` (the parameter's or secret's ARN or name; never a value).
+    pub secrets: BTreeMap<String, String>,
     pub command: Option<Vec<String>>,
     pub logs: Option<ContainerLogs>,
     pub health_check: Option<ContainerHealthCheck>,
@@ -51,6 +53,7 @@ pub mod field {
     pub const IMAGE: FieldId = FieldId::new("image");
     pub const PORT: FieldId = FieldId::new("port");
     pub const ENVIRONMENT: FieldId = FieldId::new("environment");
+    pub const SECRETS: FieldId = FieldId::new("secrets");
     pub const COMMAND: FieldId = FieldId::new("command");
     pub const LOG_GROUP: FieldId = FieldId::new("log_group");
     pub const LOG_STREAM_PREFIX: FieldId = FieldId::new("log_stream_prefix");
@@ -77,6 +80,10 @@ impl Resource for TaskDefinitionSpec {
             Field::replace(
                 field::ENVIRONMENT,
                 Value::Set(self.environment.iter().map(|(k, v)| format!("{k}={v}")).collect()),
+            ),
+            Field::replace(
+                field::SECRETS,
+                Value::Set(self.secrets.iter().map(|(k, from)| format!("{k} from {from}")).collect()),
             ),
             Field::replace(
                 field::COMMAND,

@@ -119,7 +119,7 @@ fn unread_block(plan: &Plan, painter: Painter) -> String {
     if !plan.held.is_empty() {
         lines.push("Left as they are this pass (they are, or refer to, what could not be read):".to_string());
         for held in &plan.held {
-            lines.push(format!("{COMMENT_INDENT}{} (needs {})", held.address, held.unread));
+            lines.push(format!("{COMMENT_INDENT}{} (needs {})", held.address, words::held_by(&held.by)));
         }
     }
     lines.join("\n")

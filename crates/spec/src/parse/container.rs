@@ -1,10 +1,13 @@
 //! What a service's container runs with in production: the container health check
-//! (`[service.NAME.health_check]`). Read by [`super::service`].
+//! (`[service.NAME.health_check]`) and its secrets (`[service.NAME.secrets]`). Read by [`super::service`].
 
-use reconciler_vocabulary::ContainerHealthCheck;
+use std::collections::BTreeMap;
 
-use super::values;
-use crate::reader::{Ctx, Read, Table, array, string, type_error};
+use reconciler_vocabulary::{ContainerHealthCheck, SecretSource};
+
+use super::{Decl, values};
+use crate::checks;
+use crate::reader::{Ctx, Read, Reported, Table, array, string, type_error};
 
 const HEALTH_CHECK_FIELDS: &[&str] =
     &["command", "interval_seconds", "timeout_seconds", "retries", "start_period_seconds"];
@@ -71,5 +74,87 @@ fn health_check_command(ctx: &mut Ctx<'_>, check: &Table<'_, '_>) -> Read<Vec<St
     match problem {
         Some(message) => Err(ctx.error(&value.span(), &path, message)),
         None => Ok(command),
+    }
+}
+
+/// `[service.NAME.secrets]`: environment variables whose values ECS reads when a task starts:
+/// `NAME = { parameter = "/app/db-password" }` (SSM Parameter Store) or
+/// `NAME = { secret = "app/api", key = "token" }` (Secrets Manager; `key` picks one key of a JSON secret). The
+/// values never pass through us; only these references are written.
+pub(crate) fn secrets(
+    ctx: &mut Ctx<'_>,
+    decl: &mut Decl<'_>,
+    table: &Table<'_, '_>,
+    environment: Option<&BTreeMap<String, String>>,
+) -> Read<BTreeMap<String, SecretSource>> {
+    let Some(value) = table.get("secrets") else {
+        return Ok(BTreeMap::new());
+    };
+    let path = table.field("secrets");
+    let Some(entries) = value.get_ref().as_table() else {
+        return Err(type_error(
+            ctx,
+            value,
+            &path,
+            "a table of secrets (secrets = { NAME = { parameter = \"/name\" } })",
+        ));
+    };
+    let errors_before = ctx.error_count();
+    let mut secrets = BTreeMap::new();
+    for (key, value) in entries.iter() {
+        let name = key.get_ref();
+        let key_path = path.key(name);
+        // Where a warning about the execution role's permissions on this secret points.
+        decl.remember(ctx, &format!("secrets.{name}"), value);
+        if let Err(message) = checks::environment_name(name) {
+            ctx.error(&key.span(), &key_path, message);
+        } else if environment.is_some_and(|e| e.contains_key(name.as_ref() as &str)) {
+            ctx.error(&key.span(), &key_path, format!("`{name}` is also in `environment`: a variable has one source"));
+        }
+        let what = "a table ({ parameter = \"/name\" } or { secret = \"name\", key = \"json-key\" })";
+        let Ok(reference) = Table::new(ctx, value, key_path.clone(), what, SECRET_FIELDS) else { continue };
+        if let Ok(source) = secret_source(ctx, &reference) {
+            secrets.insert(name.to_string(), source);
+        }
+    }
+    if ctx.error_count() == errors_before { Ok(secrets) } else { Err(Reported) }
+}
+
+const SECRET_FIELDS: &[&str] = &["parameter", "secret", "key"];
+
+fn secret_source(ctx: &mut Ctx<'_>, reference: &Table<'_, '_>) -> Read<SecretSource> {
+    let parameter = reference.optional_str(ctx, "parameter")?;
+    let secret = reference.optional_str(ctx, "secret")?;
+    let key = reference.optional_str(ctx, "key")?;
+    let at = |key: &str| reference.get(key).map_or_else(|| reference.span().clone(), |v| v.span());
+    match (parameter, secret) {
+        (Some(_), Some(_)) => Err(ctx.error(
+            &at("secret"),
+            &reference.field("secret"),
+            "give either `parameter` (SSM Parameter Store) or `secret` (Secrets Manager), not both",
+        )),
+        (None, None) => Err(ctx.error(
+            reference.span(),
+            reference.path(),
+            "missing the source: `parameter = \"/name\"` (SSM Parameter Store) or `secret = \"name\"` (Secrets Manager)",
+        )),
+        (Some(_), None) if key.is_some() => Err(ctx.error(
+            &at("key"),
+            &reference.field("key"),
+            "`key` picks a key of a Secrets Manager secret's JSON value; a parameter has no keys",
+        )),
+        (Some(name), None) => match checks::parameter_name(name) {
+            Ok(()) => Ok(SecretSource::Parameter(name.to_string())),
+            Err(message) => Err(ctx.error(&at("parameter"), &reference.field("parameter"), message)),
+        },
+        (None, Some(id)) => {
+            if let Err(message) = checks::secret_id(id) {
+                return Err(ctx.error(&at("secret"), &reference.field("secret"), message));
+            }
+            if key.is_some_and(str::is_empty) {
+                return Err(ctx.error(&at("key"), &reference.field("key"), "the key is empty"));
+            }
+            Ok(SecretSource::Secret { id: id.to_string(), key: key.map(str::to_string) })
+        }
     }
 }

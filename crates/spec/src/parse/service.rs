@@ -21,6 +21,7 @@ pub(crate) const FIELDS: &[&str] = &[
     "memory",
     "port",
     "environment",
+    "secrets",
     "command",
     "desired_count",
     "vpc",
@@ -76,6 +77,7 @@ pub(crate) fn read(ctx: &mut Ctx<'_>, decl: &mut Decl<'_>, table: &Table<'_, '_>
     let size = size(ctx, table);
     let port = table.required(ctx, "port").and_then(|_| values::port(ctx, table, "port"));
     let environment = environment(ctx, table);
+    let secrets = container::secrets(ctx, decl, table, environment.as_ref().ok());
     let command = command(ctx, table);
     let desired_count = values::u32_in(ctx, table, "desired_count", 0, 1000, 1);
     let network = values::network(ctx, decl, table, true);
@@ -105,6 +107,7 @@ pub(crate) fn read(ctx: &mut Ctx<'_>, decl: &mut Decl<'_>, table: &Table<'_, '_>
         memory,
         port: port?.expect("required"),
         environment: environment?,
+        secrets: secrets?,
         command: command?,
         desired_count: desired_count?,
         network: network?,
