@@ -70,7 +70,7 @@ impl Daemon {
             .env("NOTIFY_SOCKET", &socket_path)
             .env("RUST_LOG", "info")
             .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
+            .stderr(std::fs::File::create(notify_dir.path().join(LOG)).expect("create the daemon's log"))
             .spawn()
             .expect("daemon starts");
         Daemon { child, port, notifications, _notify_dir: notify_dir }
@@ -101,6 +101,11 @@ impl Daemon {
         body.lines().find_map(|line| line.strip_prefix(sample)?.trim().parse().ok())
     }
 
+    /// Everything the daemon has logged (its standard error) so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self._notify_dir.path().join(LOG)).unwrap_or_default()
+    }
+
     /// Everything the daemon sent to NOTIFY_SOCKET so far.
     pub fn notifications(&self) -> Vec<String> {
         self.notifications.lock().unwrap().clone()
@@ -128,8 +133,13 @@ impl Drop for Daemon {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        // The log goes with the test's output, where a failing test shows it.
+        eprint!("{}", self.log());
     }
 }
+
+/// The daemon's log file, in its temporary directory.
+const LOG: &str = "daemon.log";
 
 /// Polls `condition` every 100 ms until it holds or `timeout` passes; returns how long it took.
 pub fn eventually(timeout: Duration, what: &str, mut condition: impl FnMut() -> bool) -> Duration {

@@ -225,3 +225,66 @@ async fn a_service_whose_secret_does_not_exist_is_held_until_it_does() {
     converge(&emulator, &desired);
     assert!(emulator.ecs_service(CLUSTER, SERVICE).await.is_some());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_daemon_shows_no_secret_value_in_status_metrics_or_logs_through_a_rotation() {
+    use std::time::Duration;
+
+    use reconciler_tests::daemon::{Daemon, eventually};
+    let (emulator, desired) = with_secrets().await;
+    // A missing secret first, so that /status has a reason to talk about one.
+    emulator.ssm().await.delete_parameter().name(PARAMETER).send().await.unwrap();
+    let mut daemon = Daemon::start(&emulator, desired.path(), &["--resync-interval", "2s"]);
+    eventually(Duration::from_secs(60), "a pass holding the service", || {
+        // Not yet listening, or no pass yet: not yet.
+        let Some((200, body)) = daemon.get("/status") else { return false };
+        let status: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+        let resources = status["resources"].as_array().cloned().unwrap_or_default();
+        resources.iter().any(|r| r["address"] == format!("service.{SERVICE}") && r["state"] == "error")
+    });
+    let held = daemon.status().to_string();
+    assert!(held.contains(&format!("parameter {PARAMETER} does not exist")), "{held}");
+
+    emulator
+        .ssm()
+        .await
+        .put_parameter()
+        .name(PARAMETER)
+        .value(PASSWORD)
+        .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
+        .send()
+        .await
+        .unwrap();
+    eventually(Duration::from_secs(60), "the service made", || {
+        block_on(emulator.ecs_service(CLUSTER, SERVICE)).is_some()
+    });
+    emulator
+        .ssm()
+        .await
+        .put_parameter()
+        .name(PARAMETER)
+        .value("hunter3-Pa55word")
+        .overwrite(true)
+        .send()
+        .await
+        .unwrap();
+    eventually(Duration::from_secs(60), "the rotation applied", || {
+        let service = block_on(emulator.ecs_service(CLUSTER, SERVICE));
+        service.is_some_and(|s| {
+            s.tags().iter().any(|t| t.key() == Some("reconciler:secret:DB_PASSWORD") && t.value() == Some("2"))
+        })
+    });
+    for path in ["/status", "/metrics"] {
+        let (_, body) = daemon.get(path).expect("answers");
+        assert_no_secret_value(&body, path);
+    }
+    daemon.signal("TERM");
+    daemon.wait_exit(Duration::from_secs(30));
+    let log = daemon.log();
+    assert!(log.contains("Pass complete"), "the log is read: {log}");
+    assert_no_secret_value(&log, "the daemon's log");
+}
+
+fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(future))
+}
