@@ -421,13 +421,29 @@ const ROUNDS: &[&[Edit]] = &[
             "tags.reconciler:deletion-policy"
         ),
     ],
-    &[edit_of!(
-        "crystal.toml",
-        "min_capacity = 0\nmax_capacity = 2\n",
-        "min_capacity = 0\nmax_capacity = 3\n",
-        "scheduled_action.ecsdemo-crystal/night",
-        "max_capacity"
-    )],
+    &[
+        edit_of!(
+            "crystal.toml",
+            "min_capacity = 0\nmax_capacity = 2\n",
+            "min_capacity = 0\nmax_capacity = 3\n",
+            "scheduled_action.ecsdemo-crystal/night",
+            "max_capacity"
+        ),
+        edit_of!(
+            "nodejs.toml",
+            "[service.ecsdemo-nodejs]\n",
+            "[service.ecsdemo-nodejs]\nhealth_check_grace_period_seconds = 45\n",
+            "service.ecsdemo-nodejs",
+            "health_check_grace_period_seconds"
+        ),
+        edit_of!(
+            "nodejs.toml",
+            "execution_role = \"ecs-task-execution\"\n",
+            "execution_role = \"ecs-task-execution\"\nenable_execute_command = true\n",
+            "service.ecsdemo-nodejs",
+            "enable_execute_command"
+        ),
+    ],
 ];
 
 /// Updatable fields the workshop's files cannot change on their own, with why: they follow from other
