@@ -28,7 +28,8 @@ fn collect<'a>(
 
 /// The addresses (`reconciler:resource` tag) of every live resource tagged with `owner` as its owner id:
 /// EC2 (VPCs, subnets, internet gateways, route tables, security groups, NAT gateways, Elastic IPs,
-/// instances), ECS (clusters, services, task definitions), ELBv2 (load balancers, target groups, listeners),
+/// instances), ECS (clusters, services, task definitions), ELBv2 (load balancers, target groups, listeners,
+/// listener rules),
 /// Cloud Map (namespaces, services), IAM (roles, instance profiles) and CloudWatch Logs (log groups).
 /// Scaling registrations carry no readable tags: see [`scaling_registrations`].
 pub async fn owned(emulator: &Emulator, owner: &str) -> BTreeSet<String> {
@@ -154,7 +155,12 @@ async fn elb(emulator: &Emulator, owner: &str, found: &mut Vec<String>) {
     for balancer in balancers.load_balancers() {
         let arn = balancer.load_balancer_arn().unwrap().to_string();
         let listeners = elb.describe_listeners().load_balancer_arn(&arn).send().await.unwrap();
-        arns.extend(listeners.listeners().iter().filter_map(|l| l.listener_arn().map(str::to_string)));
+        for listener in listeners.listeners().iter().filter_map(|l| l.listener_arn()) {
+            let rules = elb.describe_rules().listener_arn(listener).send().await.unwrap();
+            let made = rules.rules().iter().filter(|r| !r.is_default().unwrap_or(false));
+            arns.extend(made.filter_map(|r| r.rule_arn().map(str::to_string)));
+            arns.push(listener.to_string());
+        }
         arns.push(arn);
     }
     let groups = elb.describe_target_groups().send().await.unwrap();

@@ -233,8 +233,8 @@ pub fn expand_with_secrets(
 /// The declaration a resource comes from: its kind of declaration, and its name (the address's first segment).
 pub fn declaration_of(address: &Address) -> (reconciler_spec::Kind, &str) {
     let (first, rest) = match address.name.split_once('/') {
-        Some((first, _)) => (first, true),
-        None => (address.name.as_str(), false),
+        Some((first, child)) => (first, Some(child)),
+        None => (address.name.as_str(), None),
     };
     (address.kind.declared_by(rest), first)
 }

@@ -15,6 +15,8 @@ use reconciler_spec::{Desired, Scheme, SubnetGroup, Tags};
 use reconciler_vocabulary::{PortRange, Protocol, ScalingMetric};
 
 use crate::expand::{allow_all_egress, node};
+use crate::kinds::SHARED_CHILD;
+use crate::kinds::listener_rule::ListenerRuleSpec;
 use crate::node::{Node, Ref};
 use crate::ownership::{SCALING_POLICIES_KEY, SCHEDULED_ACTIONS_KEY};
 use crate::secrets::{self, FoundSecrets};
@@ -27,6 +29,7 @@ use crate::{
 pub(crate) fn expand_workload(desired: &Desired, owner_id: &str, secrets: &FoundSecrets, nodes: &mut Vec<Node>) {
     expand_roles(desired, owner_id, nodes);
     expand_log_groups(desired, owner_id, nodes);
+    expand_shared_load_balancers(desired, owner_id, nodes);
     // Rules the load balancers add to their services' security groups, applied once every node exists.
     let mut admissions: Vec<(Address, SgRule)> = Vec::new();
     for (name, declared) in &desired.services {
@@ -74,6 +77,69 @@ fn expand_log_groups(desired: &Desired, owner_id: &str, nodes: &mut Vec<Node>) {
             retention_days: group.retention_days,
         });
         nodes.push(node(owner_id, Address::new(Kind::LogGroup, name), spec, None, &group.tags, vec![]));
+    }
+}
+
+/// A VPC's subnets of one group, by address (one per zone).
+fn vpc_subnets(desired: &Desired, vpc: &str, group: SubnetGroup) -> BTreeSet<Ref> {
+    let zone_count = desired.vpcs.get(vpc).map_or(0, |v| v.spec.public_subnets.len());
+    let prefix = match group {
+        SubnetGroup::Public => "public",
+        SubnetGroup::Private => "private",
+    };
+    (1..=zone_count).map(|i| Ref::Node(Address::child(Kind::Subnet, vpc, &format!("{prefix}-{i}")))).collect()
+}
+
+/// `[load_balancer.X]`: a load balancer in the VPC's public subnets with its own security group, and a listener
+/// that answers 404 to what no service's rule matches (`load_balancer.X/shared`, `security_group.X/shared`,
+/// `listener.X/shared`).
+fn expand_shared_load_balancers(desired: &Desired, owner_id: &str, nodes: &mut Vec<Node>) {
+    for (name, declared) in &desired.load_balancers {
+        let lb = &declared.spec;
+        let address = |kind| Address::child(kind, name, SHARED_CHILD);
+        let group = NodeSpec::SecurityGroup(SecurityGroupSpec {
+            vpc: Ref::Node(Address::new(Kind::Vpc, &lb.vpc)),
+            group_name: format!("{}-lb", lb.name),
+            description: format!("shared load balancer {}", lb.name),
+            ingress: http_from(&lb.allowed_cidrs, lb.listener_port),
+            egress: BTreeSet::from([allow_all_egress()]),
+        });
+        let group_address = address(Kind::SecurityGroup);
+        nodes.push(node(owner_id, group_address.clone(), group, Some(format!("{}-lb", lb.name)), &lb.tags, vec![]));
+        let spec = NodeSpec::LoadBalancer(LoadBalancerSpec {
+            name: lb.name.clone(),
+            scheme: scheme_name(lb.scheme).to_string(),
+            subnets: vpc_subnets(desired, &lb.vpc, SubnetGroup::Public),
+            security_groups: BTreeSet::from([Ref::Node(group_address)]),
+        });
+        nodes.push(node(owner_id, address(Kind::LoadBalancer), spec, None, &lb.tags, vec![]));
+        let spec = NodeSpec::Listener(ListenerSpec {
+            load_balancer: Ref::Node(address(Kind::LoadBalancer)),
+            port: lb.listener_port,
+            target_group: None,
+        });
+        nodes.push(node(owner_id, address(Kind::Listener), spec, None, &lb.tags, vec![]));
+    }
+}
+
+/// A load balancer's security group rules: HTTP on `port` from each of `cidrs`.
+fn http_from(cidrs: &[ipnet::Ipv4Net], port: u16) -> BTreeSet<SgRule> {
+    cidrs
+        .iter()
+        .map(|cidr| SgRule {
+            protocol: Protocol::Tcp,
+            ports: Some(PortRange { from: port, to: port }),
+            peer: SgPeer::Cidr(*cidr),
+            description: Some("HTTP to the load balancer".to_string()),
+        })
+        .collect()
+}
+
+/// How AWS writes a scheme.
+fn scheme_name(scheme: Scheme) -> &'static str {
+    match scheme {
+        Scheme::InternetFacing => "internet-facing",
+        Scheme::Internal => "internal",
     }
 }
 
@@ -137,15 +203,9 @@ impl ServiceParts<'_> {
         nodes.push(node(self.owner_id, address, spec, None, &self.service.tags, after));
     }
 
-    /// The VPC's subnets of one group, by address (one per zone).
+    /// The service's VPC's subnets of one group.
     fn subnets(&self, group: SubnetGroup) -> BTreeSet<Ref> {
-        let vpc = &self.service.network.vpc;
-        let zone_count = self.desired.vpcs.get(vpc).map_or(0, |v| v.spec.public_subnets.len());
-        let prefix = match group {
-            SubnetGroup::Public => "public",
-            SubnetGroup::Private => "private",
-        };
-        (1..=zone_count).map(|i| Ref::Node(Address::child(Kind::Subnet, vpc, &format!("{prefix}-{i}")))).collect()
+        vpc_subnets(self.desired, &self.service.network.vpc, group)
     }
 
     /// `task_definition.X`: the one container, its logs in the declared group.
@@ -196,24 +256,65 @@ impl ServiceParts<'_> {
         Some(Ref::Node(address))
     }
 
+    /// With `route`: the service's target group, and the listener rule on the shared load balancer that sends
+    /// it its paths and hosts; and the rule admitting that load balancer into the service's first group.
+    fn route(&self, nodes: &mut Vec<Node>, admissions: &mut Vec<(Address, SgRule)>) -> Option<Balanced> {
+        let (service, name) = (self.service, self.name);
+        let route = service.route.as_ref()?;
+        let shared = |kind| Address::child(kind, &route.load_balancer, SHARED_CHILD);
+        self.admit(admissions, &shared(Kind::SecurityGroup));
+        let target_group = Address::new(Kind::TargetGroup, name);
+        let spec = NodeSpec::TargetGroup(Box::new(TargetGroupSpec {
+            name: route.target_group_name.clone(),
+            vpc: Ref::Node(Address::new(Kind::Vpc, &service.network.vpc)),
+            port: service.port,
+            health_check: route.health_check.clone(),
+        }));
+        self.push(nodes, target_group.clone(), spec, vec![]);
+        let rule = Address::new(Kind::ListenerRule, name);
+        let spec = NodeSpec::ListenerRule(ListenerRuleSpec {
+            listener: Ref::Node(shared(Kind::Listener)),
+            priority: route.priority,
+            paths: route.paths.iter().cloned().collect(),
+            hosts: route.hosts.iter().cloned().collect(),
+            target_group: Ref::Node(target_group.clone()),
+        });
+        self.push(nodes, rule.clone(), spec, vec![]);
+        let load_balancer = ServiceLoadBalancer {
+            target_group: Ref::Node(target_group),
+            container_name: service.service_name.clone(),
+            container_port: service.port,
+        };
+        // ECS refuses a target group that no load balancer forwards to: the rule is what does.
+        Some(Balanced { load_balancer, listener: rule })
+    }
+
+    /// The rule admitting a load balancer's group into the service's first security group, on its port.
+    fn admit(&self, admissions: &mut Vec<(Address, SgRule)>, lb_group: &Address) {
+        let service = self.service;
+        if let Some(first) = service.network.security_groups.first() {
+            let admission = SgRule {
+                protocol: Protocol::Tcp,
+                ports: Some(PortRange { from: service.port, to: service.port }),
+                peer: SgPeer::Group(Ref::Node(lb_group.clone())),
+                description: Some(format!("load balancer to {}", service.service_name)),
+            };
+            admissions.push((Address::new(Kind::SecurityGroup, first), admission));
+        }
+    }
+
     /// With `load_balancer`: the load balancer's security group, the load balancer in the public subnets, the
     /// target group and the listener; and the rule admitting the load balancer into the service's first group.
     fn load_balancing(&self, nodes: &mut Vec<Node>, admissions: &mut Vec<(Address, SgRule)>) -> Option<Balanced> {
         let (service, name) = (self.service, self.name);
-        let lb = service.load_balancer.as_ref()?;
+        let Some(lb) = service.load_balancer.as_ref() else { return self.route(nodes, admissions) };
         let vpc = Ref::Node(Address::new(Kind::Vpc, &service.network.vpc));
         let lb_group = Address::child(Kind::SecurityGroup, name, "lb");
-        let http_from = |cidr| SgRule {
-            protocol: Protocol::Tcp,
-            ports: Some(PortRange { from: lb.listener_port, to: lb.listener_port }),
-            peer: SgPeer::Cidr(cidr),
-            description: Some("HTTP to the load balancer".to_string()),
-        };
         let group = NodeSpec::SecurityGroup(SecurityGroupSpec {
             vpc: vpc.clone(),
             group_name: format!("{}-lb", lb.name),
             description: format!("load balancer of {}", service.service_name),
-            ingress: lb.allowed_cidrs.iter().copied().map(http_from).collect(),
+            ingress: http_from(&lb.allowed_cidrs, lb.listener_port),
             egress: BTreeSet::from([allow_all_egress()]),
         });
         nodes.push(node(
@@ -224,20 +325,9 @@ impl ServiceParts<'_> {
             &service.tags,
             vec![],
         ));
-        if let Some(first) = service.network.security_groups.first() {
-            let admission = SgRule {
-                protocol: Protocol::Tcp,
-                ports: Some(PortRange { from: service.port, to: service.port }),
-                peer: SgPeer::Group(Ref::Node(lb_group.clone())),
-                description: Some(format!("load balancer to {}", service.service_name)),
-            };
-            admissions.push((Address::new(Kind::SecurityGroup, first), admission));
-        }
+        self.admit(admissions, &lb_group);
         let balancer = Address::new(Kind::LoadBalancer, name);
-        let scheme = match lb.scheme {
-            Scheme::InternetFacing => "internet-facing",
-            Scheme::Internal => "internal",
-        };
+        let scheme = scheme_name(lb.scheme);
         let spec = NodeSpec::LoadBalancer(LoadBalancerSpec {
             name: lb.name.clone(),
             scheme: scheme.to_string(),
@@ -257,7 +347,7 @@ impl ServiceParts<'_> {
         let spec = NodeSpec::Listener(ListenerSpec {
             load_balancer: Ref::Node(balancer),
             port: lb.listener_port,
-            target_group: Ref::Node(target_group.clone()),
+            target_group: Some(Ref::Node(target_group.clone())),
         });
         self.push(nodes, listener.clone(), spec, vec![]);
         let load_balancer = ServiceLoadBalancer {

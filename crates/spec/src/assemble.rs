@@ -64,6 +64,7 @@ pub fn assemble(files: Vec<FileDeclarations>) -> Result<Desired, Vec<SpecError>>
         check_namespace_dns(&files, &mut errors);
         check_instance_roles(&entries, &files, &mut errors);
         check_load_balancer_zones(&files, &mut errors);
+        crate::routes::check(&files, &mut errors);
         let roles = valid_by_name(files.iter().flat_map(|file| &file.roles));
         crate::service_roles::check(&files, &roles, &mut errors, &mut warnings);
     }
@@ -82,6 +83,7 @@ pub fn assemble(files: Vec<FileDeclarations>) -> Result<Desired, Vec<SpecError>>
         insert(&mut desired.log_groups, file.log_groups);
         insert(&mut desired.services, file.services);
         insert(&mut desired.instances, file.instances);
+        insert(&mut desired.load_balancers, file.load_balancers);
         desired.warnings.extend(file.warnings);
     }
     desired.warnings.extend(warnings);
@@ -111,6 +113,7 @@ fn lifecycles(file: &FileDeclarations) -> Vec<((Kind, String), Lifecycle)> {
         .chain(of(Kind::LogGroup, &file.log_groups))
         .chain(of(Kind::Service, &file.services))
         .chain(of(Kind::Instance, &file.instances))
+        .chain(of(Kind::LoadBalancer, &file.load_balancers))
         .collect()
 }
 
@@ -123,6 +126,7 @@ fn entries(file: &FileDeclarations) -> impl Iterator<Item = Entry<'_>> {
     let log_groups = file.log_groups.iter().map(|parsed| Entry::of(Kind::LogGroup, parsed));
     let services = file.services.iter().map(|parsed| Entry::of(Kind::Service, parsed));
     let instances = file.instances.iter().map(|parsed| Entry::of(Kind::Instance, parsed));
+    let load_balancers = file.load_balancers.iter().map(|parsed| Entry::of(Kind::LoadBalancer, parsed));
     let invalid = file.invalid.iter().map(Entry::of_invalid);
     vpcs.chain(groups)
         .chain(clusters)
@@ -131,6 +135,7 @@ fn entries(file: &FileDeclarations) -> impl Iterator<Item = Entry<'_>> {
         .chain(log_groups)
         .chain(services)
         .chain(instances)
+        .chain(load_balancers)
         .chain(invalid)
 }
 
@@ -198,8 +203,8 @@ fn check_same_vpc(entries: &[Entry<'_>], declared: &BTreeMap<(Kind, &str), &Entr
         let (rule, kinds): (&str, &[Kind]) = match entry.kind {
             Kind::SecurityGroup => ("a rule can only name a group of the same VPC", &[Kind::SecurityGroup]),
             Kind::Service => (
-                "a service's security groups and namespace must be in its VPC",
-                &[Kind::SecurityGroup, Kind::Namespace],
+                "a service's security groups, namespace and shared load balancer must be in its VPC",
+                &[Kind::SecurityGroup, Kind::Namespace, Kind::LoadBalancer],
             ),
             Kind::Instance => ("an instance's security groups must be in its VPC", &[Kind::SecurityGroup]),
             _ => continue,
@@ -213,6 +218,7 @@ fn check_same_vpc(entries: &[Entry<'_>], declared: &BTreeMap<(Kind, &str), &Entr
             {
                 let what = match reference.kind {
                     Kind::SecurityGroup => "security group",
+                    Kind::LoadBalancer => "load balancer",
                     _ => "namespace",
                 };
                 // Security groups have always said "`web`", without their kind.
@@ -521,7 +527,9 @@ fn check_namespace_dns(files: &[FileDeclarations], errors: &mut Vec<SpecError>) 
 }
 
 /// Valid declarations by name; of two of the same name (an error reported already), the first file's.
-fn valid_by_name<'a, T: 'a>(parsed: impl Iterator<Item = &'a Parsed<T>>) -> BTreeMap<&'a str, &'a Parsed<T>> {
+pub(crate) fn valid_by_name<'a, T: 'a>(
+    parsed: impl Iterator<Item = &'a Parsed<T>>,
+) -> BTreeMap<&'a str, &'a Parsed<T>> {
     let mut map = BTreeMap::new();
     for parsed in parsed {
         map.entry(parsed.declared.name.as_str()).or_insert(parsed);

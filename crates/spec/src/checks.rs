@@ -318,6 +318,28 @@ pub(crate) fn secret_id(id: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// A listener rule's path pattern: starts with `/`, at most 128 characters of letters, digits and
+/// `_-.$/~"'@:+&*?` (`*` any run, `?` one character).
+pub(crate) fn path_pattern(pattern: &str) -> Result<(), String> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "_-.$/~\"'@:+&*?".contains(c);
+    if !pattern.starts_with('/') {
+        return Err(format!("the path pattern `{pattern}` must start with `/`"));
+    }
+    if pattern.len() > 128 || !pattern.chars().all(allowed) {
+        return Err(format!("invalid path pattern `{pattern}`: at most 128 letters, digits and `_-.$/~\"'@:+&*?`"));
+    }
+    Ok(())
+}
+
+/// A listener rule's host header pattern: at most 128 characters of letters, digits and `-.*?`.
+pub(crate) fn host_pattern(pattern: &str) -> Result<(), String> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "-.*?".contains(c);
+    if pattern.is_empty() || pattern.len() > 128 || !pattern.chars().all(allowed) {
+        return Err(format!("invalid host pattern `{pattern}`: 1 to 128 letters, digits and `-.*?`"));
+    }
+    Ok(())
+}
+
 /// One DNS label (a Cloud Map service name): 1 to 63 of `[a-z0-9-]`, not starting or ending with `-`.
 pub(crate) fn dns_label(name: &str) -> Result<(), String> {
     let ok = !name.is_empty()

@@ -9,7 +9,9 @@ use std::fmt;
 use std::path::PathBuf;
 
 use crate::error::SpecError;
-use crate::model::{Cluster, Declared, Instance, Location, LogGroup, Namespace, Role, SecurityGroup, Service, Vpc};
+use crate::model::{
+    Cluster, Declared, Instance, Location, LogGroup, Namespace, Role, SecurityGroup, Service, SharedLoadBalancer, Vpc,
+};
 
 /// A kind of declaration: a top-level table of a desired-state file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -22,11 +24,12 @@ pub enum Kind {
     LogGroup,
     Service,
     Instance,
+    LoadBalancer,
 }
 
 impl Kind {
     /// Every kind, in the order the documentation lists them.
-    pub const ALL: [Kind; 8] = [
+    pub const ALL: [Kind; 9] = [
         Kind::Vpc,
         Kind::SecurityGroup,
         Kind::Cluster,
@@ -35,10 +38,11 @@ impl Kind {
         Kind::LogGroup,
         Kind::Service,
         Kind::Instance,
+        Kind::LoadBalancer,
     ];
 
     /// The top-level table name: `vpc`, `security_group`, `cluster`, `namespace`, `role`, `log_group`,
-    /// `service`, `instance`.
+    /// `service`, `instance`, `load_balancer`.
     pub fn key(self) -> &'static str {
         match self {
             Kind::Vpc => "vpc",
@@ -49,6 +53,7 @@ impl Kind {
             Kind::LogGroup => "log_group",
             Kind::Service => "service",
             Kind::Instance => "instance",
+            Kind::LoadBalancer => "load_balancer",
         }
     }
 
@@ -124,6 +129,7 @@ pub struct FileDeclarations {
     pub log_groups: Vec<Parsed<LogGroup>>,
     pub services: Vec<Parsed<Service>>,
     pub instances: Vec<Parsed<Instance>>,
+    pub load_balancers: Vec<Parsed<SharedLoadBalancer>>,
     /// Declarations that failed their own checks. Always empty in what [`crate::parse_file`] returns; filled by
     /// [`crate::parse_file_partial`].
     pub invalid: Vec<Invalid>,
@@ -149,6 +155,7 @@ impl FileDeclarations {
             + self.log_groups.len()
             + self.services.len()
             + self.instances.len()
+            + self.load_balancers.len()
     }
 
     pub fn is_empty(&self) -> bool {

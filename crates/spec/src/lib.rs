@@ -26,6 +26,7 @@ mod files;
 pub mod model;
 mod parse;
 mod reader;
+mod routes;
 pub mod service_roles;
 mod subnets;
 

@@ -52,6 +52,7 @@ pub struct Desired {
     pub log_groups: BTreeMap<String, Declared<LogGroup>>,
     pub services: BTreeMap<String, Declared<Service>>,
     pub instances: BTreeMap<String, Declared<Instance>>,
+    pub load_balancers: BTreeMap<String, Declared<SharedLoadBalancer>>,
     /// Declarations with a lifecycle other than the default, by kind and name (`adopt = true`).
     pub lifecycles: BTreeMap<(crate::Kind, String), Lifecycle>,
     /// Problems that do not stop the desired state from being used (an image without a tag), from every file,
@@ -70,6 +71,7 @@ impl Desired {
             + self.log_groups.len()
             + self.services.len()
             + self.instances.len()
+            + self.load_balancers.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -263,6 +265,8 @@ pub struct Service {
     pub discovery: Option<Discovery>,
     pub deployment: Deployment,
     pub load_balancer: Option<LoadBalancer>,
+    /// Behind a shared load balancer instead: its own target group and listener rule.
+    pub route: Option<Route>,
     /// Application Auto Scaling of `desired_count`. While it is on, the count belongs to the autoscaler:
     /// `desired_count` is only the count at creation, a live count inside `[min, max]` is left alone and one
     /// outside is brought into the range; removing the section hands the count back to the file.
@@ -303,6 +307,40 @@ pub struct LoadBalancer {
     pub listener_port: u16,
     /// Who may reach the listener. Default `["0.0.0.0/0"]`.
     pub allowed_cidrs: Vec<Ipv4Net>,
+    pub health_check: HealthCheck,
+}
+
+/// `[load_balancer.NAME]`: an application load balancer that several services share (as Copilot's
+/// environment load balancer): in the VPC's public subnets, with its own security group and one HTTP listener
+/// whose rules send each service (`[service.X.route]`) its paths or hosts. Requests no rule matches get a 404.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SharedLoadBalancer {
+    /// The load balancer's name in AWS: at most 32 letters, digits and hyphens. Defaults to the declaration name.
+    pub name: String,
+    /// Name of a declared VPC.
+    pub vpc: String,
+    pub scheme: Scheme,
+    /// The HTTP port the listener takes. Default 80.
+    pub listener_port: u16,
+    /// Who may reach the listener. Default `["0.0.0.0/0"]`.
+    pub allowed_cidrs: Vec<Ipv4Net>,
+    pub tags: Tags,
+}
+
+/// `[service.NAME.route]`: which requests a shared load balancer sends to the service.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Route {
+    /// Name of a declared `load_balancer`, in the service's VPC.
+    pub load_balancer: String,
+    /// Path patterns (`/crystal`, `/crystal/*`); a request matching any of them, and any of `hosts` if given,
+    /// goes to the service.
+    pub paths: Vec<String>,
+    /// Host header patterns (`api.example.com`, `*.example.com`).
+    pub hosts: Vec<String>,
+    /// 1 to 50000, unique on the load balancer: lower is evaluated first.
+    pub priority: u32,
+    /// The target group's name (at most 32 letters, digits and hyphens). Defaults to the service name.
+    pub target_group_name: String,
     pub health_check: HealthCheck,
 }
 

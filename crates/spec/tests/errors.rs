@@ -63,7 +63,7 @@ fn unknown_kind_lists_the_known_ones() {
     assert_eq!(
         file_errors("[vpcs.main]\ncidr = \"10.0.0.0/24\"\n"),
         ["a.toml:1:2: vpcs: unknown kind `vpcs`, expected one of `vpc`, `security_group`, `cluster`, `namespace`, \
-          `role`, `log_group`, `service`, `instance`"]
+          `role`, `log_group`, `service`, `instance`, `load_balancer`"]
     );
 }
 
@@ -843,7 +843,7 @@ fn one_service_with_many_problems_reports_them_all_at_once() {
             "a.toml:9:1: service.web.replicas: unknown field `replicas`, expected one of `service_name`, `cluster`, \
              `image`, `cpu`, `memory`, `port`, `environment`, `secrets`, `command`, `desired_count`, `vpc`, `subnets`, \
              `security_groups`, `assign_public_ip`, `execution_role`, `task_role`, `health_check`, `health_check_grace_period_seconds`, `enable_execute_command`, `logs`, `discovery`, `deployment`, \
-             `load_balancer`, `autoscaling`, `keep_revisions`, `tags`, `adopt`, `deletion_policy`",
+             `load_balancer`, `route`, `autoscaling`, `keep_revisions`, `tags`, `adopt`, `deletion_policy`",
             "a.toml:12:17: service.web.logs.stream_prefix: the stream prefix must not be empty",
         ]
     );
@@ -889,9 +889,9 @@ fn security_groups_and_namespace_must_be_in_the_vpc() {
         load_errors(&[("a.toml", PLATFORM), ("b.toml", &text)]),
         [
             "b.toml:6:32: service.web.security_groups[1]: security group `elsewhere` is in vpc `other`, but service \
-             `web` is in vpc `main`: a service's security groups and namespace must be in its VPC",
+             `web` is in vpc `main`: a service's security groups, namespace and shared load balancer must be in its VPC",
             "b.toml:9:13: service.web.discovery.namespace: namespace `far` is in vpc `other`, but service `web` is \
-             in vpc `main`: a service's security groups and namespace must be in its VPC",
+             in vpc `main`: a service's security groups, namespace and shared load balancer must be in its VPC",
             "b.toml:13:20: instance.lt.security_groups[0]: security group `services` is in vpc `main`, but instance \
              `lt` is in vpc `other`: an instance's security groups must be in its VPC",
         ]

@@ -253,3 +253,91 @@ fn secret_errors_name_the_file_line_and_field() {
         "{errors:?}"
     );
 }
+
+fn shared_lb() -> &'static str {
+    "[load_balancer.web]\nvpc = \"main\"\n"
+}
+
+#[test]
+fn a_route_on_a_shared_load_balancer_reads_its_paths_hosts_and_priority() {
+    let files = service(
+        "",
+        "[service.api.route]\nload_balancer = \"web\"\npaths = [\"/api\", \"/api/*\"]\nhosts = [\"api.example.com\"]\npriority = 7",
+    );
+    let desired = load(&[("platform.toml", &platform()), ("api.toml", &files), ("web.toml", shared_lb())]).unwrap();
+    let route = desired.services["api"].spec.route.clone().expect("a route");
+    assert_eq!((route.load_balancer.as_str(), route.priority, route.target_group_name.as_str()), ("web", 7, "api"));
+    assert_eq!(route.paths, ["/api", "/api/*"]);
+    assert_eq!(route.hosts, ["api.example.com"]);
+    let web = &desired.load_balancers["web"].spec;
+    assert_eq!((web.name.as_str(), web.vpc.as_str(), web.listener_port), ("web", "main", 80));
+}
+
+#[test]
+fn two_routes_with_one_priority_on_one_load_balancer_are_an_error_at_the_second() {
+    let route = |name: &str, path: &str| {
+        format!(
+            "[service.{name}]\ncluster = \"container-demo\"\nimage = \"nginx:1\"\nport = 80\nvpc = \"main\"\nsecurity_groups = [\"services\"]\nexecution_role = \"ecs-task-execution\"\n\n[service.{name}.route]\nload_balancer = \"web\"\npaths = [\"{path}\"]\npriority = 5\n"
+        )
+    };
+    let errors = load_errors(&[
+        ("platform.toml", &platform()),
+        ("a.toml", &route("a", "/a")),
+        ("b.toml", &route("b", "/b")),
+        ("web.toml", shared_lb()),
+    ]);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].starts_with("b.toml:12:12: service.b.route.priority: priority 5 is already taken on load balancer `web` by service `a` (a.toml:12:12)"), "{errors:?}");
+}
+
+#[test]
+fn route_errors_name_the_file_line_and_field() {
+    let cases = [
+        (
+            "load_balancer = \"web\"\npriority = 1",
+            "api.toml:13:1: service.api.route: a route needs `paths`, `hosts` or both",
+        ),
+        (
+            "load_balancer = \"web\"\npaths = [\"api\"]\npriority = 1",
+            "api.toml:15:10: service.api.route.paths[0]: the path pattern `api` must start with `/`",
+        ),
+        (
+            "load_balancer = \"web\"\nhosts = [\"a b\"]\npriority = 1",
+            "api.toml:15:10: service.api.route.hosts[0]: invalid host pattern `a b`",
+        ),
+        (
+            "load_balancer = \"web\"\npaths = [\"/a\"]\npriority = 0",
+            "api.toml:16:12: service.api.route.priority: 0 is out of range: expected 1 to 50000",
+        ),
+        (
+            "load_balancer = \"web\"\npaths = [\"/a\"]",
+            "api.toml:13:1: service.api.route.priority: missing required field `priority`",
+        ),
+        (
+            "load_balancer = \"nope\"\npaths = [\"/a\"]\npriority = 1",
+            "api.toml:14:17: service.api.route.load_balancer: no load_balancer named `nope` is declared",
+        ),
+        (
+            "load_balancer = \"web\"\npaths = [\"/a\", \"/b\", \"/c\", \"/d\", \"/e\", \"/f\"]\npriority = 1",
+            "api.toml:15:9: service.api.route.paths: 6 paths and hosts: a listener rule takes at most 5",
+        ),
+    ];
+    let mut wrong = Vec::new();
+    for (route, expected) in cases {
+        let files = service("", &format!("[service.api.route]\n{route}"));
+        let errors = load_errors(&[("platform.toml", &platform()), ("api.toml", &files), ("web.toml", shared_lb())]);
+        if !errors.iter().any(|e| e.starts_with(expected)) {
+            wrong.push(format!("{route}: expected {expected:?} in {errors:?}"));
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+    let both = service(
+        "",
+        "[service.api.load_balancer]\n\n[service.api.route]\nload_balancer = \"web\"\npaths = [\"/a\"]\npriority = 1",
+    );
+    let errors = load_errors(&[("platform.toml", &platform()), ("api.toml", &both), ("web.toml", shared_lb())]);
+    assert!(
+        errors.iter().any(|e| e.contains("service.api.route: a service has its own `load_balancer` or a `route`")),
+        "{errors:?}"
+    );
+}

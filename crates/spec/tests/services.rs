@@ -194,6 +194,7 @@ fn workshop_services_parse_into_exactly_the_expected_model() {
                 allowed_cidrs: vec!["0.0.0.0/0".parse().unwrap()],
                 health_check: HealthCheck::default(),
             }),
+            route: None,
             autoscaling: None,
             keep_revisions: 3,
             tags: project,

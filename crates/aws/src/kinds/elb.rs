@@ -1,14 +1,16 @@
-//! Elastic Load Balancing v2: application load balancers, target groups and listeners.
+//! Elastic Load Balancing v2: application load balancers, target groups and listeners (listener rules are in
+//! [`super::listener_rule`]).
 //!
 //! Observation: DescribeLoadBalancers and DescribeTargetGroups (every one in the account, 400 per page),
-//! DescribeListeners for each load balancer of ours, and DescribeTags for all of them in batches of 20 (the
-//! AWS limit). Targets are registered by ECS, never by us, and are not observed: they are never drift.
+//! DescribeListeners for each load balancer of ours, DescribeRules for each listener of ours that answers 404
+//! by default (a shared load balancer's), and DescribeTags for all of them in batches of 20 (the AWS limit).
+//! Targets are registered by ECS, never by us, and are not observed: they are never drift.
 
 use std::collections::BTreeMap;
 
 use aws_sdk_elasticloadbalancingv2::types::{
-    Action as ElbAction, ActionTypeEnum, IpAddressType, LoadBalancerSchemeEnum, LoadBalancerTypeEnum, ProtocolEnum,
-    Tag, TargetTypeEnum,
+    Action as ElbAction, ActionTypeEnum, FixedResponseActionConfig, IpAddressType, LoadBalancerSchemeEnum,
+    LoadBalancerTypeEnum, ProtocolEnum, Tag, TargetTypeEnum,
 };
 use reconciler_plan::kinds;
 use reconciler_plan::ownership::Owner;
@@ -42,7 +44,13 @@ pub async fn observe(aws: &Aws, owner_id: &str) -> Result<Vec<ObservedNode>, Aws
         listeners.extend(self::listeners(aws, balancer).await?);
     }
     attach_tags(aws, &mut listeners).await?;
+    let mut rules = Vec::new();
+    for listener in listeners.iter().filter(|l| is_shared_listener(owner_id, l)) {
+        rules.extend(super::listener_rule::rules(aws, &listener.id).await?);
+    }
+    attach_tags(aws, &mut rules).await?;
     nodes.extend(listeners);
+    nodes.extend(rules);
     Ok(nodes)
 }
 
@@ -111,18 +119,18 @@ async fn listeners(aws: &Aws, load_balancer: &str) -> Result<Vec<ObservedNode>, 
         let page = page.map_err(|e| classify("ELBv2.DescribeListeners", e))?;
         for listener in page.listeners() {
             let Some(arn) = listener.listener_arn() else { continue };
+            // No forward: a fixed 404, the default of a shared load balancer's listener.
             let forward_to = listener
                 .default_actions()
                 .iter()
                 .find(|a| a.r#type() == Some(&ActionTypeEnum::Forward))
-                .and_then(|a| a.target_group_arn())
-                .unwrap_or_default();
+                .map(|a| Ref::Aws(a.target_group_arn().unwrap_or_default().to_string()));
             nodes.push(ObservedNode {
                 id: arn.to_string(),
                 spec: NodeSpec::Listener(ListenerSpec {
                     load_balancer: Ref::Aws(load_balancer.to_string()),
                     port: listener.port().and_then(|p| u16::try_from(p).ok()).unwrap_or(0),
-                    target_group: Ref::Aws(forward_to.to_string()),
+                    target_group: forward_to,
                 }),
                 tags: BTreeMap::new(),
             });
@@ -131,7 +139,13 @@ async fn listeners(aws: &Aws, load_balancer: &str) -> Result<Vec<ObservedNode>, 
     Ok(nodes)
 }
 
-async fn attach_tags(aws: &Aws, nodes: &mut [ObservedNode]) -> Result<(), AwsError> {
+/// A listener of ours without a forward of its own: it routes through rules (a shared load balancer's).
+fn is_shared_listener(owner_id: &str, listener: &ObservedNode) -> bool {
+    matches!(&listener.spec, NodeSpec::Listener(spec) if spec.target_group.is_none())
+        && matches!(Owner::from_tags(owner_id, &listener.tags), Owner::Us(_))
+}
+
+pub(super) async fn attach_tags(aws: &Aws, nodes: &mut [ObservedNode]) -> Result<(), AwsError> {
     let arns: Vec<String> = nodes.iter().map(|n| n.id.clone()).collect();
     let mut tags = tags_of(aws, &arns).await?;
     for node in nodes {
@@ -142,7 +156,7 @@ async fn attach_tags(aws: &Aws, nodes: &mut [ObservedNode]) -> Result<(), AwsErr
 
 /// The first of `arns` that is ours at `node`'s address: what a lost create made, if anything. The name or
 /// port that found them is not enough to call a resource ours.
-async fn first_ours(ctx: &Ctx<'_>, node: &Node, arns: Vec<String>) -> Result<Option<String>, AwsError> {
+pub(super) async fn first_ours(ctx: &Ctx<'_>, node: &Node, arns: Vec<String>) -> Result<Option<String>, AwsError> {
     let tags = tags_of(ctx.aws, &arns).await?;
     Ok(arns.into_iter().find(|arn| tags.get(arn).is_some_and(|t| tagged_ours(ctx.owner_id, &node.address, t))))
 }
@@ -173,11 +187,11 @@ async fn tags_of(aws: &Aws, arns: &[String]) -> Result<BTreeMap<String, BTreeMap
     Ok(tags)
 }
 
-fn to_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
+pub(super) fn to_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
     tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect()
 }
 
-async fn update_tags(ctx: &Ctx<'_>, arn: &str, action: &Action) -> Result<(), AwsError> {
+pub(super) async fn update_tags(ctx: &Ctx<'_>, arn: &str, action: &Action) -> Result<(), AwsError> {
     if action.changes_tags() {
         ctx.aws
             .elb
@@ -382,7 +396,19 @@ pub mod target_group {
 pub mod listener {
     use super::*;
 
-    fn forward(ctx: &Ctx<'_>, target_group: &Ref) -> Result<ElbAction, AwsError> {
+    /// Forward to the target group; without one, answer 404 (a shared load balancer's listener).
+    fn forward(ctx: &Ctx<'_>, target_group: &Option<Ref>) -> Result<ElbAction, AwsError> {
+        let Some(target_group) = target_group else {
+            let not_found = FixedResponseActionConfig::builder()
+                .status_code("404")
+                .content_type("text/plain")
+                .message_body("Not Found")
+                .build();
+            return Ok(ElbAction::builder()
+                .r#type(ActionTypeEnum::FixedResponse)
+                .fixed_response_config(not_found)
+                .build());
+        };
         Ok(ElbAction::builder().r#type(ActionTypeEnum::Forward).target_group_arn(ctx.id_of(target_group)?).build())
     }
 

@@ -8,6 +8,7 @@ pub mod elastic_ip;
 pub mod elb;
 pub mod instance;
 pub mod internet_gateway;
+pub mod listener_rule;
 pub mod log_group;
 pub mod namespace;
 pub mod nat_gateway;
@@ -171,6 +172,7 @@ registry! {
     LoadBalancer => elb::LoadBalancerKind,
     TargetGroup => elb::TargetGroupKind [read with LoadBalancer],
     Listener => elb::ListenerKind [read with LoadBalancer],
+    ListenerRule => listener_rule::ListenerRuleKind [read with LoadBalancer],
     DiscoveryService => discovery_service::DiscoveryServiceKind,
     Service => service::ServiceKind,
     Instance => instance::InstanceKind,

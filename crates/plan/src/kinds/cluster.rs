@@ -21,7 +21,7 @@ impl Resource for ClusterSpec {
         true
     }
 
-    fn declared_by(_child: bool) -> Declared {
+    fn declared_by(_child: Option<&str>) -> Declared {
         Declared::Cluster
     }
 

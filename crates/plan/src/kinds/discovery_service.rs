@@ -19,7 +19,7 @@ pub mod field {
 }
 
 impl Resource for DiscoveryServiceSpec {
-    fn declared_by(_child: bool) -> Declared {
+    fn declared_by(_child: Option<&str>) -> Declared {
         Declared::Service
     }
 

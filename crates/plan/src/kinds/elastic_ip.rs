@@ -8,7 +8,7 @@ use crate::value::Field;
 pub struct ElasticIpSpec;
 
 impl Resource for ElasticIpSpec {
-    fn declared_by(_child: bool) -> Declared {
+    fn declared_by(_child: Option<&str>) -> Declared {
         Declared::Vpc
     }
 

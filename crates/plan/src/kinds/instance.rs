@@ -30,7 +30,7 @@ pub mod field {
 }
 
 impl Resource for InstanceSpec {
-    fn declared_by(_child: bool) -> Declared {
+    fn declared_by(_child: Option<&str>) -> Declared {
         Declared::Instance
     }
 

@@ -21,7 +21,7 @@ impl Resource for InstanceProfileSpec {
         true
     }
 
-    fn declared_by(_child: bool) -> Declared {
+    fn declared_by(_child: Option<&str>) -> Declared {
         Declared::Role
     }
 

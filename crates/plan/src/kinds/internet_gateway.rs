@@ -16,7 +16,7 @@ pub mod field {
 }
 
 impl Resource for InternetGatewaySpec {
-    fn declared_by(_child: bool) -> Declared {
+    fn declared_by(_child: Option<&str>) -> Declared {
         Declared::Vpc
     }
 

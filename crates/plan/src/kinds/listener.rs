@@ -1,4 +1,5 @@
-//! An HTTP listener forwarding everything to one target group.
+//! An HTTP listener: forwarding everything to one target group (a service's own load balancer), or, on a
+//! shared load balancer, answering 404 to what none of its rules match.
 
 use super::{Declared, Resource};
 use crate::node::Ref;
@@ -8,7 +9,8 @@ use crate::value::{Field, Value};
 pub struct ListenerSpec {
     pub load_balancer: Ref,
     pub port: u16,
-    pub target_group: Ref,
+    /// `None`: a shared load balancer's listener, whose rules forward (`listener_rule`), answering 404 to the rest.
+    pub target_group: Option<Ref>,
 }
 
 pub mod field {
@@ -19,20 +21,25 @@ pub mod field {
 }
 
 impl Resource for ListenerSpec {
-    fn declared_by(_child: bool) -> Declared {
-        Declared::Service
+    fn declared_by(child: Option<&str>) -> Declared {
+        if child == Some(super::SHARED_CHILD) { Declared::LoadBalancer } else { Declared::Service }
     }
 
     fn fields(&self) -> Vec<Field> {
         vec![
             Field::replace(field::LOAD_BALANCER, &self.load_balancer),
             Field::update(field::PORT, Value::Int(self.port.into())),
-            Field::update(field::FORWARD_TO, &self.target_group),
+            Field::update(
+                field::FORWARD_TO,
+                self.target_group.as_ref().map_or(Value::Text("404 Not Found".into()), Value::from),
+            ),
         ]
     }
 
     fn references(&self) -> Vec<&Ref> {
-        vec![&self.load_balancer, &self.target_group]
+        let mut refs = vec![&self.load_balancer];
+        refs.extend(&self.target_group);
+        refs
     }
 
     fn fixed_references(&self) -> Vec<&Ref> {
@@ -41,7 +48,7 @@ impl Resource for ListenerSpec {
 
     fn map_refs(&mut self, f: &mut dyn FnMut(&Ref) -> Ref) {
         self.load_balancer = f(&self.load_balancer);
-        self.target_group = f(&self.target_group);
+        self.target_group = self.target_group.as_ref().map(&mut *f);
     }
 
     fn unique_identity(&self) -> Option<String> {

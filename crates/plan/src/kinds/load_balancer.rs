@@ -24,8 +24,8 @@ pub mod field {
 }
 
 impl Resource for LoadBalancerSpec {
-    fn declared_by(_child: bool) -> Declared {
-        Declared::Service
+    fn declared_by(child: Option<&str>) -> Declared {
+        if child == Some(super::SHARED_CHILD) { Declared::LoadBalancer } else { Declared::Service }
     }
 
     fn fields(&self) -> Vec<Field> {

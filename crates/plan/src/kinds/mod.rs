@@ -21,6 +21,7 @@ pub mod instance;
 pub mod instance_profile;
 pub mod internet_gateway;
 pub mod listener;
+pub mod listener_rule;
 pub mod load_balancer;
 pub mod log_group;
 pub mod namespace;
@@ -37,6 +38,10 @@ pub mod target_group;
 pub mod task_definition;
 pub mod vpc;
 
+/// The child segment of the resources a shared load balancer declaration makes (`load_balancer.NAME/shared`,
+/// its security group and listener): what tells them from a service's own (`load_balancer.SERVICE`).
+pub const SHARED_CHILD: &str = "shared";
+
 /// The VPC that a resource's placing subnets ([`Resource::placing_subnets`]) are in: not a field of its own,
 /// but a difference in it forces a replacement.
 pub const PLACEMENT_VPC: crate::FieldId = crate::FieldId::new("vpc");
@@ -47,10 +52,10 @@ pub type Declared = reconciler_spec::Kind;
 /// What the planner needs to know about one kind of resource. Comparing, ordering and ownership are written
 /// once in the planner in terms of these.
 pub trait Resource {
-    /// Which kind of declaration makes resources of this kind. `child` says whether the address names a
-    /// child of a declaration (`security_group.SERVICE/lb` is made by a service, `security_group.NAME` by a
-    /// security group declaration).
-    fn declared_by(child: bool) -> Declared
+    /// Which kind of declaration makes resources of this kind. `child` is the address's child segment, if it
+    /// names a child of a declaration (`security_group.SERVICE/lb` is made by a service, `security_group.NAME`
+    /// by a security group declaration, `security_group.NAME/shared` by a shared load balancer's).
+    fn declared_by(child: Option<&str>) -> Declared
     where
         Self: Sized;
 
@@ -149,7 +154,7 @@ impl<T: Resource> Resource for Box<T> {
     fn has_own_tags() -> bool {
         T::has_own_tags()
     }
-    fn declared_by(child: bool) -> Declared {
+    fn declared_by(child: Option<&str>) -> Declared {
         T::declared_by(child)
     }
     fn fields(&self) -> Vec<Field> {
@@ -201,7 +206,7 @@ macro_rules! registry {
             }
 
             /// See [`Resource::declared_by`].
-            pub fn declared_by(self, child: bool) -> Declared {
+            pub fn declared_by(self, child: Option<&str>) -> Declared {
                 match self {
                     $(Kind::$variant => <$spec as Resource>::declared_by(child),)*
                 }
@@ -299,6 +304,7 @@ registry! {
     LoadBalancer(load_balancer::LoadBalancerSpec) = "load_balancer",
     TargetGroup(Box<target_group::TargetGroupSpec>) = "target_group",
     Listener(listener::ListenerSpec) = "listener",
+    ListenerRule(listener_rule::ListenerRuleSpec) = "listener_rule",
     DiscoveryService(discovery_service::DiscoveryServiceSpec) = "discovery_service",
     Service(Box<service::ServiceSpec>) = "service",
     Instance(Box<instance::InstanceSpec>) = "instance",

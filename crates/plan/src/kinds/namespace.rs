@@ -22,7 +22,7 @@ impl Resource for NamespaceSpec {
         true
     }
 
-    fn declared_by(_child: bool) -> Declared {
+    fn declared_by(_child: Option<&str>) -> Declared {
         Declared::Namespace
     }
 

@@ -17,7 +17,7 @@ pub mod field {
 }
 
 impl Resource for NatGatewaySpec {
-    fn declared_by(_child: bool) -> Declared {
+    fn declared_by(_child: Option<&str>) -> Declared {
         Declared::Vpc
     }
 

@@ -29,7 +29,7 @@ impl Resource for RoleSpec {
         true
     }
 
-    fn declared_by(_child: bool) -> Declared {
+    fn declared_by(_child: Option<&str>) -> Declared {
         Declared::Role
     }
 

@@ -50,7 +50,7 @@ pub mod field {
 }
 
 impl Resource for RouteTableSpec {
-    fn declared_by(_child: bool) -> Declared {
+    fn declared_by(_child: Option<&str>) -> Declared {
         Declared::Vpc
     }
 

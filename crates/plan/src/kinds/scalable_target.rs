@@ -34,7 +34,7 @@ impl Resource for ScalableTargetSpec {
         false
     }
 
-    fn declared_by(_child: bool) -> Declared {
+    fn declared_by(_child: Option<&str>) -> Declared {
         Declared::Service
     }
 

@@ -52,7 +52,7 @@ impl Resource for ScalingPolicySpec {
         false
     }
 
-    fn declared_by(_child: bool) -> Declared {
+    fn declared_by(_child: Option<&str>) -> Declared {
         Declared::Service
     }
 

@@ -39,7 +39,7 @@ impl Resource for ScheduledActionSpec {
         false
     }
 
-    fn declared_by(_child: bool) -> Declared {
+    fn declared_by(_child: Option<&str>) -> Declared {
         Declared::Service
     }
 

@@ -75,8 +75,12 @@ impl Resource for SecurityGroupSpec {
     }
 
     /// `security_group.SERVICE/lb` is a service's load balancer's group.
-    fn declared_by(child: bool) -> Declared {
-        if child { Declared::Service } else { Declared::SecurityGroup }
+    fn declared_by(child: Option<&str>) -> Declared {
+        match child {
+            None => Declared::SecurityGroup,
+            Some(crate::kinds::SHARED_CHILD) => Declared::LoadBalancer,
+            Some(_) => Declared::Service,
+        }
     }
 
     fn fields(&self) -> Vec<Field> {

@@ -67,7 +67,7 @@ impl Resource for ServiceSpec {
         true
     }
 
-    fn declared_by(_child: bool) -> Declared {
+    fn declared_by(_child: Option<&str>) -> Declared {
         Declared::Service
     }
 

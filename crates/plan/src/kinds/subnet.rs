@@ -23,7 +23,7 @@ pub mod field {
 }
 
 impl Resource for SubnetSpec {
-    fn declared_by(_child: bool) -> Declared {
+    fn declared_by(_child: Option<&str>) -> Declared {
         Declared::Vpc
     }
 

@@ -27,7 +27,7 @@ pub mod field {
 }
 
 impl Resource for TargetGroupSpec {
-    fn declared_by(_child: bool) -> Declared {
+    fn declared_by(_child: Option<&str>) -> Declared {
         Declared::Service
     }
 

@@ -60,7 +60,7 @@ pub mod field {
 }
 
 impl Resource for TaskDefinitionSpec {
-    fn declared_by(_child: bool) -> Declared {
+    fn declared_by(_child: Option<&str>) -> Declared {
         Declared::Service
     }
 

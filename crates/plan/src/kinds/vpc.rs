@@ -21,7 +21,7 @@ pub mod field {
 }
 
 impl Resource for VpcSpec {
-    fn declared_by(_child: bool) -> Declared {
+    fn declared_by(_child: Option<&str>) -> Declared {
         Declared::Vpc
     }
 

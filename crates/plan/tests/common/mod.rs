@@ -99,6 +99,7 @@ pub fn id_of(address: &Address) -> String {
         Kind::LoadBalancer => "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app",
         Kind::TargetGroup => "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup",
         Kind::Listener => "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app",
+        Kind::ListenerRule => "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule/app",
         Kind::DiscoveryService => "arn:aws:servicediscovery:eu-west-1:123456789012:service",
         Kind::Service => "arn:aws:ecs:eu-west-1:123456789012:service",
         Kind::Instance => "i",

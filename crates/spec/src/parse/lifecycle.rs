@@ -10,7 +10,8 @@ pub(crate) const ADOPTABLE_FIELDS: &[&str] = &["adopt", "deletion_policy"];
 /// Kinds found by a unique name (or identity rule), which is what adopting goes by. A VPC or an instance has
 /// none: there is nothing to recognise an existing one by.
 pub(crate) fn adoptable(kind: Kind) -> bool {
-    !matches!(kind, Kind::Vpc | Kind::Instance)
+    // A shared load balancer is not adopted yet: its resources have child addresses, which adopting skips.
+    !matches!(kind, Kind::Vpc | Kind::Instance | Kind::LoadBalancer)
 }
 
 pub(crate) fn read(ctx: &mut Ctx<'_>, table: &Table<'_, '_>) -> Read<Lifecycle> {

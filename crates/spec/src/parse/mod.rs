@@ -1,7 +1,7 @@
 //! Stage 1: one file's TOML -> its [`FileDeclarations`], with every problem found in the file.
 //!
 //! A file is a TOML document whose top-level tables are kinds (`vpc`, `security_group`, `cluster`,
-//! `namespace`, `role`, `log_group`, `service`, `instance`) and whose second-level keys are declaration names: `[vpc.main]`. Each declaration is read field
+//! `namespace`, `role`, `log_group`, `service`, `instance`, `load_balancer`) and whose second-level keys are declaration names: `[vpc.main]`. Each declaration is read field
 //! by field (see [`crate::reader`]); one that adds no error is kept as a [`Parsed`] spec, the others as
 //! [`Invalid`] so that their names still count as declared.
 
@@ -10,9 +10,11 @@ mod cluster;
 mod container;
 mod instance;
 mod lifecycle;
+mod load_balancer;
 mod log_group;
 mod namespace;
 mod role;
+mod route;
 mod security_group;
 mod service;
 mod syntax;
@@ -65,6 +67,7 @@ pub fn parse_file_partial(file: &Path, text: &str) -> (FileDeclarations, Vec<Spe
         declarations.log_groups.sort_by(|a, b| a.declared.name.cmp(&b.declared.name));
         declarations.services.sort_by(|a, b| a.declared.name.cmp(&b.declared.name));
         declarations.instances.sort_by(|a, b| a.declared.name.cmp(&b.declared.name));
+        declarations.load_balancers.sort_by(|a, b| a.declared.name.cmp(&b.declared.name));
     } else {
         syntax::report(&mut ctx, root.get_ref(), &syntax_errors);
         declarations.invalid = syntax::recovered_names(root.get_ref());
@@ -197,6 +200,11 @@ fn read_declaration(
         Kind::Instance => {
             let spec = read(ctx, &mut decl, instance::FIELDS).and_then(|t| instance::read(ctx, &mut decl, &t));
             keep(valid(ctx), spec, decl, location, &mut out.instances, &mut out.invalid);
+        }
+        Kind::LoadBalancer => {
+            let spec =
+                read(ctx, &mut decl, load_balancer::FIELDS).and_then(|t| load_balancer::read(ctx, &mut decl, &t));
+            keep(valid(ctx), spec, decl, location, &mut out.load_balancers, &mut out.invalid);
         }
     }
 }

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use super::Decl;
 use super::autoscaling;
 use super::container;
+use super::route;
 use super::tags;
 use super::values::{self, NameDefault};
 use crate::checks;
@@ -37,6 +38,7 @@ pub(crate) const FIELDS: &[&str] = &[
     "discovery",
     "deployment",
     "load_balancer",
+    "route",
     "autoscaling",
     "keep_revisions",
     "tags",
@@ -95,6 +97,8 @@ pub(crate) fn read(ctx: &mut Ctx<'_>, decl: &mut Decl<'_>, table: &Table<'_, '_>
     let discovery = discovery(ctx, decl, table, default("the service name is the default `name`; set `name`"));
     let deployment = deployment(ctx, table);
     let load_balancer = load_balancer(ctx, decl, table, default("the service name is the default `name`; set `name`"));
+    let route =
+        route::read(ctx, decl, table, default("the service name is the default `target_group`; set `target_group`"));
     let autoscaling = autoscaling::read(ctx, table, service_default.as_ref().map(|(name, _)| name.as_str()));
     let keep_revisions = values::u32_in(ctx, table, "keep_revisions", 1, 100, 3);
     let tags = tags::read(ctx, table);
@@ -120,6 +124,7 @@ pub(crate) fn read(ctx: &mut Ctx<'_>, decl: &mut Decl<'_>, table: &Table<'_, '_>
         discovery: discovery?,
         deployment: deployment?,
         load_balancer: load_balancer?,
+        route: route?,
         autoscaling: autoscaling?,
         keep_revisions: keep_revisions?,
         tags: tags?,
@@ -339,21 +344,7 @@ fn load_balancer(
         return Ok(None);
     };
     let name = values::name(ctx, decl, &lb, "name", "load_balancer.name", default, checks::load_balancer_name);
-    let scheme = match lb.get("scheme") {
-        None => Ok(Scheme::InternetFacing),
-        Some(value) => {
-            let path = lb.field("scheme");
-            string(ctx, value, &path).and_then(|text| match text {
-                "internet-facing" => Ok(Scheme::InternetFacing),
-                "internal" => Ok(Scheme::Internal),
-                other => Err(ctx.error(
-                    &value.span(),
-                    &path,
-                    format!("unknown value `{other}`, expected one of `internet-facing`, `internal`"),
-                )),
-            })
-        }
-    };
+    let scheme = scheme(ctx, &lb);
     let listener_port = values::port(ctx, &lb, "listener_port").map(|port| port.unwrap_or(80));
     let allowed_cidrs = allowed_cidrs(ctx, &lb);
     let health_check = health_check(ctx, &lb);
@@ -366,7 +357,22 @@ fn load_balancer(
     }))
 }
 
-fn allowed_cidrs(ctx: &mut Ctx<'_>, lb: &Table<'_, '_>) -> Read<Vec<ipnet::Ipv4Net>> {
+/// `scheme`: `internet-facing` (the default) or `internal`.
+pub(crate) fn scheme(ctx: &mut Ctx<'_>, lb: &Table<'_, '_>) -> Read<Scheme> {
+    let Some(value) = lb.get("scheme") else { return Ok(Scheme::InternetFacing) };
+    let path = lb.field("scheme");
+    string(ctx, value, &path).and_then(|text| match text {
+        "internet-facing" => Ok(Scheme::InternetFacing),
+        "internal" => Ok(Scheme::Internal),
+        other => Err(ctx.error(
+            &value.span(),
+            &path,
+            format!("unknown value `{other}`, expected one of `internet-facing`, `internal`"),
+        )),
+    })
+}
+
+pub(crate) fn allowed_cidrs(ctx: &mut Ctx<'_>, lb: &Table<'_, '_>) -> Read<Vec<ipnet::Ipv4Net>> {
     let errors_before = ctx.error_count();
     let expected = "an array of IPv4 CIDRs";
     let Some(items) = values::strings(ctx, lb, "allowed_cidrs", expected, Some("CIDR"))? else {
@@ -393,7 +399,7 @@ fn allowed_cidrs(ctx: &mut Ctx<'_>, lb: &Table<'_, '_>) -> Read<Vec<ipnet::Ipv4N
     if ctx.error_count() == errors_before { Ok(cidrs) } else { Err(Reported) }
 }
 
-fn health_check(ctx: &mut Ctx<'_>, lb: &Table<'_, '_>) -> Read<HealthCheck> {
+pub(crate) fn health_check(ctx: &mut Ctx<'_>, lb: &Table<'_, '_>) -> Read<HealthCheck> {
     let defaults = HealthCheck::default();
     let Some(check) = values::sub_table(ctx, lb, "health_check", HEALTH_CHECK_FIELDS)? else {
         return Ok(defaults);
