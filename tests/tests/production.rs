@@ -20,19 +20,17 @@ const TOKEN: &str = "tok-9f8e7d6c5b4a";
 /// the example's files.
 async fn with_secrets() -> (Emulator, DesiredDir) {
     let emulator = Emulator::start();
-    emulator
-        .ssm()
-        .await
-        .put_parameter()
-        .name(PARAMETER)
-        .value(PASSWORD)
-        .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
-        .send()
-        .await
-        .unwrap();
+    put_password(&emulator, PASSWORD).await;
     let secret = format!(r#"{{"token": "{TOKEN}", "other": "x"}}"#);
     emulator.secretsmanager().await.create_secret().name(SECRET).secret_string(secret).send().await.unwrap();
     (emulator, DesiredDir::example("production"))
+}
+
+/// Writes the database password parameter (a new version when it exists).
+async fn put_password(emulator: &Emulator, value: &str) {
+    let ssm = emulator.ssm().await;
+    let put = ssm.put_parameter().name(PARAMETER).value(value).overwrite(true);
+    put.r#type(aws_sdk_ssm::types::ParameterType::SecureString).send().await.unwrap();
 }
 
 /// Fails if a secret value is anywhere in `text`.
@@ -155,8 +153,7 @@ async fn secrets_reach_the_task_definition_by_reference_and_a_rotation_redeploys
     let started = deployment(&service);
 
     // A new version of the parameter: exactly the service is updated, once, and says why.
-    let ssm = emulator.ssm().await;
-    ssm.put_parameter().name(PARAMETER).value("hunter3-Pa55word").overwrite(true).send().await.unwrap();
+    put_password(&emulator, "hunter3-Pa55word").await;
     let dry = pending_dry_run(&emulator, &desired);
     let plan = planned(&dry);
     assert_eq!(plan.len(), 1, "{plan:#?}");
@@ -245,29 +242,11 @@ async fn the_daemon_shows_no_secret_value_in_status_metrics_or_logs_through_a_ro
     let held = daemon.status().to_string();
     assert!(held.contains(&format!("parameter {PARAMETER} does not exist")), "{held}");
 
-    emulator
-        .ssm()
-        .await
-        .put_parameter()
-        .name(PARAMETER)
-        .value(PASSWORD)
-        .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
-        .send()
-        .await
-        .unwrap();
+    put_password(&emulator, PASSWORD).await;
     eventually(Duration::from_secs(60), "the service made", || {
         block_on(emulator.ecs_service(CLUSTER, SERVICE)).is_some()
     });
-    emulator
-        .ssm()
-        .await
-        .put_parameter()
-        .name(PARAMETER)
-        .value("hunter3-Pa55word")
-        .overwrite(true)
-        .send()
-        .await
-        .unwrap();
+    put_password(&emulator, "hunter3-Pa55word").await;
     eventually(Duration::from_secs(60), "the rotation applied", || {
         let service = block_on(emulator.ecs_service(CLUSTER, SERVICE));
         service.is_some_and(|s| {
@@ -287,4 +266,30 @@ async fn the_daemon_shows_no_secret_value_in_status_metrics_or_logs_through_a_ro
 
 fn block_on<F: std::future::Future>(future: F) -> F::Output {
     tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(future))
+}
+
+/// Secrets Manager refuses every DescribeSecret: the service and its task definition are left alone (a task
+/// definition without its secret's ARN would be wrong), the rest converges, the pass says so and exits 1; with
+/// AWS answering again, the next pass makes them.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_secret_that_cannot_be_read_holds_its_service_and_the_rest_converges() {
+    use reconciler_tests::fault_proxy::{Fault, FaultProxy};
+
+    let (emulator, desired) = with_secrets().await;
+    let proxy = FaultProxy::with_fault(emulator.port(), "secretsmanager.DescribeSecret", Fault::Error);
+    let run = reconciler_tests::run_reconciler(
+        &proxy.endpoint(),
+        &["--config-dir", desired.arg(), "--once", "--output", "json"],
+    );
+    assert!(proxy.injected() > 0, "{run}");
+    assert_eq!(run.code, 1, "{run}");
+    let json = run.json();
+    assert_eq!(json["unread"][0]["kind"], "task_definition", "{run}");
+    let held: Vec<&str> = json["held"].as_array().unwrap().iter().map(|h| h["address"].as_str().unwrap()).collect();
+    assert!(held.contains(&"service.ecsdemo-api") && held.contains(&"task_definition.ecsdemo-api"), "{held:?}");
+    assert!(emulator.ecs_service(CLUSTER, SERVICE).await.is_none(), "nothing made from a stale picture");
+    assert!(emulator.iam().await.get_role().role_name("ecsdemo-api-task").send().await.is_ok(), "the rest converged");
+    converge(&emulator, &desired);
+    assert!(emulator.ecs_service(CLUSTER, SERVICE).await.is_some());
+    assert_nothing_to_do(&emulator, &desired);
 }

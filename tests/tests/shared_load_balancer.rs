@@ -138,3 +138,26 @@ async fn a_service_removed_takes_its_rule_and_target_group_and_leaves_the_other(
     let names: Vec<&str> = groups.target_groups().iter().filter_map(|g| g.target_group_name()).collect();
     assert!(!names.contains(&"ecsdemo-nodejs") && names.contains(&"ecsdemo-crystal"), "{names:?}");
 }
+
+/// CreateRule takes effect and its answer is lost (the proxy answers 500): the rule is found by its priority
+/// and tags, not made twice, and the next pass has nothing to do.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_lost_create_rule_answer_leaves_no_duplicate_rule() {
+    use reconciler_tests::fault_proxy::{Fault, FaultProxy};
+    use reconciler_tests::inventory::duplicates;
+
+    let emulator = Emulator::start();
+    let proxy = FaultProxy::with_fault(emulator.port(), "Action=CreateRule&", Fault::Ghost);
+    let desired = DesiredDir::example("shared-load-balancer");
+    let faulty = reconciler_tests::run_reconciler(
+        &proxy.endpoint(),
+        &["--config-dir", desired.arg(), "--once", "--output", "json"],
+    );
+    assert!(proxy.injected() > 0, "the ghost fell on CreateRule\n{faulty}");
+    assert_eq!(duplicates(&emulator, "default").await, BTreeMap::new(), "after the faulty pass\n{faulty}");
+    converge(&emulator, &desired);
+    assert_eq!(duplicates(&emulator, "default").await, BTreeMap::new());
+    let (_, rules) = routes(&emulator).await;
+    assert_eq!(rules.keys().collect::<Vec<_>>(), ["10", "20"], "one rule per route");
+    assert_nothing_to_do(&emulator, &desired);
+}

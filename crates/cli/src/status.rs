@@ -84,9 +84,9 @@ async fn rows(aws: &Aws, desired: &reconciler_spec::Desired, owner_id: &str) -> 
 /// What differs from the file, for everything the service's declaration expands to: the service's own
 /// fields by name, the others as `kind.field` (`task_definition.image`).
 fn drift(plan: &reconciler_plan::Plan, name: &str) -> Vec<String> {
-    let mine = |address: &Address| {
-        address.name == name || address.name.strip_prefix(name).is_some_and(|rest| rest.starts_with('/'))
-    };
+    // What the service's declaration made, by the planner's rule (not by name: a shared load balancer named
+    // like the service makes `load_balancer.NAME/shared`, which is not the service's).
+    let mine = |address: &Address| reconciler_plan::declaration_of(address) == (reconciler_spec::Kind::Service, name);
     let mut fields = Vec::new();
     for action in plan.actions.iter().filter(|a| mine(&a.address)) {
         let prefix =
