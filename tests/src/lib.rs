@@ -91,6 +91,10 @@ impl Emulator {
         aws_sdk_cloudwatchlogs::Client::new(&self.sdk_config().await)
     }
 
+    pub async fn acm(&self) -> aws_sdk_acm::Client {
+        aws_sdk_acm::Client::new(&self.sdk_config().await)
+    }
+
     pub async fn ssm(&self) -> aws_sdk_ssm::Client {
         aws_sdk_ssm::Client::new(&self.sdk_config().await)
     }
@@ -134,6 +138,12 @@ impl Emulator {
             .await
             .unwrap();
         out.services().iter().find(|s| s.status() == Some("ACTIVE")).cloned()
+    }
+
+    /// The ARN of target group `name` (it must exist).
+    pub async fn target_group_arn(&self, name: &str) -> String {
+        let out = self.elbv2().await.describe_target_groups().names(name).send().await.unwrap();
+        out.target_groups()[0].target_group_arn().unwrap().to_string()
     }
 
     /// Runs the reconciler binary against this emulator.

@@ -391,6 +391,7 @@ fn iam_prefix(service: &str) -> &'static str {
         "ApplicationAutoScaling" => "application-autoscaling",
         "SSM" => "ssm",
         "SecretsManager" => "secretsmanager",
+        "ACM" => "acm",
         other => panic!("classify(\"{other}.…\"): add the IAM prefix of service {other} to iam_prefix()"),
     }
 }

@@ -41,11 +41,6 @@ async fn routes(
     (listener, by_priority)
 }
 
-async fn target_group_arn(emulator: &Emulator, name: &str) -> String {
-    let out = emulator.elbv2().await.describe_target_groups().names(name).send().await.unwrap();
-    out.target_groups()[0].target_group_arn().unwrap().to_string()
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn two_services_share_one_load_balancer_each_with_its_rule_and_target_group() {
     let emulator = Emulator::start();
@@ -58,8 +53,8 @@ async fn two_services_share_one_load_balancer_each_with_its_rule_and_target_grou
     let default = &listener.default_actions()[0];
     assert_eq!(default.r#type(), Some(&ActionTypeEnum::FixedResponse), "what no rule matches gets a 404");
     assert_eq!(default.fixed_response_config().and_then(|f| f.status_code()), Some("404"));
-    let crystal = target_group_arn(&emulator, "ecsdemo-crystal").await;
-    let nodejs = target_group_arn(&emulator, "ecsdemo-nodejs").await;
+    let crystal = emulator.target_group_arn("ecsdemo-crystal").await;
+    let nodejs = emulator.target_group_arn("ecsdemo-nodejs").await;
     assert_eq!(
         rules.values().map(|(_, p, t)| (p.clone(), t.clone())).collect::<Vec<_>>(),
         [

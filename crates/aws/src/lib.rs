@@ -6,6 +6,7 @@
 
 pub mod apply;
 mod calls;
+mod certificates;
 mod create_once;
 mod ec2;
 mod ecs;
@@ -89,6 +90,8 @@ pub struct Aws {
     /// Read only: the versions of the parameters and secrets that services reference (never their values).
     pub(crate) ssm: aws_sdk_ssm::Client,
     pub(crate) secretsmanager: aws_sdk_secretsmanager::Client,
+    /// Read only: the ARNs of the certificates HTTPS listeners name by domain.
+    pub(crate) acm: aws_sdk_acm::Client,
     counter: CallCounter,
     region: Option<String>,
     /// Where the calls go, for error messages: the configured endpoint URL, or AWS's own for the region.
@@ -130,6 +133,7 @@ impl Aws {
             autoscaling: client!(aws_sdk_applicationautoscaling),
             ssm: client!(aws_sdk_ssm),
             secretsmanager: client!(aws_sdk_secretsmanager),
+            acm: client!(aws_sdk_acm),
             counter,
             region: config.region().map(ToString::to_string),
             endpoint: config.endpoint_url().map_or_else(

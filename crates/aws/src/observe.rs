@@ -18,10 +18,11 @@ use crate::kinds::{Reading, Scope, reading};
 
 /// Reads everything the planner needs.
 pub async fn observe(aws: &Aws, owner_id: &str, hints: &ObservationHints) -> Result<Observed, AwsError> {
-    let (zones, reads, secrets) = tokio::join!(
+    let (zones, reads, secrets, certificates) = tokio::join!(
         availability_zones(aws),
         read_every_kind(aws, owner_id, hints),
-        crate::secrets::observe(aws, &hints.secrets)
+        crate::secrets::observe(aws, &hints.secrets),
+        crate::certificates::observe(aws, &hints.certificate_domains)
     );
     let availability_zones = zones.map_err(|e| e.at_endpoint(&aws.endpoint))?;
     let mut nodes = Vec::new();
@@ -63,7 +64,15 @@ pub async fn observe(aws: &Aws, owner_id: &str, hints: &ObservationHints) -> Res
             Default::default()
         }
     };
-    Ok(Observed { availability_zones, nodes, unread, secrets })
+    // Certificates that cannot be looked up: the load balancers' listeners are held like an unread kind.
+    let certificates = match certificates {
+        Ok(found) => found,
+        Err(error) => {
+            unread.entry(Kind::Listener).or_insert(error.at_endpoint(&aws.endpoint).to_string());
+            Default::default()
+        }
+    };
+    Ok(Observed { availability_zones, nodes, unread, secrets, certificates })
 }
 
 /// The kinds with a read of their own.

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use reconciler_spec::{AvailabilityZones, Desired, NatGateways, Peer, Rule, Tags};
 
+use crate::certificates::FoundCertificates;
 use crate::node::{Node, Ref};
 use crate::ownership::{DELETION_POLICY_KEY, RETAIN, ownership_tags};
 use crate::secrets::FoundSecrets;
@@ -35,9 +36,10 @@ fn zones(vpc_name: &str, wanted: &AvailabilityZones, region_zones: &[String]) ->
     }
 }
 
-/// [`expand_with_secrets`] with no parameter or secret found: a reference's `valueFrom` is then its name.
+/// [`expand_with_secrets`] with no parameter, secret or certificate found: a secret's `valueFrom` is then its
+/// name, a certificate named by domain has no ARN.
 pub fn expand(desired: &Desired, region_zones: &[String], owner_id: &str) -> Result<Vec<Node>, PlanError> {
-    expand_with_secrets(desired, region_zones, owner_id, &FoundSecrets::new())
+    expand_with_secrets(desired, region_zones, owner_id, &FoundSecrets::new(), &FoundCertificates::new())
 }
 
 /// Builds the desired nodes of every declaration, in no particular order.
@@ -46,6 +48,7 @@ pub fn expand_with_secrets(
     region_zones: &[String],
     owner_id: &str,
     secrets: &FoundSecrets,
+    certificates: &FoundCertificates,
 ) -> Result<Vec<Node>, PlanError> {
     let mut nodes = Vec::new();
     let mut push =
@@ -219,7 +222,7 @@ pub fn expand_with_secrets(
         );
     }
 
-    crate::expand_workload::expand_workload(desired, owner_id, secrets, &mut nodes);
+    crate::expand_workload::expand_workload(desired, owner_id, secrets, certificates, &mut nodes);
     // A retained declaration's resources say so themselves: when the declaration is gone, that is all there is.
     for node in &mut nodes {
         let (kind, name) = declaration_of(&node.address);

@@ -12,10 +12,12 @@
 use std::collections::BTreeSet;
 
 use reconciler_spec::{Desired, Scheme, SubnetGroup, Tags};
-use reconciler_vocabulary::{PortRange, Protocol, ScalingMetric};
+use reconciler_vocabulary::{Https, PortRange, Protocol, ScalingMetric};
 
+use crate::certificates::{self, FoundCertificates, SHARED_HTTPS_CHILD};
 use crate::expand::{allow_all_egress, node};
 use crate::kinds::SHARED_CHILD;
+use crate::kinds::listener::{DefaultAction, ListenerTls};
 use crate::kinds::listener_rule::ListenerRuleSpec;
 use crate::node::{Node, Ref};
 use crate::ownership::{SCALING_POLICIES_KEY, SCHEDULED_ACTIONS_KEY};
@@ -26,14 +28,20 @@ use crate::{
     SecurityGroupSpec, ServiceLoadBalancer, ServiceSpec, SgPeer, SgRule, TargetGroupSpec, TaskDefinitionSpec,
 };
 
-pub(crate) fn expand_workload(desired: &Desired, owner_id: &str, secrets: &FoundSecrets, nodes: &mut Vec<Node>) {
+pub(crate) fn expand_workload(
+    desired: &Desired,
+    owner_id: &str,
+    secrets: &FoundSecrets,
+    certificates: &FoundCertificates,
+    nodes: &mut Vec<Node>,
+) {
     expand_roles(desired, owner_id, nodes);
     expand_log_groups(desired, owner_id, nodes);
-    expand_shared_load_balancers(desired, owner_id, nodes);
+    expand_shared_load_balancers(desired, owner_id, certificates, nodes);
     // Rules the load balancers add to their services' security groups, applied once every node exists.
     let mut admissions: Vec<(Address, SgRule)> = Vec::new();
     for (name, declared) in &desired.services {
-        let parts = ServiceParts { desired, owner_id, secrets, name, service: &declared.spec };
+        let parts = ServiceParts { desired, owner_id, secrets, certificates, name, service: &declared.spec };
         parts.expand(nodes, &mut admissions);
     }
     for (address, rule) in admissions {
@@ -93,7 +101,12 @@ fn vpc_subnets(desired: &Desired, vpc: &str, group: SubnetGroup) -> BTreeSet<Ref
 /// `[load_balancer.X]`: a load balancer in the VPC's public subnets with its own security group, and a listener
 /// that answers 404 to what no service's rule matches (`load_balancer.X/shared`, `security_group.X/shared`,
 /// `listener.X/shared`).
-fn expand_shared_load_balancers(desired: &Desired, owner_id: &str, nodes: &mut Vec<Node>) {
+fn expand_shared_load_balancers(
+    desired: &Desired,
+    owner_id: &str,
+    certificates: &FoundCertificates,
+    nodes: &mut Vec<Node>,
+) {
     for (name, declared) in &desired.load_balancers {
         let lb = &declared.spec;
         let address = |kind| Address::child(kind, name, SHARED_CHILD);
@@ -101,7 +114,7 @@ fn expand_shared_load_balancers(desired: &Desired, owner_id: &str, nodes: &mut V
             vpc: Ref::Node(Address::new(Kind::Vpc, &lb.vpc)),
             group_name: format!("{}-lb", lb.name),
             description: format!("shared load balancer {}", lb.name),
-            ingress: http_from(&lb.allowed_cidrs, lb.listener_port),
+            ingress: listener_ingress(&lb.allowed_cidrs, lb.listener_port, lb.https.as_ref()),
             egress: BTreeSet::from([allow_all_egress()]),
         });
         let group_address = address(Kind::SecurityGroup);
@@ -113,26 +126,86 @@ fn expand_shared_load_balancers(desired: &Desired, owner_id: &str, nodes: &mut V
             security_groups: BTreeSet::from([Ref::Node(group_address)]),
         });
         nodes.push(node(owner_id, address(Kind::LoadBalancer), spec, None, &lb.tags, vec![]));
-        let spec = NodeSpec::Listener(ListenerSpec {
-            load_balancer: Ref::Node(address(Kind::LoadBalancer)),
-            port: lb.listener_port,
-            target_group: None,
-        });
-        nodes.push(node(owner_id, address(Kind::Listener), spec, None, &lb.tags, vec![]));
+        let listeners = Listeners {
+            load_balancer: address(Kind::LoadBalancer),
+            http: address(Kind::Listener),
+            https: Address::child(Kind::Listener, name, SHARED_HTTPS_CHILD),
+            http_port: lb.listener_port,
+            tls: lb.https.as_ref(),
+        };
+        for (address, spec) in listeners.specs(DefaultAction::NotFound, certificates) {
+            nodes.push(node(owner_id, address, NodeSpec::Listener(spec), None, &lb.tags, vec![]));
+        }
     }
 }
 
 /// A load balancer's security group rules: HTTP on `port` from each of `cidrs`.
-fn http_from(cidrs: &[ipnet::Ipv4Net], port: u16) -> BTreeSet<SgRule> {
+fn http_from(cidrs: &[ipnet::Ipv4Net], port: u16, what: &str) -> BTreeSet<SgRule> {
     cidrs
         .iter()
         .map(|cidr| SgRule {
             protocol: Protocol::Tcp,
             ports: Some(PortRange { from: port, to: port }),
             peer: SgPeer::Cidr(*cidr),
-            description: Some("HTTP to the load balancer".to_string()),
+            description: Some(format!("{what} to the load balancer")),
         })
         .collect()
+}
+
+/// A load balancer's security group rules: HTTP on its listener port, and HTTPS on its port when it has one.
+fn listener_ingress(cidrs: &[ipnet::Ipv4Net], http_port: u16, https: Option<&Https>) -> BTreeSet<SgRule> {
+    let mut rules = http_from(cidrs, http_port, "HTTP");
+    if let Some(https) = https {
+        rules.extend(http_from(cidrs, https.port, "HTTPS"));
+    }
+    rules
+}
+
+/// A load balancer's listeners: HTTP on its port, and with `tls` an HTTPS one.
+struct Listeners<'a> {
+    load_balancer: Address,
+    http: Address,
+    https: Address,
+    http_port: u16,
+    tls: Option<&'a Https>,
+}
+
+impl Listeners<'_> {
+    /// The listener that does `serve`: the HTTPS one when there is one, else the HTTP one.
+    fn serving(&self) -> &Address {
+        if self.tls.is_some() { &self.https } else { &self.http }
+    }
+
+    /// Each listener's address and spec. With HTTPS, plain HTTP redirects to it (or serves too, with
+    /// `redirect_http = false`).
+    fn specs(&self, serve: DefaultAction, certificates: &FoundCertificates) -> Vec<(Address, ListenerSpec)> {
+        let load_balancer = Ref::Node(self.load_balancer.clone());
+        let Some(https) = self.tls else {
+            let http = ListenerSpec { load_balancer, port: self.http_port, tls: None, default_action: serve };
+            return vec![(self.http.clone(), http)];
+        };
+        let plain =
+            if https.redirect_http { DefaultAction::RedirectToHttps { port: https.port } } else { serve.clone() };
+        let tls = ListenerTls {
+            certificate: certificates::arn(&https.certificate, certificates),
+            ssl_policy: https.ssl_policy.clone(),
+        };
+        vec![
+            (
+                self.http.clone(),
+                ListenerSpec {
+                    load_balancer: load_balancer.clone(),
+                    port: self.http_port,
+                    tls: None,
+                    default_action: plain,
+                },
+            ),
+            (
+                self.https.clone(),
+                ListenerSpec { load_balancer, port: https.port, tls: Some(tls), default_action: serve },
+            ),
+        ]
+    }
 }
 
 /// How AWS writes a scheme.
@@ -180,6 +253,8 @@ struct ServiceParts<'a> {
     owner_id: &'a str,
     /// The referenced parameters and secrets as found: their ARNs and versions.
     secrets: &'a FoundSecrets,
+    /// Issued ACM certificates by domain, for HTTPS listeners that name theirs by domain.
+    certificates: &'a FoundCertificates,
     name: &'a str,
     service: &'a reconciler_spec::Service,
 }
@@ -273,7 +348,13 @@ impl ServiceParts<'_> {
         self.push(nodes, target_group.clone(), spec, vec![]);
         let rule = Address::new(Kind::ListenerRule, name);
         let spec = NodeSpec::ListenerRule(ListenerRuleSpec {
-            listener: Ref::Node(shared(Kind::Listener)),
+            // On the HTTPS listener when the load balancer has one (plain HTTP then redirects to it).
+            listener: Ref::Node(
+                match self.desired.load_balancers.get(&route.load_balancer).and_then(|l| l.spec.https.as_ref()) {
+                    Some(_) => Address::child(Kind::Listener, &route.load_balancer, SHARED_HTTPS_CHILD),
+                    None => shared(Kind::Listener),
+                },
+            ),
             priority: route.priority,
             paths: route.paths.iter().cloned().collect(),
             hosts: route.hosts.iter().cloned().collect(),
@@ -314,7 +395,7 @@ impl ServiceParts<'_> {
             vpc: vpc.clone(),
             group_name: format!("{}-lb", lb.name),
             description: format!("load balancer of {}", service.service_name),
-            ingress: http_from(&lb.allowed_cidrs, lb.listener_port),
+            ingress: listener_ingress(&lb.allowed_cidrs, lb.listener_port, lb.https.as_ref()),
             egress: BTreeSet::from([allow_all_egress()]),
         });
         nodes.push(node(
@@ -343,13 +424,19 @@ impl ServiceParts<'_> {
             health_check: lb.health_check.clone(),
         }));
         self.push(nodes, target_group.clone(), spec, vec![]);
-        let listener = Address::new(Kind::Listener, name);
-        let spec = NodeSpec::Listener(ListenerSpec {
-            load_balancer: Ref::Node(balancer),
-            port: lb.listener_port,
-            target_group: Some(Ref::Node(target_group.clone())),
-        });
-        self.push(nodes, listener.clone(), spec, vec![]);
+        let listeners = Listeners {
+            load_balancer: balancer,
+            http: Address::new(Kind::Listener, name),
+            https: Address::child(Kind::Listener, name, "https"),
+            http_port: lb.listener_port,
+            tls: lb.https.as_ref(),
+        };
+        for (address, spec) in
+            listeners.specs(DefaultAction::Forward(Ref::Node(target_group.clone())), self.certificates)
+        {
+            self.push(nodes, address, NodeSpec::Listener(spec), vec![]);
+        }
+        let listener = listeners.serving().clone();
         let load_balancer = ServiceLoadBalancer {
             target_group: Ref::Node(target_group),
             container_name: service.service_name.clone(),

@@ -17,6 +17,8 @@ pub struct ObservationHints {
     /// The parameters and secrets the services reference ([`crate::secrets::lookup`] keys): their versions
     /// and ARNs are read, never their values.
     pub secrets: BTreeSet<SecretSource>,
+    /// The domains HTTPS listeners name their certificate by.
+    pub certificate_domains: BTreeSet<String>,
 }
 
 impl ObservationHints {
@@ -24,6 +26,7 @@ impl ObservationHints {
         let families = desired.services.values().map(|service| service.spec.service_name.clone()).collect();
         let secrets =
             desired.services.values().flat_map(|s| s.spec.secrets.values()).map(crate::secrets::lookup).collect();
-        ObservationHints { task_definition_families: families, secrets }
+        let certificate_domains = crate::certificates::domains(desired).into_iter().collect();
+        ObservationHints { task_definition_families: families, secrets, certificate_domains }
     }
 }

@@ -5,6 +5,7 @@
 
 mod address;
 mod autoscaling;
+pub mod certificates;
 mod dependency_order;
 mod expand;
 mod expand_workload;
@@ -31,7 +32,7 @@ pub use kinds::elastic_ip::ElasticIpSpec;
 pub use kinds::instance::InstanceSpec;
 pub use kinds::instance_profile::InstanceProfileSpec;
 pub use kinds::internet_gateway::InternetGatewaySpec;
-pub use kinds::listener::ListenerSpec;
+pub use kinds::listener::{DefaultAction, ListenerSpec, ListenerTls};
 pub use kinds::load_balancer::LoadBalancerSpec;
 pub use kinds::log_group::LogGroupSpec;
 pub use kinds::namespace::NamespaceSpec;

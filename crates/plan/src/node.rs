@@ -96,4 +96,6 @@ pub struct Observed {
     pub unread: BTreeMap<crate::Kind, String>,
     /// The parameters and secrets that services reference, as found (absent: it does not exist).
     pub secrets: crate::secrets::FoundSecrets,
+    /// The ACM certificates that load balancers name by domain: domain -> ARN of an issued one (absent: none).
+    pub certificates: crate::certificates::FoundCertificates,
 }

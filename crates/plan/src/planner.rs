@@ -37,8 +37,8 @@ impl PlanContext {
 /// (and which guards hold its deletion), a decision per declared resource, the deletions, and the notes that
 /// one decision adds to another.
 pub fn plan(desired: &Desired, observed: &Observed, context: &PlanContext) -> Result<Plan, PlanError> {
-    let nodes =
-        order(expand_with_secrets(desired, &observed.availability_zones, &context.owner_id, &observed.secrets)?)?;
+    let (zones, owner_id) = (&observed.availability_zones, &context.owner_id);
+    let nodes = order(expand_with_secrets(desired, zones, owner_id, &observed.secrets, &observed.certificates)?)?;
     let live = LiveState::sort(observed, &context.owner_id);
     let declared: BTreeSet<&Address> = nodes.iter().map(|n| &n.address).collect();
     let undeclared = Undeclared::sort(&live, &declared, context, desired.len(), !observed.unread.is_empty());
@@ -57,7 +57,9 @@ pub fn plan(desired: &Desired, observed: &Observed, context: &PlanContext) -> Re
         conflicted: BTreeSet::new(),
         in_plan: BTreeSet::new(),
     };
-    let held = held_back(&nodes, &observed.unread, &secrets::missing(desired, &observed.secrets));
+    let mut missing = secrets::missing(desired, &observed.secrets);
+    missing.extend(crate::certificates::missing(desired, &observed.certificates));
+    let held = held_back(&nodes, &observed.unread, &missing);
     for node in &nodes {
         match held.get(&node.address) {
             Some(by) => plan.held.push(Held { address: node.address.clone(), by: by.clone() }),

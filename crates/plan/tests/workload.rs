@@ -443,7 +443,7 @@ fn a_health_check_path_is_changed_in_place() {
 }
 
 #[test]
-fn a_target_group_port_replaces_it_and_refreshes_the_listener_and_the_service() {
+fn a_target_group_port_replaces_it_and_its_listener_and_refreshes_the_service() {
     let desired = workshop_config();
     let mut observed = converged(&desired, &zones(3));
     let NodeSpec::TargetGroup(found) = &mut observed_mut(&mut observed, "target_group.ecsdemo-frontend").spec else {
@@ -452,11 +452,12 @@ fn a_target_group_port_replaces_it_and_refreshes_the_listener_and_the_service() 
     found.port = 8080;
 
     let plan = plan_ok(&desired, &observed);
+    // ELB refuses to delete a target group a listener forwards to: the listener is replaced with it.
     assert_actions(
         &plan,
         &[
             ("target_group.ecsdemo-frontend", ActionKind::Replace),
-            ("listener.ecsdemo-frontend", ActionKind::Update),
+            ("listener.ecsdemo-frontend", ActionKind::Replace),
             ("service.ecsdemo-frontend", ActionKind::Update),
         ],
     );
@@ -464,11 +465,11 @@ fn a_target_group_port_replaces_it_and_refreshes_the_listener_and_the_service() 
     assert_eq!(target_group.reason, fixed(&[kinds::target_group::field::PORT]));
     assert_eq!(before_after(target_group, "port"), (Value::Int(8080), Value::Int(3000)));
     for dependent in ["listener.ecsdemo-frontend", "service.ecsdemo-frontend"] {
-        let update = action(&plan, dependent);
-        assert_eq!(update.reason, replaced("target_group.ecsdemo-frontend"), "{dependent}");
-        assert!(update.refreshes_references(), "{dependent}");
-        assert!(update.depends_on.contains(&addr("target_group.ecsdemo-frontend")), "{dependent}");
+        let action = action(&plan, dependent);
+        assert_eq!(action.reason, replaced("target_group.ecsdemo-frontend"), "{dependent}");
+        assert!(action.depends_on.contains(&addr("target_group.ecsdemo-frontend")), "{dependent}");
     }
+    assert!(action(&plan, "service.ecsdemo-frontend").refreshes_references());
     assert_before(&plan, "target_group.ecsdemo-frontend", "listener.ecsdemo-frontend");
     assert_before(&plan, "listener.ecsdemo-frontend", "service.ecsdemo-frontend");
     assert_coherent(&desired, &plan);

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 use ipnet::Ipv4Net;
 pub use reconciler_vocabulary::{
-    ContainerHealthCheck, Deployment, HealthCheck, PortRange, Protocol, ScalingMetric, SecretSource,
+    Certificate, ContainerHealthCheck, Deployment, HealthCheck, Https, PortRange, Protocol, ScalingMetric, SecretSource,
 };
 
 /// User tags declared on a resource (`tags = { Environment = "workshop" }`).
@@ -308,6 +308,8 @@ pub struct LoadBalancer {
     /// Who may reach the listener. Default `["0.0.0.0/0"]`.
     pub allowed_cidrs: Vec<Ipv4Net>,
     pub health_check: HealthCheck,
+    /// An HTTPS listener beside the HTTP one.
+    pub https: Option<Https>,
 }
 
 /// `[load_balancer.NAME]`: an application load balancer that several services share (as Copilot's
@@ -324,6 +326,8 @@ pub struct SharedLoadBalancer {
     pub listener_port: u16,
     /// Who may reach the listener. Default `["0.0.0.0/0"]`.
     pub allowed_cidrs: Vec<Ipv4Net>,
+    /// An HTTPS listener beside the HTTP one: the routes' rules go on it.
+    pub https: Option<Https>,
     pub tags: Tags,
 }
 

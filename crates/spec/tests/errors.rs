@@ -761,7 +761,7 @@ fn service_sub_tables() {
             "a.toml:21:18: service.Web_App.load_balancer.allowed_cidrs[0]: `0.0.0.1/0` is not a network address: \
              its host bits are set; the network is `0.0.0.0/0`",
             "a.toml:22:1: service.Web_App.load_balancer.port: unknown field `port`, expected one of `name`, \
-             `scheme`, `listener_port`, `allowed_cidrs`, `health_check`",
+             `scheme`, `listener_port`, `allowed_cidrs`, `health_check`, `https`",
             "a.toml:24:8: service.Web_App.load_balancer.health_check.path: the path `health` must start with `/`",
             "a.toml:25:20: service.Web_App.load_balancer.health_check.interval_seconds: 4 is out of range: expected \
              5 to 300",

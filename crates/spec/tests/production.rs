@@ -341,3 +341,83 @@ fn route_errors_name_the_file_line_and_field() {
         "{errors:?}"
     );
 }
+
+/// A service with its own load balancer and `https` lines in `[service.api.load_balancer.https]` (line 16 on).
+fn with_https(https: &str) -> String {
+    service("", &format!("[service.api.load_balancer]\n\n[service.api.load_balancer.https]\n{https}"))
+}
+
+#[test]
+fn https_reads_a_certificate_by_domain_or_arn_with_defaults_aws_recommends() {
+    use reconciler_spec::{Certificate, Https};
+    let desired = load(&[("platform.toml", &platform()), ("api.toml", &with_https("domain = \"api.example.com\""))]);
+    let https = desired.unwrap().services["api"].spec.load_balancer.clone().unwrap().https;
+    assert_eq!(
+        https,
+        Some(Https {
+            port: 443,
+            certificate: Certificate::Domain("api.example.com".into()),
+            ssl_policy: "ELBSecurityPolicy-TLS13-1-2-2021-06".into(),
+            redirect_http: true,
+        })
+    );
+    let arn = "arn:aws:acm:eu-west-1:123456789012:certificate/0b1c2d3e";
+    let written = format!(
+        "certificate = \"{arn}\"\nport = 8443\nssl_policy = \"ELBSecurityPolicy-2016-08\"\nredirect_http = false"
+    );
+    let desired = load(&[("platform.toml", &platform()), ("api.toml", &with_https(&written))]).unwrap();
+    let https = desired.services["api"].spec.load_balancer.clone().unwrap().https.unwrap();
+    assert_eq!(https.certificate, Certificate::Arn(arn.into()));
+    assert_eq!(
+        (https.port, https.ssl_policy.as_str(), https.redirect_http),
+        (8443, "ELBSecurityPolicy-2016-08", false)
+    );
+    // On a shared load balancer too.
+    let shared = format!("{}\n[load_balancer.web.https]\ndomain = \"*.example.com\"\n", shared_lb());
+    let files = service("", "[service.api.route]\nload_balancer = \"web\"\npaths = [\"/api\"]\npriority = 1");
+    let desired = load(&[("platform.toml", &platform()), ("api.toml", &files), ("web.toml", &shared)]).unwrap();
+    let https = desired.load_balancers["web"].spec.https.clone().unwrap();
+    assert_eq!(https.certificate, Certificate::Domain("*.example.com".into()));
+}
+
+#[test]
+fn https_errors_name_the_file_line_and_field() {
+    let arn = "arn:aws:acm:us-east-1:123456789012:certificate/abc";
+    let cases = [
+        (
+            format!("certificate = \"{arn}\"\ndomain = \"a.example.com\""),
+            "api.toml:17:10: service.api.load_balancer.https.domain: give `certificate` (an ARN) or `domain`, not both",
+        ),
+        ("port = 443".to_string(), "api.toml:15:1: service.api.load_balancer.https: missing the certificate"),
+        (
+            "certificate = \"arn:aws:iam::1:server-certificate/x\"".to_string(),
+            "api.toml:16:15: service.api.load_balancer.https.certificate: `arn:aws:iam::1:server-certificate/x` is \
+             not an ACM certificate ARN",
+        ),
+        (
+            "domain = \"a.example.com\"\nssl_policy = \"TLS13\"".to_string(),
+            "api.toml:17:14: service.api.load_balancer.https.ssl_policy: `TLS13` is not an ELB security policy",
+        ),
+        ("domain = \"a b\"".to_string(), "api.toml:16:10: service.api.load_balancer.https.domain: invalid domain name"),
+        (
+            "domain = \"a.example.com\"\nport = 0".to_string(),
+            "api.toml:17:8: service.api.load_balancer.https.port: port 0 is out of range",
+        ),
+        (
+            "domain = \"a.example.com\"\nport = 80".to_string(),
+            "api.toml:17:8: service.api.load_balancer.https.port: port 80 is the HTTP listener's",
+        ),
+        (
+            "domain = \"a.example.com\"\nredirect = true".to_string(),
+            "api.toml:17:1: service.api.load_balancer.https.redirect: unknown field `redirect`",
+        ),
+    ];
+    let mut wrong = Vec::new();
+    for (https, expected) in cases {
+        let errors = load_errors(&[("platform.toml", &platform()), ("api.toml", &with_https(&https))]);
+        if !errors.iter().any(|e| e.starts_with(expected)) {
+            wrong.push(format!("{https}: expected {expected:?} in {errors:?}"));
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}

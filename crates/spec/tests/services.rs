@@ -193,6 +193,7 @@ fn workshop_services_parse_into_exactly_the_expected_model() {
                 listener_port: 80,
                 allowed_cidrs: vec!["0.0.0.0/0".parse().unwrap()],
                 health_check: HealthCheck::default(),
+                https: None,
             }),
             route: None,
             autoscaling: None,
@@ -297,6 +298,7 @@ fn every_optional_field_written_out() {
                 healthy_threshold: 10,
                 unhealthy_threshold: 10,
             },
+            https: None,
         })
     );
     // What the cross-file checks need: every reference, where it is written.

@@ -131,3 +131,27 @@ impl SecretSource {
         }
     }
 }
+
+/// HTTPS on a load balancer: a listener with a certificate, and what its plain HTTP listener does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Https {
+    /// The HTTPS listener's port. Default 443.
+    pub port: u16,
+    pub certificate: Certificate,
+    /// The TLS negotiation policy (ELBSecurityPolicy-...). Default `ELBSecurityPolicy-TLS13-1-2-2021-06`, AWS's
+    /// recommended one.
+    pub ssl_policy: String,
+    /// The HTTP listener answers with a permanent redirect to HTTPS (instead of serving). Default true.
+    pub redirect_http: bool,
+}
+
+/// An ACM certificate, as a file names it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Certificate {
+    Arn(String),
+    /// The issued certificate whose domain name this is (looked up in ACM).
+    Domain(String),
+}
+
+/// AWS's recommended TLS policy (TLS 1.3 and 1.2).
+pub const DEFAULT_SSL_POLICY: &str = "ELBSecurityPolicy-TLS13-1-2-2021-06";

@@ -9,8 +9,8 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_elasticloadbalancingv2::types::{
-    Action as ElbAction, ActionTypeEnum, FixedResponseActionConfig, IpAddressType, LoadBalancerSchemeEnum,
-    LoadBalancerTypeEnum, ProtocolEnum, Tag, TargetTypeEnum,
+    Action as ElbAction, ActionTypeEnum, Certificate, FixedResponseActionConfig, IpAddressType, LoadBalancerSchemeEnum,
+    LoadBalancerTypeEnum, ProtocolEnum, RedirectActionConfig, RedirectActionStatusCodeEnum, Tag, TargetTypeEnum,
 };
 use reconciler_plan::kinds;
 use reconciler_plan::ownership::Owner;
@@ -23,7 +23,7 @@ use crate::create_once::{create_once, tagged_ours};
 use crate::error::{AwsError, classify, found_or_none};
 use crate::kinds::{Adapter, Observe, Scope, release};
 use crate::wait::{self, Progress};
-use reconciler_plan::{ListenerSpec, LoadBalancerSpec};
+use reconciler_plan::{DefaultAction, ListenerSpec, ListenerTls, LoadBalancerSpec};
 
 /// DescribeTags takes at most 20 ARNs per call.
 const TAG_BATCH: usize = 20;
@@ -119,18 +119,22 @@ async fn listeners(aws: &Aws, load_balancer: &str) -> Result<Vec<ObservedNode>, 
         let page = page.map_err(|e| classify("ELBv2.DescribeListeners", e))?;
         for listener in page.listeners() {
             let Some(arn) = listener.listener_arn() else { continue };
-            // No forward: a fixed 404, the default of a shared load balancer's listener.
-            let forward_to = listener
-                .default_actions()
-                .iter()
-                .find(|a| a.r#type() == Some(&ActionTypeEnum::Forward))
-                .map(|a| Ref::Aws(a.target_group_arn().unwrap_or_default().to_string()));
+            let tls = (listener.protocol() == Some(&ProtocolEnum::Https)).then(|| ListenerTls {
+                certificate: listener
+                    .certificates()
+                    .first()
+                    .and_then(|c| c.certificate_arn())
+                    .unwrap_or_default()
+                    .to_string(),
+                ssl_policy: listener.ssl_policy().unwrap_or_default().to_string(),
+            });
             nodes.push(ObservedNode {
                 id: arn.to_string(),
                 spec: NodeSpec::Listener(ListenerSpec {
                     load_balancer: Ref::Aws(load_balancer.to_string()),
                     port: listener.port().and_then(|p| u16::try_from(p).ok()).unwrap_or(0),
-                    target_group: forward_to,
+                    tls,
+                    default_action: listener::observed_default(listener.default_actions()),
                 }),
                 tags: BTreeMap::new(),
             });
@@ -139,9 +143,10 @@ async fn listeners(aws: &Aws, load_balancer: &str) -> Result<Vec<ObservedNode>, 
     Ok(nodes)
 }
 
-/// A listener of ours without a forward of its own: it routes through rules (a shared load balancer's).
+/// A listener of ours without a forward of its own: it routes through rules (a shared load balancer's), or
+/// redirects to HTTPS (and may have rules someone added).
 fn is_shared_listener(owner_id: &str, listener: &ObservedNode) -> bool {
-    matches!(&listener.spec, NodeSpec::Listener(spec) if spec.target_group.is_none())
+    matches!(&listener.spec, NodeSpec::Listener(spec) if !matches!(spec.default_action, DefaultAction::Forward(_)))
         && matches!(Owner::from_tags(owner_id, &listener.tags), Owner::Us(_))
 }
 
@@ -392,29 +397,89 @@ pub mod target_group {
     }
 }
 
-/// HTTP listeners forwarding everything to one target group: port and target change in place.
+/// HTTP and HTTPS listeners: port, protocol, certificate, TLS policy and default action change in place.
 pub mod listener {
     use super::*;
 
-    /// Forward to the target group; without one, answer 404 (a shared load balancer's listener).
-    fn forward(ctx: &Ctx<'_>, target_group: &Option<Ref>) -> Result<ElbAction, AwsError> {
-        let Some(target_group) = target_group else {
-            let not_found = FixedResponseActionConfig::builder()
-                .status_code("404")
-                .content_type("text/plain")
-                .message_body("Not Found")
-                .build();
-            return Ok(ElbAction::builder()
-                .r#type(ActionTypeEnum::FixedResponse)
-                .fixed_response_config(not_found)
-                .build());
-        };
-        Ok(ElbAction::builder().r#type(ActionTypeEnum::Forward).target_group_arn(ctx.id_of(target_group)?).build())
+    /// The default action as ELB takes it.
+    fn forward(ctx: &Ctx<'_>, action: &DefaultAction) -> Result<ElbAction, AwsError> {
+        Ok(match action {
+            DefaultAction::Forward(target_group) => {
+                ElbAction::builder().r#type(ActionTypeEnum::Forward).target_group_arn(ctx.id_of(target_group)?).build()
+            }
+            DefaultAction::NotFound => {
+                let not_found = FixedResponseActionConfig::builder()
+                    .status_code("404")
+                    .content_type("text/plain")
+                    .message_body("Not Found")
+                    .build();
+                ElbAction::builder().r#type(ActionTypeEnum::FixedResponse).fixed_response_config(not_found).build()
+            }
+            DefaultAction::RedirectToHttps { port } => {
+                let redirect = RedirectActionConfig::builder()
+                    .protocol("HTTPS")
+                    .port(port.to_string())
+                    .status_code(RedirectActionStatusCodeEnum::Http301)
+                    .build();
+                ElbAction::builder().r#type(ActionTypeEnum::Redirect).redirect_config(redirect).build()
+            }
+            DefaultAction::Other(what) => {
+                return Err(AwsError::invalid("ELBv2.ModifyListener", format!("cannot write `{what}`: found only")));
+            }
+        })
+    }
+
+    /// The default action as found. Anything but what we write (a forward, a 404, a permanent redirect to
+    /// HTTPS on the same host, path and query) is `Other`, described, so that it shows as drift.
+    pub(super) fn observed_default(actions: &[ElbAction]) -> DefaultAction {
+        let Some(first) = actions.first() else { return DefaultAction::Other("no action".into()) };
+        match first.r#type() {
+            Some(ActionTypeEnum::Forward) => {
+                DefaultAction::Forward(Ref::Aws(first.target_group_arn().unwrap_or_default().to_string()))
+            }
+            Some(ActionTypeEnum::Redirect) => {
+                let redirect = first.redirect_config();
+                let part = |get: fn(&RedirectActionConfig) -> Option<&str>| redirect.and_then(get).unwrap_or("");
+                let port = part(RedirectActionConfig::port);
+                let ours = part(RedirectActionConfig::protocol) == "HTTPS"
+                    && redirect.and_then(|r| r.status_code()) == Some(&RedirectActionStatusCodeEnum::Http301)
+                    // AWS writes the defaults back as #{host}, #{path} and #{query}; absent is the same.
+                    && ["", "#{host}"].contains(&part(RedirectActionConfig::host))
+                    && ["", "/#{path}"].contains(&part(RedirectActionConfig::path))
+                    && ["", "#{query}"].contains(&part(RedirectActionConfig::query));
+                match port.parse() {
+                    Ok(port) if ours => DefaultAction::RedirectToHttps { port },
+                    _ => DefaultAction::Other(format!(
+                        "redirect to {}:{port} ({})",
+                        part(RedirectActionConfig::protocol),
+                        redirect.and_then(|r| r.status_code()).map_or("", |s| s.as_str())
+                    )),
+                }
+            }
+            Some(ActionTypeEnum::FixedResponse) => match first.fixed_response_config().and_then(|f| f.status_code()) {
+                Some("404") => DefaultAction::NotFound,
+                other => DefaultAction::Other(format!("fixed response {}", other.unwrap_or("?"))),
+            },
+            other => DefaultAction::Other(other.map_or("?", |t| t.as_str()).to_string()),
+        }
+    }
+
+    /// HTTP, or HTTPS with its certificate and policy.
+    fn protocol(spec: &ListenerSpec) -> (ProtocolEnum, Option<Vec<Certificate>>, Option<String>) {
+        match &spec.tls {
+            None => (ProtocolEnum::Http, None, None),
+            Some(tls) => (
+                ProtocolEnum::Https,
+                Some(vec![Certificate::builder().certificate_arn(&tls.certificate).build()]),
+                Some(tls.ssl_policy.clone()),
+            ),
+        }
     }
 
     pub async fn create(ctx: &Ctx<'_>, node: &Node, spec: &ListenerSpec) -> Result<String, AwsError> {
-        let ListenerSpec { load_balancer, port, target_group } = spec;
-        let (balancer, forward) = (ctx.id_of(load_balancer)?, forward(ctx, target_group)?);
+        let ListenerSpec { load_balancer, port, default_action, .. } = spec;
+        let (balancer, forward) = (ctx.id_of(load_balancer)?, forward(ctx, default_action)?);
+        let (protocol, certificates, ssl_policy) = protocol(spec);
         // AWS answers a resend of an identical create with the listener the first attempt made (a port
         // holds one listener); the emulator makes a second one. So a lost answer is looked for first.
         let send = || async {
@@ -423,7 +488,9 @@ pub mod listener {
                 .elb
                 .create_listener()
                 .load_balancer_arn(&balancer)
-                .protocol(ProtocolEnum::Http)
+                .protocol(protocol.clone())
+                .set_certificates(certificates.clone())
+                .set_ssl_policy(ssl_policy.clone())
                 .port((*port).into())
                 .default_actions(forward.clone())
                 .set_tags(Some(to_tags(&node.tags)))
@@ -445,17 +512,18 @@ pub mod listener {
     }
 
     pub async fn update(ctx: &Ctx<'_>, arn: &str, action: &Action, spec: &ListenerSpec) -> Result<(), AwsError> {
-        let ListenerSpec { port, target_group, .. } = spec;
-        if action.refreshes_references()
-            || action.changes_any(&[kinds::listener::field::PORT, kinds::listener::field::FORWARD_TO])
-        {
+        let ListenerSpec { port, default_action, .. } = spec;
+        if action.refreshes_references() || action.changes_any(&kinds::listener::field::MODIFIABLE) {
+            let (protocol, certificates, ssl_policy) = protocol(spec);
             ctx.aws
                 .elb
                 .modify_listener()
                 .listener_arn(arn)
                 .port((*port).into())
-                .protocol(ProtocolEnum::Http)
-                .default_actions(forward(ctx, target_group)?)
+                .protocol(protocol)
+                .set_certificates(certificates)
+                .set_ssl_policy(ssl_policy)
+                .default_actions(forward(ctx, default_action)?)
                 .send()
                 .await
                 .map_err(|e| classify("ELBv2.ModifyListener", e))?;

@@ -49,8 +49,10 @@ impl Resource for ListenerRuleSpec {
         vec![&self.listener, &self.target_group]
     }
 
+    /// A replaced target group is replaced under its rule too: ELB refuses to delete a target group a rule
+    /// forwards to, and a replacement deletes the old one first.
     fn fixed_references(&self) -> Vec<&Ref> {
-        vec![&self.listener]
+        vec![&self.listener, &self.target_group]
     }
 
     fn map_refs(&mut self, f: &mut dyn FnMut(&Ref) -> Ref) {

@@ -8,7 +8,8 @@ use crate::declarations::Kind;
 use crate::model::SharedLoadBalancer;
 use crate::reader::{Ctx, Read, Table};
 
-pub(crate) const FIELDS: &[&str] = &["load_balancer_name", "vpc", "scheme", "listener_port", "allowed_cidrs", "tags"];
+pub(crate) const FIELDS: &[&str] =
+    &["load_balancer_name", "vpc", "scheme", "listener_port", "allowed_cidrs", "https", "tags"];
 
 pub(crate) fn read(ctx: &mut Ctx<'_>, decl: &mut Decl<'_>, table: &Table<'_, '_>) -> Read<SharedLoadBalancer> {
     let default = NameDefault {
@@ -29,6 +30,7 @@ pub(crate) fn read(ctx: &mut Ctx<'_>, decl: &mut Decl<'_>, table: &Table<'_, '_>
     let scheme = scheme(ctx, table);
     let listener_port = values::port(ctx, table, "listener_port").map(|port| port.unwrap_or(80));
     let allowed_cidrs = allowed_cidrs(ctx, table);
+    let https = super::https::read(ctx, table, listener_port.as_ref().ok().copied());
     let tags = tags::read(ctx, table);
     Ok(SharedLoadBalancer {
         name: name?,
@@ -36,6 +38,7 @@ pub(crate) fn read(ctx: &mut Ctx<'_>, decl: &mut Decl<'_>, table: &Table<'_, '_>
         scheme: scheme?,
         listener_port: listener_port?,
         allowed_cidrs: allowed_cidrs?,
+        https: https?,
         tags: tags?,
     })
 }

@@ -8,6 +8,7 @@
 mod autoscaling;
 mod cluster;
 mod container;
+mod https;
 mod instance;
 mod lifecycle;
 mod load_balancer;

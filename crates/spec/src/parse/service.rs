@@ -47,7 +47,7 @@ pub(crate) const FIELDS: &[&str] = &[
 const LOGS_FIELDS: &[&str] = &["log_group", "stream_prefix"];
 const DISCOVERY_FIELDS: &[&str] = &["namespace", "name", "ttl"];
 const DEPLOYMENT_FIELDS: &[&str] = &["minimum_healthy_percent", "maximum_percent", "circuit_breaker", "rollback"];
-const LOAD_BALANCER_FIELDS: &[&str] = &["name", "scheme", "listener_port", "allowed_cidrs", "health_check"];
+const LOAD_BALANCER_FIELDS: &[&str] = &["name", "scheme", "listener_port", "allowed_cidrs", "health_check", "https"];
 const HEALTH_CHECK_FIELDS: &[&str] =
     &["path", "interval_seconds", "timeout_seconds", "healthy_threshold", "unhealthy_threshold"];
 
@@ -348,12 +348,14 @@ fn load_balancer(
     let listener_port = values::port(ctx, &lb, "listener_port").map(|port| port.unwrap_or(80));
     let allowed_cidrs = allowed_cidrs(ctx, &lb);
     let health_check = health_check(ctx, &lb);
+    let https = super::https::read(ctx, &lb, listener_port.as_ref().ok().copied());
     Ok(Some(LoadBalancer {
         name: name?,
         scheme: scheme?,
         listener_port: listener_port?,
         allowed_cidrs: allowed_cidrs?,
         health_check: health_check?,
+        https: https?,
     }))
 }
 
