@@ -1,7 +1,7 @@
 //! A production-shaped service end to end (examples/production): the real binary against a moto server. Its
-//! task role, secrets, container health check, health check grace period and ECS Exec are made as declared, a
-//! second pass changes nothing, each one changed by hand in AWS is put back, a rotated secret redeploys the
-//! service once, and no secret value appears in anything we print.
+//! task role, secrets, container health check, health check grace period, ECS Exec, sidecar and HTTPS route
+//! are made as declared, a second pass changes nothing, each one changed by hand in AWS is put back, a rotated
+//! secret redeploys the service once, and no secret value appears in anything we print.
 
 use reconciler_tests::plans::{
     action, apply_as_planned, assert_nothing_to_do, assert_quiet_pass, converge, edit, pass, pending_dry_run, planned,
@@ -12,6 +12,7 @@ const CLUSTER: &str = "container-demo";
 const SERVICE: &str = "ecsdemo-api";
 const PARAMETER: &str = "/ecsdemo/api/db-password";
 const SECRET: &str = "ecsdemo/api";
+const DOMAIN: &str = "api.example.com";
 /// The values: none may appear in any output.
 const PASSWORD: &str = "hunter2-Pa55word";
 const TOKEN: &str = "tok-9f8e7d6c5b4a";
@@ -21,8 +22,12 @@ const TOKEN: &str = "tok-9f8e7d6c5b4a";
 async fn with_secrets() -> (Emulator, DesiredDir) {
     let emulator = Emulator::start();
     put_password(&emulator, PASSWORD).await;
-    let secret = format!(r#"{{"token": "{TOKEN}", "other": "x"}}"#);
+    let secret = format!(r#"{{"token": "{TOKEN}", "otel": "otel-key", "other": "x"}}"#);
     emulator.secretsmanager().await.create_secret().name(SECRET).secret_string(secret).send().await.unwrap();
+    // The HTTPS listener's certificate. The emulator issues a private one at once; a public one waits for DNS.
+    let acm = emulator.acm().await;
+    let ca = "arn:aws:acm-pca:us-east-1:123456789012:certificate-authority/test";
+    acm.request_certificate().domain_name(DOMAIN).certificate_authority_arn(ca).send().await.unwrap();
     (emulator, DesiredDir::example("production"))
 }
 
@@ -292,4 +297,117 @@ async fn a_secret_that_cannot_be_read_holds_its_service_and_the_rest_converges()
     converge(&emulator, &desired);
     assert!(emulator.ecs_service(CLUSTER, SERVICE).await.is_some());
     assert_nothing_to_do(&emulator, &desired);
+}
+
+/// The running revision's containers by name.
+async fn containers(
+    emulator: &Emulator,
+) -> std::collections::BTreeMap<String, aws_sdk_ecs::types::ContainerDefinition> {
+    let definition = running_definition(emulator).await;
+    definition.container_definitions().iter().map(|c| (c.name().unwrap().to_string(), c.clone())).collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sidecar_runs_beside_the_main_container_in_its_start_order_behind_https() {
+    use aws_sdk_ecs::types::ContainerCondition;
+    let (emulator, desired) = with_secrets().await;
+    converge(&emulator, &desired);
+    assert_quiet_pass(&emulator, &desired);
+
+    let containers = containers(&emulator).await;
+    assert_eq!(containers.keys().collect::<Vec<_>>(), [SERVICE, "otel"]);
+    let (main, otel) = (&containers[SERVICE], &containers["otel"]);
+    assert_eq!(main.essential(), Some(true));
+    let after: Vec<(&str, &ContainerCondition)> =
+        main.depends_on().iter().map(|d| (d.container_name(), d.condition())).collect();
+    assert_eq!(after, [("otel", &ContainerCondition::Healthy)], "the application starts once the collector is healthy");
+    assert_eq!(otel.image(), Some("public.ecr.aws/aws-observability/aws-otel-collector:v0.40.0"));
+    assert_eq!((otel.essential(), otel.cpu(), otel.memory()), (Some(false), 64, Some(128)));
+    assert_eq!(otel.port_mappings()[0].container_port(), Some(4317));
+    assert_eq!(otel.command(), ["--config=/etc/ecs/ecs-default-config.yaml"]);
+    assert_eq!(otel.health_check().unwrap().command(), ["CMD", "/healthcheck"]);
+    let arn = emulator.secretsmanager().await.describe_secret().secret_id(SECRET).send().await.unwrap();
+    let secret = &otel.secrets()[0];
+    assert_eq!(
+        (secret.name(), secret.value_from()),
+        ("OTEL_API_KEY", format!("{}:otel::", arn.arn().unwrap()).as_str())
+    );
+    let logs = otel.log_configuration().unwrap().options().unwrap();
+    assert_eq!((logs["awslogs-group"].as_str(), logs["awslogs-stream-prefix"].as_str()), ("/ecs/ecsdemo-api", "api"));
+
+    // Served over HTTPS under /api: the rule is on the 443 listener, plain HTTP redirects.
+    let elb = emulator.elbv2().await;
+    let balancer = elb.describe_load_balancers().names("ecsdemo-web").send().await.unwrap();
+    let listeners = elb
+        .describe_listeners()
+        .load_balancer_arn(balancer.load_balancers()[0].load_balancer_arn().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let https = listeners.listeners().iter().find(|l| l.port() == Some(443)).expect("an HTTPS listener");
+    let rules = elb.describe_rules().listener_arn(https.listener_arn().unwrap()).send().await.unwrap();
+    let forwards: Vec<Option<&str>> = rules
+        .rules()
+        .iter()
+        .filter(|r| !r.is_default().unwrap_or(false))
+        .map(|r| r.actions()[0].target_group_arn())
+        .collect();
+    assert_eq!(forwards, [Some(emulator.target_group_arn(SERVICE).await.as_str())]);
+
+    // A new version of the secret both containers read from: one redeploy, both variables named.
+    let secretsmanager = emulator.secretsmanager().await;
+    let rotated = format!(r#"{{"token": "{TOKEN}-2", "otel": "otel-key-2"}}"#);
+    secretsmanager.put_secret_value().secret_id(SECRET).secret_string(rotated).send().await.unwrap();
+    let plan = planned(&pending_dry_run(&emulator, &desired));
+    assert_eq!(plan.len(), 1, "{plan:#?}");
+    let update = action(&plan, &format!("service.{SERVICE}"));
+    for variable in ["API_TOKEN", "otel/OTEL_API_KEY"] {
+        assert!(update.reason.contains(&format!("secret {variable} rotated")), "{update:?}");
+    }
+    apply_as_planned(&emulator, &desired, &plan);
+    assert_nothing_to_do(&emulator, &desired);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sidecar_changed_in_its_file_or_by_hand_gets_one_new_revision() {
+    let (emulator, desired) = with_secrets().await;
+    converge(&emulator, &desired);
+    let first = running_definition(&emulator).await;
+
+    edit(&desired, "api.toml", "memory = 128", "memory = 256");
+    let plan = planned(&pending_dry_run(&emulator, &desired));
+    let replace = action(&plan, &format!("task_definition.{SERVICE}"));
+    assert_eq!((replace.action.as_str(), replace.reason_code.as_str()), ("replace", "new_revision"));
+    assert_eq!(replace.fields, ["sidecars"]);
+    apply_as_planned(&emulator, &desired, &plan);
+    assert_nothing_to_do(&emulator, &desired);
+    let second = running_definition(&emulator).await;
+    assert_eq!(second.revision(), first.revision() + 1);
+    assert_eq!(containers(&emulator).await["otel"].memory(), Some(256));
+
+    // Someone deploys a revision without the sidecar: the next pass registers the declared one again.
+    let ecs = emulator.ecs().await;
+    let mut main = second.container_definitions().iter().find(|c| c.name() == Some(SERVICE)).unwrap().clone();
+    main.depends_on = None;
+    let by_hand = ecs
+        .register_task_definition()
+        .family(SERVICE)
+        .requires_compatibilities(aws_sdk_ecs::types::Compatibility::Fargate)
+        .network_mode(aws_sdk_ecs::types::NetworkMode::Awsvpc)
+        .cpu("512")
+        .memory("1024")
+        .set_execution_role_arn(second.execution_role_arn().map(str::to_string))
+        .container_definitions(main)
+        .send()
+        .await
+        .unwrap();
+    let by_hand = by_hand.task_definition().unwrap().task_definition_arn().unwrap().to_string();
+    ecs.update_service().cluster(CLUSTER).service(SERVICE).task_definition(&by_hand).send().await.unwrap();
+    let plan = planned(&pending_dry_run(&emulator, &desired));
+    let replace = action(&plan, &format!("task_definition.{SERVICE}"));
+    assert!(replace.fields.contains(&"sidecars".to_string()), "{replace:?}");
+    assert!(replace.fields.contains(&"depends_on".to_string()), "{replace:?}");
+    apply_as_planned(&emulator, &desired, &plan);
+    assert_nothing_to_do(&emulator, &desired);
+    assert_eq!(containers(&emulator).await.len(), 2, "the sidecar is back");
 }

@@ -9,10 +9,10 @@
 //!   gains a rule admitting the load balancer's group on the container port.
 //! - `[instance.X]` becomes an EC2 instance.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use reconciler_spec::{Desired, Scheme, SubnetGroup, Tags};
-use reconciler_vocabulary::{Https, PortRange, Protocol, ScalingMetric};
+use reconciler_vocabulary::{Https, PortRange, Protocol, ScalingMetric, SecretSource};
 
 use crate::certificates::{self, FoundCertificates, SHARED_HTTPS_CHILD};
 use crate::expand::{allow_all_egress, node};
@@ -25,7 +25,8 @@ use crate::secrets::{self, FoundSecrets};
 use crate::{
     Address, ContainerLogs, DiscoveryServiceSpec, InstanceProfileSpec, InstanceSpec, Kind, ListenerSpec,
     LoadBalancerSpec, LogGroupSpec, NodeSpec, RoleSpec, ScalableTargetSpec, ScalingPolicySpec, ScheduledActionSpec,
-    SecurityGroupSpec, ServiceLoadBalancer, ServiceSpec, SgPeer, SgRule, TargetGroupSpec, TaskDefinitionSpec,
+    SecurityGroupSpec, ServiceLoadBalancer, ServiceSpec, SgPeer, SgRule, SidecarSpec, TargetGroupSpec,
+    TaskDefinitionSpec,
 };
 
 pub(crate) fn expand_workload(
@@ -287,17 +288,35 @@ impl ServiceParts<'_> {
     fn task_definition(&self, nodes: &mut Vec<Node>) -> Address {
         let service = self.service;
         let address = Address::new(Kind::TaskDefinition, self.name);
-        let logs = service.logs.as_ref().map(|logs| {
-            let group_name = self
-                .desired
-                .log_groups
-                .get(&logs.log_group)
-                .map_or_else(|| logs.log_group.clone(), |g| g.spec.group_name.clone());
-            (
-                Address::new(Kind::LogGroup, &logs.log_group),
-                ContainerLogs { group_name, stream_prefix: logs.stream_prefix.clone() },
-            )
-        });
+        let logs = service.logs.as_ref().map(|logs| self.container_logs(logs));
+        let value_from = |secrets: &BTreeMap<String, SecretSource>| {
+            secrets.iter().map(|(k, s)| (k.clone(), secrets::value_from(s, self.secrets))).collect()
+        };
+        let sidecars: Vec<SidecarSpec> = service
+            .sidecars
+            .iter()
+            .map(|(name, sidecar)| SidecarSpec {
+                name: name.clone(),
+                image: sidecar.image.clone(),
+                cpu: sidecar.cpu,
+                memory: sidecar.memory,
+                port: sidecar.port,
+                environment: sidecar.environment.clone(),
+                secrets: value_from(&sidecar.secrets),
+                command: sidecar.command.clone(),
+                essential: sidecar.essential,
+                depends_on: sidecar.depends_on.clone(),
+                health_check: sidecar.health_check.clone(),
+                // A sidecar logs where the service does unless it says otherwise.
+                logs: sidecar.logs.as_ref().map(|l| self.container_logs(l).1).or_else(|| logs.clone().map(|l| l.1)),
+            })
+            .collect();
+        // The awslogs driver needs the groups to exist when the first task starts.
+        let log_groups: BTreeSet<Address> = logs
+            .iter()
+            .map(|(group, _)| group.clone())
+            .chain(service.sidecars.values().filter_map(|s| Some(self.container_logs(s.logs.as_ref()?).0)))
+            .collect();
         let spec = NodeSpec::TaskDefinition(Box::new(TaskDefinitionSpec {
             family: service.service_name.clone(),
             cpu: service.cpu,
@@ -308,14 +327,28 @@ impl ServiceParts<'_> {
             image: service.image.clone(),
             port: service.port,
             environment: service.environment.clone(),
-            secrets: service.secrets.iter().map(|(k, s)| (k.clone(), secrets::value_from(s, self.secrets))).collect(),
+            secrets: value_from(&service.secrets),
             command: service.command.clone(),
-            logs: logs.as_ref().map(|(_, l)| l.clone()),
+            logs: logs.map(|(_, l)| l),
             health_check: service.health_check.clone(),
+            depends_on: service.depends_on.clone(),
+            sidecars,
         }));
-        // The awslogs driver needs the group to exist when the first task starts.
-        self.push(nodes, address.clone(), spec, logs.into_iter().map(|(group, _)| group).collect());
+        self.push(nodes, address.clone(), spec, log_groups.into_iter().collect());
         address
+    }
+
+    /// A container's awslogs settings: the declared log group's address and name, and the stream prefix.
+    fn container_logs(&self, logs: &reconciler_spec::Logs) -> (Address, ContainerLogs) {
+        let group_name = self
+            .desired
+            .log_groups
+            .get(&logs.log_group)
+            .map_or_else(|| logs.log_group.clone(), |g| g.spec.group_name.clone());
+        (
+            Address::new(Kind::LogGroup, &logs.log_group),
+            ContainerLogs { group_name, stream_prefix: logs.stream_prefix.clone() },
+        )
     }
 
     /// `discovery_service.X`, with `discovery`: the Cloud Map service the tasks register in.
@@ -508,9 +541,9 @@ impl ServiceParts<'_> {
         tags.insert(SCALING_POLICIES_KEY.to_string(), policy_names.join(","));
         tags.insert(SCHEDULED_ACTIONS_KEY.to_string(), scheduled_names.join(","));
         // The version of each secret its tasks start with: a rotation changes the tag, and the update redeploys.
-        for (variable, source) in &service.secrets {
-            if let Some(found) = self.secrets.get(&secrets::lookup(source)) {
-                tags.insert(secrets::version_tag(variable), found.version.clone());
+        for used in service.secret_uses() {
+            if let Some(found) = self.secrets.get(&secrets::lookup(used.source)) {
+                tags.insert(secrets::version_tag(&used.label()), found.version.clone());
             }
         }
         let (load_balancer, after) = match balanced {

@@ -24,8 +24,12 @@ pub struct ObservationHints {
 impl ObservationHints {
     pub fn from_desired(desired: &Desired) -> ObservationHints {
         let families = desired.services.values().map(|service| service.spec.service_name.clone()).collect();
-        let secrets =
-            desired.services.values().flat_map(|s| s.spec.secrets.values()).map(crate::secrets::lookup).collect();
+        let secrets = desired
+            .services
+            .values()
+            .flat_map(|s| s.spec.secret_uses())
+            .map(|u| crate::secrets::lookup(u.source))
+            .collect();
         let certificate_domains = crate::certificates::domains(desired).into_iter().collect();
         ObservationHints { task_definition_families: families, secrets, certificate_domains }
     }

@@ -46,7 +46,7 @@ pub use kinds::security_group::{SecurityGroupSpec, SgPeer, SgRule};
 pub use kinds::service::{ServiceLoadBalancer, ServiceSpec};
 pub use kinds::subnet::SubnetSpec;
 pub use kinds::target_group::TargetGroupSpec;
-pub use kinds::task_definition::{ContainerLogs, TaskDefinitionSpec};
+pub use kinds::task_definition::{ContainerLogs, SidecarSpec, TaskDefinitionSpec};
 pub use kinds::vpc::VpcSpec;
 pub use kinds::{NodeSpec, Resource};
 pub use node::{Node, Observed, ObservedNode, Ref};

@@ -45,7 +45,7 @@ pub fn value_from(source: &SecretSource, found: &FoundSecrets) -> String {
     }
 }
 
-/// The tag that records the version of `variable`'s secret on the service.
+/// The tag that records the version of `variable`'s secret on the service (`VAR`, or `SIDECAR/VAR`).
 pub fn version_tag(variable: &str) -> String {
     format!("{SECRET_VERSION_KEY_PREFIX}{variable}")
 }
@@ -70,7 +70,8 @@ pub fn missing(desired: &Desired, found: &FoundSecrets) -> BTreeMap<Address, Str
         .services
         .iter()
         .filter_map(|(name, declared)| {
-            let absent = declared.spec.secrets.values().find(|source| !found.contains_key(&lookup(source)))?;
+            let uses = declared.spec.secret_uses();
+            let absent = uses.iter().map(|u| u.source).find(|source| !found.contains_key(&lookup(source)))?;
             let what = match absent {
                 SecretSource::Parameter(id) => format!("parameter {id}"),
                 SecretSource::Secret { id, .. } => format!("secret {id}"),

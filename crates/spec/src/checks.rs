@@ -217,6 +217,12 @@ pub(crate) fn service_name(name: &str) -> Result<(), String> {
         .map_err(|_| format!("invalid service name `{name}`: ECS allows 1 to 255 letters, digits, `_` and `-`"))
 }
 
+/// A container name in a task definition: 1 to 255 letters, digits, `_` and `-`.
+pub(crate) fn container_name(name: &str) -> Result<(), String> {
+    cluster_name(name)
+        .map_err(|_| format!("invalid container name `{name}`: ECS allows 1 to 255 letters, digits, `_` and `-`"))
+}
+
 /// Whether a container image is pinned: `Ok(true)` with a tag (`repo:tag`, a `:` after the last `/`) or a
 /// digest (`repo@sha256:...`), `Ok(false)` without (`latest` is implied), `Err` when it is no image at all.
 pub(crate) fn image(text: &str) -> Result<bool, String> {

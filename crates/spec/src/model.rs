@@ -10,7 +10,8 @@ use std::path::PathBuf;
 
 use ipnet::Ipv4Net;
 pub use reconciler_vocabulary::{
-    Certificate, ContainerHealthCheck, Deployment, HealthCheck, Https, PortRange, Protocol, ScalingMetric, SecretSource,
+    Certificate, ContainerHealthCheck, Deployment, HealthCheck, Https, PortRange, Protocol, ScalingMetric,
+    SecretSource, StartCondition,
 };
 
 /// User tags declared on a resource (`tags = { Environment = "workshop" }`).
@@ -255,6 +256,10 @@ pub struct Service {
     pub task_role: Option<String>,
     /// The container's own health check, run in the task (not the load balancer's).
     pub health_check: Option<ContainerHealthCheck>,
+    /// The main container starts once these containers of the task (sidecars) meet their condition.
+    pub depends_on: BTreeMap<String, StartCondition>,
+    /// More containers in each task, by name, beside the main one (which is named after the service).
+    pub sidecars: BTreeMap<String, Sidecar>,
     /// Seconds after a task starts during which ECS ignores failing load balancer and container health checks.
     /// Default 0.
     pub health_check_grace_period_seconds: u32,
@@ -274,6 +279,69 @@ pub struct Service {
     /// Task definition revisions we registered to keep (the newest ones); older ones are deregistered.
     pub keep_revisions: u32,
     pub tags: Tags,
+}
+
+impl Service {
+    /// Every secret its containers read: the main container's, then each sidecar's.
+    pub fn secret_uses(&self) -> Vec<SecretUse<'_>> {
+        let main = self.secrets.iter().map(|(variable, source)| SecretUse { sidecar: None, variable, source });
+        let sidecars = self.sidecars.iter().flat_map(|(name, sidecar)| {
+            sidecar.secrets.iter().map(move |(variable, source)| SecretUse { sidecar: Some(name), variable, source })
+        });
+        main.chain(sidecars).collect()
+    }
+}
+
+/// One secret variable of one of a service's containers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SecretUse<'a> {
+    /// `None`: the main container.
+    pub sidecar: Option<&'a str>,
+    pub variable: &'a str,
+    pub source: &'a SecretSource,
+}
+
+impl SecretUse<'_> {
+    /// How the plan names it: `DB_PASSWORD`, or `otel/API_KEY` in a sidecar.
+    pub fn label(&self) -> String {
+        match self.sidecar {
+            None => self.variable.to_string(),
+            Some(sidecar) => format!("{sidecar}/{}", self.variable),
+        }
+    }
+
+    /// Where it is written, relative to the service: `secrets.DB_PASSWORD`, `sidecars.otel.secrets.API_KEY`.
+    pub fn field(&self) -> String {
+        match self.sidecar {
+            None => format!("secrets.{}", self.variable),
+            Some(sidecar) => format!("sidecars.{sidecar}.secrets.{}", self.variable),
+        }
+    }
+}
+
+/// `[service.NAME.sidecars.CONTAINER]`: another container in the service's tasks (a proxy, an agent, a log
+/// router), sharing the task's network: it reaches the main container on localhost.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sidecar {
+    /// Container image, as the service's.
+    pub image: String,
+    /// CPU units reserved for this container, out of the task's. None: shares what is left.
+    pub cpu: Option<u32>,
+    /// Memory limit in MiB, out of the task's (the container is stopped above it). None: no limit of its own.
+    pub memory: Option<u32>,
+    /// The port it listens on (TCP), if it serves one.
+    pub port: Option<u16>,
+    pub environment: BTreeMap<String, String>,
+    pub secrets: BTreeMap<String, SecretSource>,
+    pub command: Option<Vec<String>>,
+    /// When an essential container stops, the task stops. Default true.
+    pub essential: bool,
+    /// This container starts once these containers of the task meet their condition.
+    pub depends_on: BTreeMap<String, StartCondition>,
+    pub health_check: Option<ContainerHealthCheck>,
+    /// Where its logs go; None: where the service's go (with its own stream names, as ECS names them by
+    /// container).
+    pub logs: Option<Logs>,
 }
 
 /// Container logs to CloudWatch Logs (the awslogs driver).

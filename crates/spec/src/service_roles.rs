@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use crate::declarations::{FileDeclarations, Kind, Parsed};
 use crate::error::SpecError;
-use crate::model::{Role, SecretSource};
+use crate::model::{Role, SecretSource, SecretUse};
 
 /// The service principal ECS tasks assume their roles as.
 pub const ECS_TASKS: &str = "ecs-tasks.amazonaws.com";
@@ -46,14 +46,14 @@ pub(crate) fn check(
         }
         let spec = &service.declared.spec;
         if let Some(role) = roles.get(spec.execution_role.as_str()) {
-            for (variable, action) in unreadable_secrets(&spec.secrets, &role.declared.spec) {
-                let field = format!("{}.{}.secrets.{variable}", Kind::Service, service.declared.name);
+            for (used, action) in unreadable_secrets(&spec.secret_uses(), &role.declared.spec) {
+                let field = format!("{}.{}.{}", Kind::Service, service.declared.name, used.field());
                 let message = format!(
                     "the execution role `{}` shows no {action} on this secret, which ECS needs to start the tasks \
                      (allow it in the role's inline_policy for this name)",
                     spec.execution_role
                 );
-                warnings.push(SpecError::at(service.field_location(&format!("secrets.{variable}")), field, message));
+                warnings.push(SpecError::at(service.field_location(&used.field()), field, message));
             }
         }
         if service.declared.spec.enable_execute_command
@@ -116,14 +116,14 @@ const PARAMETER_READERS: [&str; 2] =
     ["arn:aws:iam::aws:policy/AmazonSSMReadOnlyAccess", "arn:aws:iam::aws:policy/AmazonSSMFullAccess"];
 const SECRET_READERS: [&str; 1] = ["arn:aws:iam::aws:policy/SecretsManagerReadWrite"];
 
-/// The secrets of a service that its execution role shows no permission to read, by variable name.
-fn unreadable_secrets<'a>(secrets: &'a BTreeMap<String, SecretSource>, role: &Role) -> Vec<(&'a str, &'static str)> {
+/// The secrets of a service's containers that its execution role shows no permission to read.
+fn unreadable_secrets<'a>(secrets: &[SecretUse<'a>], role: &Role) -> Vec<(SecretUse<'a>, &'static str)> {
     let grants = role.inline_policy.as_deref().map(allow_statements).unwrap_or_default();
     let managed = |readers: &[&str]| role.managed_policies.iter().any(|arn| readers.contains(&arn.as_str()));
     secrets
         .iter()
-        .filter_map(|(name, source)| {
-            let (action, readable) = match source {
+        .filter_map(|used| {
+            let (action, readable) = match used.source {
                 SecretSource::Parameter(id) => (
                     "ssm:GetParameters",
                     managed(&PARAMETER_READERS) || {
@@ -143,7 +143,7 @@ fn unreadable_secrets<'a>(secrets: &'a BTreeMap<String, SecretSource>, role: &Ro
                     },
                 ),
             };
-            (!readable).then_some((name.as_str(), action))
+            (!readable).then_some((*used, action))
         })
         .collect()
 }

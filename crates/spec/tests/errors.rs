@@ -842,7 +842,7 @@ fn one_service_with_many_problems_reports_them_all_at_once() {
             "a.toml:5:8: service.web.port: expected an integer, found a string",
             "a.toml:9:1: service.web.replicas: unknown field `replicas`, expected one of `service_name`, `cluster`, \
              `image`, `cpu`, `memory`, `port`, `environment`, `secrets`, `command`, `desired_count`, `vpc`, `subnets`, \
-             `security_groups`, `assign_public_ip`, `execution_role`, `task_role`, `health_check`, `health_check_grace_period_seconds`, `enable_execute_command`, `logs`, `discovery`, `deployment`, \
+             `security_groups`, `assign_public_ip`, `execution_role`, `task_role`, `health_check`, `depends_on`, `sidecars`, `health_check_grace_period_seconds`, `enable_execute_command`, `logs`, `discovery`, `deployment`, \
              `load_balancer`, `route`, `autoscaling`, `keep_revisions`, `tags`, `adopt`, `deletion_policy`",
             "a.toml:12:17: service.web.logs.stream_prefix: the stream prefix must not be empty",
         ]

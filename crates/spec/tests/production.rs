@@ -421,3 +421,117 @@ fn https_errors_name_the_file_line_and_field() {
     }
     assert!(wrong.is_empty(), "{wrong:#?}");
 }
+
+/// The api service with `extra` lines and a sidecar `otel` whose table (from line 16) holds `sidecar`.
+fn with_sidecar(extra: &str, sidecar: &str) -> String {
+    service(extra, &format!("[service.api.sidecars.otel]\nimage = \"otel/collector:0.100\"\n\n{sidecar}"))
+}
+
+#[test]
+fn sidecars_read_with_their_own_settings_and_the_start_order() {
+    use reconciler_spec::{SecretSource, StartCondition};
+    let sidecar = "[service.api.sidecars.otel]\nimage = \"otel/collector:0.100\"\ncpu = 64\nmemory = 128\nport = 4317\n\
+                   environment = { MODE = \"agent\" }\nsecrets = { API_KEY = { parameter = \"/otel/key\" } }\n\
+                   essential = false\nhealth_check = { command = \"true\" }\n\n\
+                   [service.api.sidecars.init]\nimage = \"busybox:1.36\"\ncommand = [\"sh\", \"-c\", \"echo ready\"]\nessential = false\n";
+    let files = service("depends_on = { otel = \"HEALTHY\", init = \"SUCCESS\" }", sidecar);
+    let desired = load(&[("platform.toml", &platform()), ("api.toml", &files)]).unwrap();
+    let api = &desired.services["api"].spec;
+    assert_eq!(
+        api.depends_on.iter().map(|(k, v)| (k.as_str(), *v)).collect::<Vec<_>>(),
+        [("init", StartCondition::Success), ("otel", StartCondition::Healthy)]
+    );
+    assert_eq!(api.sidecars.keys().collect::<Vec<_>>(), ["init", "otel"]);
+    let otel = &api.sidecars["otel"];
+    assert_eq!((otel.cpu, otel.memory, otel.port, otel.essential), (Some(64), Some(128), Some(4317), false));
+    assert_eq!(otel.environment["MODE"], "agent");
+    assert_eq!(otel.secrets["API_KEY"], SecretSource::Parameter("/otel/key".into()));
+    assert!(otel.health_check.is_some() && otel.logs.is_none(), "logs where the service's go");
+    let init = &api.sidecars["init"];
+    assert_eq!(init.command.as_deref(), Some(&["sh".to_string(), "-c".into(), "echo ready".into()][..]));
+    // The sidecar's secret is named in the plan's terms, and checked against the execution role.
+    let labels: Vec<String> = api.secret_uses().iter().map(|u| u.label()).collect();
+    assert_eq!(labels, ["otel/API_KEY"]);
+}
+
+#[test]
+fn a_sidecars_secret_the_execution_role_cannot_read_is_a_warning_at_its_line() {
+    let files = with_sidecar("", "secrets = { API_KEY = { secret = \"otel/key\" } }");
+    let desired = load(&[("platform.toml", &platform()), ("api.toml", &files)]).unwrap();
+    let warnings: Vec<String> = desired.warnings.iter().map(ToString::to_string).collect();
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.starts_with("api.toml:16:23: service.api.sidecars.otel.secrets.API_KEY: the execution role")),
+        "{warnings:?}"
+    );
+}
+
+#[test]
+fn sidecar_errors_name_the_file_line_and_field() {
+    let cases = [
+        ("", "port = 80", "api.toml:16:8: service.api.sidecars.otel.port: port 80 is also the main container's"),
+        (
+            "",
+            "cpu = 512",
+            "api.toml:16:7: service.api.sidecars.otel.cpu: the sidecars' cpu adds up to 512 CPU units, more than the task's 256",
+        ),
+        (
+            "",
+            "memory = 1024",
+            "api.toml:16:10: service.api.sidecars.otel.memory: the sidecars' memory adds up to 1024 MiB, more than the task's 512",
+        ),
+        ("", "memory = 4", "api.toml:16:10: service.api.sidecars.otel.memory: 4 is out of range: expected 6 to 122880"),
+        (
+            "",
+            "depends_on = { nope = \"START\" }",
+            "api.toml:16:16: service.api.sidecars.otel.depends_on.nope: `nope` is no container of this task; its containers are `api`, `otel`",
+        ),
+        (
+            "",
+            "depends_on = { otel = \"START\" }",
+            "api.toml:16:16: service.api.sidecars.otel.depends_on.otel: a container cannot wait for itself",
+        ),
+        (
+            "",
+            "depends_on = { api = \"HEALTHY\" }",
+            "api.toml:16:16: service.api.sidecars.otel.depends_on.api: `api` has no health check, so it never becomes HEALTHY",
+        ),
+        (
+            "",
+            "depends_on = { api = \"COMPLETE\" }",
+            "api.toml:16:16: service.api.sidecars.otel.depends_on.api: `api` is essential: its exit stops the task, so nothing can wait for it to COMPLETE",
+        ),
+        (
+            "",
+            "depends_on = { api = \"READY\" }",
+            "api.toml:16:22: service.api.sidecars.otel.depends_on.api: unknown condition `READY`, expected one of `START`, `COMPLETE`, `SUCCESS`, `HEALTHY`",
+        ),
+        (
+            "depends_on = { otel = \"START\" }",
+            "depends_on = { api = \"START\" }",
+            "api.toml:5:1: service.api.depends_on: the start order loops: `api` waits for `otel`, then `otel` waits for `api`",
+        ),
+        ("", "ports = [80]", "api.toml:16:1: service.api.sidecars.otel.ports: unknown field `ports`"),
+        ("", "essential = \"yes\"", "api.toml:16:13: service.api.sidecars.otel.essential: expected a boolean"),
+    ];
+    let mut wrong = Vec::new();
+    for (extra, sidecar, expected) in cases {
+        let errors = load_errors(&[("platform.toml", &platform()), ("api.toml", &with_sidecar(extra, sidecar))]);
+        if !errors.iter().any(|e| e.starts_with(expected)) {
+            wrong.push(format!("{sidecar}: expected {expected:?} in {errors:?}"));
+        }
+    }
+    // Named as the main container, or not as ECS names containers.
+    for (name, expected) in [
+        ("api", "api.toml:13:23: service.api.sidecars.api: `api` is the main container's name"),
+        ("\"a.b\"", "api.toml:13:23: service.api.sidecars.\"a.b\": invalid container name `a.b`"),
+    ] {
+        let files = service("", &format!("[service.api.sidecars.{name}]\nimage = \"x:1\""));
+        let errors = load_errors(&[("platform.toml", &platform()), ("api.toml", &files)]);
+        if !errors.iter().any(|e| e.starts_with(expected)) {
+            wrong.push(format!("{name}: expected {expected:?} in {errors:?}"));
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}

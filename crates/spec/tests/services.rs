@@ -182,6 +182,8 @@ fn workshop_services_parse_into_exactly_the_expected_model() {
             execution_role: "task-execution".into(),
             task_role: None,
             health_check: None,
+            depends_on: BTreeMap::new(),
+            sidecars: BTreeMap::new(),
             health_check_grace_period_seconds: 0,
             enable_execute_command: false,
             logs: Some(Logs { log_group: "frontend".into(), stream_prefix: "ecsdemo-frontend".into() }),

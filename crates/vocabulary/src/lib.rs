@@ -155,3 +155,40 @@ pub enum Certificate {
 
 /// AWS's recommended TLS policy (TLS 1.3 and 1.2).
 pub const DEFAULT_SSL_POLICY: &str = "ELBSecurityPolicy-TLS13-1-2-2021-06";
+
+/// When a container may start, relative to another container of its task (ECS `dependsOn`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum StartCondition {
+    /// The other container has started.
+    Start,
+    /// The other container has run to completion (any exit code). It cannot be essential.
+    Complete,
+    /// The other container has exited with status 0. It cannot be essential.
+    Success,
+    /// The other container's health check passes. It needs a health check.
+    Healthy,
+}
+
+impl StartCondition {
+    pub const ALL: [StartCondition; 4] =
+        [StartCondition::Start, StartCondition::Complete, StartCondition::Success, StartCondition::Healthy];
+
+    /// As ECS spells it, and as a file writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StartCondition::Start => "START",
+            StartCondition::Complete => "COMPLETE",
+            StartCondition::Success => "SUCCESS",
+            StartCondition::Healthy => "HEALTHY",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<StartCondition> {
+        StartCondition::ALL.into_iter().find(|c| c.as_str() == text)
+    }
+
+    /// Whether the container waited for must exit (so it cannot be essential: its exit would stop the task).
+    pub fn waits_for_exit(self) -> bool {
+        matches!(self, StartCondition::Complete | StartCondition::Success)
+    }
+}

@@ -1,4 +1,4 @@
-//! ECS task definitions: one Fargate container per definition, derived from a service.
+//! ECS task definitions: a Fargate task of a service's main container and its sidecars.
 //!
 //! Task definitions are immutable. A change registers a new revision; the service is then moved to it, and
 //! only after that are older revisions we registered deregistered (see [`prune_revisions`]), keeping the
@@ -7,15 +7,17 @@
 //! They are observed through the services that run them (one DescribeTaskDefinition per distinct revision in
 //! use, in `service::observe`), not by listing every revision in the account.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
+use aws_sdk_ecs::types::builders::ContainerDefinitionBuilder;
 use aws_sdk_ecs::types::{
-    Compatibility, ContainerDefinition, HealthCheck, KeyValuePair, LogConfiguration, LogDriver, NetworkMode,
-    PortMapping, Secret, TaskDefinitionField, TaskDefinitionStatus, TransportProtocol,
+    Compatibility, ContainerCondition, ContainerDefinition, ContainerDependency, HealthCheck, KeyValuePair,
+    LogConfiguration, LogDriver, NetworkMode, PortMapping, Secret, TaskDefinitionField, TaskDefinitionStatus,
+    TransportProtocol,
 };
 use reconciler_plan::ownership::Owner;
-use reconciler_plan::{Action, ContainerLogs, Node, NodeSpec, ObservedNode, Ref, TaskDefinitionSpec};
-use reconciler_vocabulary::ContainerHealthCheck;
+use reconciler_plan::{Action, ContainerLogs, Node, NodeSpec, ObservedNode, Ref, SidecarSpec, TaskDefinitionSpec};
+use reconciler_vocabulary::{ContainerHealthCheck, StartCondition};
 
 use crate::apply::Ctx;
 use crate::create_once::{create_once, tagged_ours};
@@ -41,41 +43,50 @@ pub async fn describe(aws: &Aws, reference: &str) -> Result<Option<ObservedNode>
     };
     let Some(definition) = out.task_definition() else { return Ok(None) };
     let Some(arn) = definition.task_definition_arn() else { return Ok(None) };
-    let container = definition.container_definitions().first();
-    let options = container.and_then(|c| c.log_configuration()).and_then(|l| l.options());
-    let logs = options.and_then(|o| {
-        Some(ContainerLogs {
-            group_name: o.get("awslogs-group")?.clone(),
-            stream_prefix: o.get("awslogs-stream-prefix").cloned().unwrap_or_default(),
+    let family = definition.family().unwrap_or_default();
+    let containers = definition.container_definitions();
+    // The main container is named after the family (the service); the others are its sidecars.
+    let main = containers.iter().find(|c| c.name() == Some(family)).or(containers.first());
+    let found = main.map(observed_container).unwrap_or_default();
+    let mut sidecars: Vec<SidecarSpec> = containers
+        .iter()
+        .filter(|c| !main.is_some_and(|m| std::ptr::eq(m, *c)))
+        .map(|c| {
+            let found = observed_container(c);
+            SidecarSpec {
+                name: c.name().unwrap_or_default().to_string(),
+                image: found.image,
+                // ECS reads an unset CPU share back as 0.
+                cpu: u32::try_from(c.cpu()).ok().filter(|cpu| *cpu > 0),
+                memory: c.memory().and_then(|m| u32::try_from(m).ok()),
+                port: found.port,
+                environment: found.environment,
+                secrets: found.secrets,
+                command: found.command,
+                essential: c.essential().unwrap_or(true),
+                depends_on: found.depends_on,
+                health_check: found.health_check,
+                logs: found.logs,
+            }
         })
-    });
+        .collect();
+    sidecars.sort_by(|a, b| a.name.cmp(&b.name));
     let spec = TaskDefinitionSpec {
-        family: definition.family().unwrap_or_default().to_string(),
+        family: family.to_string(),
         cpu: definition.cpu().and_then(|c| c.parse().ok()).unwrap_or(0),
         memory: definition.memory().and_then(|m| m.parse().ok()).unwrap_or(0),
         execution_role: Ref::Aws(definition.execution_role_arn().unwrap_or_default().to_string()),
         task_role: definition.task_role_arn().filter(|arn| !arn.is_empty()).map(|arn| Ref::Aws(arn.to_string())),
-        container_name: container.and_then(|c| c.name()).unwrap_or_default().to_string(),
-        image: container.and_then(|c| c.image()).unwrap_or_default().to_string(),
-        port: container
-            .and_then(|c| c.port_mappings().first())
-            .and_then(|p| p.container_port())
-            .and_then(|p| u16::try_from(p).ok())
-            .unwrap_or(0),
-        environment: container
-            .map(|c| {
-                c.environment()
-                    .iter()
-                    .filter_map(|kv| Some((kv.name()?.to_string(), kv.value().unwrap_or_default().to_string())))
-                    .collect()
-            })
-            .unwrap_or_default(),
-        secrets: container
-            .map(|c| c.secrets().iter().map(|s| (s.name().to_string(), s.value_from().to_string())).collect())
-            .unwrap_or_default(),
-        command: container.map(|c| c.command().to_vec()).filter(|c| !c.is_empty()),
-        logs,
-        health_check: container.and_then(|c| c.health_check()).map(observed_health_check),
+        container_name: main.and_then(|c| c.name()).unwrap_or_default().to_string(),
+        image: found.image,
+        port: found.port.unwrap_or(0),
+        environment: found.environment,
+        secrets: found.secrets,
+        command: found.command,
+        logs: found.logs,
+        health_check: found.health_check,
+        depends_on: found.depends_on,
+        sidecars,
     };
     Ok(Some(ObservedNode {
         id: arn.to_string(),
@@ -86,6 +97,47 @@ pub async fn describe(aws: &Aws, reference: &str) -> Result<Option<ObservedNode>
             .filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or_default().to_string())))
             .collect(),
     }))
+}
+
+/// What every container of a task definition has, as found.
+#[derive(Default)]
+struct FoundContainer {
+    image: String,
+    port: Option<u16>,
+    environment: BTreeMap<String, String>,
+    secrets: BTreeMap<String, String>,
+    command: Option<Vec<String>>,
+    logs: Option<ContainerLogs>,
+    health_check: Option<ContainerHealthCheck>,
+    depends_on: BTreeMap<String, StartCondition>,
+}
+
+fn observed_container(container: &ContainerDefinition) -> FoundContainer {
+    let options = container.log_configuration().and_then(|l| l.options());
+    FoundContainer {
+        image: container.image().unwrap_or_default().to_string(),
+        port: container.port_mappings().first().and_then(|p| p.container_port()).and_then(|p| u16::try_from(p).ok()),
+        environment: container
+            .environment()
+            .iter()
+            .filter_map(|kv| Some((kv.name()?.to_string(), kv.value().unwrap_or_default().to_string())))
+            .collect(),
+        secrets: container.secrets().iter().map(|s| (s.name().to_string(), s.value_from().to_string())).collect(),
+        command: Some(container.command().to_vec()).filter(|c| !c.is_empty()),
+        logs: options.and_then(|o| {
+            Some(ContainerLogs {
+                group_name: o.get("awslogs-group")?.clone(),
+                stream_prefix: o.get("awslogs-stream-prefix").cloned().unwrap_or_default(),
+            })
+        }),
+        health_check: container.health_check().map(observed_health_check),
+        depends_on: container
+            .depends_on()
+            .iter()
+            // A condition we do not know (a newer one) is kept out: it then shows as a difference.
+            .filter_map(|d| Some((d.container_name().to_string(), StartCondition::parse(d.condition().as_str())?)))
+            .collect(),
+    }
 }
 
 /// Registers a revision; returns its ARN. If the family's newest revision is ours and already what is wanted
@@ -99,7 +151,10 @@ pub async fn create(ctx: &Ctx<'_>, node: &Node, spec: &TaskDefinitionSpec) -> Re
         tracing::info!(%arn, "an earlier pass registered this revision; it is used, not registered again");
         return Ok(arn);
     }
-    let container = container_definition(ctx, spec)?;
+    let mut containers = vec![main_container(ctx, spec)?];
+    for sidecar in &spec.sidecars {
+        containers.push(sidecar_container(ctx, sidecar)?);
+    }
     let send = || async {
         let out = ctx
             .aws
@@ -112,7 +167,7 @@ pub async fn create(ctx: &Ctx<'_>, node: &Node, spec: &TaskDefinitionSpec) -> Re
             .memory(spec.memory.to_string())
             .execution_role_arn(wanted.execution_role.to_string())
             .set_task_role_arn(wanted.task_role.as_ref().map(ToString::to_string))
-            .container_definitions(container.clone())
+            .set_container_definitions(Some(containers.clone()))
             .set_tags(Some(ecs::to_tags(&node.tags)))
             .customize()
             .config_override(Aws::ecs_config_without_retries())
@@ -134,38 +189,101 @@ async fn newest_if_wanted(ctx: &Ctx<'_>, node: &Node, wanted: &TaskDefinitionSpe
     Ok((equal && tagged_ours(ctx.owner_id, &node.address, &found.tags)).then_some(found.id))
 }
 
-/// The one container of a revision of `spec`.
-fn container_definition(ctx: &Ctx<'_>, spec: &TaskDefinitionSpec) -> Result<ContainerDefinition, AwsError> {
-    let mut container = ContainerDefinition::builder()
-        .name(&spec.container_name)
-        .image(&spec.image)
-        .essential(true)
-        .port_mappings(PortMapping::builder().container_port(spec.port.into()).protocol(TransportProtocol::Tcp).build())
-        .set_environment(Some(
-            spec.environment.iter().map(|(k, v)| KeyValuePair::builder().name(k).value(v).build()).collect(),
-        ))
-        .set_secrets(Some(
-            spec.secrets
-                .iter()
-                .map(|(name, from)| Secret::builder().name(name).value_from(from).build())
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| AwsError::invalid("ECS.RegisterTaskDefinition", e.to_string()))?,
-        ))
-        .set_command(spec.command.clone())
-        .set_health_check(spec.health_check.as_ref().map(health_check).transpose()?);
-    if let Some(logs) = &spec.logs {
-        let region = ctx.aws.region().unwrap_or("us-east-1");
-        container = container.log_configuration(
-            LogConfiguration::builder()
-                .log_driver(LogDriver::Awslogs)
-                .options("awslogs-group", &logs.group_name)
-                .options("awslogs-region", region)
-                .options("awslogs-stream-prefix", &logs.stream_prefix)
-                .build()
-                .map_err(|e| AwsError::invalid("ECS.RegisterTaskDefinition", e.to_string()))?,
-        );
+/// The main container of a revision of `spec`: always essential, named after the service.
+fn main_container(ctx: &Ctx<'_>, spec: &TaskDefinitionSpec) -> Result<ContainerDefinition, AwsError> {
+    let container = Container {
+        name: &spec.container_name,
+        image: &spec.image,
+        port: Some(spec.port),
+        environment: &spec.environment,
+        secrets: &spec.secrets,
+        command: &spec.command,
+        logs: &spec.logs,
+        health_check: &spec.health_check,
+        depends_on: &spec.depends_on,
+    };
+    Ok(container.definition(ctx)?.essential(true).build())
+}
+
+fn sidecar_container(ctx: &Ctx<'_>, sidecar: &SidecarSpec) -> Result<ContainerDefinition, AwsError> {
+    let container = Container {
+        name: &sidecar.name,
+        image: &sidecar.image,
+        port: sidecar.port,
+        environment: &sidecar.environment,
+        secrets: &sidecar.secrets,
+        command: &sidecar.command,
+        logs: &sidecar.logs,
+        health_check: &sidecar.health_check,
+        depends_on: &sidecar.depends_on,
+    };
+    let mut definition = container.definition(ctx)?.essential(sidecar.essential);
+    if let Some(cpu) = sidecar.cpu {
+        definition = definition.cpu(i32::try_from(cpu).unwrap_or(i32::MAX));
     }
-    Ok(container.build())
+    if let Some(memory) = sidecar.memory {
+        definition = definition.memory(i32::try_from(memory).unwrap_or(i32::MAX));
+    }
+    Ok(definition.build())
+}
+
+/// What the main container and the sidecars are written with alike.
+struct Container<'a> {
+    name: &'a str,
+    image: &'a str,
+    port: Option<u16>,
+    environment: &'a BTreeMap<String, String>,
+    secrets: &'a BTreeMap<String, String>,
+    command: &'a Option<Vec<String>>,
+    logs: &'a Option<ContainerLogs>,
+    health_check: &'a Option<ContainerHealthCheck>,
+    depends_on: &'a BTreeMap<String, StartCondition>,
+}
+
+impl Container<'_> {
+    fn definition(&self, ctx: &Ctx<'_>) -> Result<ContainerDefinitionBuilder, AwsError> {
+        let invalid =
+            |e: aws_sdk_ecs::error::BuildError| AwsError::invalid("ECS.RegisterTaskDefinition", e.to_string());
+        let mut container = ContainerDefinition::builder()
+            .name(self.name)
+            .image(self.image)
+            .set_port_mappings(self.port.map(|port| {
+                vec![PortMapping::builder().container_port(port.into()).protocol(TransportProtocol::Tcp).build()]
+            }))
+            .set_environment(Some(
+                self.environment.iter().map(|(k, v)| KeyValuePair::builder().name(k).value(v).build()).collect(),
+            ))
+            .set_secrets(Some(
+                self.secrets
+                    .iter()
+                    .map(|(name, from)| Secret::builder().name(name).value_from(from).build())
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(invalid)?,
+            ))
+            .set_command(self.command.clone())
+            .set_health_check(self.health_check.as_ref().map(health_check).transpose()?);
+        for (other, condition) in self.depends_on {
+            let dependency = ContainerDependency::builder()
+                .container_name(other)
+                .condition(ContainerCondition::from(condition.as_str()))
+                .build()
+                .map_err(invalid)?;
+            container = container.depends_on(dependency);
+        }
+        if let Some(logs) = self.logs {
+            let region = ctx.aws.region().unwrap_or("us-east-1");
+            container = container.log_configuration(
+                LogConfiguration::builder()
+                    .log_driver(LogDriver::Awslogs)
+                    .options("awslogs-group", &logs.group_name)
+                    .options("awslogs-region", region)
+                    .options("awslogs-stream-prefix", &logs.stream_prefix)
+                    .build()
+                    .map_err(invalid)?,
+            );
+        }
+        Ok(container)
+    }
 }
 
 /// The container health check as ECS takes it.

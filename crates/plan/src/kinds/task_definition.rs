@@ -1,11 +1,12 @@
-//! A Fargate task definition with one container, as the planner derives it from a service.
+//! A Fargate task definition, as the planner derives it from a service: its main container (named after the
+//! service) and any sidecars.
 //!
 //! Task definitions are immutable: every field forces a new revision. A new revision is registered before the
 //! old one is let go (the service is moved to it first), unlike other replacements.
 
 use std::collections::BTreeMap;
 
-use reconciler_vocabulary::ContainerHealthCheck;
+use reconciler_vocabulary::{ContainerHealthCheck, StartCondition};
 
 use super::{Declared, Resource, values};
 use crate::node::Ref;
@@ -30,6 +31,64 @@ pub struct TaskDefinitionSpec {
     pub command: Option<Vec<String>>,
     pub logs: Option<ContainerLogs>,
     pub health_check: Option<ContainerHealthCheck>,
+    /// The main container starts once these containers meet their condition.
+    pub depends_on: BTreeMap<String, StartCondition>,
+    /// The other containers, sorted by name.
+    pub sidecars: Vec<SidecarSpec>,
+}
+
+/// A container beside the main one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SidecarSpec {
+    pub name: String,
+    pub image: String,
+    /// CPU units reserved; `None`: none of its own.
+    pub cpu: Option<u32>,
+    /// Memory limit in MiB; `None`: none of its own.
+    pub memory: Option<u32>,
+    pub port: Option<u16>,
+    pub environment: BTreeMap<String, String>,
+    /// As [`TaskDefinitionSpec::secrets`]: `valueFrom`s, never values.
+    pub secrets: BTreeMap<String, String>,
+    pub command: Option<Vec<String>>,
+    pub essential: bool,
+    pub depends_on: BTreeMap<String, StartCondition>,
+    pub health_check: Option<ContainerHealthCheck>,
+    pub logs: Option<ContainerLogs>,
+}
+
+impl SidecarSpec {
+    /// The whole container in one line, for the plan: a sidecar is compared as one value.
+    fn describe(&self) -> String {
+        let mut parts = vec![format!("{}: {}", self.name, self.image)];
+        parts.extend(self.port.map(|p| format!("port {p}")));
+        parts.extend(self.cpu.map(|c| format!("cpu {c}")));
+        parts.extend(self.memory.map(|m| format!("memory {m}")));
+        parts.push(if self.essential { "essential" } else { "not essential" }.to_string());
+        if !self.environment.is_empty() {
+            parts.push(format!("env {}", key_values(self.environment.iter().map(|(k, v)| format!("{k}={v}")))));
+        }
+        if !self.secrets.is_empty() {
+            parts.push(format!("secrets {}", key_values(self.secrets.iter().map(|(k, f)| format!("{k} from {f}")))));
+        }
+        parts.extend(self.command.as_ref().map(|c| format!("command {}", quote_words(c))));
+        if !self.depends_on.is_empty() {
+            parts.push(format!("after {}", start_order(&self.depends_on).join(", ")));
+        }
+        parts.extend(self.health_check.as_ref().map(|c| format!("health check {}", health_check_line(c))));
+        parts.extend(self.logs.as_ref().map(|l| format!("logs {}/{}", l.group_name, l.stream_prefix)));
+        parts.join("; ")
+    }
+}
+
+/// `a=1 b=2`.
+fn key_values(items: impl Iterator<Item = String>) -> String {
+    items.collect::<Vec<_>>().join(" ")
+}
+
+/// `envoy HEALTHY`, one per container waited for.
+fn start_order(depends_on: &BTreeMap<String, StartCondition>) -> Vec<String> {
+    depends_on.iter().map(|(container, condition)| format!("{container} {}", condition.as_str())).collect()
 }
 
 /// awslogs settings of the container.
@@ -57,6 +116,10 @@ pub mod field {
     pub const COMMAND: FieldId = FieldId::new("command");
     pub const LOG_GROUP: FieldId = FieldId::new("log_group");
     pub const LOG_STREAM_PREFIX: FieldId = FieldId::new("log_stream_prefix");
+    /// The main container's start order: `CONTAINER CONDITION` each.
+    pub const DEPENDS_ON: FieldId = FieldId::new("depends_on");
+    /// One line per sidecar, the whole container.
+    pub const SIDECARS: FieldId = FieldId::new("sidecars");
 }
 
 impl Resource for TaskDefinitionSpec {
@@ -92,6 +155,8 @@ impl Resource for TaskDefinitionSpec {
             Field::replace(field::LOG_GROUP, logs(|l| &l.group_name)),
             Field::replace(field::LOG_STREAM_PREFIX, logs(|l| &l.stream_prefix)),
             Field::replace(field::HEALTH_CHECK, self.health_check.as_ref().map_or(Value::Absent, health_check_text)),
+            Field::replace(field::DEPENDS_ON, Value::Set(start_order(&self.depends_on))),
+            Field::replace(field::SIDECARS, Value::Set(self.sidecars.iter().map(SidecarSpec::describe).collect())),
         ]
     }
 
@@ -115,16 +180,20 @@ impl Resource for TaskDefinitionSpec {
     }
 }
 
-/// `CMD-SHELL "curl -f http://localhost/ || exit 1" every 30 s, timeout 5 s, 3 retries, start period 0 s`.
 fn health_check_text(check: &ContainerHealthCheck) -> Value {
-    Value::Text(format!(
+    Value::Text(health_check_line(check))
+}
+
+/// `CMD-SHELL "curl -f http://localhost/ || exit 1" every 30 s, timeout 5 s, 3 retries, start period 0 s`.
+fn health_check_line(check: &ContainerHealthCheck) -> String {
+    format!(
         "{} every {} s, timeout {} s, {} retries, start period {} s",
         quote_words(&check.command),
         check.interval_seconds,
         check.timeout_seconds,
         check.retries,
         check.start_period_seconds
-    ))
+    )
 }
 
 /// A command as a person would type it, each word quoted only when needed: `bundle exec "rails s"`.

@@ -7,7 +7,7 @@ use reconciler_vocabulary::{ContainerHealthCheck, SecretSource};
 
 use super::{Decl, values};
 use crate::checks;
-use crate::reader::{Ctx, Read, Reported, Table, array, string, type_error};
+use crate::reader::{Ctx, Read, Table, array, string, type_error};
 
 const HEALTH_CHECK_FIELDS: &[&str] =
     &["command", "interval_seconds", "timeout_seconds", "retries", "start_period_seconds"];
@@ -77,7 +77,8 @@ fn health_check_command(ctx: &mut Ctx<'_>, check: &Table<'_, '_>) -> Read<Vec<St
     }
 }
 
-/// `[service.NAME.secrets]`: environment variables whose values ECS reads when a task starts:
+/// `[service.NAME.secrets]` (and a sidecar's, whose warnings are remembered under `remember_prefix`):
+/// environment variables whose values ECS reads when a task starts:
 /// `NAME = { parameter = "/app/db-password" }` (SSM Parameter Store) or
 /// `NAME = { secret = "app/api", key = "token" }` (Secrets Manager; `key` picks one key of a JSON secret). The
 /// values never pass through us; only these references are written.
@@ -85,39 +86,22 @@ pub(crate) fn secrets(
     ctx: &mut Ctx<'_>,
     decl: &mut Decl<'_>,
     table: &Table<'_, '_>,
+    remember_prefix: &str,
     environment: Option<&BTreeMap<String, String>>,
 ) -> Read<BTreeMap<String, SecretSource>> {
-    let Some(value) = table.get("secrets") else {
-        return Ok(BTreeMap::new());
-    };
-    let path = table.field("secrets");
-    let Some(entries) = value.get_ref().as_table() else {
-        return Err(type_error(
-            ctx,
-            value,
-            &path,
-            "a table of secrets (secrets = { NAME = { parameter = \"/name\" } })",
-        ));
-    };
-    let errors_before = ctx.error_count();
-    let mut secrets = BTreeMap::new();
-    for (key, value) in entries.iter() {
-        let name = key.get_ref();
-        let key_path = path.key(name);
+    let expected = "a table of secrets (secrets = { NAME = { parameter = \"/name\" } })";
+    values::entries(ctx, table, "secrets", expected, |ctx, (name, span), value, path| {
         // Where a warning about the execution role's permissions on this secret points.
-        decl.remember(ctx, &format!("secrets.{name}"), value);
+        decl.remember(ctx, &format!("{remember_prefix}secrets.{name}"), value);
         if let Err(message) = checks::environment_name(name) {
-            ctx.error(&key.span(), &key_path, message);
-        } else if environment.is_some_and(|e| e.contains_key(name.as_ref() as &str)) {
-            ctx.error(&key.span(), &key_path, format!("`{name}` is also in `environment`: a variable has one source"));
+            ctx.error(&span, &path, message);
+        } else if environment.is_some_and(|e| e.contains_key(name)) {
+            ctx.error(&span, &path, format!("`{name}` is also in `environment`: a variable has one source"));
         }
         let what = "a table ({ parameter = \"/name\" } or { secret = \"name\", key = \"json-key\" })";
-        let Ok(reference) = Table::new(ctx, value, key_path.clone(), what, SECRET_FIELDS) else { continue };
-        if let Ok(source) = secret_source(ctx, &reference) {
-            secrets.insert(name.to_string(), source);
-        }
-    }
-    if ctx.error_count() == errors_before { Ok(secrets) } else { Err(Reported) }
+        let reference = Table::new(ctx, value, path, what, SECRET_FIELDS).ok()?;
+        secret_source(ctx, &reference).ok()
+    })
 }
 
 const SECRET_FIELDS: &[&str] = &["parameter", "secret", "key"];

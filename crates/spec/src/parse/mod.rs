@@ -18,6 +18,7 @@ mod role;
 mod route;
 mod security_group;
 mod service;
+mod sidecar;
 mod syntax;
 mod tags;
 mod values;

@@ -7,12 +7,13 @@ use super::Decl;
 use super::autoscaling;
 use super::container;
 use super::route;
+use super::sidecar;
 use super::tags;
 use super::values::{self, NameDefault};
 use crate::checks;
 use crate::declarations::Kind;
 use crate::model::{Deployment, Discovery, HealthCheck, LoadBalancer, Logs, Scheme, Service};
-use crate::reader::{Ctx, Read, Reported, Table, boolean, integer, string, type_error};
+use crate::reader::{Ctx, Read, Reported, Table, boolean, integer, string};
 
 pub(crate) const FIELDS: &[&str] = &[
     "service_name",
@@ -32,6 +33,8 @@ pub(crate) const FIELDS: &[&str] = &[
     "execution_role",
     "task_role",
     "health_check",
+    "depends_on",
+    "sidecars",
     "health_check_grace_period_seconds",
     "enable_execute_command",
     "logs",
@@ -79,13 +82,20 @@ pub(crate) fn read(ctx: &mut Ctx<'_>, decl: &mut Decl<'_>, table: &Table<'_, '_>
     let size = size(ctx, table);
     let port = table.required(ctx, "port").and_then(|_| values::port(ctx, table, "port"));
     let environment = environment(ctx, table);
-    let secrets = container::secrets(ctx, decl, table, environment.as_ref().ok());
+    let secrets = container::secrets(ctx, decl, table, "", environment.as_ref().ok());
     let command = command(ctx, table);
     let desired_count = values::u32_in(ctx, table, "desired_count", 0, 1000, 1);
     let network = values::network(ctx, decl, table, true);
     let execution_role = values::reference(ctx, decl, table, "execution_role", Kind::Role);
     let task_role = values::optional_reference(ctx, decl, table, "task_role", Kind::Role);
     let container_health_check = container::health_check(ctx, table);
+    let depends_on = sidecar::depends_on(ctx, table);
+    let sidecars = sidecar::read_all(
+        ctx,
+        decl,
+        table,
+        default("the service name is the default `stream_prefix`; set `stream_prefix`"),
+    );
     // ECS takes up to 2^31 - 1 seconds; a day is already far beyond any start-up worth waiting for.
     let grace_period = values::u32_in(ctx, table, "health_check_grace_period_seconds", 0, i32::MAX.unsigned_abs(), 0);
     if let Some(value) = table.get("enable_execute_command") {
@@ -103,6 +113,16 @@ pub(crate) fn read(ctx: &mut Ctx<'_>, decl: &mut Decl<'_>, table: &Table<'_, '_>
     let keep_revisions = values::u32_in(ctx, table, "keep_revisions", 1, 100, 3);
     let tags = tags::read(ctx, table);
     let (cpu, memory) = size?;
+    let (depends_on, sidecars) = (depends_on?, sidecars?);
+    let main = sidecar::Main {
+        name: service_name.as_ref().ok(),
+        port: port.as_ref().ok().copied().flatten(),
+        cpu,
+        memory,
+        depends_on: &depends_on,
+        has_health_check: matches!(container_health_check, Ok(Some(_))),
+    };
+    sidecar::check_task(ctx, table, &main, &sidecars)?;
     Ok(Service {
         service_name: service_name?,
         cluster: cluster?,
@@ -118,6 +138,8 @@ pub(crate) fn read(ctx: &mut Ctx<'_>, decl: &mut Decl<'_>, table: &Table<'_, '_>
         execution_role: execution_role?,
         task_role: task_role?,
         health_check: container_health_check?,
+        depends_on: depends_on.into_iter().map(|(name, dependency)| (name, dependency.condition)).collect(),
+        sidecars: sidecars.into_iter().map(|(name, read)| (name, read.sidecar)).collect(),
         health_check_grace_period_seconds: grace_period?,
         enable_execute_command: enable_execute_command?,
         logs: logs?,
@@ -132,7 +154,7 @@ pub(crate) fn read(ctx: &mut Ctx<'_>, decl: &mut Decl<'_>, table: &Table<'_, '_>
 }
 
 /// The image; one without a tag or digest is a warning.
-fn image(ctx: &mut Ctx<'_>, table: &Table<'_, '_>) -> Read<String> {
+pub(super) fn image(ctx: &mut Ctx<'_>, table: &Table<'_, '_>) -> Read<String> {
     let value = table.required(ctx, "image")?;
     let path = table.field("image");
     let text = string(ctx, value, &path)?;
@@ -194,29 +216,17 @@ fn size(ctx: &mut Ctx<'_>, table: &Table<'_, '_>) -> Read<(u32, u32)> {
     ))
 }
 
-fn environment(ctx: &mut Ctx<'_>, table: &Table<'_, '_>) -> Read<BTreeMap<String, String>> {
-    let Some(value) = table.get("environment") else {
-        return Ok(BTreeMap::new());
-    };
-    let path = table.field("environment");
-    let Some(entries) = value.get_ref().as_table() else {
-        return Err(type_error(ctx, value, &path, "a table of variables (environment = { NAME = \"value\" })"));
-    };
-    let errors_before = ctx.error_count();
-    let mut environment = BTreeMap::new();
-    for (key, value) in entries.iter() {
-        let key_path = path.key(key.get_ref());
-        if let Err(message) = checks::environment_name(key.get_ref()) {
-            ctx.error(&key.span(), &key_path, message);
+pub(super) fn environment(ctx: &mut Ctx<'_>, table: &Table<'_, '_>) -> Read<BTreeMap<String, String>> {
+    let expected = "a table of variables (environment = { NAME = \"value\" })";
+    values::entries(ctx, table, "environment", expected, |ctx, (name, span), value, path| {
+        if let Err(message) = checks::environment_name(name) {
+            ctx.error(&span, &path, message);
         }
-        if let Ok(text) = string(ctx, value, &key_path) {
-            environment.insert(key.get_ref().to_string(), text.to_string());
-        }
-    }
-    if ctx.error_count() == errors_before { Ok(environment) } else { Err(Reported) }
+        string(ctx, value, &path).ok().map(str::to_string)
+    })
 }
 
-fn command(ctx: &mut Ctx<'_>, table: &Table<'_, '_>) -> Read<Option<Vec<String>>> {
+pub(super) fn command(ctx: &mut Ctx<'_>, table: &Table<'_, '_>) -> Read<Option<Vec<String>>> {
     let errors_before = ctx.error_count();
     let expected = "an array of strings (the command and its arguments)";
     let Some(items) = values::strings(ctx, table, "command", expected, None)? else {
@@ -250,7 +260,7 @@ fn stream_prefix(prefix: &str) -> Result<(), String> {
     Ok(())
 }
 
-fn logs(
+pub(super) fn logs(
     ctx: &mut Ctx<'_>,
     decl: &mut Decl<'_>,
     table: &Table<'_, '_>,

@@ -214,3 +214,31 @@ pub(crate) fn network(
     let assign_public_ip = if with_public_ip { table.bool_or(ctx, "assign_public_ip", false) } else { Ok(false) };
     Ok(Network { vpc: vpc?, subnets: subnets?, security_groups: security_groups?, assign_public_ip: assign_public_ip? })
 }
+
+/// An optional table of named entries (`environment = { NAME = "value" }`, `[service.X.sidecars.NAME]`):
+/// `entry` reads each from its key (with where it is written) and value, reporting what is wrong and
+/// returning `None` to leave it out. Empty when absent; `Err` when it is no table or any entry was reported.
+pub(crate) fn entries<T>(
+    ctx: &mut Ctx<'_>,
+    table: &Table<'_, '_>,
+    key: &str,
+    expected: &str,
+    mut entry: impl FnMut(&mut Ctx<'_>, (&str, Span), &Value<'_>, FieldPath) -> Option<T>,
+) -> Read<std::collections::BTreeMap<String, T>> {
+    let mut read = std::collections::BTreeMap::new();
+    let Some(value) = table.get(key) else {
+        return Ok(read);
+    };
+    let path = table.field(key);
+    let Some(written) = value.get_ref().as_table() else {
+        return Err(type_error(ctx, value, &path, expected));
+    };
+    let errors_before = ctx.error_count();
+    for (name, value) in written.iter() {
+        let name_path = path.key(name.get_ref());
+        if let Some(item) = entry(ctx, (name.get_ref(), name.span()), value, name_path) {
+            read.insert(name.get_ref().to_string(), item);
+        }
+    }
+    if ctx.error_count() == errors_before { Ok(read) } else { Err(Reported) }
+}
