@@ -100,6 +100,18 @@ impl RandomProfile {
             max_latency: Duration::from_millis(300),
         }
     }
+
+    /// Heavy weather: 30 % of calls throttled, 10 % answered 5xx (neither reaches AWS, so a retry is safe), 20 %
+    /// up to 200 ms late.
+    pub fn heavy(seed: u64) -> RandomProfile {
+        RandomProfile {
+            seed,
+            throttled: 0.3,
+            server_errors: 0.1,
+            delayed: 0.2,
+            max_latency: Duration::from_millis(200),
+        }
+    }
 }
 
 /// A seed for a random profile: `FAULT_PROXY_SEED` if set (to replay a failure), else a new one from the clock.
@@ -162,6 +174,12 @@ impl FaultProxy {
         FaultProxy::spawn(upstream, Mode::Needle { needle: needle.to_string(), fault })
     }
 
+    /// As [`FaultProxy::with_fault`], but the first `from - 1` matching requests pass untouched: the fault
+    /// starts at the `from`-th (a connection to one service lost in the middle of a run).
+    pub fn with_fault_from(upstream: u16, needle: &str, fault: Fault, from: usize) -> FaultProxy {
+        FaultProxy::spawn(upstream, Mode::NeedleFrom { needle: needle.to_string(), fault, from })
+    }
+
     /// Forwards to `upstream` until the cut; from then on, mutating requests are held open without an answer
     /// (reads still pass, as they would for a while on a real bad network: the point is the lost write).
     pub fn cut(upstream: u16, cut: Cut) -> FaultProxy {
@@ -207,6 +225,11 @@ impl FaultProxy {
         self.shared.state().per_service.get(service).copied().unwrap_or(0)
     }
 
+    /// How many mutating requests came through for one AWS service.
+    pub fn mutating_requests_to(&self, service: &str) -> usize {
+        self.shared.state().mutating_per_service.get(service).copied().unwrap_or(0)
+    }
+
     /// How many mutating requests came through (held ones included).
     pub fn mutating_seen(&self) -> usize {
         self.counts().mutating
@@ -239,7 +262,16 @@ impl Drop for FaultProxy {
 
 /// How the proxy picks its faults.
 enum Mode {
-    Needle { needle: String, fault: Fault },
+    Needle {
+        needle: String,
+        fault: Fault,
+    },
+    /// As `Needle`, from the `from`-th matching request on (counting from 1); the ones before pass.
+    NeedleFrom {
+        needle: String,
+        fault: Fault,
+        from: usize,
+    },
     Cut(Cut),
     Random(RandomProfile),
 }
@@ -269,6 +301,10 @@ struct State {
     occurrences: HashMap<String, u64>,
     /// Requests seen per AWS service (the signing name: `ec2`, `ecs`, ...).
     per_service: HashMap<String, usize>,
+    /// Mutating requests seen per AWS service.
+    mutating_per_service: HashMap<String, usize>,
+    /// Requests that matched a `NeedleFrom` needle.
+    needle_matches: usize,
 }
 
 impl Shared {
@@ -284,9 +320,15 @@ impl Shared {
         *state.per_service.entry(request.service.clone().unwrap_or_default()).or_default() += 1;
         if request.is_mutating() {
             state.counts.mutating += 1;
+            *state.mutating_per_service.entry(request.service.clone().unwrap_or_default()).or_default() += 1;
         }
         let plan = match &self.mode {
             Mode::Needle { needle, fault } => needle_plan(request.text().contains(needle.as_str()), *fault),
+            Mode::NeedleFrom { needle, fault, from } => {
+                let matches = request.text().contains(needle.as_str());
+                state.needle_matches += usize::from(matches);
+                needle_plan(matches && state.needle_matches >= *from, *fault)
+            }
             Mode::Cut(cut) => cut_plan(&mut state, request, *cut),
             Mode::Random(profile) => random_plan(&mut state, request, profile),
         };

@@ -125,7 +125,7 @@ impl Emulator {
     }
 
     /// An ECS service as a user would look at it: with its tags. `None` if there is no active service of that
-    /// name in `cluster`.
+    /// name in `cluster` (or no such cluster).
     pub async fn ecs_service(&self, cluster: &str, name: &str) -> Option<aws_sdk_ecs::types::Service> {
         let out = self
             .ecs()
@@ -135,8 +135,12 @@ impl Emulator {
             .services(name)
             .include(aws_sdk_ecs::types::ServiceField::Tags)
             .send()
-            .await
-            .unwrap();
+            .await;
+        // No cluster yet: no service either.
+        let out = match out {
+            Err(err) if err.as_service_error().is_some_and(|e| e.is_cluster_not_found_exception()) => return None,
+            out => out.unwrap(),
+        };
         out.services().iter().find(|s| s.status() == Some("ACTIVE")).cloned()
     }
 

@@ -8,15 +8,8 @@ use reconciler_tests::inventory::{duplicates, everything};
 use reconciler_tests::plans::{assert_nothing_to_do, converge};
 use reconciler_tests::{DesiredDir, Emulator, run_reconciler};
 
-/// 30 % of calls throttled, 10 % answered 5xx (neither reaches AWS, so a retry is safe), 20 % delayed.
 fn heavy_weather() -> RandomProfile {
-    RandomProfile {
-        seed: seed_from_env(),
-        throttled: 0.3,
-        server_errors: 0.1,
-        delayed: 0.2,
-        max_latency: Duration::from_millis(200),
-    }
+    RandomProfile::heavy(seed_from_env())
 }
 
 #[tokio::test]

@@ -33,10 +33,14 @@ struct Crashed {
     operation: String,
 }
 
-/// Runs a converge through a proxy with `cut` and kills it once the cut has fallen.
+/// Runs a converge of the workshop through a proxy with `cut` and kills it once the cut has fallen.
 fn crash(cut: Cut) -> Crashed {
+    crash_converging(DesiredDir::workshop(), cut)
+}
+
+/// Runs a converge of `desired` through a proxy with `cut` and kills it once the cut has fallen.
+fn crash_converging(desired: DesiredDir, cut: Cut) -> Crashed {
     let emulator = Emulator::start();
-    let desired = DesiredDir::workshop();
     let declared = declared(&emulator, &desired);
     let proxy = FaultProxy::cut(emulator.port(), cut);
     // One change at a time, so that the n-th mutating call is the same call every run.
@@ -66,7 +70,11 @@ async fn revisions(emulator: &Emulator) -> BTreeMap<String, usize> {
 /// Crashes at `cut`, recovers with one pass straight to the emulator and checks what is left. Returns the
 /// operation the cut fell on.
 async fn a_crash_is_recovered_by_one_pass(cut: Cut) -> String {
-    let Crashed { emulator, desired, declared, operation } = crash(cut);
+    recovered_by_one_pass(crash(cut)).await
+}
+
+async fn recovered_by_one_pass(crashed: Crashed) -> String {
+    let Crashed { emulator, desired, declared, operation } = crashed;
     let recovering = converge(&emulator, &desired);
     assert_eq!(duplicates(&emulator, "default").await, BTreeMap::new(), "crash at {operation}\n{recovering}");
     let revisions = revisions(&emulator).await;
@@ -132,6 +140,14 @@ crash_tests! {
     crash_after_create_load_balancer_took_effect => "CreateLoadBalancer", reaches_aws: true,
     // Cloud Map's CreateService comes first (an ECS service registers in its Cloud Map service).
     crash_after_the_first_create_service_took_effect => "CreateService", reaches_aws: true,
+}
+
+/// A shared load balancer's listener rule made and the pass killed before it recorded the rule's ARN: the next
+/// pass finds the rule by its listener and priority instead of making a second one.
+#[tokio::test]
+async fn crash_after_create_rule_took_effect() {
+    let crashed = crash_converging(DesiredDir::example("shared-load-balancer"), Cut::at_first("CreateRule", true));
+    assert_eq!(recovered_by_one_pass(crashed).await, "CreateRule");
 }
 
 /// Every mutating call of a converge, before and after it reaches AWS: the calls are dealt to four shards

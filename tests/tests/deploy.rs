@@ -240,6 +240,7 @@ fn the_example_settings_have_every_key_with_the_defaults_the_unit_and_install_sh
             "aws_max_rate",
             "concurrency",
             "config_dir",
+            "lease_ttl",
             "listen",
             "log_format",
             "max_delete_share",
@@ -392,6 +393,7 @@ fn iam_prefix(service: &str) -> &'static str {
         "SSM" => "ssm",
         "SecretsManager" => "secretsmanager",
         "ACM" => "acm",
+        "DynamoDB" => "dynamodb",
         other => panic!("classify(\"{other}.…\"): add the IAM prefix of service {other} to iam_prefix()"),
     }
 }

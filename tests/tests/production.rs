@@ -411,3 +411,25 @@ async fn a_sidecar_changed_in_its_file_or_by_hand_gets_one_new_revision() {
     assert_nothing_to_do(&emulator, &desired);
     assert_eq!(containers(&emulator).await.len(), 2, "the sidecar is back");
 }
+
+/// Heavy throttling, 5xx answers and latency on every call, the secret, parameter and certificate reads
+/// included: the production example still converges in one pass, and nothing is made twice.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_production_example_converges_through_heavy_weather() {
+    use reconciler_tests::fault_proxy::{FaultProxy, RandomProfile, seed_from_env};
+    use reconciler_tests::inventory::duplicates;
+
+    let (emulator, desired) = with_secrets().await;
+    let proxy = FaultProxy::random(emulator.port(), RandomProfile::heavy(seed_from_env()));
+    // 12 attempts, as in bad_day.rs: 40 % odds of failure per attempt, independently.
+    let args = ["--config-dir", desired.arg(), "--once", "--output", "json", "--aws-max-attempts", "12"];
+    let run = reconciler_tests::run_reconciler(&proxy.endpoint(), &args);
+    let counts = proxy.counts();
+    assert_eq!(run.code, 0, "{counts:?}\n{run}");
+    for service in ["ssm", "secretsmanager", "acm"] {
+        assert!(proxy.requests_to(service) > 0, "{service} was read through the weather: {counts:?}");
+    }
+    assert_eq!(duplicates(&emulator, "default").await, std::collections::BTreeMap::new());
+    assert_eq!(containers(&emulator).await.len(), 2);
+    assert_nothing_to_do(&emulator, &desired);
+}

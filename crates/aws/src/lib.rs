@@ -13,6 +13,7 @@ mod ecs;
 pub mod error;
 pub mod jitter;
 mod kinds;
+pub mod lease;
 mod observe;
 mod rate_limit;
 pub mod rollout;
@@ -92,6 +93,10 @@ pub struct Aws {
     pub(crate) secretsmanager: aws_sdk_secretsmanager::Client,
     /// Read only: the ARNs of the certificates HTTPS listeners name by domain.
     pub(crate) acm: aws_sdk_acm::Client,
+    /// The lease table's (`--lease-table`), when one is configured.
+    pub(crate) dynamodb: aws_sdk_dynamodb::Client,
+    /// Shut while a configured lease is not held: no mutating call of the other clients goes out.
+    pub(crate) fence: lease::Fence,
     counter: CallCounter,
     region: Option<String>,
     /// Where the calls go, for error messages: the configured endpoint URL, or AWS's own for the region.
@@ -109,6 +114,7 @@ impl Aws {
             .load()
             .await;
         let counter = CallCounter::default();
+        let fence = lease::Fence::default();
         // Each service its own bucket: AWS's limits are per service (and account and region).
         let http = || {
             let rate = options.max_calls_per_second?;
@@ -116,7 +122,11 @@ impl Aws {
         };
         macro_rules! client {
             ($sdk:ident) => {{
-                let mut builder = $sdk::config::Builder::from(&config).interceptor(counter.clone());
+                let builder = $sdk::config::Builder::from(&config).interceptor(fence.clone());
+                client!($sdk, builder)
+            }};
+            ($sdk:ident, $builder:expr) => {{
+                let mut builder = $builder.interceptor(counter.clone());
                 if let Some(limited) = http() {
                     builder = builder.http_client(limited);
                 }
@@ -134,6 +144,9 @@ impl Aws {
             ssm: client!(aws_sdk_ssm),
             secretsmanager: client!(aws_sdk_secretsmanager),
             acm: client!(aws_sdk_acm),
+            // The lease's own calls are not fenced: they are how the fence opens.
+            dynamodb: client!(aws_sdk_dynamodb, aws_sdk_dynamodb::config::Builder::from(&config)),
+            fence,
             counter,
             region: config.region().map(ToString::to_string),
             endpoint: config.endpoint_url().map_or_else(
@@ -151,6 +164,11 @@ impl Aws {
     without_retries!(elb_config_without_retries, aws_sdk_elasticloadbalancingv2);
     without_retries!(iam_config_without_retries, aws_sdk_iam);
     without_retries!(ecs_config_without_retries, aws_sdk_ecs);
+
+    /// Whether mutating calls may go out: always without a lease, and while it is held with one.
+    pub fn may_write(&self) -> bool {
+        self.fence.allows_writes()
+    }
 
     /// The region the clients talk to, if one is configured.
     pub fn region(&self) -> Option<&str> {

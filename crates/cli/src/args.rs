@@ -199,6 +199,47 @@ pub struct RunArgs {
     /// Log format on standard error (logs are separate from the plan, which goes to standard output).
     #[arg(long, env = "RECONCILER_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+
+    #[command(flatten)]
+    pub lease: LeaseArgs,
+}
+
+/// One writer at a time across hosts: a lease in a DynamoDB table.
+#[derive(Debug, Args)]
+pub struct LeaseArgs {
+    /// DynamoDB table of the lease (one item per owner id): only its holder makes changes; other daemons on
+    /// the same directory wait as standbys, and `--once` waits or refuses. Without it, run on one host only.
+    #[arg(long, env = "RECONCILER_LEASE_TABLE")]
+    pub lease_table: Option<String>,
+
+    /// How long a renewal of the lease lasts; it is renewed every quarter of this. A holder that cannot renew
+    /// stops making changes at two thirds of it (before it runs out), and a standby takes over once it has.
+    #[arg(long, env = "RECONCILER_LEASE_TTL", default_value = "30s", value_parser = parse_lease_ttl)]
+    pub lease_ttl: Duration,
+
+    /// With --once: how long to wait for a lease another holds before refusing (0: refuse at once).
+    #[arg(long, env = "RECONCILER_LEASE_WAIT", default_value = "0s", value_parser = parse_duration)]
+    pub lease_wait: Duration,
+
+    /// Create the --lease-table (on-demand billing, key `lease_id`) and exit. Nothing else is done.
+    #[arg(long, env = "RECONCILER_CREATE_LEASE_TABLE")]
+    pub create_lease_table: bool,
+}
+
+impl LeaseArgs {
+    pub fn settings(&self) -> Option<reconciler_controller::LeaseSettings> {
+        let table = self.lease_table.clone()?;
+        Some(reconciler_controller::LeaseSettings { table, ttl: self.lease_ttl })
+    }
+}
+
+/// A lease TTL: at least 3 s (renewed every quarter), at most an hour.
+fn parse_lease_ttl(text: &str) -> Result<Duration, String> {
+    let ttl = parse_duration(text)?;
+    if !(Duration::from_secs(3)..=Duration::from_secs(3600)).contains(&ttl) {
+        return Err(format!("{text:?}: a lease TTL is from 3s to 1h"));
+    }
+    Ok(ttl)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

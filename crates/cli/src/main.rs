@@ -4,6 +4,7 @@
 mod args;
 mod destroy;
 mod exit;
+mod lease;
 mod once;
 mod settings_file;
 mod status;
@@ -30,6 +31,7 @@ fn main() {
         Some(Command::Validate(validate)) => validate::run(&validate.config_dir),
         Some(Command::Status(status)) => runtime().block_on(status::run(status, &client)),
         Some(Command::Destroy(destroy)) => runtime().block_on(destroy::run(destroy, &client)),
+        None if cli.run.lease.create_lease_table => runtime().block_on(lease::create_table(&cli.run.lease, &client)),
         None if cli.run.once => runtime().block_on(once::run(&cli.run, &client)),
         None => {
             let run = &cli.run;
@@ -48,6 +50,7 @@ fn main() {
                 shutdown_grace: std::time::Duration::from_secs(20),
                 pruning: args::pruning(run),
                 client: client.clone(),
+                lease: run.lease.settings(),
             };
             runtime().block_on(reconciler_controller::run_daemon(settings))
         }

@@ -21,6 +21,25 @@ pub async fn run(args: &RunArgs, client: &reconciler_aws::ClientOptions) -> i32 
         Ok(both) => both,
         Err(code) => return code,
     };
+    // Changes need the lease when one is configured; a dry run makes none and needs none.
+    let lease = match (args.dry_run, args.lease.settings()) {
+        (false, Some(settings)) => {
+            match crate::lease::take(&aws, &settings, &args.owner_id, args.lease.lease_wait).await {
+                Ok(lease) => Some(lease),
+                Err(code) => return code,
+            }
+        }
+        _ => None,
+    };
+    let code = run_with(args, &aws, &desired).await;
+    if let Some(lease) = lease {
+        crate::lease::give_up(&lease).await;
+    }
+    code
+}
+
+async fn run_with(args: &RunArgs, aws: &reconciler_aws::Aws, desired: &reconciler_spec::Desired) -> i32 {
+    let (aws, desired) = (aws.clone(), desired);
     let options = PassOptions {
         owner_id: args.owner_id.clone(),
         pruning: crate::args::pruning(args),
@@ -37,7 +56,7 @@ pub async fn run(args: &RunArgs, client: &reconciler_aws::ClientOptions) -> i32 
             println!("{}", reconciler_render::plan_text(plan, &text));
         }
     };
-    let result = match run_pass(&aws, &desired, &options, print_plan).await {
+    let result = match run_pass(&aws, desired, &options, print_plan).await {
         Ok(result) => result,
         Err(err) => {
             eprintln!("error: {err}");

@@ -27,6 +27,8 @@ struct SettingsFile {
     aws_call_timeout: Option<String>,
     aws_max_attempts: Option<u32>,
     aws_max_rate: Option<u32>,
+    lease_table: Option<String>,
+    lease_ttl: Option<String>,
 }
 
 /// Fills every setting that was left at its default (neither flag nor environment) from the settings file.
@@ -121,6 +123,16 @@ pub fn apply(cli: &mut Cli, matches: &ArgMatches) -> Result<(), String> {
         && !is_set(matches, "allow_mass_delete")
     {
         run.allow_mass_delete = value;
+    }
+    if let Some(value) = &file.lease_table
+        && !is_set(matches, "lease_table")
+    {
+        run.lease.lease_table = Some(value.clone());
+    }
+    if let Some(value) = &file.lease_ttl
+        && !is_set(matches, "lease_ttl")
+    {
+        run.lease.lease_ttl = parse_duration(value).map_err(|e| bad("lease_ttl", e))?;
     }
     Ok(())
 }

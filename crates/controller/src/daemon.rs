@@ -42,6 +42,8 @@ pub struct DaemonSettings {
     pub pruning: Pruning,
     /// Timeouts and retries of the AWS clients.
     pub client: reconciler_aws::ClientOptions,
+    /// One writer among several daemons: only the lease's holder runs passes. `None`: one host only.
+    pub lease: Option<crate::lease::LeaseSettings>,
 }
 
 /// Runs until a shutdown signal; returns the exit code.
@@ -75,6 +77,14 @@ pub async fn run(settings: DaemonSettings) -> i32 {
     if let Some(interval) = watchdog_interval() {
         spawn_watchdog(interval);
     }
+    let lease = settings.lease.as_ref().map(|l| {
+        let lease = reconciler_aws::lease::Lease::new(&aws, &l.table, &settings.owner_id, l.ttl);
+        tracing::info!(table = %l.table, holder = %lease.holder, ttl_s = l.ttl.as_secs(), "one writer at a time: asking for the lease");
+        Arc::new(tokio::sync::Mutex::new(lease))
+    });
+    if let Some(lease) = &lease {
+        crate::lease::spawn_keeper(lease.clone(), triggers.clone(), telemetry.clone());
+    }
     let _ = triggers.send(Trigger::Startup);
 
     let mut desired_state = DesiredState::new();
@@ -90,6 +100,12 @@ pub async fn run(settings: DaemonSettings) -> i32 {
             _ = shutdown.recv() => break,
         };
         let reasons: Vec<&str> = batch.iter().map(|t| t.as_str()).collect();
+        // A standby (the lease is another's) waits for it; the keeper queues a pass when it is taken.
+        if !aws.may_write() {
+            tracing::debug!(trigger = %reasons.join(","), "standby: no pass without the lease");
+            schedule.pass_finished(None);
+            continue;
+        }
 
         let options = PassOptions {
             owner_id: settings.owner_id.clone(),
@@ -126,6 +142,7 @@ pub async fn run(settings: DaemonSettings) -> i32 {
                 if tokio::time::timeout(settings.shutdown_grace, &mut pass).await.is_err() {
                     tracing::warn!(grace_s = settings.shutdown_grace.as_secs(), "calls still in flight at the end of the grace period");
                 }
+                release(lease.as_ref()).await;
                 return 0;
             }
         };
@@ -162,8 +179,18 @@ pub async fn run(settings: DaemonSettings) -> i32 {
         }
     }
     notifier.stopping();
+    release(lease.as_ref()).await;
     tracing::info!("reconciler daemon stopped");
     0
+}
+
+/// Gives the lease up on the way out, so that a standby takes over at once rather than after the TTL.
+async fn release(lease: Option<&Arc<tokio::sync::Mutex<reconciler_aws::lease::Lease>>>) {
+    let Some(lease) = lease else { return };
+    match lease.lock().await.release().await {
+        Ok(()) => tracing::info!("lease released"),
+        Err(err) => tracing::warn!(error = %err, "could not release the lease; it expires at the end of its TTL"),
+    }
 }
 
 /// Per resource: a failed change backs off, a successful one clears its backoff.

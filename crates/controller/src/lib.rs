@@ -7,6 +7,7 @@ pub mod daemon;
 mod debounce;
 pub mod desired_state;
 mod http;
+pub mod lease;
 pub mod pass;
 mod schedule;
 mod systemd;
@@ -15,4 +16,5 @@ mod trigger;
 mod watcher;
 
 pub use daemon::{DaemonSettings, run as run_daemon};
+pub use lease::LeaseSettings;
 pub use pass::{PassOptions, PassResult, run_pass};

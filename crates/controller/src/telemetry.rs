@@ -56,6 +56,33 @@ struct State {
     conflicts: u64,
     /// The pass running now, if any: a pass stuck on AWS shows here, not only once it ends.
     running: Option<RunningPass>,
+    /// With a lease table: who holds the lease, as last seen (`None`: no lease configured).
+    lease: Option<LeaseView>,
+}
+
+/// The lease as this daemon last saw it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LeaseView {
+    /// This daemon holds it and is the writer.
+    Held { table: String, holder: String, token: u64 },
+    /// Another holds it: this daemon is a standby and makes no pass.
+    Standby { table: String, held_by: String, expires_in_seconds: u64 },
+    /// The table could not be reached (this daemon writes only while its last renewal lasts).
+    Unreachable { table: String, error: String },
+}
+
+impl LeaseView {
+    fn json(&self) -> Value {
+        match self {
+            LeaseView::Held { table, holder, token } => {
+                json!({"state": "held", "table": table, "holder": holder, "fencing_token": token})
+            }
+            LeaseView::Standby { table, held_by, expires_in_seconds } => json!({
+                "state": "standby", "table": table, "held_by": held_by, "expires_in_seconds": expires_in_seconds
+            }),
+            LeaseView::Unreachable { table, error } => json!({"state": "unreachable", "table": table, "error": error}),
+        }
+    }
 }
 
 /// When the pass in progress started: the wall clock for people, a monotonic instant for its age.
@@ -137,6 +164,15 @@ impl Telemetry {
         state.last_pass_summary = summary.to_string();
     }
 
+    /// Records the lease as last seen. A standby is ready: it is doing what it should.
+    pub fn record_lease(&self, view: LeaseView) {
+        let mut state = self.lock();
+        if matches!(view, LeaseView::Standby { .. }) {
+            state.ready = true;
+        }
+        state.lease = Some(view);
+    }
+
     /// The one-line summary of the last pass (for systemd's STATUS=).
     pub fn last_summary(&self) -> String {
         self.lock().last_pass_summary.clone()
@@ -213,6 +249,10 @@ impl Telemetry {
 
         out.family("reconciler_ready", "gauge", "1 once a pass has run to the end.");
         out.sample(&format!("reconciler_ready {}", u8::from(state.ready)));
+        if let Some(lease) = &state.lease {
+            out.family("reconciler_lease_held", "gauge", "1 while this daemon holds the lease and may write.");
+            out.sample(&format!("reconciler_lease_held {}", u8::from(matches!(lease, LeaseView::Held { .. }))));
+        }
         out.text
     }
 
@@ -257,6 +297,7 @@ impl Telemetry {
             "resources": resources,
             "files": files,
             "cross_file_errors": state.cross_file_errors,
+            "lease": state.lease.as_ref().map(LeaseView::json),
         })
     }
 }

@@ -17,6 +17,8 @@ pub enum Trigger {
     Resync,
     /// A backoff delay after failures ran out.
     Retry,
+    /// This daemon took the lease (`--lease-table`): it is the writer now.
+    LeaseTaken,
 }
 
 impl Trigger {
@@ -28,6 +30,7 @@ impl Trigger {
             Trigger::Reload => "reload",
             Trigger::Resync => "resync",
             Trigger::Retry => "retry",
+            Trigger::LeaseTaken => "lease_taken",
         }
     }
 }
