@@ -93,7 +93,7 @@ async fn two_daemons_converge_with_one_writer_and_the_standby_takes_over_when_it
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn once_beside_a_running_daemon_refuses_naming_the_holder_unless_it_is_a_dry_run() {
+async fn once_or_destroy_beside_a_running_daemon_refuses_naming_the_holder_unless_it_is_a_dry_run() {
     let emulator = Emulator::start();
     create_table(&emulator);
     let desired = DesiredDir::workshop();
@@ -117,6 +117,12 @@ async fn once_beside_a_running_daemon_refuses_naming_the_holder_unless_it_is_a_d
     );
     assert_ne!(dry.code, 1, "{dry}");
     assert_eq!(mutating_writes(&once), 0);
+    // Nor does destroy delete anything while the daemon writes.
+    let destroy =
+        run_reconciler(&once.endpoint(), &["destroy", "--config-dir", desired.arg(), "--yes", "--lease-table", TABLE]);
+    assert_eq!(destroy.code, 1, "{destroy}");
+    assert!(destroy.stderr.contains("another reconciler holds the lease"), "{destroy}");
+    assert_eq!(mutating_writes(&once), 0, "nothing deleted");
 
     // Given up on the way out (SIGTERM), the lease is free at once: a --once takes it without waiting.
     running.signal("TERM");

@@ -105,6 +105,10 @@ pub struct DestroyArgs {
     /// How long to wait for AWS to finish a deletion (NAT gateways, load balancers, services draining).
     #[arg(long, env = "RECONCILER_WAIT_TIMEOUT", default_value = "10m", value_parser = parse_duration)]
     pub wait_timeout: Duration,
+
+    /// The deletions need the lease when one is configured, as any change does (see the top-level flags).
+    #[command(flatten)]
+    pub lease: LeaseArgs,
 }
 
 #[derive(Debug, Args)]
@@ -202,6 +206,10 @@ pub struct RunArgs {
 
     #[command(flatten)]
     pub lease: LeaseArgs,
+
+    /// Create the --lease-table (on-demand billing, key `lease_id`) and exit. Nothing else is done.
+    #[arg(long, env = "RECONCILER_CREATE_LEASE_TABLE")]
+    pub create_lease_table: bool,
 }
 
 /// One writer at a time across hosts: a lease in a DynamoDB table.
@@ -217,13 +225,9 @@ pub struct LeaseArgs {
     #[arg(long, env = "RECONCILER_LEASE_TTL", default_value = "30s", value_parser = parse_lease_ttl)]
     pub lease_ttl: Duration,
 
-    /// With --once: how long to wait for a lease another holds before refusing (0: refuse at once).
+    /// With --once and destroy: how long to wait for a lease another holds before refusing (0: at once).
     #[arg(long, env = "RECONCILER_LEASE_WAIT", default_value = "0s", value_parser = parse_duration)]
     pub lease_wait: Duration,
-
-    /// Create the --lease-table (on-demand billing, key `lease_id`) and exit. Nothing else is done.
-    #[arg(long, env = "RECONCILER_CREATE_LEASE_TABLE")]
-    pub create_lease_table: bool,
 }
 
 impl LeaseArgs {

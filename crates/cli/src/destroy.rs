@@ -18,16 +18,35 @@ pub async fn run(args: &DestroyArgs, client: &reconciler_aws::ClientOptions) -> 
         Ok(both) => both,
         Err(code) => return code,
     };
+    // The deletions are changes: with a lease table, taken before the live state is read, so that the plan is
+    // of a state no other writer changes under it.
+    let lease = match (args.dry_run, args.lease.settings()) {
+        (false, Some(settings)) => {
+            match crate::lease::take(&aws, &settings, &args.owner_id, args.lease.lease_wait).await {
+                Ok(lease) => Some(lease),
+                Err(code) => return code,
+            }
+        }
+        _ => None,
+    };
+    let code = destroy_with(args, &aws, &desired).await;
+    if let Some(lease) = lease {
+        crate::lease::give_up(&lease).await;
+    }
+    code
+}
+
+async fn destroy_with(args: &DestroyArgs, aws: &reconciler_aws::Aws, desired: &reconciler_spec::Desired) -> i32 {
     let before = aws.calls();
-    let hints = reconciler_plan::ObservationHints::from_desired(&desired);
-    let observed = match reconciler_aws::observe(&aws, &args.owner_id, &hints).await {
+    let hints = reconciler_plan::ObservationHints::from_desired(desired);
+    let observed = match reconciler_aws::observe(aws, &args.owner_id, &hints).await {
         Ok(observed) => observed,
         Err(err) => {
             eprintln!("error: reading the live state failed: {err}");
             return exit::ERROR;
         }
     };
-    let plan = match reconciler_plan::destroy(&desired, &observed, &PlanContext::new(&args.owner_id)) {
+    let plan = match reconciler_plan::destroy(desired, &observed, &PlanContext::new(&args.owner_id)) {
         Ok(plan) => plan,
         Err(err) => {
             eprintln!("error: planning failed: {err}");
@@ -63,7 +82,7 @@ pub async fn run(args: &DestroyArgs, client: &reconciler_aws::ClientOptions) -> 
         wait_timeout: args.wait_timeout,
         ..ApplyOptions::default()
     };
-    let report = reconciler_aws::apply(&aws, &plan, &observed, &args.owner_id, &options).await;
+    let report = reconciler_aws::apply(aws, &plan, &observed, &args.owner_id, &options).await;
     let calls = aws.calls().since(&before);
     let summary = format!(
         "Destroy: {} deleted, {} failed, {} skipped; {} API calls ({} mutating).",

@@ -31,7 +31,7 @@ fn main() {
         Some(Command::Validate(validate)) => validate::run(&validate.config_dir),
         Some(Command::Status(status)) => runtime().block_on(status::run(status, &client)),
         Some(Command::Destroy(destroy)) => runtime().block_on(destroy::run(destroy, &client)),
-        None if cli.run.lease.create_lease_table => runtime().block_on(lease::create_table(&cli.run.lease, &client)),
+        None if cli.run.create_lease_table => runtime().block_on(lease::create_table(&cli.run.lease, &client)),
         None if cli.run.once => runtime().block_on(once::run(&cli.run, &client)),
         None => {
             let run = &cli.run;

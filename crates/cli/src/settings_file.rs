@@ -128,6 +128,11 @@ pub fn apply(cli: &mut Cli, matches: &ArgMatches) -> Result<(), String> {
         && !is_set(matches, "lease_table")
     {
         run.lease.lease_table = Some(value.clone());
+        if let (Some(crate::args::Command::Destroy(destroy)), Some(sub)) = (&mut cli.command, sub_matches)
+            && !is_set(sub, "lease_table")
+        {
+            destroy.lease.lease_table = Some(value.clone());
+        }
     }
     if let Some(value) = &file.lease_ttl
         && !is_set(matches, "lease_ttl")
