@@ -407,3 +407,62 @@ fn a_file_swapped_for_a_directory_keeps_what_it_declared() {
 fn a_file_swapped_for_a_fifo_keeps_what_it_declared_and_the_daemon_does_not_block() {
     a_file_swapped_for_something_unreadable_keeps_what_it_declared(Unreadable::Fifo);
 }
+
+/// DescribeTaskDefinition calls the daemon has made so far (all outcomes).
+fn task_definition_reads(daemon: &Daemon) -> f64 {
+    ["ok", "failed"]
+        .iter()
+        .filter_map(|o| {
+            daemon.metric(&format!(
+                "reconciler_aws_api_calls_total{{service=\"ECS\",operation=\"DescribeTaskDefinition\",outcome=\"{o}\"}}"
+            ))
+        })
+        .sum()
+}
+
+/// A revision's content never changes: once a pass has read it, the steady state of the loop reads it no more,
+/// and a tag changed by the daemon itself is still seen right (its write forgets what was read).
+#[test]
+fn the_steady_state_reads_no_task_definition_twice() {
+    let emulator = Emulator::start();
+    let desired = DesiredDir::workshop();
+    let daemon = Daemon::start(&emulator, desired.path(), &["--resync-interval", "1s"]);
+    eventually(Duration::from_secs(60), "two passes", || passes(&daemon) >= 2.0);
+    let after_two = task_definition_reads(&daemon);
+    assert!(after_two > 0.0, "the first passes read them");
+    eventually(Duration::from_secs(30), "three more passes", || passes(&daemon) >= 5.0);
+    assert_eq!(task_definition_reads(&daemon), after_two, "no read in the steady state");
+
+    // A tag edit reaches the task definition in place, once: the next passes see it written (a stale read
+    // would plan it again at every pass).
+    reconciler_tests::plans::edit(
+        &desired,
+        "nodejs.toml",
+        "execution_role = \"ecs-task-execution\"\ntags = { Project = \"ecsdemo\" }",
+        "execution_role = \"ecs-task-execution\"\ntags = { Project = \"ecsdemo\", Team = \"web\" }",
+    );
+    eventually(Duration::from_secs(30), "the tag on the running revision", || {
+        block_on(running_revision_tags(&emulator, "ecsdemo-nodejs")).iter().any(|(k, v)| k == "Team" && v == "web")
+    });
+    let before = passes(&daemon);
+    eventually(Duration::from_secs(30), "three passes after it", || passes(&daemon) >= before + 3.0);
+    let summary = daemon.status()["last_pass"]["summary"].as_str().unwrap_or_default().to_string();
+    assert!(summary.starts_with("Pass complete: no changes"), "the tag is not planned again: {summary}");
+}
+
+async fn running_revision_tags(emulator: &Emulator, service: &str) -> Vec<(String, String)> {
+    let Some(found) = emulator.ecs_service("container-demo", service).await else { return vec![] };
+    let ecs = emulator.ecs().await;
+    let definition = ecs
+        .describe_task_definition()
+        .task_definition(found.task_definition().unwrap_or_default())
+        .include(aws_sdk_ecs::types::TaskDefinitionField::Tags)
+        .send()
+        .await
+        .unwrap();
+    definition
+        .tags()
+        .iter()
+        .map(|t| (t.key().unwrap_or_default().to_string(), t.value().unwrap_or_default().to_string()))
+        .collect()
+}

@@ -95,6 +95,8 @@ pub struct Aws {
     pub(crate) acm: aws_sdk_acm::Client,
     /// The lease table's (`--lease-table`), when one is configured.
     pub(crate) dynamodb: aws_sdk_dynamodb::Client,
+    /// Task definitions read by earlier passes (their content never changes).
+    pub(crate) task_definitions: kinds::task_definition::Cache,
     /// Shut while a configured lease is not held: no mutating call of the other clients goes out.
     pub(crate) fence: lease::Fence,
     counter: CallCounter,
@@ -147,6 +149,7 @@ impl Aws {
             // The lease's own calls are not fenced: they are how the fence opens.
             dynamodb: client!(aws_sdk_dynamodb, aws_sdk_dynamodb::config::Builder::from(&config)),
             fence,
+            task_definitions: Default::default(),
             counter,
             region: config.region().map(ToString::to_string),
             endpoint: config.endpoint_url().map_or_else(

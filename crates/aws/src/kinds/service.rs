@@ -43,7 +43,7 @@ pub async fn observe(aws: &Aws, clusters: &[String]) -> Result<Vec<ObservedNode>
     // gives the ARN, which the service's reference is then rewritten to.
     let mut canonical = BTreeMap::new();
     for reference in task_definitions {
-        if let Some(found) = task_definition::describe(aws, &reference).await? {
+        if let Some(found) = task_definition::describe_cached(aws, &reference).await? {
             canonical.insert(reference, found.id.clone());
             if !nodes.iter().any(|n| n.id == found.id) {
                 nodes.push(found);

@@ -7,7 +7,9 @@
 //! They are observed through the services that run them (one DescribeTaskDefinition per distinct revision in
 //! use, in `service::observe`), not by listing every revision in the account.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use aws_sdk_ecs::types::builders::ContainerDefinitionBuilder;
 use aws_sdk_ecs::types::{
@@ -24,6 +26,47 @@ use crate::create_once::{create_once, tagged_ours};
 use crate::error::{AwsError, classify};
 use crate::kinds::{Adapter, release};
 use crate::{Aws, ecs};
+
+/// How long a task definition read stays good. A revision's content never changes once registered (its ARN is
+/// the key), so this is only for its tags: tags changed by hand on a revision are found within this long. Our
+/// own tag writes and deregistrations forget the entry at once.
+const CACHED_FOR: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Task definitions read by earlier passes of this process, by ARN (or the reference a service gave).
+#[derive(Debug, Clone, Default)]
+pub struct Cache {
+    read: Arc<Mutex<HashMap<String, (ObservedNode, Instant)>>>,
+}
+
+impl Cache {
+    fn get(&self, reference: &str) -> Option<ObservedNode> {
+        let read = self.read.lock().expect("task definition cache");
+        read.get(reference).filter(|(_, at)| at.elapsed() < CACHED_FOR).map(|(node, _)| node.clone())
+    }
+
+    fn put(&self, reference: &str, node: &ObservedNode) {
+        let mut read = self.read.lock().expect("task definition cache");
+        read.insert(reference.to_string(), (node.clone(), Instant::now()));
+    }
+
+    /// Forgets what was read of `arn` (under its ARN and any other reference to it).
+    pub fn forget(&self, arn: &str) {
+        self.read.lock().expect("task definition cache").retain(|key, (node, _)| key != arn && node.id != arn);
+    }
+}
+
+/// [`describe`], from the cache when an earlier pass read it (the steady state of the loop reads no task
+/// definition: issue 17). Only observation uses it; apply reads afresh.
+pub async fn describe_cached(aws: &Aws, reference: &str) -> Result<Option<ObservedNode>, AwsError> {
+    if let Some(found) = aws.task_definitions.get(reference) {
+        return Ok(Some(found));
+    }
+    let found = describe(aws, reference).await?;
+    if let Some(found) = &found {
+        aws.task_definitions.put(reference, found);
+    }
+    Ok(found)
+}
 
 /// The task definition `reference` (an ARN or `family:revision`) as found, with its tags.
 pub async fn describe(aws: &Aws, reference: &str) -> Result<Option<ObservedNode>, AwsError> {
@@ -448,10 +491,12 @@ impl Adapter for TaskDefinitionKind {
         // Every field makes a new revision (the planner plans a replacement): only tags change in place, on
         // the revision in use. Older revisions keep the tags they were registered with (`keep_revisions`
         // looks at our ownership tags only, which never change).
+        ctx.aws.task_definitions.forget(id);
         ecs::write_changed_tags(ctx, id, action).await
     }
 
     async fn delete(ctx: &Ctx<'_>, found: &ObservedNode, _spec: &Self::Spec) -> Result<(), AwsError> {
+        ctx.aws.task_definitions.forget(&found.id);
         delete_ours_in_family(ctx, &found.id).await
     }
 
@@ -462,6 +507,7 @@ impl Adapter for TaskDefinitionKind {
         keys: Vec<String>,
     ) -> Result<(), AwsError> {
         let _ = spec;
+        ctx.aws.task_definitions.forget(&found.id);
         release::ecs(ctx, &found.id, keys).await
     }
 }
