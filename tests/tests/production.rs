@@ -433,3 +433,62 @@ async fn the_production_example_converges_through_heavy_weather() {
     assert_eq!(containers(&emulator).await.len(), 2);
     assert_nothing_to_do(&emulator, &desired);
 }
+
+/// `reconciler show`: the URL through the shared load balancer over HTTPS, both containers, the secrets by
+/// where they come from (no value), and the service's tasks with their state and why one stopped.
+#[tokio::test(flavor = "multi_thread")]
+async fn show_gives_the_url_the_containers_the_secrets_by_reference_and_the_tasks() {
+    let (emulator, desired) = with_secrets().await;
+    converge(&emulator, &desired);
+    // The emulator starts no task for a service: two are run by hand in the service's group, and one stopped.
+    let ecs = emulator.ecs().await;
+    let container =
+        aws_sdk_ecs::types::ContainerDefinition::builder().name("probe").image("busybox:1").memory(64).build();
+    ecs.register_task_definition().family("probe").container_definitions(container).send().await.unwrap();
+    let subnet =
+        emulator.ec2().await.describe_subnets().send().await.unwrap().subnets()[0].subnet_id().unwrap().to_string();
+    let network = aws_sdk_ecs::types::NetworkConfiguration::builder()
+        .awsvpc_configuration(aws_sdk_ecs::types::AwsVpcConfiguration::builder().subnets(subnet).build().unwrap())
+        .build();
+    let run = ecs
+        .run_task()
+        .cluster(CLUSTER)
+        .task_definition("probe")
+        .launch_type(aws_sdk_ecs::types::LaunchType::Fargate)
+        .group(format!("service:{SERVICE}"))
+        .count(2)
+        .network_configuration(network)
+        .send()
+        .await
+        .unwrap();
+    let stopped = run.tasks()[0].task_arn().unwrap().to_string();
+    ecs.stop_task().cluster(CLUSTER).task(&stopped).reason("Essential container in task exited").send().await.unwrap();
+
+    let shown = emulator.reconciler(&["show", SERVICE, "--config-dir", desired.arg(), "--output", "json"]);
+    assert_eq!(shown.code, 0, "{shown}");
+    assert_no_secret_value(&shown.stdout, "show");
+    let service = &shown.json()["services"][0];
+    let dns = emulator.elbv2().await.describe_load_balancers().names("ecsdemo-web").send().await.unwrap();
+    let dns = dns.load_balancers()[0].dns_name().unwrap().to_string();
+    assert_eq!(service["urls"][0], format!("https://{dns}/api"));
+    let containers: Vec<&str> =
+        service["containers"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
+    assert_eq!(containers, [SERVICE, "otel"]);
+    let secrets: Vec<&str> =
+        service["secrets"].as_array().unwrap().iter().map(|s| s["from"].as_str().unwrap()).collect();
+    assert!(secrets.contains(&"SSM parameter /ecsdemo/api/db-password"), "{secrets:?}");
+    let tasks = service["tasks"].as_array().unwrap();
+    assert_eq!(tasks.len(), 2, "{tasks:?}");
+    let id = stopped.rsplit('/').next().unwrap();
+    let gone = tasks.iter().find(|t| t["id"] == id).expect("the stopped task is listed");
+    assert_eq!(gone["stopped_reason"], "Essential container in task exited");
+
+    let text = emulator.reconciler(&["show", "--config-dir", desired.arg()]);
+    assert_eq!(text.code, 0, "{text}");
+    assert!(text.stdout.contains(&format!("URL          https://{dns}/api")), "{text}");
+    assert!(text.stdout.contains("(Essential container in task exited)"), "{text}");
+    assert_no_secret_value(&text.stdout, "show as text");
+    let unknown = emulator.reconciler(&["show", "nope", "--config-dir", desired.arg()]);
+    assert_eq!(unknown.code, 1);
+    assert!(unknown.stderr.contains("no service `nope` is declared"), "{unknown}");
+}

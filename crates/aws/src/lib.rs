@@ -18,6 +18,7 @@ mod observe;
 mod rate_limit;
 pub mod rollout;
 mod secrets;
+pub mod show;
 mod wait;
 
 pub use apply::{ApplyOptions, apply};

@@ -73,6 +73,10 @@ pub enum Command {
     /// One row per declared service: tasks desired / running / pending, task definition revision, rollout
     /// state, last event, and whether it drifted from its file. Makes no change.
     Status(StatusArgs),
+    /// What a person reaches for about services: load balancer URL, Cloud Map name, image and revision of
+    /// each container, environment, secrets by reference (never a value), tasks with zone, state and stop
+    /// reason. Makes no change.
+    Show(ShowArgs),
     /// Delete every resource of ours that the directory declares, dependents first, after showing the plan
     /// and asking for confirmation on a terminal. Nothing else is touched.
     Destroy(DestroyArgs),
@@ -122,6 +126,24 @@ pub struct StatusArgs {
     pub owner_id: String,
 
     /// A table, or JSON for scripts.
+    #[arg(long, env = "RECONCILER_OUTPUT", value_enum, default_value_t = Output::Text)]
+    pub output: Output,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// Declaration names of the services to show; none: every declared service.
+    pub services: Vec<String>,
+
+    /// Directory of desired-state `*.toml` files.
+    #[arg(long, env = "RECONCILER_CONFIG_DIR", default_value = "/etc/reconciler/desired")]
+    pub config_dir: PathBuf,
+
+    /// Whose resources to look at (see the top-level --owner-id).
+    #[arg(long, env = "RECONCILER_OWNER_ID", default_value = "default", value_parser = parse_owner_id)]
+    pub owner_id: String,
+
+    /// Text, or JSON for scripts.
     #[arg(long, env = "RECONCILER_OUTPUT", value_enum, default_value_t = Output::Text)]
     pub output: Output,
 }

@@ -7,6 +7,7 @@ mod exit;
 mod lease;
 mod once;
 mod settings_file;
+mod show;
 mod status;
 mod validate;
 mod wait;
@@ -30,6 +31,7 @@ fn main() {
     let code = match &cli.command {
         Some(Command::Validate(validate)) => validate::run(&validate.config_dir),
         Some(Command::Status(status)) => runtime().block_on(status::run(status, &client)),
+        Some(Command::Show(show)) => runtime().block_on(show::run(show, &client)),
         Some(Command::Destroy(destroy)) => runtime().block_on(destroy::run(destroy, &client)),
         None if cli.run.create_lease_table => runtime().block_on(lease::create_table(&cli.run.lease, &client)),
         None if cli.run.once => runtime().block_on(once::run(&cli.run, &client)),

@@ -54,6 +54,9 @@ pub fn apply(cli: &mut Cli, matches: &ArgMatches) -> Result<(), String> {
             (Some(crate::args::Command::Destroy(destroy)), Some(sub)) if !is_set(sub, "config_dir") => {
                 destroy.config_dir = dir.clone();
             }
+            (Some(crate::args::Command::Show(show)), Some(sub)) if !is_set(sub, "config_dir") => {
+                show.config_dir = dir.clone();
+            }
             _ => {}
         }
     }
@@ -62,6 +65,7 @@ pub fn apply(cli: &mut Cli, matches: &ArgMatches) -> Result<(), String> {
         let owner_id = match &mut cli.command {
             Some(crate::args::Command::Status(status)) => Some(&mut status.owner_id),
             Some(crate::args::Command::Destroy(destroy)) => Some(&mut destroy.owner_id),
+            Some(crate::args::Command::Show(show)) => Some(&mut show.owner_id),
             _ => None,
         };
         if let Some(owner_id) = owner_id

@@ -17,7 +17,7 @@ const DESCRIBE_BATCH: usize = 100;
 /// with a declaration. ListClusters plus one DescribeClusters per 100 clusters.
 pub async fn observe(aws: &Aws) -> Result<Vec<ObservedNode>, AwsError> {
     let mut arns = Vec::new();
-    let mut pages = aws.ecs.list_clusters().into_paginator().send();
+    let mut pages = aws.ecs.list_clusters().max_results(100).into_paginator().send();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| classify("ECS.ListClusters", e))?;
         arns.extend(page.cluster_arns().iter().cloned());

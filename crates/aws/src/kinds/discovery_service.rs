@@ -25,7 +25,7 @@ use reconciler_plan::DiscoveryServiceSpec;
 pub async fn observe(aws: &Aws) -> Result<Vec<ObservedNode>, AwsError> {
     let sd = &aws.servicediscovery;
     let mut nodes = Vec::new();
-    let mut pages = sd.list_services().into_paginator().send();
+    let mut pages = sd.list_services().max_results(100).into_paginator().send();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| classify("ServiceDiscovery.ListServices", e))?;
         for service in page.services() {
@@ -144,7 +144,7 @@ async fn find_ours(ctx: &Ctx<'_>, node: &Node, namespace_id: &str, name: &str) -
         .values(namespace_id)
         .build()
         .map_err(|e| AwsError::invalid("ServiceDiscovery.ListServices", e.to_string()))?;
-    let mut pages = sd.list_services().filters(in_namespace).into_paginator().send();
+    let mut pages = sd.list_services().filters(in_namespace).max_results(100).into_paginator().send();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| classify("ServiceDiscovery.ListServices", e))?;
         for arn in page.services().iter().filter(|s| s.name() == Some(name)).filter_map(|s| s.arn()) {

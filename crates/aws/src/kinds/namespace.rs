@@ -23,7 +23,7 @@ use reconciler_plan::kinds::namespace::field;
 /// this is one ListNamespaces plus one ListTagsForResource per private DNS namespace in the account.
 pub async fn observe(aws: &Aws) -> Result<Vec<ObservedNode>, AwsError> {
     let mut nodes = Vec::new();
-    let mut pages = aws.servicediscovery.list_namespaces().into_paginator().send();
+    let mut pages = aws.servicediscovery.list_namespaces().max_results(100).into_paginator().send();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| classify("ServiceDiscovery.ListNamespaces", e))?;
         for namespace in page.namespaces() {

@@ -88,7 +88,7 @@ pub async fn observe(aws: &Aws) -> Result<Vec<ObservedNode>, AwsError> {
 /// return tags on AWS, so each role-less profile (normally none) is read with GetInstanceProfile.
 async fn roleless_profiles(aws: &Aws, seen: &BTreeSet<String>) -> Result<Vec<ObservedNode>, AwsError> {
     let mut nodes = Vec::new();
-    let mut pages = aws.iam.list_instance_profiles().into_paginator().send();
+    let mut pages = aws.iam.list_instance_profiles().max_items(1000).into_paginator().send();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| classify("IAM.ListInstanceProfiles", e))?;
         for listed in page.instance_profiles().iter().filter(|p| p.roles().is_empty() && !seen.contains(p.arn())) {

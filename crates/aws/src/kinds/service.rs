@@ -61,10 +61,11 @@ pub async fn observe(aws: &Aws, clusters: &[String]) -> Result<Vec<ObservedNode>
     Ok(nodes)
 }
 
-/// Every ACTIVE or DRAINING service of a cluster, with tags.
+/// Every ACTIVE or DRAINING service of a cluster, with tags. Listed 100 a page, the most ECS gives (without
+/// `maxResults` it pages by 10).
 pub async fn describe_all(aws: &Aws, cluster: &str) -> Result<Vec<Service>, AwsError> {
     let mut arns = Vec::new();
-    let mut pages = aws.ecs.list_services().cluster(cluster).into_paginator().send();
+    let mut pages = aws.ecs.list_services().cluster(cluster).max_results(100).into_paginator().send();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| classify("ECS.ListServices", e))?;
         arns.extend(page.service_arns().iter().cloned());

@@ -426,6 +426,7 @@ async fn active_revisions(aws: &Aws, family: &str) -> Result<Vec<String>, AwsErr
         .list_task_definitions()
         .family_prefix(family)
         .status(TaskDefinitionStatus::Active)
+        .max_results(100)
         .into_paginator()
         .send();
     while let Some(page) = pages.next().await {
