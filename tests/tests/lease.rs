@@ -12,8 +12,9 @@ use reconciler_tests::plans::{assert_nothing_to_do, edit};
 use reconciler_tests::{DesiredDir, Emulator, run_reconciler};
 
 const TABLE: &str = "reconciler-lease";
-/// Short, so that the tests see expiry: renewed every 750 ms.
-const TTL: &str = "3s";
+/// Short, so that the tests see expiry: renewed every 1.5 s, writes stop 4 s after the last renewal. (Not
+/// shorter: the emulator can stall every request for a second or two on the first call to a service.)
+const TTL: &str = "6s";
 /// The services a daemon writes through, but for the lease table's.
 const WRITTEN: [&str; 5] = ["ec2", "ecs", "iam", "elasticloadbalancing", "servicediscovery"];
 
@@ -124,11 +125,13 @@ async fn once_or_destroy_beside_a_running_daemon_refuses_naming_the_holder_unles
     assert!(destroy.stderr.contains("another reconciler holds the lease"), "{destroy}");
     assert_eq!(mutating_writes(&once), 0, "nothing deleted");
 
-    // Given up on the way out (SIGTERM), the lease is free at once: a --once takes it without waiting.
+    // Stopped (SIGTERM), the daemon gives the lease up, or, with calls still in flight after its grace
+    // period, leaves it to run out: a --once waiting for it then takes it.
     running.signal("TERM");
     let mut running = running;
-    assert_eq!(running.wait_exit(Duration::from_secs(30)), Some(0));
-    let run = run_reconciler(&once.endpoint(), &["--config-dir", desired.arg(), "--once", "--lease-table", TABLE]);
+    assert_eq!(running.wait_exit(Duration::from_secs(40)), Some(0));
+    let args = ["--config-dir", desired.arg(), "--once", "--lease-table", TABLE, "--lease-wait", "20s"];
+    let run = run_reconciler(&once.endpoint(), &args);
     assert_eq!(run.code, 0, "{run}");
 }
 
@@ -146,8 +149,8 @@ async fn a_holder_cut_off_from_the_table_stops_writing() {
     eventually(Duration::from_secs(10), "the daemon says it cannot renew", || {
         lease_state(&cut_off).as_deref() == Some("unreachable")
     });
-    // Past the lease's end: whatever it was doing, it writes no more.
-    std::thread::sleep(Duration::from_secs(3));
+    // Past the fence's end (two thirds of the TTL): whatever it was doing, it writes no more.
+    std::thread::sleep(Duration::from_secs(5));
     let written = mutating_writes(&proxy);
     edit(&desired, "nodejs.toml", "desired_count = 1", "desired_count = 2");
     std::thread::sleep(Duration::from_secs(5));

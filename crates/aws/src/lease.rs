@@ -24,7 +24,7 @@ use aws_sdk_dynamodb::types::{
 };
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
-use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef;
+use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextMut;
 use aws_smithy_runtime_api::client::orchestrator::Metadata;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
@@ -37,7 +37,16 @@ const KEY: &str = "lease_id";
 /// Whether this process may make mutating calls now.
 #[derive(Debug, Clone, Default)]
 pub struct Fence {
-    state: Arc<Mutex<FenceState>>,
+    state: Arc<Mutex<Fenced>>,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Fenced {
+    lease: FenceState,
+    /// The token the pass in progress started under: writes go out only while the lease is still held under
+    /// it. A lease lost and taken again (a new token) mid-pass does not reopen the fence for a plan made
+    /// before someone else may have written.
+    pass_token: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -45,47 +54,91 @@ enum FenceState {
     /// No lease is configured: one host only, as documented; every call may go.
     #[default]
     Open,
-    /// A lease is held until this instant.
-    HeldUntil(Instant),
+    /// A lease is held with `token` until `until` on the monotonic clock and `wall_until` on the wall clock.
+    /// Both: the monotonic clock stands still while the host is suspended, the wall clock can be set back.
+    Held { token: u64, until: Instant, wall_until: SystemTime },
     /// A lease is configured and not held.
     Closed,
 }
 
+impl FenceState {
+    /// The token of a lease held now.
+    fn held_token(self) -> Option<u64> {
+        match self {
+            FenceState::Held { token, until, wall_until } => {
+                (Instant::now() < until && SystemTime::now() < wall_until).then_some(token)
+            }
+            FenceState::Open | FenceState::Closed => None,
+        }
+    }
+}
+
 impl Fence {
-    fn set(&self, state: FenceState) {
-        *self.state.lock().expect("fence lock") = state;
+    fn set(&self, lease: FenceState) {
+        self.state.lock().expect("fence lock").lease = lease;
+    }
+
+    /// Whether the lease is held now (or none is configured), whatever pass is running.
+    pub fn lease_held(&self) -> bool {
+        let fenced = *self.state.lock().expect("fence lock");
+        fenced.lease == FenceState::Open || fenced.lease.held_token().is_some()
+    }
+
+    /// Binds the writes from now on to the lease as held now (its token); `false` if it is not held. A pass
+    /// (or a `--once`) starts with this.
+    pub fn begin_pass(&self) -> bool {
+        let mut fenced = self.state.lock().expect("fence lock");
+        if fenced.lease == FenceState::Open {
+            return true;
+        }
+        fenced.pass_token = fenced.lease.held_token();
+        fenced.pass_token.is_some()
     }
 
     /// Whether a mutating call may go out now.
     pub fn allows_writes(&self) -> bool {
-        match *self.state.lock().expect("fence lock") {
+        let fenced = *self.state.lock().expect("fence lock");
+        match fenced.lease {
             FenceState::Open => true,
-            FenceState::HeldUntil(until) => Instant::now() < until,
-            FenceState::Closed => false,
+            held => held.held_token().is_some_and(|token| fenced.pass_token == Some(token)),
         }
     }
 }
+
+/// Marks a mutating request that passed the fence, so that the rate limiter checks the fence again after its
+/// wait, right before the request is sent (crate::rate_limit).
+#[derive(Debug, Clone)]
+pub(crate) struct FencedWrite(pub(crate) Fence);
 
 impl Intercept for Fence {
     fn name(&self) -> &'static str {
         "LeaseFence"
     }
 
-    fn read_before_transmit(
+    fn modify_before_transmit(
         &self,
-        _context: &BeforeTransmitInterceptorContextRef<'_>,
+        context: &mut BeforeTransmitInterceptorContextMut<'_>,
         _runtime_components: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         let operation = cfg.load::<Metadata>().map_or("unknown", |m| m.name());
-        if is_read_only(operation) || self.allows_writes() {
+        if is_read_only(operation) {
             return Ok(());
         }
-        Err(format!("{operation} not sent: this process does not hold the lease (lost, expired or never taken)").into())
+        if !self.allows_writes() {
+            return Err(refusal(operation).into());
+        }
+        context.request_mut().add_extension(FencedWrite(self.clone()));
+        Ok(())
     }
 }
 
-/// Who asks for the lease: `host:pid:start` (start in Unix seconds), unique per process.
+/// Why a mutating call was not sent.
+pub(crate) fn refusal(operation: &str) -> String {
+    format!("{operation} not sent: this process does not hold the lease (lost, expired or never taken)")
+}
+
+/// Who asks for the lease: `host:pid:start` (start in Unix seconds and nanoseconds), unique per process.
 pub fn holder_identity() -> String {
     let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|h| h.trim().to_string())
@@ -93,8 +146,10 @@ pub fn holder_identity() -> String {
         .filter(|h| !h.is_empty())
         .or_else(|| std::env::var("HOSTNAME").ok())
         .unwrap_or_else(|| "unknown-host".into());
-    let started = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
-    format!("{host}:{}:{started}", std::process::id())
+    let started = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    // The nanoseconds tell apart two processes with one host name and pid started in one second (containers
+    // sharing the host's name, each its own pid 1).
+    format!("{host}:{}:{}.{:09}", std::process::id(), started.as_secs(), started.subsec_nanos())
 }
 
 /// Someone else holds the lease.
@@ -127,6 +182,8 @@ pub struct Lease {
     fence: Fence,
     /// Our fencing token while we hold it.
     token: Option<u64>,
+    /// Given up for good (the process is ending): never asked for or renewed again.
+    retired: bool,
 }
 
 fn now_millis() -> i64 {
@@ -142,6 +199,14 @@ impl Lease {
     /// A lease for `aws`'s clients: holding it opens their fence, which is closed from now until then.
     pub fn new(aws: &Aws, table: &str, id: &str, ttl: Duration) -> Lease {
         aws.fence.set(FenceState::Closed);
+        if ttl / 3 <= aws.connect_timeout {
+            tracing::warn!(
+                ttl_s = ttl.as_secs_f64(),
+                connect_timeout_s = aws.connect_timeout.as_secs_f64(),
+                "a third of the lease TTL is no longer than the connect timeout: a write checked just before the \
+                 fence closes could still be connecting when a standby takes over; raise --lease-ttl"
+            );
+        }
         Lease {
             client: aws.dynamodb.clone(),
             table: table.to_string(),
@@ -150,6 +215,7 @@ impl Lease {
             ttl,
             fence: aws.fence.clone(),
             token: None,
+            retired: false,
         }
     }
 
@@ -159,13 +225,14 @@ impl Lease {
     }
 
     pub fn is_held(&self) -> bool {
-        self.token.is_some() && self.fence.allows_writes()
+        self.token.is_some() && self.fence.lease_held()
     }
 
-    /// The fence stays open until `sent + ttl - margin`.
-    fn held_from(&mut self, sent: Instant, token: u64) {
+    /// The fence stays open until `sent + ttl - margin`, on both clocks.
+    fn held_from(&mut self, (sent, wall_sent): (Instant, SystemTime), token: u64) {
         self.token = Some(token);
-        self.fence.set(FenceState::HeldUntil(sent + self.ttl - self.ttl / 3));
+        let open_for = self.ttl - self.ttl / 3;
+        self.fence.set(FenceState::Held { token, until: sent + open_for, wall_until: wall_sent + open_for });
     }
 
     fn lost(&mut self) {
@@ -182,14 +249,21 @@ impl Lease {
             .expression_attribute_values(":me", AttributeValue::S(self.holder.clone()))
     }
 
-    /// When a write sent now is sent (monotonic), the wall clock now, and the expiry it writes.
-    fn times(&self) -> (Instant, i64, i64) {
+    /// When a write sent now is sent (both clocks), the wall clock now in milliseconds, and the expiry it
+    /// writes.
+    fn times(&self) -> ((Instant, SystemTime), i64, i64) {
         let now = now_millis();
-        (Instant::now(), now, now + i64::try_from(self.ttl.as_millis()).unwrap_or(i64::MAX))
+        ((Instant::now(), SystemTime::now()), now, now + i64::try_from(self.ttl.as_millis()).unwrap_or(i64::MAX))
     }
 
     /// Takes the lease if it is free, expired or ours already.
     pub async fn acquire(&mut self) -> Result<Acquired, AwsError> {
+        if self.retired {
+            return Ok(Acquired::Theirs(HeldBy {
+                holder: "nobody: this process gave the lease up".into(),
+                expires_in: Duration::ZERO,
+            }));
+        }
         let (sent, now, expires) = self.times();
         let out = self
             .update()
@@ -266,8 +340,11 @@ impl Lease {
         }
     }
 
-    /// Gives the lease up at once (it expires now), so that a standby need not wait for the TTL.
+    /// Gives the lease up for good and at once (it expires now), so that a standby need not wait for the TTL.
+    /// A keeper still running asks for it no more (it is not cancelled mid-call: a take whose answer it never
+    /// read would leave the lease held by a process that is gone).
     pub async fn release(&mut self) -> Result<(), AwsError> {
+        self.retired = true;
         let Some(token) = self.token else { return Ok(()) };
         self.lost();
         self.update()
@@ -334,4 +411,52 @@ pub async fn create_table(aws: &Aws, table: &str) -> Result<bool, AwsError> {
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
     Err(AwsError::timeout("DynamoDB.DescribeTable", format!("table {table} is not ACTIVE after 2 minutes")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn held(token: u64, monotonic: Duration, wall: Duration) -> FenceState {
+        FenceState::Held { token, until: Instant::now() + monotonic, wall_until: SystemTime::now() + wall }
+    }
+
+    const LONG: Duration = Duration::from_secs(60);
+
+    #[test]
+    fn without_a_lease_every_write_goes() {
+        let fence = Fence::default();
+        assert!(fence.allows_writes() && fence.begin_pass());
+    }
+
+    #[test]
+    fn a_pass_writes_only_under_the_token_it_began_with() {
+        let fence = Fence::default();
+        fence.set(FenceState::Closed);
+        assert!(!fence.begin_pass() && !fence.allows_writes(), "closed: no pass, no write");
+        fence.set(held(1, LONG, LONG));
+        assert!(!fence.allows_writes(), "held, but no pass bound to it yet");
+        assert!(fence.begin_pass() && fence.allows_writes());
+        // Lost and taken again mid-pass: someone else may have written meanwhile; this pass writes no more.
+        fence.set(held(2, LONG, LONG));
+        assert!(fence.lease_held() && !fence.allows_writes());
+        assert!(fence.begin_pass() && fence.allows_writes(), "the next pass may");
+    }
+
+    #[test]
+    fn either_clock_running_out_closes_the_fence() {
+        let fence = Fence::default();
+        fence.set(held(1, LONG, LONG));
+        assert!(fence.begin_pass());
+        // The wall clock past the end (a host resumed from suspend, whose monotonic clock stood still).
+        fence.set(held(1, LONG, Duration::ZERO));
+        assert!(!fence.allows_writes() && !fence.lease_held());
+        fence.set(held(1, Duration::ZERO, LONG));
+        assert!(!fence.allows_writes());
+    }
+
+    #[test]
+    fn each_holder_identity_is_its_own_even_within_one_second_and_pid() {
+        assert_ne!(holder_identity(), holder_identity());
+    }
 }

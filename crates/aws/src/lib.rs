@@ -106,6 +106,8 @@ pub struct Aws {
     pub(crate) endpoint: String,
     /// Attempts per call (`ClientOptions::max_attempts`), for the calls we retry ourselves.
     pub(crate) max_attempts: u32,
+    /// `ClientOptions::connect_timeout`, which the lease's margin must exceed.
+    pub(crate) connect_timeout: Duration,
 }
 
 impl Aws {
@@ -158,6 +160,7 @@ impl Aws {
                 ToString::to_string,
             ),
             max_attempts: options.max_attempts,
+            connect_timeout: options.connect_timeout,
         }
     }
 
@@ -169,9 +172,10 @@ impl Aws {
     without_retries!(iam_config_without_retries, aws_sdk_iam);
     without_retries!(ecs_config_without_retries, aws_sdk_ecs);
 
-    /// Whether mutating calls may go out: always without a lease, and while it is held with one.
-    pub fn may_write(&self) -> bool {
-        self.fence.allows_writes()
+    /// Starts a pass that may write: always without a lease; with one, only while it is held, and the pass's
+    /// writes are then bound to the lease as held now (lost and taken again, it does not write any more).
+    pub fn begin_pass(&self) -> bool {
+        self.fence.begin_pass()
     }
 
     /// The region the clients talk to, if one is configured.

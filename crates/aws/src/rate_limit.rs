@@ -109,6 +109,13 @@ impl HttpConnector for LimitedConnector {
         let (inner, bucket) = (self.inner.clone(), self.bucket.clone());
         HttpConnectorFuture::new(async move {
             bucket.take().await;
+            // The wait can be long: a write that passed the lease's fence before it is checked again now.
+            if let Some(crate::lease::FencedWrite(fence)) = request.extension::<crate::lease::FencedWrite>()
+                && !fence.allows_writes()
+            {
+                let refusal = crate::lease::refusal("a mutating call");
+                return Err(aws_smithy_runtime_api::client::result::ConnectorError::other(refusal.into(), None));
+            }
             inner.call(request).await
         })
     }

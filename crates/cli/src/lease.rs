@@ -34,12 +34,7 @@ pub async fn create_table(args: &LeaseArgs, client: &reconciler_aws::ClientOptio
 
 /// Takes the lease for a `--once` that changes things, waiting up to `wait` while another holds it; the
 /// lease is then renewed in the background until [`give_up`]. `Err`: the exit code, with the reason printed.
-pub async fn take(
-    aws: &Aws,
-    settings: &LeaseSettings,
-    owner_id: &str,
-    wait: Duration,
-) -> Result<Arc<Mutex<Lease>>, i32> {
+pub async fn take(aws: &Aws, settings: &LeaseSettings, owner_id: &str, wait: Duration) -> Result<Held, i32> {
     let mut lease = Lease::new(aws, &settings.table, owner_id, settings.ttl);
     let deadline = Instant::now() + wait;
     loop {
@@ -63,16 +58,23 @@ pub async fn take(
         }
         tokio::time::sleep(Duration::from_secs(1).min(deadline - Instant::now())).await;
     }
+    // The run's writes are bound to this token: if the lease is lost and the keeper takes it again, they stop.
+    aws.begin_pass();
     let lease = Arc::new(Mutex::new(lease));
     // The daemon's keeper renews it; a --once queues no pass, so its triggers go nowhere.
     let (triggers, _) = tokio::sync::mpsc::unbounded_channel();
     reconciler_controller::lease::spawn_keeper(lease.clone(), triggers, Arc::new(Telemetry::new()));
-    Ok(lease)
+    Ok(Held { lease })
 }
 
-/// Gives the lease up at the end of a `--once`.
-pub async fn give_up(lease: &Arc<Mutex<Lease>>) {
-    if let Err(err) = lease.lock().await.release().await {
+/// A lease taken by a `--once` or `destroy`, renewed in the background until [`give_up`].
+pub struct Held {
+    lease: Arc<Mutex<Lease>>,
+}
+
+/// Gives the lease up at the end of a `--once` (the renewals then stop).
+pub async fn give_up(held: &Held) {
+    if let Err(err) = held.lease.lock().await.release().await {
         tracing::warn!(error = %err, "could not release the lease; it runs out at the end of its TTL");
     }
 }

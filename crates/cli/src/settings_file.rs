@@ -142,6 +142,11 @@ pub fn apply(cli: &mut Cli, matches: &ArgMatches) -> Result<(), String> {
         && !is_set(matches, "lease_ttl")
     {
         run.lease.lease_ttl = parse_duration(value).map_err(|e| bad("lease_ttl", e))?;
+        if let (Some(crate::args::Command::Destroy(destroy)), Some(sub)) = (&mut cli.command, sub_matches)
+            && !is_set(sub, "lease_ttl")
+        {
+            destroy.lease.lease_ttl = run.lease.lease_ttl;
+        }
     }
     Ok(())
 }

@@ -101,7 +101,7 @@ pub async fn run(settings: DaemonSettings) -> i32 {
         };
         let reasons: Vec<&str> = batch.iter().map(|t| t.as_str()).collect();
         // A standby (the lease is another's) waits for it; the keeper queues a pass when it is taken.
-        if !aws.may_write() {
+        if !aws.begin_pass() {
             tracing::debug!(trigger = %reasons.join(","), "standby: no pass without the lease");
             schedule.pass_finished(None);
             continue;
@@ -141,6 +141,9 @@ pub async fn run(settings: DaemonSettings) -> i32 {
                 stop.store(true, Ordering::Relaxed);
                 if tokio::time::timeout(settings.shutdown_grace, &mut pass).await.is_err() {
                     tracing::warn!(grace_s = settings.shutdown_grace.as_secs(), "calls still in flight at the end of the grace period");
+                    // They may still land: the lease is left to run out rather than handed over now (the
+                    // process ends, and with it the renewals).
+                    return 0;
                 }
                 release(lease.as_ref()).await;
                 return 0;
@@ -184,7 +187,8 @@ pub async fn run(settings: DaemonSettings) -> i32 {
     0
 }
 
-/// Gives the lease up on the way out, so that a standby takes over at once rather than after the TTL.
+/// Gives the lease up on the way out, so that a standby takes over at once rather than after the TTL (the
+/// keeper, waiting for the lock, then finds it retired and asks for it no more).
 async fn release(lease: Option<&Arc<tokio::sync::Mutex<reconciler_aws::lease::Lease>>>) {
     let Some(lease) = lease else { return };
     match lease.lock().await.release().await {

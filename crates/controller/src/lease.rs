@@ -21,6 +21,7 @@ pub struct LeaseSettings {
 
 /// Renews or asks for the lease every `ttl / 4` (counted from when each round starts, so that a slow answer
 /// does not push the next renewal past the fence's end at two thirds of the TTL), until the process ends.
+/// After `Lease::release` its rounds do nothing.
 pub fn spawn_keeper(lease: Arc<Mutex<Lease>>, triggers: UnboundedSender<Trigger>, telemetry: Arc<Telemetry>) {
     tokio::spawn(async move {
         loop {
