@@ -359,7 +359,8 @@ fn install_sh_explains_itself_and_rejects_what_it_does_not_know() {
 // ---------------------------------------------------------------------------------------------------------
 // The IAM policy
 
-/// Permissions AWS requires beyond the calls the code makes itself (deploy/README.md, "IAM policy").
+/// Permissions AWS requires beyond the calls the code makes itself (deploy/README.md, "IAM policy"): the
+/// generated policies may hold these and the calls, nothing else.
 const EXTRA_PERMISSIONS: &[&str] = &[
     // Cloud Map CreatePrivateDnsNamespace creates a Route 53 private hosted zone with the caller's
     // permissions (AWS Cloud Map API permissions reference; it also lists ec2:DescribeVpcs, which the
@@ -379,6 +380,28 @@ const EXTRA_PERMISSIONS: &[&str] = &[
     "cloudwatch:PutMetricAlarm",
     "cloudwatch:DeleteAlarms",
 ];
+
+/// The desired-state directories the project ships: the workshop and the examples.
+fn shipped_directories() -> Vec<PathBuf> {
+    let root = workspace_root();
+    let mut dirs = vec![root.join("config")];
+    let examples = std::fs::read_dir(root.join("examples")).expect("examples/");
+    dirs.extend(examples.map(|e| e.expect("dir entry").path()).filter(|p| p.is_dir()));
+    dirs.sort();
+    dirs
+}
+
+/// `reconciler iam-policy` for `dir`, as the deploy/ policy is generated (lease table included).
+fn generated_policy(dir: &Path) -> serde_json::Value {
+    let output = Command::new(reconciler_tests::reconciler_binary())
+        .args(["iam-policy", "--owner-id", "default", "--lease-table", "reconciler-lease", "--config-dir"])
+        .arg(dir)
+        .env_remove("RECONCILER_CONFIG_FILE")
+        .output()
+        .expect("reconciler runs");
+    assert!(output.status.success(), "iam-policy for {}: {}", dir.display(), text(&output));
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("iam-policy prints JSON ({e}): {}", text(&output)))
+}
 
 /// The IAM prefix of each service name the code uses in `classify("Service.Operation", ...)`.
 fn iam_prefix(service: &str) -> &'static str {
@@ -468,47 +491,71 @@ fn ownership_constant(name: &str) -> String {
 }
 
 #[test]
-fn the_iam_policy_allows_exactly_the_calls_the_code_makes() {
-    let policy: serde_json::Value =
+fn deploy_iam_policy_json_is_the_policy_generated_from_config() {
+    let shipped: serde_json::Value =
         serde_json::from_str(&read(&deploy("iam-policy.json"))).expect("deploy/iam-policy.json is JSON");
-    assert_eq!(policy["Version"], "2012-10-17");
-    let statements = policy["Statement"].as_array().expect("Statement is a list");
+    assert!(
+        shipped == generated_policy(&workspace_root().join("config")),
+        "deploy/iam-policy.json is out of date. Regenerate it:\n  target/debug/reconciler iam-policy \
+         --config-dir config --lease-table reconciler-lease > deploy/iam-policy.json"
+    );
+}
 
+/// What a generated policy allows, statement by statement, checked for the rules every policy keeps.
+fn actions_of(policy: &serde_json::Value, dir: &Path, tag_on_create: &mut BTreeSet<String>) -> BTreeSet<String> {
+    assert_eq!(policy["Version"], "2012-10-17");
+    let managed_by = ownership_constant("MANAGED_BY_KEY");
+    let managed_by_value = ownership_constant("MANAGED_BY_VALUE");
+    let owner_key = ownership_constant("OWNER_KEY");
     let mut sids = BTreeSet::new();
     let mut allowed = BTreeSet::new();
-    let mut tag_on_create: Option<BTreeSet<String>> = None;
-    let managed_by = format!("aws:ResourceTag/{}", ownership_constant("MANAGED_BY_KEY"));
-    let managed_by_value = ownership_constant("MANAGED_BY_VALUE");
-    for statement in statements {
+    for statement in policy["Statement"].as_array().expect("Statement is a list") {
         let sid = statement["Sid"].as_str().expect("every statement has a Sid");
-        assert!(sids.insert(sid), "Sid {sid} twice");
-        assert_eq!(statement["Effect"], "Allow", "{sid}");
-        let actions = strings(&statement["Action"]);
-        for action in &actions {
-            assert!(!action.contains('*'), "{sid}: no wildcard actions ({action}): list what the code calls");
+        let at = format!("{} {sid}", dir.display());
+        assert!(sids.insert(sid), "{at}: Sid twice");
+        assert_eq!(statement["Effect"], "Allow", "{at}");
+        let resources = strings(&statement["Resource"]);
+        for action in strings(&statement["Action"]) {
+            assert!(!action.contains('*'), "{at}: no wildcard actions ({action})");
             let read_only =
                 ["Describe", "List", "Get"].iter().any(|p| action.split(':').nth(1).unwrap().starts_with(p));
-            if sid.ends_with("Observe") {
-                assert!(read_only, "{sid} is for read-only actions, {action} changes something");
-            } else if read_only && !action.starts_with("route53:") {
-                panic!("{action} is read-only: it belongs in an *Observe statement, not in {sid}");
-            }
-            allowed.insert(action.clone());
+            assert_eq!(
+                sid.ends_with("Observe"),
+                read_only,
+                "{at}: read-only actions, and only they, go in *Observe: {action}"
+            );
+            // Whatever changes something on every resource must be conditioned, or be one of the few AWS
+            // cannot limit (listed in deploy/README.md).
+            let unlimited = resources.iter().any(|r| r == "*") && statement.get("Condition").is_none();
+            let unlimited_ok = ["ecs:DeregisterTaskDefinition", "route53:CreateHostedZone"].contains(&action.as_str())
+                || action.starts_with("application-autoscaling:");
+            assert!(read_only || !unlimited || unlimited_ok, "{at}: {action} on every resource without a condition");
+            allowed.insert(action);
         }
-        // Ownership conditions use the tag the code writes.
+        // Ownership conditions use the tags the code writes.
         if let Some(condition) = statement["Condition"]["StringEquals"].as_object() {
             for (key, value) in condition {
-                if key.starts_with("aws:ResourceTag/") {
-                    assert_eq!(key, &managed_by, "{sid}");
-                    assert_eq!(value, &managed_by_value, "{sid}");
+                if let Some(tag) = key.strip_prefix("aws:ResourceTag/").or(key.strip_prefix("aws:RequestTag/")) {
+                    let expected = if tag == managed_by { &managed_by_value } else { "default" };
+                    assert!(tag == managed_by || tag == owner_key, "{at}: condition on tag {tag}");
+                    assert_eq!(value, expected, "{at}");
                 }
                 if key == "ec2:CreateAction" {
-                    tag_on_create = Some(strings(value).into_iter().collect());
+                    tag_on_create.extend(strings(value));
                 }
             }
         }
     }
+    allowed
+}
 
+#[test]
+fn the_generated_policies_allow_every_call_the_code_makes_and_nothing_else() {
+    let mut allowed = BTreeSet::new();
+    let mut tag_on_create = BTreeSet::new();
+    for dir in shipped_directories() {
+        allowed.extend(actions_of(&generated_policy(&dir), &dir, &mut tag_on_create));
+    }
     let (called, tagged_creates) = actions_in_code();
     let expected: BTreeSet<String> =
         called.iter().cloned().chain(EXTRA_PERMISSIONS.iter().map(|a| a.to_string())).collect();
@@ -516,18 +563,86 @@ fn the_iam_policy_allows_exactly_the_calls_the_code_makes() {
     let unused: Vec<&String> = allowed.difference(&expected).collect();
     assert!(
         missing.is_empty() && unused.is_empty(),
-        "deploy/iam-policy.json does not match the AWS calls in crates/aws/src (plus EXTRA_PERMISSIONS):\n  \
-         called but not allowed: {missing:?}\n  allowed but never called: {unused:?}\n\
-         Update the policy (and deploy/README.md) with the code."
+        "the policies generated for config/ and examples/ do not match the AWS calls in crates/aws/src (plus \
+         EXTRA_PERMISSIONS):\n  called but never allowed: {missing:?}\n  allowed but never called: {unused:?}\n\
+         A kind's adapter lists its calls in `READS` and `permissions()` beside the code that makes them."
     );
-
     // Tagging in a create call needs ec2:CreateTags for that create action: a create added without it
     // would fail with UnauthorizedOperation in AWS (the emulator does not check).
-    assert_eq!(
-        tag_on_create.expect("an ec2:CreateTags statement with an ec2:CreateAction condition"),
-        tagged_creates,
-        "the ec2:CreateAction list in deploy/iam-policy.json vs the EC2 creates that pass TagSpecifications"
+    assert_eq!(tag_on_create, tagged_creates, "ec2:CreateAction values vs the EC2 creates that pass TagSpecifications");
+}
+
+#[test]
+fn the_policy_names_the_declared_resources_and_another_owner_gets_its_own() {
+    let config = workspace_root().join("config");
+    let policy = generated_policy(&config);
+    let text = policy.to_string();
+    for declared in [
+        "arn:aws:iam::*:role/ecsdemo-task-execution",
+        "arn:aws:ecs:*:*:cluster/container-demo",
+        "arn:aws:ecs:*:*:service/container-demo/ecsdemo-frontend",
+        "arn:aws:logs:*:*:log-group:/ecs/ecsdemo-frontend",
+        "arn:aws:elasticloadbalancing:*:*:loadbalancer/app/ecsdemo-frontend/*",
+    ] {
+        assert!(text.contains(declared), "{declared} is not in the policy:\n{policy:#}");
+    }
+    // PassRole: each role only to the service that uses it.
+    let pass: Vec<&serde_json::Value> = policy["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| strings(&s["Action"]).contains(&"iam:PassRole".to_string()))
+        .collect();
+    for statement in &pass {
+        let resources = strings(&statement["Resource"]);
+        assert!(resources.iter().all(|r| r.starts_with("arn:aws:iam::*:role/ecsdemo-")), "{statement:#}");
+    }
+    assert!(
+        pass.iter().any(|s| s["Condition"]["StringEquals"]["iam:PassedToService"] == "ecs-tasks.amazonaws.com"
+            && s["Resource"] == "arn:aws:iam::*:role/ecsdemo-task-execution"),
+        "the execution role is passed to ECS tasks only: {pass:#?}"
     );
+    // Attaching managed policies: only those the files name.
+    let attach = policy["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| strings(&s["Action"]).contains(&"iam:AttachRolePolicy".to_string()))
+        .map(|s| s["Condition"]["ArnEquals"]["iam:PolicyARN"].as_str().expect("one policy per role").to_string())
+        .collect::<BTreeSet<_>>();
+    assert_eq!(
+        attach,
+        BTreeSet::from([
+            "arn:aws:iam::aws:policy/service-role/AmazonEC2RoleforSSM".to_string(),
+            "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy".to_string(),
+        ])
+    );
+
+    // Another owner id: the same statements, conditioned on its tag.
+    let output = Command::new(reconciler_tests::reconciler_binary())
+        .args(["iam-policy", "--owner-id", "team-b", "--config-dir"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    let other: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let other_text = other.to_string();
+    assert!(other_text.contains(r#""aws:ResourceTag/reconciler:owner":"team-b""#), "{other:#}");
+    assert!(!other_text.contains(r#""aws:ResourceTag/reconciler:owner":"default""#), "{other:#}");
+    assert!(!other_text.contains("dynamodb:"), "no lease table given, no DynamoDB permission: {other:#}");
+}
+
+#[test]
+fn iam_policy_refuses_bad_files_naming_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("bad.toml"), "[cluster.x]\ncluster_name = 3\n").unwrap();
+    let output = Command::new(reconciler_tests::reconciler_binary())
+        .args(["iam-policy", "--config-dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    assert!(output.stdout.is_empty(), "no policy for files that do not load: {}", text(&output));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("bad.toml:2"), "{}", text(&output));
 }
 
 #[test]

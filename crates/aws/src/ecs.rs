@@ -3,10 +3,11 @@
 use std::collections::BTreeMap;
 
 use aws_sdk_ecs::types::Tag;
-use reconciler_plan::Action;
+use reconciler_plan::{Action, Node};
 
 use crate::apply::Ctx;
 use crate::error::{AwsError, classify};
+use crate::permissions::{Condition, Grants};
 
 pub fn to_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
     tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect()
@@ -27,4 +28,13 @@ pub async fn write_changed_tags(ctx: &Ctx<'_>, arn: &str, action: &Action) -> Re
         .await
         .map_err(|e| classify("ECS.TagResource", e))?;
     Ok(())
+}
+
+/// The permissions of an ECS resource of ours at `resource` (an ARN) made by `create`: the create itself on a
+/// request tagged as ours, with the tags it carries (ECS authorizes them as `ecs:TagResource` with
+/// `ecs:CreateAction`), and the tag calls later passes make.
+pub fn ecs_resource(grants: &mut Grants<'_>, node: &Node, create: &'static str, resource: &str) {
+    grants.allow(&[&format!("ecs:{create}")], resource, Condition::TaggedAsOurs);
+    grants.allow(&["ecs:TagResource"], resource, Condition::TagOnCreate { key: "ecs:CreateAction", action: create });
+    grants.tags(node, "ecs:TagResource", "ecs:UntagResource", resource);
 }

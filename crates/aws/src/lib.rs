@@ -15,6 +15,7 @@ pub mod jitter;
 mod kinds;
 pub mod lease;
 mod observe;
+pub mod permissions;
 mod rate_limit;
 pub mod rollout;
 mod secrets;

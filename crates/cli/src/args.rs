@@ -80,6 +80,26 @@ pub enum Command {
     /// Delete every resource of ours that the directory declares, dependents first, after showing the plan
     /// and asking for confirmation on a terminal. Nothing else is touched.
     Destroy(DestroyArgs),
+    /// Print the IAM policy (JSON) the daemon's credentials need for the declared resources, and no more:
+    /// actions per declared kind, the declared names' ARNs where the service allows it, changes and deletes
+    /// limited to what carries our owner tag. Makes no AWS call.
+    IamPolicy(IamPolicyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct IamPolicyArgs {
+    /// Directory of desired-state `*.toml` files.
+    #[arg(long, env = "RECONCILER_CONFIG_DIR", default_value = "/etc/reconciler/desired")]
+    pub config_dir: PathBuf,
+
+    /// Whose resources (see the top-level --owner-id): the policy's tag conditions name it.
+    #[arg(long, env = "RECONCILER_OWNER_ID", default_value = "default", value_parser = parse_owner_id)]
+    pub owner_id: String,
+
+    /// The DynamoDB lease table the daemons share (see the top-level --lease-table): the policy lets them
+    /// create it and hold its lease.
+    #[arg(long, env = "RECONCILER_LEASE_TABLE")]
+    pub lease_table: Option<String>,
 }
 
 #[derive(Debug, Args)]

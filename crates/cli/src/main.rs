@@ -4,6 +4,7 @@
 mod args;
 mod destroy;
 mod exit;
+mod iam_policy;
 mod lease;
 mod once;
 mod settings_file;
@@ -33,6 +34,7 @@ fn main() {
         Some(Command::Status(status)) => runtime().block_on(status::run(status, &client)),
         Some(Command::Show(show)) => runtime().block_on(show::run(show, &client)),
         Some(Command::Destroy(destroy)) => runtime().block_on(destroy::run(destroy, &client)),
+        Some(Command::IamPolicy(policy)) => iam_policy::run(policy),
         None if cli.run.create_lease_table => runtime().block_on(lease::create_table(&cli.run.lease, &client)),
         None if cli.run.once => runtime().block_on(once::run(&cli.run, &client)),
         None => {

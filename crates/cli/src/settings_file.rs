@@ -57,6 +57,9 @@ pub fn apply(cli: &mut Cli, matches: &ArgMatches) -> Result<(), String> {
             (Some(crate::args::Command::Show(show)), Some(sub)) if !is_set(sub, "config_dir") => {
                 show.config_dir = dir.clone();
             }
+            (Some(crate::args::Command::IamPolicy(policy)), Some(sub)) if !is_set(sub, "config_dir") => {
+                policy.config_dir = dir.clone();
+            }
             _ => {}
         }
     }
@@ -66,6 +69,7 @@ pub fn apply(cli: &mut Cli, matches: &ArgMatches) -> Result<(), String> {
             Some(crate::args::Command::Status(status)) => Some(&mut status.owner_id),
             Some(crate::args::Command::Destroy(destroy)) => Some(&mut destroy.owner_id),
             Some(crate::args::Command::Show(show)) => Some(&mut show.owner_id),
+            Some(crate::args::Command::IamPolicy(policy)) => Some(&mut policy.owner_id),
             _ => None,
         };
         if let Some(owner_id) = owner_id
@@ -132,10 +136,15 @@ pub fn apply(cli: &mut Cli, matches: &ArgMatches) -> Result<(), String> {
         && !is_set(matches, "lease_table")
     {
         run.lease.lease_table = Some(value.clone());
-        if let (Some(crate::args::Command::Destroy(destroy)), Some(sub)) = (&mut cli.command, sub_matches)
+        let table = match &mut cli.command {
+            Some(crate::args::Command::Destroy(destroy)) => Some(&mut destroy.lease.lease_table),
+            Some(crate::args::Command::IamPolicy(policy)) => Some(&mut policy.lease_table),
+            _ => None,
+        };
+        if let (Some(table), Some(sub)) = (table, sub_matches)
             && !is_set(sub, "lease_table")
         {
-            destroy.lease.lease_table = Some(value.clone());
+            *table = Some(value.clone());
         }
     }
     if let Some(value) = &file.lease_ttl

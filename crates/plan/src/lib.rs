@@ -53,7 +53,7 @@ pub use node::{Node, Observed, ObservedNode, Ref};
 pub use plan::{
     Action, ActionKind, ChangedField, Conflict, FieldChange, Held, HeldBy, NotDeclared, Plan, Summary, Unread,
 };
-pub use planner::{PlanContext, destroy, plan};
+pub use planner::{PlanContext, adopts, destroy, plan};
 pub use prune::Pruning;
 pub use reason::{ActionReason, ConflictReason, DriftNote, HoldBack, PruneGuard, Removal, StayReason};
 pub use report::{ActionOutcome, ApplyReport, OutcomeResult, PassFigures, SkipCause};

@@ -412,7 +412,7 @@ fn adoption(
 /// Whether the declaration behind `address` says `adopt = true`. Only the resource the declaration is named
 /// for is adopted (a service's ECS service, not the task definition or load balancer derived from it), and a
 /// role's instance profile with the role.
-fn adopts(desired: &Desired, address: &Address) -> bool {
+pub fn adopts(desired: &Desired, address: &Address) -> bool {
     let named_for = address.kind.adoptable() && !address.name.contains('/');
     let (kind, name) = crate::expand::declaration_of(address);
     named_for && desired.lifecycles.get(&(kind, name.to_string())).is_some_and(|l| l.adopt)

@@ -27,6 +27,7 @@ use crate::Aws;
 use crate::apply::Ctx;
 use crate::error::{AwsError, classify};
 use crate::kinds::{Adapter, Observe, Scope};
+use crate::permissions::{Condition, Grants, arn, service_linked_role};
 use reconciler_plan::{ScalableTargetSpec, ScheduledActionSpec};
 
 /// What one of our ECS services says about its scaling configuration.
@@ -318,6 +319,27 @@ pub struct ScalableTargetKind;
 impl Adapter for ScalableTargetKind {
     type Spec = ScalableTargetSpec;
 
+    const READS: &'static [&'static str] = &[
+        "application-autoscaling:DescribeScalableTargets",
+        "application-autoscaling:DescribeScalingPolicies",
+        "application-autoscaling:DescribeScheduledActions",
+        "cloudwatch:DescribeAlarms",
+    ];
+
+    fn permissions(grants: &mut Grants<'_>, _node: &Node, _spec: &Self::Spec) {
+        // Scalable targets carry no tags of ours (see SCALING_POLICIES_KEY) and have opaque ARNs: Application
+        // Auto Scaling cannot be limited to the declared services.
+        let change =
+            ["application-autoscaling:RegisterScalableTarget", "application-autoscaling:DeregisterScalableTarget"];
+        grants.allow(&change, "*", Condition::Always);
+        let service = "ecs.application-autoscaling.amazonaws.com";
+        grants.allow(
+            &["iam:CreateServiceLinkedRole"],
+            &service_linked_role(service),
+            Condition::ServiceLinked(service),
+        );
+    }
+
     async fn create(ctx: &Ctx<'_>, _node: &Node, spec: &Self::Spec) -> Result<String, AwsError> {
         put_target(ctx, spec).await
     }
@@ -350,6 +372,17 @@ pub struct ScalingPolicyKind;
 impl Adapter for ScalingPolicyKind {
     type Spec = ScalingPolicySpec;
 
+    const READS: &'static [&'static str] = &[];
+
+    fn permissions(grants: &mut Grants<'_>, _node: &Node, spec: &Self::Spec) {
+        let change = ["application-autoscaling:PutScalingPolicy", "application-autoscaling:DeleteScalingPolicy"];
+        grants.allow(&change, "*", Condition::Always);
+        // Target tracking makes and removes its CloudWatch alarms with the caller's permissions; their names
+        // start with the policy's resource id.
+        let alarms = arn("cloudwatch", &format!("alarm:TargetTracking-{}-*", spec.resource_id));
+        grants.allow(&["cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms"], &alarms, Condition::Always);
+    }
+
     async fn create(ctx: &Ctx<'_>, _node: &Node, spec: &Self::Spec) -> Result<String, AwsError> {
         put_policy(ctx, spec).await
     }
@@ -381,6 +414,13 @@ pub struct ScheduledActionKind;
 
 impl Adapter for ScheduledActionKind {
     type Spec = ScheduledActionSpec;
+
+    const READS: &'static [&'static str] = &[];
+
+    fn permissions(grants: &mut Grants<'_>, _node: &Node, _spec: &Self::Spec) {
+        let change = ["application-autoscaling:PutScheduledAction", "application-autoscaling:DeleteScheduledAction"];
+        grants.allow(&change, "*", Condition::Always);
+    }
 
     async fn create(ctx: &Ctx<'_>, _node: &Node, spec: &Self::Spec) -> Result<String, AwsError> {
         put_scheduled(ctx, spec).await

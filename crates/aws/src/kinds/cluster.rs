@@ -5,8 +5,10 @@ use reconciler_plan::kinds::cluster;
 use reconciler_plan::{Action, Node, NodeSpec, ObservedNode};
 
 use crate::apply::Ctx;
+use crate::ecs::ecs_resource;
 use crate::error::{AwsError, classify};
 use crate::kinds::{Adapter, Observe, Scope, release};
+use crate::permissions::{Condition, Grants, arn, service_linked_role};
 use crate::{Aws, ecs};
 use reconciler_plan::ClusterSpec;
 
@@ -115,6 +117,21 @@ pub struct ClusterKind;
 
 impl Adapter for ClusterKind {
     type Spec = ClusterSpec;
+
+    const READS: &'static [&'static str] = &["ecs:ListClusters", "ecs:DescribeClusters"];
+
+    fn permissions(grants: &mut Grants<'_>, node: &Node, spec: &Self::Spec) {
+        let cluster = arn("ecs", &format!("cluster/{}", spec.cluster_name));
+        ecs_resource(grants, node, "CreateCluster", &cluster);
+        grants.allow(&["ecs:UpdateCluster", "ecs:DeleteCluster"], &cluster, Condition::Ours);
+        // The first cluster of an account makes ECS's service-linked role, with the caller's permissions.
+        let service = "ecs.amazonaws.com";
+        grants.allow(
+            &["iam:CreateServiceLinkedRole"],
+            &service_linked_role(service),
+            Condition::ServiceLinked(service),
+        );
+    }
 
     async fn create(ctx: &Ctx<'_>, node: &Node, spec: &Self::Spec) -> Result<String, AwsError> {
         create(ctx, node, spec).await

@@ -20,6 +20,7 @@ use crate::create_once::{create_once, tagged_ours};
 use crate::error::{AwsError, classify};
 use crate::kinds::namespace;
 use crate::kinds::{Adapter, Observe, Scope, release};
+use crate::permissions::{Condition, Grants, arn};
 use reconciler_plan::DiscoveryServiceSpec;
 
 pub async fn observe(aws: &Aws) -> Result<Vec<ObservedNode>, AwsError> {
@@ -206,6 +207,19 @@ pub struct DiscoveryServiceKind;
 
 impl Adapter for DiscoveryServiceKind {
     type Spec = DiscoveryServiceSpec;
+
+    const READS: &'static [&'static str] = &["servicediscovery:ListServices", "servicediscovery:GetService"];
+
+    fn permissions(grants: &mut Grants<'_>, node: &Node, _spec: &Self::Spec) {
+        let services = arn("servicediscovery", "service/*");
+        grants.allow(&["servicediscovery:CreateService"], &services, Condition::TaggedAsOurs);
+        // A Cloud Map service is made in a namespace, which must be ours.
+        let namespaces = arn("servicediscovery", "namespace/*");
+        grants.allow(&["servicediscovery:CreateService"], &namespaces, Condition::Ours);
+        let change = ["servicediscovery:UpdateService", "servicediscovery:DeleteService"];
+        grants.allow(&change, &services, Condition::Ours);
+        grants.tags(node, "servicediscovery:TagResource", "servicediscovery:UntagResource", &services);
+    }
 
     async fn create(ctx: &Ctx<'_>, node: &Node, spec: &Self::Spec) -> Result<String, AwsError> {
         create(ctx, node, spec).await

@@ -9,6 +9,7 @@ use crate::create_once::create_once;
 use crate::ec2::{address_filters, owner_filters, tag_specification, tags_from, update_tags};
 use crate::error::{AwsError, classify};
 use crate::kinds::{Adapter, Observe, Scope, release};
+use crate::permissions::Grants;
 use reconciler_plan::ElasticIpSpec;
 
 pub async fn observe(aws: &Aws, owner_id: &str) -> Result<Vec<ObservedNode>, AwsError> {
@@ -73,6 +74,13 @@ pub struct ElasticIpKind;
 
 impl Adapter for ElasticIpKind {
     type Spec = ElasticIpSpec;
+
+    const READS: &'static [&'static str] = &["ec2:DescribeAddresses"];
+
+    fn permissions(grants: &mut Grants<'_>, node: &Node, _spec: &Self::Spec) {
+        grants.ec2_create("AllocateAddress", "elastic-ip", &[]);
+        grants.ec2_change(node, &["ReleaseAddress"], &["elastic-ip"]);
+    }
 
     async fn create(ctx: &Ctx<'_>, node: &Node, _spec: &Self::Spec) -> Result<String, AwsError> {
         create(ctx, node).await

@@ -22,6 +22,7 @@ use crate::apply::Ctx;
 use crate::create_once::{create_once, tagged_ours};
 use crate::error::{AwsError, classify, found_or_none};
 use crate::kinds::{Adapter, Observe, Scope, release};
+use crate::permissions::{Condition, Grants, arn, service_linked_role};
 use crate::wait::{self, Progress};
 use reconciler_plan::{DefaultAction, ListenerSpec, ListenerTls, LoadBalancerSpec};
 
@@ -543,6 +544,41 @@ pub mod listener {
     }
 }
 
+// IAM permissions
+
+const ELB_SERVICE: &str = "elasticloadbalancing.amazonaws.com";
+
+/// `arn:aws:elasticloadbalancing:*:*:RESOURCE`.
+pub(crate) fn elb_arn(resource: &str) -> String {
+    arn("elasticloadbalancing", resource)
+}
+
+/// The name of the declared load balancer `reference` names (`*` for one that is not declared).
+pub(crate) fn load_balancer_name(grants: &Grants<'_>, reference: &Ref) -> String {
+    match grants.node(reference).map(|n| &n.spec) {
+        Some(NodeSpec::LoadBalancer(load_balancer)) => load_balancer.name.clone(),
+        _ => "*".to_string(),
+    }
+}
+
+/// The permissions of an ELB resource of ours at `resource` made by `create`: the create on a request tagged
+/// as ours with its tags (ELB authorizes them as `AddTags` with `elasticloadbalancing:CreateAction`), the
+/// `changes` (changes and deletes, without the prefix) on what is ours, and the tag calls.
+pub(crate) fn elb_resource(
+    grants: &mut Grants<'_>,
+    node: &Node,
+    create: &'static str,
+    resource: &str,
+    changes: &[&str],
+) {
+    grants.allow(&[&format!("elasticloadbalancing:{create}")], resource, Condition::TaggedAsOurs);
+    let tag_on_create = Condition::TagOnCreate { key: "elasticloadbalancing:CreateAction", action: create };
+    grants.allow(&["elasticloadbalancing:AddTags"], resource, tag_on_create);
+    let changes: Vec<String> = changes.iter().map(|c| format!("elasticloadbalancing:{c}")).collect();
+    grants.allow(&changes.iter().map(String::as_str).collect::<Vec<_>>(), resource, Condition::Ours);
+    grants.tags(node, "elasticloadbalancing:AddTags", "elasticloadbalancing:RemoveTags", resource);
+}
+
 // The registry entries of this module's kinds (see `kinds::Adapter`).
 
 /// `LoadBalancer` in the registry.
@@ -550,6 +586,29 @@ pub struct LoadBalancerKind;
 
 impl Adapter for LoadBalancerKind {
     type Spec = LoadBalancerSpec;
+
+    const READS: &'static [&'static str] = &[
+        "elasticloadbalancing:DescribeLoadBalancers",
+        "elasticloadbalancing:DescribeTargetGroups",
+        "elasticloadbalancing:DescribeListeners",
+        "elasticloadbalancing:DescribeTags",
+    ];
+
+    fn permissions(grants: &mut Grants<'_>, node: &Node, spec: &Self::Spec) {
+        let load_balancer = elb_arn(&format!("loadbalancer/app/{}/*", spec.name));
+        elb_resource(
+            grants,
+            node,
+            "CreateLoadBalancer",
+            &load_balancer,
+            &["SetSecurityGroups", "SetSubnets", "DeleteLoadBalancer"],
+        );
+        grants.allow(
+            &["iam:CreateServiceLinkedRole"],
+            &service_linked_role(ELB_SERVICE),
+            Condition::ServiceLinked(ELB_SERVICE),
+        );
+    }
 
     async fn create(ctx: &Ctx<'_>, node: &Node, spec: &Self::Spec) -> Result<String, AwsError> {
         load_balancer::create(ctx, node, spec).await
@@ -580,6 +639,13 @@ pub struct TargetGroupKind;
 impl Adapter for TargetGroupKind {
     type Spec = TargetGroupSpec;
 
+    const READS: &'static [&'static str] = &[];
+
+    fn permissions(grants: &mut Grants<'_>, node: &Node, spec: &Self::Spec) {
+        let target_group = elb_arn(&format!("targetgroup/{}/*", spec.name));
+        elb_resource(grants, node, "CreateTargetGroup", &target_group, &["ModifyTargetGroup", "DeleteTargetGroup"]);
+    }
+
     async fn create(ctx: &Ctx<'_>, node: &Node, spec: &Self::Spec) -> Result<String, AwsError> {
         target_group::create(ctx, node, spec).await
     }
@@ -608,6 +674,17 @@ pub struct ListenerKind;
 
 impl Adapter for ListenerKind {
     type Spec = ListenerSpec;
+
+    const READS: &'static [&'static str] = &[];
+
+    fn permissions(grants: &mut Grants<'_>, node: &Node, spec: &Self::Spec) {
+        let load_balancer = load_balancer_name(grants, &spec.load_balancer);
+        let listeners = elb_arn(&format!("listener/app/{load_balancer}/*"));
+        elb_resource(grants, node, "CreateListener", &listeners, &["ModifyListener", "DeleteListener"]);
+        // A listener is made on a load balancer, which must be ours.
+        let on = elb_arn(&format!("loadbalancer/app/{load_balancer}/*"));
+        grants.allow(&["elasticloadbalancing:CreateListener"], &on, Condition::Ours);
+    }
 
     async fn create(ctx: &Ctx<'_>, node: &Node, spec: &Self::Spec) -> Result<String, AwsError> {
         listener::create(ctx, node, spec).await

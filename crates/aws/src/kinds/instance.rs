@@ -17,6 +17,7 @@ use crate::create_once::create_once;
 use crate::ec2::{address_filters, owner_filters, tag_specification, tags_from, update_tags};
 use crate::error::{AwsError, ErrorKind, classify};
 use crate::kinds::{Adapter, Observe, Scope, release};
+use crate::permissions::{Condition, Grants, ec2_arn};
 use crate::wait::{self, Progress};
 
 /// The image an instance declared without one gets: the newest Amazon Linux 2 (x86_64, gp2) that Amazon
@@ -209,6 +210,26 @@ pub struct InstanceKind;
 
 impl Adapter for InstanceKind {
     type Spec = InstanceSpec;
+
+    const READS: &'static [&'static str] =
+        &["ec2:DescribeInstances", "ec2:DescribeInstanceAttribute", "ec2:DescribeImages"];
+
+    fn permissions(grants: &mut Grants<'_>, node: &Node, spec: &Self::Spec) {
+        grants.ec2_create("RunInstances", "instance", &["subnet", "security-group"]);
+        // RunInstances also authorizes the image, and the root volume and network interface it makes (which
+        // carry no tags of ours: only the instance is tagged in the call).
+        for made_or_used in ["image", "volume", "network-interface"] {
+            grants.allow(&["ec2:RunInstances"], &ec2_arn(made_or_used), Condition::Always);
+        }
+        grants.ec2_change(node, &["ModifyInstanceAttribute", "TerminateInstances"], &["instance"]);
+        let role = spec.instance_profile.as_ref().and_then(|p| match &grants.node(p)?.spec {
+            NodeSpec::InstanceProfile(profile) => profile.role.as_ref().and_then(|r| grants.role_arn(r)),
+            _ => None,
+        });
+        if let Some(role) = role {
+            grants.allow(&["iam:PassRole"], &role, Condition::PassedTo("ec2.amazonaws.com".into()));
+        }
+    }
 
     async fn create(ctx: &Ctx<'_>, node: &Node, spec: &Self::Spec) -> Result<String, AwsError> {
         create(ctx, node, spec).await

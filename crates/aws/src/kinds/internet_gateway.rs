@@ -9,6 +9,7 @@ use crate::create_once::create_once;
 use crate::ec2::{address_filters, owner_filters, tag_specification, tags_from, update_tags};
 use crate::error::{AwsError, classify};
 use crate::kinds::{Adapter, Observe, Scope, release};
+use crate::permissions::Grants;
 use reconciler_plan::InternetGatewaySpec;
 
 pub async fn observe(aws: &Aws, owner_id: &str) -> Result<Vec<ObservedNode>, AwsError> {
@@ -107,6 +108,15 @@ pub struct InternetGatewayKind;
 
 impl Adapter for InternetGatewayKind {
     type Spec = InternetGatewaySpec;
+
+    const READS: &'static [&'static str] = &["ec2:DescribeInternetGateways"];
+
+    fn permissions(grants: &mut Grants<'_>, node: &Node, _spec: &Self::Spec) {
+        grants.ec2_create("CreateInternetGateway", "internet-gateway", &[]);
+        let attach = ["AttachInternetGateway", "DetachInternetGateway"];
+        grants.ec2_change(node, &attach, &["internet-gateway", "vpc"]);
+        grants.ec2_change(node, &["DeleteInternetGateway"], &["internet-gateway"]);
+    }
 
     async fn create(ctx: &Ctx<'_>, node: &Node, spec: &Self::Spec) -> Result<String, AwsError> {
         create(ctx, node, spec).await

@@ -12,12 +12,13 @@ use aws_sdk_elasticloadbalancingv2::types::{
 use reconciler_plan::kinds::listener_rule::{ListenerRuleSpec, field};
 use reconciler_plan::{Action, Node, NodeSpec, ObservedNode, Ref};
 
-use super::elb::{first_ours, to_tags, update_tags};
+use super::elb::{elb_arn, elb_resource, first_ours, load_balancer_name, to_tags, update_tags};
 use crate::Aws;
 use crate::apply::Ctx;
 use crate::create_once::create_once;
 use crate::error::{AwsError, classify};
 use crate::kinds::{Adapter, release};
+use crate::permissions::{Condition, Grants};
 
 /// The rules of `listener`, but its default one (which is the listener's default action).
 pub async fn rules(aws: &Aws, listener: &str) -> Result<Vec<ObservedNode>, AwsError> {
@@ -137,6 +138,20 @@ pub struct ListenerRuleKind;
 
 impl Adapter for ListenerRuleKind {
     type Spec = ListenerRuleSpec;
+
+    const READS: &'static [&'static str] = &["elasticloadbalancing:DescribeRules"];
+
+    fn permissions(grants: &mut Grants<'_>, node: &Node, spec: &Self::Spec) {
+        let load_balancer = match grants.node(&spec.listener).map(|n| &n.spec) {
+            Some(NodeSpec::Listener(listener)) => load_balancer_name(grants, &listener.load_balancer),
+            _ => "*".to_string(),
+        };
+        let rules = elb_arn(&format!("listener-rule/app/{load_balancer}/*"));
+        elb_resource(grants, node, "CreateRule", &rules, &["ModifyRule", "DeleteRule", "SetRulePriorities"]);
+        // A rule is made on a listener, which must be ours.
+        let on = elb_arn(&format!("listener/app/{load_balancer}/*"));
+        grants.allow(&["elasticloadbalancing:CreateRule"], &on, Condition::Ours);
+    }
 
     async fn create(ctx: &Ctx<'_>, node: &Node, spec: &Self::Spec) -> Result<String, AwsError> {
         create(ctx, node, spec).await

@@ -14,6 +14,7 @@ use crate::Aws;
 use crate::apply::Ctx;
 use crate::error::{AwsError, classify};
 use crate::kinds::{Adapter, Observe, Scope, release};
+use crate::permissions::{Condition, Grants, arn};
 use reconciler_plan::LogGroupSpec;
 
 /// Tag lookups in flight at once.
@@ -147,6 +148,21 @@ pub struct LogGroupKind;
 
 impl Adapter for LogGroupKind {
     type Spec = LogGroupSpec;
+
+    const READS: &'static [&'static str] = &["logs:DescribeLogGroups", "logs:ListTagsForResource"];
+
+    fn permissions(grants: &mut Grants<'_>, node: &Node, spec: &Self::Spec) {
+        // Some Logs actions name the group's ARN with a `:*` suffix (its streams), some without.
+        for group in [
+            arn("logs", &format!("log-group:{}", spec.group_name)),
+            arn("logs", &format!("log-group:{}:*", spec.group_name)),
+        ] {
+            grants.allow(&["logs:CreateLogGroup", "logs:TagResource"], &group, Condition::TaggedAsOurs);
+            let change = ["logs:PutRetentionPolicy", "logs:DeleteRetentionPolicy", "logs:DeleteLogGroup"];
+            grants.allow(&change, &group, Condition::Ours);
+            grants.tags(node, "logs:TagResource", "logs:UntagResource", &group);
+        }
+    }
 
     async fn create(ctx: &Ctx<'_>, node: &Node, spec: &Self::Spec) -> Result<String, AwsError> {
         create(ctx, node, spec).await

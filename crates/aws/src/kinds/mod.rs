@@ -30,6 +30,7 @@ use reconciler_plan::{Action, Kind, Node, NodeSpec, ObservationHints, ObservedNo
 use crate::Aws;
 use crate::apply::Ctx;
 use crate::error::AwsError;
+use crate::permissions::Grants;
 
 /// One kind's AWS side: how to create, change, delete and release a resource of it, given the planner's typed
 /// spec. The registry below dispatches a plan's nodes to the adapter of their kind; each kind's calls,
@@ -53,6 +54,14 @@ pub(crate) trait Adapter {
     /// Removes our ownership tags `keys` (never empty) from the live resource: it stays, no longer ours.
     async fn release(ctx: &Ctx<'_>, found: &ObservedNode, spec: &Self::Spec, keys: Vec<String>)
     -> Result<(), AwsError>;
+
+    /// The read-only IAM actions of the kind: its observation and the reads its writes make. Granted whatever
+    /// the files declare (every pass reads every kind, to find what to prune).
+    const READS: &'static [&'static str];
+
+    /// The IAM permissions that creating, changing, deleting and releasing the declared `node` need, on its
+    /// resources only where the service allows it (see [`crate::permissions`]).
+    fn permissions(grants: &mut Grants<'_>, node: &Node, spec: &Self::Spec);
 }
 
 /// How a kind's live resources are read: by a batched read of its own ([`Observe`]), or by another kind's
@@ -144,6 +153,16 @@ macro_rules! registry {
         pub async fn delete(ctx: &Ctx<'_>, found: &ObservedNode) -> Result<(), AwsError> {
             match &found.spec {
                 $(NodeSpec::$variant(spec) => <$adapter as Adapter>::delete(ctx, found, spec).await,)*
+            }
+        }
+
+        /// The permissions every declared node's adapter asks for, and every kind's reads.
+        pub(crate) fn permissions(grants: &mut Grants<'_>) {
+            $(grants.read(<$adapter as Adapter>::READS);)*
+            for node in grants.nodes() {
+                match &node.spec {
+                    $(NodeSpec::$variant(spec) => <$adapter as Adapter>::permissions(grants, node, spec),)*
+                }
             }
         }
 

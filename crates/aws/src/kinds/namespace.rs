@@ -15,6 +15,7 @@ use crate::Aws;
 use crate::apply::Ctx;
 use crate::error::{AwsError, classify};
 use crate::kinds::{Adapter, Observe, Scope, release};
+use crate::permissions::{Condition, Grants, arn};
 use crate::wait::{self, Progress};
 use reconciler_plan::NamespaceSpec;
 use reconciler_plan::kinds::namespace::field;
@@ -170,6 +171,27 @@ pub struct NamespaceKind;
 
 impl Adapter for NamespaceKind {
     type Spec = NamespaceSpec;
+
+    const READS: &'static [&'static str] = &[
+        "servicediscovery:ListNamespaces",
+        "servicediscovery:GetNamespace",
+        "servicediscovery:GetOperation",
+        "servicediscovery:ListTagsForResource",
+        // CreatePrivateDnsNamespace makes a Route 53 private hosted zone with the caller's permissions.
+        "route53:GetHostedZone",
+        "route53:ListHostedZonesByName",
+        "ec2:DescribeRegions",
+    ];
+
+    fn permissions(grants: &mut Grants<'_>, node: &Node, _spec: &Self::Spec) {
+        // Cloud Map ids are not known before the namespace exists: limited by tags, not by ARN.
+        grants.allow(&["servicediscovery:CreatePrivateDnsNamespace"], "*", Condition::TaggedAsOurs);
+        grants.allow(&["route53:CreateHostedZone"], "*", Condition::Always);
+        let namespaces = arn("servicediscovery", "namespace/*");
+        let change = ["servicediscovery:UpdatePrivateDnsNamespace", "servicediscovery:DeleteNamespace"];
+        grants.allow(&change, &namespaces, Condition::Ours);
+        grants.tags(node, "servicediscovery:TagResource", "servicediscovery:UntagResource", &namespaces);
+    }
 
     async fn create(ctx: &Ctx<'_>, node: &Node, spec: &Self::Spec) -> Result<String, AwsError> {
         create(ctx, node, spec).await

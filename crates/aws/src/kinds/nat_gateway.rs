@@ -10,6 +10,7 @@ use crate::create_once::create_once;
 use crate::ec2::{address_filters, owner_filters, tag_specification, tags_from, update_tags};
 use crate::error::{AwsError, classify};
 use crate::kinds::{Adapter, Observe, Scope, release};
+use crate::permissions::Grants;
 use crate::wait::{self, Progress};
 use reconciler_plan::NatGatewaySpec;
 
@@ -132,6 +133,13 @@ pub struct NatGatewayKind;
 
 impl Adapter for NatGatewayKind {
     type Spec = NatGatewaySpec;
+
+    const READS: &'static [&'static str] = &["ec2:DescribeNatGateways"];
+
+    fn permissions(grants: &mut Grants<'_>, node: &Node, _spec: &Self::Spec) {
+        grants.ec2_create("CreateNatGateway", "natgateway", &["subnet", "elastic-ip"]);
+        grants.ec2_change(node, &["DeleteNatGateway"], &["natgateway"]);
+    }
 
     async fn create(ctx: &Ctx<'_>, node: &Node, spec: &Self::Spec) -> Result<String, AwsError> {
         create(ctx, node, spec).await

@@ -19,6 +19,7 @@ use crate::apply::Ctx;
 use crate::create_once::{create_once, tagged_ours};
 use crate::error::{AwsError, classify, found_or_none};
 use crate::kinds::{Adapter, Observe, Scope, release};
+use crate::permissions::{Condition, Grants, iam_arn};
 use reconciler_plan::{InstanceProfileSpec, RoleSpec};
 
 /// Every role and instance profile in the account, with tags.
@@ -429,6 +430,22 @@ pub struct RoleKind;
 impl Adapter for RoleKind {
     type Spec = RoleSpec;
 
+    const READS: &'static [&'static str] = &["iam:GetAccountAuthorizationDetails", "iam:GetRole"];
+
+    fn permissions(grants: &mut Grants<'_>, node: &Node, spec: &Self::Spec) {
+        let role = iam_arn(&format!("role/{}", spec.role_name));
+        // IAM authorizes the tags of a create as iam:TagRole too.
+        grants.allow(&["iam:CreateRole", "iam:TagRole"], &role, Condition::TaggedAsOurs);
+        let change = ["iam:UpdateAssumeRolePolicy", "iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:DeleteRole"];
+        grants.allow(&change, &role, Condition::Ours);
+        // Detaching cannot widen what the role may do, and must work for a policy no longer declared.
+        grants.allow(&["iam:DetachRolePolicy"], &role, Condition::Ours);
+        for policy in &spec.managed_policies {
+            grants.allow(&["iam:AttachRolePolicy"], &role, Condition::PolicyArn(policy.clone()));
+        }
+        grants.tags(node, "iam:TagRole", "iam:UntagRole", &role);
+    }
+
     async fn create(ctx: &Ctx<'_>, node: &Node, spec: &Self::Spec) -> Result<String, AwsError> {
         create(ctx, node, spec).await
     }
@@ -457,6 +474,20 @@ pub struct InstanceProfileKind;
 
 impl Adapter for InstanceProfileKind {
     type Spec = InstanceProfileSpec;
+
+    const READS: &'static [&'static str] = &["iam:ListInstanceProfiles", "iam:GetInstanceProfile"];
+
+    fn permissions(grants: &mut Grants<'_>, node: &Node, spec: &Self::Spec) {
+        let profile = iam_arn(&format!("instance-profile/{}", spec.name));
+        grants.allow(&["iam:CreateInstanceProfile", "iam:TagInstanceProfile"], &profile, Condition::TaggedAsOurs);
+        let change = ["iam:AddRoleToInstanceProfile", "iam:RemoveRoleFromInstanceProfile", "iam:DeleteInstanceProfile"];
+        grants.allow(&change, &profile, Condition::Ours);
+        grants.tags(node, "iam:TagInstanceProfile", "iam:UntagInstanceProfile", &profile);
+        // AddRoleToInstanceProfile needs iam:PassRole on the role it adds (no service is passed to yet).
+        if let Some(role) = spec.role.as_ref().and_then(|r| grants.role_arn(r)) {
+            grants.allow(&["iam:PassRole"], &role, Condition::Always);
+        }
+    }
 
     async fn create(ctx: &Ctx<'_>, node: &Node, spec: &Self::Spec) -> Result<String, AwsError> {
         instance_profile::create(ctx, node, spec).await

@@ -13,6 +13,7 @@ use crate::create_once::create_once;
 use crate::ec2::{address_filters, owner_filters, tag_specification, tags_from, update_tags};
 use crate::error::{AwsError, ErrorKind, classify};
 use crate::kinds::{Adapter, Observe, Scope, release};
+use crate::permissions::Grants;
 use reconciler_plan::RouteTableSpec;
 
 pub async fn observe(aws: &Aws, owner_id: &str) -> Result<Vec<ObservedNode>, AwsError> {
@@ -283,6 +284,16 @@ pub struct RouteTableKind;
 
 impl Adapter for RouteTableKind {
     type Spec = RouteTableSpec;
+
+    const READS: &'static [&'static str] = &["ec2:DescribeRouteTables"];
+
+    fn permissions(grants: &mut Grants<'_>, node: &Node, _spec: &Self::Spec) {
+        grants.ec2_create("CreateRouteTable", "route-table", &["vpc"]);
+        let routes = ["CreateRoute", "ReplaceRoute", "DeleteRoute", "DeleteRouteTable", "ReplaceRouteTableAssociation"];
+        grants.ec2_change(node, &routes, &["route-table"]);
+        // Associating authorizes both the table and the subnet.
+        grants.ec2_change(node, &["AssociateRouteTable", "DisassociateRouteTable"], &["route-table", "subnet"]);
+    }
 
     async fn create(ctx: &Ctx<'_>, node: &Node, spec: &Self::Spec) -> Result<String, AwsError> {
         create(ctx, node, spec).await

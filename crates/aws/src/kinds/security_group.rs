@@ -14,6 +14,7 @@ use crate::create_once::create_once;
 use crate::ec2::{address_filters, tag_specification, tags_from, update_tags};
 use crate::error::{AwsError, classify};
 use crate::kinds::{Adapter, Observe, Scope, release};
+use crate::permissions::Grants;
 use reconciler_plan::SecurityGroupSpec;
 
 /// Every group in the given VPCs, ours and others: others matter because a group name is unique within a
@@ -267,6 +268,20 @@ pub struct SecurityGroupKind;
 
 impl Adapter for SecurityGroupKind {
     type Spec = SecurityGroupSpec;
+
+    const READS: &'static [&'static str] = &["ec2:DescribeSecurityGroups"];
+
+    fn permissions(grants: &mut Grants<'_>, node: &Node, _spec: &Self::Spec) {
+        grants.ec2_create("CreateSecurityGroup", "security-group", &["vpc"]);
+        let rules = [
+            "AuthorizeSecurityGroupIngress",
+            "AuthorizeSecurityGroupEgress",
+            "RevokeSecurityGroupIngress",
+            "RevokeSecurityGroupEgress",
+            "DeleteSecurityGroup",
+        ];
+        grants.ec2_change(node, &rules, &["security-group"]);
+    }
 
     async fn create(ctx: &Ctx<'_>, node: &Node, spec: &Self::Spec) -> Result<String, AwsError> {
         create(ctx, node, spec).await

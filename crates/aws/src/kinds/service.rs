@@ -19,9 +19,11 @@ use reconciler_plan::{Action, Kind, Node, NodeSpec, ObservedNode, Ref, ServiceLo
 use reconciler_vocabulary::Deployment;
 
 use crate::apply::Ctx;
+use crate::ecs::ecs_resource;
 use crate::error::{AwsError, classify};
 use crate::kinds::task_definition;
 use crate::kinds::{Adapter, Observe, Scope, release};
+use crate::permissions::{Condition, Grants, arn};
 use crate::{Aws, ecs};
 
 /// DescribeServices takes at most 10 services per call.
@@ -372,6 +374,19 @@ pub struct ServiceKind;
 
 impl Adapter for ServiceKind {
     type Spec = ServiceSpec;
+
+    const READS: &'static [&'static str] =
+        &["ecs:ListServices", "ecs:DescribeServices", "ecs:ListTasks", "ecs:DescribeTasks"];
+
+    fn permissions(grants: &mut Grants<'_>, node: &Node, spec: &Self::Spec) {
+        let cluster = match grants.node(&spec.cluster).map(|n| &n.spec) {
+            Some(NodeSpec::Cluster(cluster)) => cluster.cluster_name.clone(),
+            _ => "*".to_string(),
+        };
+        let service = arn("ecs", &format!("service/{cluster}/{}", spec.service_name));
+        ecs_resource(grants, node, "CreateService", &service);
+        grants.allow(&["ecs:UpdateService", "ecs:DeleteService"], &service, Condition::Ours);
+    }
 
     async fn create(ctx: &Ctx<'_>, node: &Node, spec: &Self::Spec) -> Result<String, AwsError> {
         create(ctx, node, spec).await

@@ -25,6 +25,7 @@ use crate::apply::Ctx;
 use crate::create_once::{create_once, tagged_ours};
 use crate::error::{AwsError, classify};
 use crate::kinds::{Adapter, release};
+use crate::permissions::{Condition, Grants, arn};
 use crate::{Aws, ecs};
 
 /// How long a task definition read stays good. A revision's content never changes once registered (its ARN is
@@ -483,6 +484,24 @@ pub struct TaskDefinitionKind;
 
 impl Adapter for TaskDefinitionKind {
     type Spec = TaskDefinitionSpec;
+
+    const READS: &'static [&'static str] = &["ecs:ListTaskDefinitions", "ecs:DescribeTaskDefinition"];
+
+    fn permissions(grants: &mut Grants<'_>, node: &Node, spec: &Self::Spec) {
+        // RegisterTaskDefinition and DeregisterTaskDefinition take no resource ARN in IAM (AWS: "Resource types:
+        // none"): registering is limited to requests tagged as ours; deregistering cannot be limited at all.
+        grants.allow(&["ecs:RegisterTaskDefinition"], "*", Condition::TaggedAsOurs);
+        grants.allow(&["ecs:DeregisterTaskDefinition"], "*", Condition::Always);
+        let revisions = arn("ecs", &format!("task-definition/{}:*", spec.family));
+        let action = "RegisterTaskDefinition";
+        grants.allow(&["ecs:TagResource"], &revisions, Condition::TagOnCreate { key: "ecs:CreateAction", action });
+        grants.tags(node, "ecs:TagResource", "ecs:UntagResource", &revisions);
+        for role in std::iter::once(&spec.execution_role).chain(&spec.task_role) {
+            if let Some(role) = grants.role_arn(role) {
+                grants.allow(&["iam:PassRole"], &role, Condition::PassedTo("ecs-tasks.amazonaws.com".into()));
+            }
+        }
+    }
 
     async fn create(ctx: &Ctx<'_>, node: &Node, spec: &Self::Spec) -> Result<String, AwsError> {
         create(ctx, node, spec).await

@@ -10,6 +10,7 @@ use crate::create_once::create_once;
 use crate::ec2::{address_filters, owner_filters, tag_specification, tags_from, update_tags};
 use crate::error::{AwsError, classify};
 use crate::kinds::{Adapter, Observe, Scope, release};
+use crate::permissions::Grants;
 use reconciler_plan::VpcSpec;
 
 pub async fn observe(aws: &Aws, owner_id: &str) -> Result<Vec<ObservedNode>, AwsError> {
@@ -126,6 +127,13 @@ pub struct VpcKind;
 
 impl Adapter for VpcKind {
     type Spec = VpcSpec;
+
+    const READS: &'static [&'static str] = &["ec2:DescribeVpcs", "ec2:DescribeVpcAttribute"];
+
+    fn permissions(grants: &mut Grants<'_>, node: &Node, _spec: &Self::Spec) {
+        grants.ec2_create("CreateVpc", "vpc", &[]);
+        grants.ec2_change(node, &["ModifyVpcAttribute", "DeleteVpc"], &["vpc"]);
+    }
 
     async fn create(ctx: &Ctx<'_>, node: &Node, spec: &Self::Spec) -> Result<String, AwsError> {
         create(ctx, node, spec).await
