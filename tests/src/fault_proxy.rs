@@ -28,8 +28,8 @@ use std::time::Duration;
 
 use answer::Refusal;
 use random::SplitMix64;
-use request::Request;
 pub use request::is_mutating;
+use request::{Protocol, Request};
 
 /// What the proxy does to a request that contains the needle.
 #[derive(Debug, Clone, Copy)]
@@ -230,6 +230,11 @@ impl FaultProxy {
         self.shared.state().mutating_per_service.get(service).copied().unwrap_or(0)
     }
 
+    /// Every AWS request so far, in order.
+    pub fn recorded(&self) -> Vec<RecordedCall> {
+        self.shared.state().recorded.clone()
+    }
+
     /// How many mutating requests came through (held ones included).
     pub fn mutating_seen(&self) -> usize {
         self.counts().mutating
@@ -305,6 +310,20 @@ struct State {
     mutating_per_service: HashMap<String, usize>,
     /// Requests that matched a `NeedleFrom` needle.
     needle_matches: usize,
+    /// Every AWS request, in the order it came.
+    recorded: Vec<RecordedCall>,
+}
+
+/// One AWS request as the proxy saw it: for a test that checks the calls themselves (the IAM policy test).
+#[derive(Debug, Clone)]
+pub struct RecordedCall {
+    /// The SigV4 signing name, e.g. `ec2`, `ecs`, `iam`.
+    pub service: String,
+    /// The operation, e.g. `CreateVpc`.
+    pub operation: String,
+    /// The body: a form (`A=1&B=2`, URL-encoded) for the query protocols, JSON for the others.
+    pub body: String,
+    pub json: bool,
 }
 
 impl Shared {
@@ -318,6 +337,14 @@ impl Shared {
         let mut state = self.state();
         state.counts.requests += 1;
         *state.per_service.entry(request.service.clone().unwrap_or_default()).or_default() += 1;
+        if let Some(operation) = &request.operation {
+            state.recorded.push(RecordedCall {
+                service: request.service.clone().unwrap_or_default(),
+                operation: operation.clone(),
+                body: String::from_utf8_lossy(&request.body).into_owned(),
+                json: matches!(request.protocol, Protocol::AwsJson(_)),
+            });
+        }
         if request.is_mutating() {
             state.counts.mutating += 1;
             *state.mutating_per_service.entry(request.service.clone().unwrap_or_default()).or_default() += 1;

@@ -5,6 +5,7 @@
 
 pub mod daemon;
 pub mod fault_proxy;
+pub mod iam_policy;
 pub mod inventory;
 pub mod plans;
 
