@@ -206,10 +206,16 @@ async fn a_service_whose_secret_does_not_exist_is_held_until_it_does() {
         .collect();
     assert_eq!(
         held,
+        // The service's autoscaling waits with it.
         [
-            (format!("task_definition.{SERVICE}"), format!("secret {SECRET}")),
-            (format!("service.{SERVICE}"), format!("secret {SECRET}"))
-        ],
+            format!("task_definition.{SERVICE}"),
+            format!("service.{SERVICE}"),
+            format!("scalable_target.{SERVICE}"),
+            format!("scaling_policy.{SERVICE}/{SERVICE}-cpu"),
+            format!("scheduled_action.{SERVICE}/evenings"),
+            format!("scheduled_action.{SERVICE}/working-hours"),
+        ]
+        .map(|address| (address, format!("secret {SECRET}"))),
         "{run}"
     );
     assert!(emulator.ecs_service(CLUSTER, SERVICE).await.is_none(), "no service that cannot start its tasks");
