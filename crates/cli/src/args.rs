@@ -80,10 +80,29 @@ pub enum Command {
     /// Delete every resource of ours that the directory declares, dependents first, after showing the plan
     /// and asking for confirmation on a terminal. Nothing else is touched.
     Destroy(DestroyArgs),
+    /// Apply a plan saved with `--once --plan-out FILE`, exactly: refused (exit 1, saying what changed, no
+    /// change made) when the files or the live state are no longer what it was made from. Takes the
+    /// top-level flags for the lease, concurrency and waits.
+    Apply(ApplyArgs),
     /// Print the IAM policy (JSON) the daemon's credentials need for the declared resources, and no more:
     /// actions per declared kind, the declared names' ARNs where the service allows it, changes and deletes
     /// limited to what carries our owner tag. Makes no AWS call.
     IamPolicy(IamPolicyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// The saved plan (`--once --plan-out FILE`).
+    pub file: PathBuf,
+
+    /// The directory of desired-state files, if not where the plan was made (a CI checkout elsewhere): its
+    /// files must be the same.
+    #[arg(long)]
+    pub config_dir: Option<PathBuf>,
+
+    /// Text, or JSON for scripts.
+    #[arg(long, env = "RECONCILER_OUTPUT", value_enum, default_value_t = Output::Text)]
+    pub output: Output,
 }
 
 #[derive(Debug, Args)]
@@ -227,6 +246,11 @@ pub struct RunArgs {
     /// Exit 0 when there were no changes, 2 when there were (planned, or applied), 1 on any error.
     #[arg(long, env = "RECONCILER_DETAILED_EXITCODE")]
     pub detailed_exitcode: bool,
+
+    /// With --once: plan only (as --dry-run) and save the plan to FILE, with a fingerprint of the files and
+    /// the live state it was made from, for `reconciler apply FILE` after review.
+    #[arg(long, value_name = "FILE")]
+    pub plan_out: Option<PathBuf>,
 
     /// This instance's owner id, written into the `reconciler:owner` tag. Two instances with different ids
     /// never touch each other's resources.

@@ -7,6 +7,7 @@ mod exit;
 mod iam_policy;
 mod lease;
 mod once;
+mod saved_plan;
 mod settings_file;
 mod show;
 mod status;
@@ -35,8 +36,13 @@ fn main() {
         Some(Command::Show(show)) => runtime().block_on(show::run(show, &client)),
         Some(Command::Destroy(destroy)) => runtime().block_on(destroy::run(destroy, &client)),
         Some(Command::IamPolicy(policy)) => iam_policy::run(policy),
+        Some(Command::Apply(apply)) => runtime().block_on(once::apply_saved(&cli.run, apply, &client)),
         None if cli.run.create_lease_table => runtime().block_on(lease::create_table(&cli.run.lease, &client)),
         None if cli.run.once => runtime().block_on(once::run(&cli.run, &client)),
+        None if cli.run.plan_out.is_some() => {
+            eprintln!("error: --plan-out goes with --once");
+            exit::ERROR
+        }
         None => {
             let run = &cli.run;
             if run.dry_run || run.detailed_exitcode || run.wait {

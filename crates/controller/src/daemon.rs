@@ -243,7 +243,7 @@ async fn one_pass(
     if invalid > 0 {
         options.pruning.held_back = Some(HoldBack::InvalidDesiredState);
     }
-    match run_pass(aws, &loaded.desired, &options, |_| {}).await {
+    match run_pass(aws, &loaded.desired, &options, |_, _| crate::Proceed::Apply).await {
         Ok(result) => {
             let summary = result.line(loaded.invalid_files(), false);
             tracing::info!(trigger = %reasons.join(","), "{summary}");

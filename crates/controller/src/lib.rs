@@ -17,4 +17,4 @@ mod watcher;
 
 pub use daemon::{DaemonSettings, run as run_daemon};
 pub use lease::LeaseSettings;
-pub use pass::{PassOptions, PassResult, run_pass};
+pub use pass::{PassOptions, PassResult, Proceed, run_pass};

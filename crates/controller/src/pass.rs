@@ -4,8 +4,8 @@ use std::time::{Duration, Instant};
 
 use reconciler_aws::{ApplyOptions, Aws, AwsError, CallStats};
 use reconciler_plan::{
-    ApplyReport, ObservationHints, PassFigures, Plan, PlanContext, PlanError, Pruning, ResourceState, ResourceStatus,
-    resource_statuses,
+    ApplyReport, ObservationHints, Observed, PassFigures, Plan, PlanContext, PlanError, Pruning, ResourceState,
+    ResourceStatus, resource_statuses,
 };
 use reconciler_spec::Desired;
 
@@ -70,13 +70,23 @@ impl std::fmt::Display for PassError {
 
 impl std::error::Error for PassError {}
 
+/// What the caller of [`run_pass`] decides once it has seen the plan and the state it was made from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Proceed {
+    /// Apply the plan (unless it is a dry run).
+    Apply,
+    /// Stop before any change: the plan was saved, or a saved plan no longer matches.
+    Stop,
+}
+
 /// Runs one pass over `desired`. `on_plan` sees the plan before anything is applied (the CLI prints it then,
-/// so that a person sees what is about to happen while it happens).
+/// so that a person sees what is about to happen while it happens),
+/// with the live state it was made from, and says whether to go on.
 pub async fn run_pass(
     aws: &Aws,
     desired: &Desired,
     options: &PassOptions,
-    on_plan: impl FnOnce(&Plan),
+    on_plan: impl FnOnce(&Plan, &Observed) -> Proceed,
 ) -> Result<PassResult, PassError> {
     let started = Instant::now();
     let before = aws.calls();
@@ -84,8 +94,8 @@ pub async fn run_pass(
     let observed = reconciler_aws::observe(aws, &options.owner_id, &hints).await.map_err(PassError::Observe)?;
     let context = PlanContext { owner_id: options.owner_id.clone(), pruning: options.pruning.clone() };
     let plan = reconciler_plan::plan(desired, &observed, &context).map_err(PassError::Plan)?;
-    on_plan(&plan);
-    let report = if options.dry_run || !plan.has_changes() {
+    let proceed = on_plan(&plan, &observed);
+    let report = if options.dry_run || proceed == Proceed::Stop || !plan.has_changes() {
         None
     } else {
         Some(reconciler_aws::apply(aws, &plan, &observed, &options.owner_id, &options.apply).await)
