@@ -5,6 +5,8 @@ mod args;
 mod destroy;
 mod exit;
 mod lease;
+mod log_window;
+mod logs;
 mod once;
 mod settings_file;
 mod show;
@@ -32,6 +34,7 @@ fn main() {
         Some(Command::Validate(validate)) => validate::run(&validate.config_dir),
         Some(Command::Status(status)) => runtime().block_on(status::run(status, &client)),
         Some(Command::Show(show)) => runtime().block_on(show::run(show, &client)),
+        Some(Command::Logs(logs)) => runtime().block_on(logs::run(logs, &client)),
         Some(Command::Destroy(destroy)) => runtime().block_on(destroy::run(destroy, &client)),
         None if cli.run.create_lease_table => runtime().block_on(lease::create_table(&cli.run.lease, &client)),
         None if cli.run.once => runtime().block_on(once::run(&cli.run, &client)),
