@@ -206,6 +206,13 @@ pub fn spawn_reconciler(endpoint: &str, args: &[&str]) -> Child {
     reconciler_command(endpoint, args, &[]).stdout(Stdio::null()).spawn().expect("reconciler starts")
 }
 
+/// Starts the binary against `endpoint` with its standard output and error piped to the test, for a command
+/// that keeps running (`logs --follow`) while the test reads what it prints.
+pub fn spawn_reconciler_piped(endpoint: &str, args: &[&str]) -> Child {
+    let mut command = reconciler_command(endpoint, args, &[]);
+    command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("reconciler starts")
+}
+
 /// The binary with `args`, talking to `endpoint` with test credentials and nothing from the environment.
 fn reconciler_command(endpoint: &str, args: &[&str], env: &[(&str, &str)]) -> Command {
     let mut command = Command::new(reconciler_binary());

@@ -518,7 +518,7 @@ fn actions_of(policy: &serde_json::Value, dir: &Path, tag_on_create: &mut BTreeS
         for action in strings(&statement["Action"]) {
             assert!(!action.contains('*'), "{at}: no wildcard actions ({action})");
             let read_only =
-                ["Describe", "List", "Get"].iter().any(|p| action.split(':').nth(1).unwrap().starts_with(p));
+                ["Describe", "List", "Get", "Filter"].iter().any(|p| action.split(':').nth(1).unwrap().starts_with(p));
             assert_eq!(
                 sid.ends_with("Observe"),
                 read_only,

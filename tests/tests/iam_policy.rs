@@ -38,7 +38,7 @@ const NAME_SCOPED: [&str; 4] = ["iam", "logs", "ecs", "elasticloadbalancing"];
 const WITHOUT_RESOURCE: [&str; 2] = ["RegisterTaskDefinition", "DeregisterTaskDefinition"];
 
 fn is_mutating(operation: &str) -> bool {
-    !["Describe", "List", "Get"].iter().any(|p| operation.starts_with(p))
+    !["Describe", "List", "Get", "Filter"].iter().any(|p| operation.starts_with(p))
 }
 
 /// Every recorded call checked against `policy`: the refused ones, with the request.

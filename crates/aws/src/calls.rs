@@ -26,7 +26,8 @@ pub struct CallCount {
 
 /// Operation names that read and never change anything.
 pub fn is_read_only(operation: &str) -> bool {
-    ["Describe", "List", "Get"].iter().any(|prefix| operation.starts_with(prefix))
+    // FilterLogEvents (`reconciler logs`) only reads, like the Describe/List/Get calls.
+    ["Describe", "List", "Get", "Filter"].iter().any(|prefix| operation.starts_with(prefix))
 }
 
 /// A snapshot of the counts: (service, operation) -> attempts.

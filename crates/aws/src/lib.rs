@@ -14,6 +14,7 @@ pub mod error;
 pub mod jitter;
 mod kinds;
 pub mod lease;
+pub mod logs;
 mod observe;
 pub mod permissions;
 mod rate_limit;

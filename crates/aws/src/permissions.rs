@@ -129,7 +129,7 @@ pub struct Rule {
 /// Whether an IAM action only reads: it then goes into an `...Observe` statement.
 pub fn is_read(action: &str) -> bool {
     let operation = action.split_once(':').map_or(action, |(_, op)| op);
-    ["Describe", "List", "Get"].iter().any(|p| operation.starts_with(p))
+    ["Describe", "List", "Get", "Filter"].iter().any(|p| operation.starts_with(p))
 }
 
 /// What the kinds' adapters add their needs to, for one desired state.
@@ -345,10 +345,17 @@ pub fn document(rules: &BTreeSet<Rule>, owner_id: &str) -> Value {
     let written: Vec<Value> = statements
         .iter()
         .map(|s| {
-            let base = format!("{}{}", title(&s.prefix), if s.read { "Observe" } else { s.condition.purpose() });
-            let n = sids.entry(base.clone()).or_insert(0);
+            // Read-only statements end in `Observe` (those on named resources: `DeclaredObserve`).
+            let everywhere = s.resources.contains("*");
+            let (purpose, suffix) = match (s.read, everywhere) {
+                (true, true) => ("", "Observe"),
+                (true, false) => ("Declared", "Observe"),
+                (false, _) => (s.condition.purpose(), ""),
+            };
+            let base = format!("{}{purpose}", title(&s.prefix));
+            let n = sids.entry(format!("{base}{suffix}")).or_insert(0);
             *n += 1;
-            let sid = if *n == 1 { base } else { format!("{base}{n}") };
+            let sid = if *n == 1 { format!("{base}{suffix}") } else { format!("{base}{n}{suffix}") };
             statement_json(&sid, s, owner_id)
         })
         .collect();

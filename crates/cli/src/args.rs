@@ -77,6 +77,10 @@ pub enum Command {
     /// each container, environment, secrets by reference (never a value), tasks with zone, state and stop
     /// reason. Makes no change.
     Show(ShowArgs),
+    /// The services' CloudWatch Logs, interleaved in time order, each line prefixed with its service and task
+    /// (`SERVICE/TASKID`, the task id shortened to 8 characters). `--follow` keeps printing new lines until
+    /// Ctrl-C. Makes no change.
+    Logs(LogsArgs),
     /// Delete every resource of ours that the directory declares, dependents first, after showing the plan
     /// and asking for confirmation on a terminal. Nothing else is touched.
     Destroy(DestroyArgs),
@@ -187,6 +191,32 @@ pub struct ShowArgs {
     pub output: Output,
 }
 
+#[derive(Debug, Args)]
+pub struct LogsArgs {
+    /// Declaration names of the services; none: every declared service that has a `logs` section.
+    pub services: Vec<String>,
+
+    /// Keep printing new lines as they arrive (a poll every 2 s) until Ctrl-C or SIGTERM.
+    #[arg(long, short = 'f')]
+    pub follow: bool,
+
+    /// Start this long ago, e.g. `30s`, `5m`, `2h`.
+    #[arg(long, default_value = "10m", value_parser = parse_duration)]
+    pub since: Duration,
+
+    /// Only the events matching this CloudWatch Logs filter pattern, e.g. `ERROR` or `"GET /health"`.
+    #[arg(long)]
+    pub filter: Option<String>,
+
+    /// Directory of desired-state `*.toml` files: where each service's logs go.
+    #[arg(long, env = "RECONCILER_CONFIG_DIR", default_value = "/etc/reconciler/desired")]
+    pub config_dir: PathBuf,
+
+    /// Text lines, or one JSON object a line for scripts.
+    #[arg(long, env = "RECONCILER_OUTPUT", value_enum, default_value_t = Output::Text)]
+    pub output: Output,
+}
+
 pub const DEFAULT_SETTINGS_FILE: &str = "/etc/reconciler/reconciler.toml";
 
 #[derive(Debug, Args)]
@@ -249,7 +279,7 @@ pub struct RunArgs {
 
     /// With --once: plan only (as --dry-run) and save the plan to FILE, with a fingerprint of the files and
     /// the live state it was made from, for `reconciler apply FILE` after review.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, env = "RECONCILER_PLAN_OUT", value_name = "FILE")]
     pub plan_out: Option<PathBuf>,
 
     /// This instance's owner id, written into the `reconciler:owner` tag. Two instances with different ids

@@ -6,6 +6,8 @@ mod destroy;
 mod exit;
 mod iam_policy;
 mod lease;
+mod log_window;
+mod logs;
 mod once;
 mod saved_plan;
 mod settings_file;
@@ -34,6 +36,7 @@ fn main() {
         Some(Command::Validate(validate)) => validate::run(&validate.config_dir),
         Some(Command::Status(status)) => runtime().block_on(status::run(status, &client)),
         Some(Command::Show(show)) => runtime().block_on(show::run(show, &client)),
+        Some(Command::Logs(logs)) => runtime().block_on(logs::run(logs, &client)),
         Some(Command::Destroy(destroy)) => runtime().block_on(destroy::run(destroy, &client)),
         Some(Command::IamPolicy(policy)) => iam_policy::run(policy),
         Some(Command::Apply(apply)) => runtime().block_on(once::apply_saved(&cli.run, apply, &client)),

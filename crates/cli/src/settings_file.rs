@@ -32,35 +32,37 @@ struct SettingsFile {
 }
 
 /// Fills every setting that was left at its default (neither flag nor environment) from the settings file.
+/// The subcommand's own --config-dir, where it has one.
+fn own_config_dir(command: &mut crate::args::Command) -> Option<&mut PathBuf> {
+    use crate::args::Command;
+    match command {
+        Command::Validate(validate) => Some(&mut validate.config_dir),
+        Command::Status(status) => Some(&mut status.config_dir),
+        Command::Destroy(destroy) => Some(&mut destroy.config_dir),
+        Command::Show(show) => Some(&mut show.config_dir),
+        Command::Logs(logs) => Some(&mut logs.config_dir),
+        Command::IamPolicy(policy) => Some(&mut policy.config_dir),
+        // A saved plan names its own directory.
+        Command::Apply(_) => None,
+    }
+}
+
 pub fn apply(cli: &mut Cli, matches: &ArgMatches) -> Result<(), String> {
     let explicit = is_set(matches, "config_file");
     let Some(file) = read(&cli.config_file, explicit)? else { return Ok(()) };
     let path = cli.config_file.display().to_string();
     let bad = |key: &str, err: String| format!("{path}: {key}: {err}");
 
-    // `validate` and `status` have their own --config-dir (and `status` its own --owner-id).
+    // The subcommands have their own --config-dir (and some their own --owner-id).
     let (sub_matches, run) = (matches.subcommand().map(|(_, m)| m), &mut cli.run);
     if let Some(dir) = &file.config_dir {
         if !is_set(matches, "config_dir") {
             run.config_dir = dir.clone();
         }
-        match (&mut cli.command, sub_matches) {
-            (Some(crate::args::Command::Validate(validate)), Some(sub)) if !is_set(sub, "config_dir") => {
-                validate.config_dir = dir.clone();
-            }
-            (Some(crate::args::Command::Status(status)), Some(sub)) if !is_set(sub, "config_dir") => {
-                status.config_dir = dir.clone();
-            }
-            (Some(crate::args::Command::Destroy(destroy)), Some(sub)) if !is_set(sub, "config_dir") => {
-                destroy.config_dir = dir.clone();
-            }
-            (Some(crate::args::Command::Show(show)), Some(sub)) if !is_set(sub, "config_dir") => {
-                show.config_dir = dir.clone();
-            }
-            (Some(crate::args::Command::IamPolicy(policy)), Some(sub)) if !is_set(sub, "config_dir") => {
-                policy.config_dir = dir.clone();
-            }
-            _ => {}
+        if let (Some(config_dir), Some(sub)) = (cli.command.as_mut().and_then(own_config_dir), sub_matches)
+            && !is_set(sub, "config_dir")
+        {
+            *config_dir = dir.clone();
         }
     }
     // Only the subcommands that have an --owner-id of their own (asking another for it panics in clap).

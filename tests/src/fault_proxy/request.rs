@@ -122,12 +122,12 @@ fn form_action(body: &[u8]) -> Option<String> {
     body.split('&').find_map(|pair| pair.strip_prefix("Action=")).map(str::to_string)
 }
 
-/// Whether an operation changes something: everything but `Describe*`, `List*` and `Get*`. It is the reconciler's
+/// Whether an operation changes something: everything but `Describe*`, `List*`, `Get*` and `Filter*`. It is the reconciler's
 /// own rule (crates/aws/src/calls.rs, `is_read_only`), so "the N-th mutating request" here is the N-th call the
 /// pass summary counts as mutating; and a verb nobody thought of (Create, Put, Tag, Run, ...) counts as a write,
 /// the side to err on when the point is to cut writes.
 pub fn is_mutating(operation: &str) -> bool {
-    !["Describe", "List", "Get"].iter().any(|read| operation.starts_with(read))
+    !["Describe", "List", "Get", "Filter"].iter().any(|read| operation.starts_with(read))
 }
 
 #[cfg(test)]

@@ -161,6 +161,8 @@ impl Adapter for LogGroupKind {
             let change = ["logs:PutRetentionPolicy", "logs:DeleteRetentionPolicy", "logs:DeleteLogGroup"];
             grants.allow(&change, &group, Condition::Ours);
             grants.tags(node, "logs:TagResource", "logs:UntagResource", &group);
+            // `reconciler logs` with the same credentials: the declared groups' events only.
+            grants.allow(&["logs:FilterLogEvents"], &group, Condition::Always);
         }
     }
 
