@@ -6,20 +6,23 @@ set -euo pipefail
 
 usage() {
     cat <<'EOF'
-Usage: deploy/install.sh [--root DIR] [BINARY]
+Usage: deploy/install.sh [--root DIR] [--with-workshop] [BINARY]
 
 Installs the reconciler daemon:
   BINARY                  -> /usr/local/bin/reconciler   (default: target/release/reconciler)
   deploy/reconciler.service -> /etc/systemd/system/reconciler.service   (always replaced)
   deploy/reconciler.toml  -> /etc/reconciler/reconciler.toml   (only if absent)
   deploy/reconciler.env   -> /etc/reconciler/reconciler.env    (only if absent)
-  config/*.toml           -> /etc/reconciler/desired/          (only if that directory is empty)
+  /etc/reconciler/desired/                                    (created empty: put your files there)
+  config/*.toml           -> /etc/reconciler/desired/          (only with --with-workshop, into an empty one)
 and creates the system user and group `reconciler`, then runs `systemctl daemon-reload`.
 Run as root.
 
 Options:
-  --root DIR   install into the staging root DIR instead of /; creates no user, sets no ownership,
-               calls no systemctl (for packaging and tests). Needs no root.
+  --root DIR        install into the staging root DIR instead of /; creates no user, sets no ownership,
+                    calls no systemctl (for packaging and tests). Needs no root.
+  --with-workshop   also copy the ECS workshop's desired state (config/) into an empty desired/: a daemon
+                    started then builds the workshop in the account. Without it, desired/ stays as it is.
   -h, --help   this text
 EOF
 }
@@ -28,6 +31,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/.." && pwd)"
 root=""
 binary=""
+workshop=false
 while [ $# -gt 0 ]; do
     case "$1" in
         -h | --help)
@@ -41,6 +45,10 @@ while [ $# -gt 0 ]; do
             ;;
         --root=*)
             root="${1#--root=}"
+            shift
+            ;;
+        --with-workshop)
+            workshop=true
             shift
             ;;
         -*)
@@ -129,7 +137,9 @@ say "installed $bindir/reconciler"
 # hold AWS keys, is read by systemd as root before it drops privileges, so root only.
 make_dir "$etc" 0755 reconciler
 make_dir "$desired" 0755 reconciler
-if [ -z "$(find "$desired" -mindepth 1 -print -quit)" ]; then
+if ! $workshop; then
+    say "desired state: put your files in $desired (--with-workshop copies the ECS workshop's)"
+elif [ -z "$(find "$desired" -mindepth 1 -print -quit)" ]; then
     shopt -s nullglob
     shipped=("$repo"/config/*.toml)
     shopt -u nullglob
@@ -169,7 +179,7 @@ Next steps:
   2. Review the settings and the desired state, and check them as the service user (no AWS call):
        \$EDITOR $etc/reconciler.toml
        runuser -u reconciler -- reconciler validate --config-file $etc/reconciler.toml
-  3. Grant the AWS identity the policy in deploy/iam-policy.json, preview the first pass (no change is
+  3. Grant the AWS identity the policy `reconciler iam-policy --config-dir DIR` prints, preview the first pass (no change is
      made), then start:
        (set -a; . $etc/reconciler.env; reconciler --config-file $etc/reconciler.toml --once --dry-run)
        systemctl enable --now reconciler

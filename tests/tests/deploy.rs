@@ -265,7 +265,7 @@ fn the_example_settings_have_every_key_with_the_defaults_the_unit_and_install_sh
         assert!(key.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_'), "{line}");
         keys.insert(key);
     }
-    assert_eq!(keys, BTreeSet::from(["AWS_REGION", "RUST_LOG"]), "the rest stays commented out");
+    assert_eq!(keys, BTreeSet::from(["RUST_LOG"]), "no region by default: the rest stays commented out");
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -297,7 +297,7 @@ fn install_sh_stages_the_daemon_and_a_second_run_keeps_local_changes() {
     let installed_binary = root.join("usr/local/bin/reconciler");
 
     let v1 = fake_binary(work.path(), "v1");
-    let output = install_sh(&[Path::new("--root"), &root, &v1]);
+    let output = install_sh(&[Path::new("--root"), &root, Path::new("--with-workshop"), &v1]);
     let log = String::from_utf8_lossy(&output.stdout);
     assert!(!log.contains("systemctl daemon-reload done"), "a staging install calls no systemctl:\n{log}");
 
@@ -342,10 +342,23 @@ fn install_sh_stages_the_daemon_and_a_second_run_keeps_local_changes() {
 }
 
 #[test]
+fn install_sh_puts_no_desired_state_in_the_live_directory_unless_asked() {
+    let work = tempfile::tempdir().expect("temp dir");
+    let root = work.path().join("root");
+    let output = install_sh(&[Path::new("--root"), &root, &fake_binary(work.path(), "v1")]);
+    let desired = root.join("etc/reconciler/desired");
+    assert!(desired.is_dir(), "{}", text(&output));
+    assert_eq!(std::fs::read_dir(&desired).unwrap().count(), 0, "a daemon started now builds nothing: {}", text(&output));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("--with-workshop"), "it says how: {}", text(&output));
+    let env = read(&root.join("etc/reconciler/reconciler.env"));
+    assert!(!env.lines().any(|l| l.starts_with("AWS_REGION=")), "no region chosen for the admin:\n{env}");
+}
+
+#[test]
 fn install_sh_explains_itself_and_rejects_what_it_does_not_know() {
     let help = install_sh(&[Path::new("--help")]);
     let help = String::from_utf8_lossy(&help.stdout);
-    assert!(help.contains("Usage: deploy/install.sh [--root DIR] [BINARY]"), "{help}");
+    assert!(help.contains("Usage: deploy/install.sh [--root DIR] [--with-workshop] [BINARY]"), "{help}");
 
     let unknown = Command::new(deploy("install.sh")).arg("--frobnicate").output().expect("install.sh runs");
     assert_eq!(unknown.status.code(), Some(2), "{}", text(&unknown));
