@@ -131,3 +131,58 @@ fn logs_carry_no_colour_codes_when_standard_error_is_not_a_terminal() {
     assert!(run.stderr.lines().any(|l| l.contains("DEBUG") || l.contains("INFO")), "the run logged: {run}");
     assert!(!run.stderr.contains('\u{1b}'), "an escape code went to a pipe: {run:?}");
 }
+
+/// The binary with `args`, its standard output a pipe that is already closed when it writes.
+fn into_closed_pipe(args: &[&str]) -> std::process::Output {
+    let mut child = std::process::Command::new(reconciler_tests::reconciler_binary())
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("reconciler starts");
+    drop(child.stdout.take());
+    child.wait_with_output().expect("reconciler ends")
+}
+
+#[test]
+fn shell_completions_and_the_man_page_come_from_the_flags() {
+    let run = |args: &[&str]| {
+        let output = std::process::Command::new(reconciler_tests::reconciler_binary()).args(args).output().unwrap();
+        assert!(output.status.success(), "{args:?}: {}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let bash = run(&["completions", "bash"]);
+    for word in ["iam-policy", "--plan-out", "--lease-table", "destroy", "logs"] {
+        assert!(bash.contains(word), "bash completions lack {word}");
+    }
+    assert!(run(&["completions", "zsh"]).contains("#compdef reconciler"));
+    assert!(run(&["completions", "fish"]).contains("complete -c reconciler"));
+    let man = run(&["man"]);
+    assert!(man.contains(".TH reconciler 1"), "{man}");
+    assert!(man.contains("desired\\-state TOML files"), "the man page speaks to users: {man}");
+    assert!(!man.contains("wiring of the layers"), "no developer text in the man page");
+}
+
+#[test]
+fn writing_into_a_closed_pipe_ends_quietly() {
+    let dir = reconciler_tests::workspace_root().join("config");
+    let mut cut_off = 0;
+    for args in [
+        vec!["completions", "bash"],
+        vec!["man"],
+        vec!["iam-policy", "--config-dir", dir.to_str().unwrap()],
+        vec!["validate", "--config-dir", dir.to_str().unwrap()],
+    ] {
+        let output = into_closed_pipe(&args);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?} panicked into a closed pipe: {stderr}");
+        // 141, the shell's code for a process a closed pipe ended; 0 only if the process wrote everything
+        // before the test closed the pipe (it closes it right after the start, so that is rare).
+        match output.status.code() {
+            Some(141) => cut_off += 1,
+            Some(0) => {}
+            other => panic!("{args:?}: exit {other:?}; {stderr}"),
+        }
+    }
+    assert!(cut_off > 0, "no run met the closed pipe: the test did not test it");
+}

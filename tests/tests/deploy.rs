@@ -348,7 +348,12 @@ fn install_sh_puts_no_desired_state_in_the_live_directory_unless_asked() {
     let output = install_sh(&[Path::new("--root"), &root, &fake_binary(work.path(), "v1")]);
     let desired = root.join("etc/reconciler/desired");
     assert!(desired.is_dir(), "{}", text(&output));
-    assert_eq!(std::fs::read_dir(&desired).unwrap().count(), 0, "a daemon started now builds nothing: {}", text(&output));
+    assert_eq!(
+        std::fs::read_dir(&desired).unwrap().count(),
+        0,
+        "a daemon started now builds nothing: {}",
+        text(&output)
+    );
     assert!(String::from_utf8_lossy(&output.stdout).contains("--with-workshop"), "it says how: {}", text(&output));
     let env = read(&root.join("etc/reconciler/reconciler.env"));
     assert!(!env.lines().any(|l| l.starts_with("AWS_REGION=")), "no region chosen for the admin:\n{env}");

@@ -9,7 +9,16 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Reconciles AWS container platforms (VPC, ECS, Cloud Map) with desired-state TOML files.
 #[derive(Debug, Parser)]
-#[command(name = "reconciler", version, about, long_about = None)]
+#[command(
+    name = "reconciler",
+    version,
+    about = "Keep an AWS container platform (VPC, ECS, Cloud Map, load balancers, autoscaling) as desired-state TOML files say",
+    long_about = "Keep an AWS container platform (VPC, ECS, Cloud Map, load balancers, autoscaling) as desired-state \
+TOML files say. Without a subcommand it runs as a daemon that follows the files and the live state; with --once \
+it makes one pass (--dry-run: only the plan). Every flag also reads RECONCILER_<FLAG>, and a settings file \
+(--config-file).",
+    after_help = "Day two: status, show, logs, apply, destroy. Files only: validate, iam-policy."
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -88,10 +97,21 @@ pub enum Command {
     /// change made) when the files or the live state are no longer what it was made from. Takes the
     /// top-level flags for the lease, concurrency and waits.
     Apply(ApplyArgs),
+    /// Print shell completions for bash, zsh, fish, elvish or powershell (e.g. `reconciler completions bash >
+    /// /etc/bash_completion.d/reconciler`).
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff), generated from these flags: `reconciler man | man -l -`.
+    Man,
     /// Print the IAM policy (JSON) the daemon's credentials need for the declared resources, and no more:
     /// actions per declared kind, the declared names' ARNs where the service allows it, changes and deletes
     /// limited to what carries our owner tag. Makes no AWS call.
     IamPolicy(IamPolicyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Args)]

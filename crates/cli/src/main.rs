@@ -23,6 +23,7 @@ use tracing_subscriber::EnvFilter;
 use args::{Cli, Command, LogFormat};
 
 fn main() {
+    exit::quiet_on_closed_pipe();
     let matches = Cli::command().get_matches();
     let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|err| err.exit());
     if let Err(err) = settings_file::apply(&mut cli, &matches) {
@@ -39,6 +40,18 @@ fn main() {
         Some(Command::Logs(logs)) => runtime().block_on(logs::run(logs, &client)),
         Some(Command::Destroy(destroy)) => runtime().block_on(destroy::run(destroy, &client)),
         Some(Command::IamPolicy(policy)) => iam_policy::run(policy),
+        Some(Command::Completions(completions)) => {
+            clap_complete::generate(completions.shell, &mut Cli::command(), "reconciler", &mut std::io::stdout());
+            exit::OK
+        }
+        Some(Command::Man) => match clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout()) {
+            Ok(()) => exit::OK,
+            Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => exit::CLOSED_PIPE,
+            Err(err) => {
+                eprintln!("error: {err}");
+                exit::ERROR
+            }
+        },
         Some(Command::Apply(apply)) => runtime().block_on(once::apply_saved(&cli.run, apply, &client)),
         None if cli.run.create_lease_table => runtime().block_on(lease::create_table(&cli.run.lease, &client)),
         None if cli.run.once => runtime().block_on(once::run(&cli.run, &client)),
