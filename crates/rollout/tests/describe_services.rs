@@ -34,6 +34,7 @@ fn service(s: &Value) -> ServiceSnapshot {
         task_definition: string(&s["taskDefinition"]),
         deployments: list(&s["deployments"]).iter().map(deployment).collect(),
         events: list(&s["events"]).iter().map(event).collect(),
+        stopped_tasks: Vec::new(),
     }
 }
 

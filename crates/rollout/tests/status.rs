@@ -20,6 +20,8 @@ fn in_sync() -> ServiceStatus {
         last_event: Some("(service ecsdemo-frontend) has reached a steady state.".into()),
         drift: vec![],
         autoscaled: false,
+        held: None,
+        stopped_tasks: vec![],
     }
 }
 
@@ -42,6 +44,8 @@ fn drifted() -> ServiceStatus {
         ),
         drift: vec!["desired_count".into(), "task_definition".into()],
         autoscaled: true,
+        held: None,
+        stopped_tasks: vec![],
     }
 }
 
@@ -64,6 +68,8 @@ fn quiet() -> ServiceStatus {
         last_event: None,
         drift: vec![],
         autoscaled: false,
+        held: None,
+        stopped_tasks: vec![],
     }
 }
 
@@ -164,6 +170,8 @@ fn row_from_a_snapshot() {
             last_event: Some("(service ecsdemo-frontend) has started 2 tasks: (task aa) (task bb).".into()),
             drift: vec!["task_definition".into()],
             autoscaled: false,
+            held: None,
+            stopped_tasks: vec![],
         }
     );
 

@@ -10,9 +10,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_ecs::types::{
-    AssignPublicIp, AwsVpcConfiguration, DeploymentCircuitBreaker, DeploymentConfiguration, LaunchType, LoadBalancer,
-    NetworkConfiguration, PropagateTags, Service, ServiceField, ServiceRegistry,
+    AssignPublicIp, AwsVpcConfiguration, DeploymentCircuitBreaker, DeploymentConfiguration, DeploymentRolloutState,
+    LaunchType, LoadBalancer, NetworkConfiguration, PropagateTags, Service, ServiceField, ServiceRegistry,
 };
+use reconciler_plan::ownership::{HELD_REASON_KEY, HELD_REVISION_KEY};
+use reconciler_plan::rollback::FailedRollout;
 use reconciler_plan::FieldId;
 use reconciler_plan::kinds::service::field;
 use reconciler_plan::{Action, Kind, Node, NodeSpec, ObservedNode, Ref, ServiceLoadBalancer, ServiceSpec};
@@ -36,7 +38,11 @@ pub async fn observe(aws: &Aws, clusters: &[String]) -> Result<Vec<ObservedNode>
             if let Some(td) = service.task_definition() {
                 task_definitions.insert(td.to_string());
             }
-            nodes.push(observed_service(&service, cluster));
+            let mut node = observed_service(&service, cluster);
+            if let NodeSpec::Service(spec) = &mut node.spec {
+                spec.failed_rollout = failed_rollout(aws, &service).await?.map(Box::new);
+            }
+            nodes.push(node);
         }
     }
     // The emulator stores the task definition as it was passed (`family:revision` or ARN); describing it
@@ -98,6 +104,42 @@ pub async fn describe_any_status(aws: &Aws, cluster: &str, services: &[String]) 
     Ok(out.services().to_vec())
 }
 
+/// The revision ECS's circuit breaker rolled the service back from, and why: a FAILED deployment of another
+/// revision than the one the service now runs, while ECS lists it; after that, what our tags on the service
+/// recorded (the planner writes them when it first sees the failure). The failed revision is described (from
+/// the cache after the first pass) so that the planner can compare it with the file. Whether it still holds
+/// (is newer than what runs, is what the file asks for) is the planner's call.
+async fn failed_rollout(aws: &Aws, service: &Service) -> Result<Option<FailedRollout>, AwsError> {
+    let running = service.task_definition().and_then(task_definition::family_and_revision);
+    let failed = service.deployments().iter().find(|d| {
+        d.rollout_state() == Some(&DeploymentRolloutState::Failed)
+            && d.task_definition().and_then(task_definition::family_and_revision) != running
+    });
+    let tag = |key: &str| service.tags().iter().find(|t| t.key() == Some(key)).and_then(|t| t.value());
+    let (reference, reason) = match failed {
+        Some(deployment) => (
+            deployment.task_definition().unwrap_or_default(),
+            deployment.rollout_state_reason().unwrap_or("ECS gave no reason (see the service events)"),
+        ),
+        None => match tag(HELD_REVISION_KEY) {
+            Some(revision) => (revision, tag(HELD_REASON_KEY).unwrap_or_default()),
+            None => return Ok(None),
+        },
+    };
+    let Some((_, revision)) = task_definition::family_and_revision(reference) else { return Ok(None) };
+    let described = task_definition::describe_cached(aws, reference).await?;
+    Ok(Some(FailedRollout {
+        task_definition: described.as_ref().map_or_else(|| reference.to_string(), |d| d.id.clone()),
+        revision,
+        running_revision: running.map(|(_, r)| r),
+        content: described.and_then(|d| match d.spec {
+            NodeSpec::TaskDefinition(spec) => Some(spec),
+            _ => None,
+        }),
+        reason: reason.to_string(),
+    }))
+}
+
 fn observed_service(service: &Service, cluster: &str) -> ObservedNode {
     let network = service.network_configuration().and_then(|n| n.awsvpc_configuration());
     let deployment = service.deployment_configuration();
@@ -140,6 +182,7 @@ fn observed_service(service: &Service, cluster: &str) -> ObservedNode {
         enable_execute_command: service.enable_execute_command(),
         keep_revisions: 0,
         autoscaling: None,
+        failed_rollout: None,
     };
     ObservedNode {
         id: service.service_arn().unwrap_or_default().to_string(),
