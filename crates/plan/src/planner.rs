@@ -344,7 +344,10 @@ fn held_back(
         } else if let Some(by) = rolled_back.get(&node.address) {
             Some(by.clone())
         } else {
-            node.dependencies().iter().find_map(|d| held.get(d).cloned())
+            // A rollback holds the service and its task definition only: what refers to the service (its
+            // scaling) is about the service as it runs, which is fine.
+            let passed_on = |by: &&HeldBy| !matches!(by, HeldBy::FailedRollout { .. });
+            node.dependencies().iter().find_map(|d| held.get(d).filter(passed_on).cloned())
         };
         if let Some(by) = cause {
             held.insert(node.address.clone(), by);

@@ -56,7 +56,7 @@ impl FailedRollout {
 /// The holds a pass must keep, and the tag writes that record new ones.
 #[derive(Debug, Default)]
 pub(crate) struct RollbackHolds {
-    /// By the held task definition's address; the planner holds its service (and what refers to it) with it.
+    /// The held services and their task definitions, by address.
     pub held: BTreeMap<Address, HeldBy>,
     /// Tag-only updates of services whose failure ECS reports and our tags do not yet record.
     pub records: Vec<Action>,
@@ -77,7 +77,8 @@ pub(crate) fn rollback_holds(nodes: &[Node], live: &Live<'_>) -> RollbackHolds {
     for node in nodes {
         let Some((task_definition, found, failed)) = held_service(node, nodes, live) else { continue };
         let by = HeldBy::FailedRollout { revision: failed.revision, reason: failed.reason.clone() };
-        holds.held.insert(task_definition.clone(), by);
+        holds.held.insert(task_definition.clone(), by.clone());
+        holds.held.insert(node.address.clone(), by);
         if let Some(record) = record(node, found, failed) {
             holds.records.push(record);
         }

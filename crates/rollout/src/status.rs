@@ -5,8 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::snapshot::{ServiceSnapshot, describe_revision, revision_of, same_task_definition};
-use crate::stopped::{StoppedTask, stop_reasons};
+use crate::snapshot::{RolloutState, ServiceSnapshot, describe_revision, revision_of, same_task_definition};
+use crate::stopped::stop_reasons;
 
 /// The version of the JSON document [`render_json`] returns; bumped when a field changes meaning or goes away.
 pub const JSON_VERSION: u32 = 1;
@@ -42,7 +42,7 @@ pub struct ServiceStatus {
     /// waiting for a change to its file`.
     #[serde(default)]
     pub held: Option<String>,
-    /// Why its recently stopped tasks stopped, per revision, the most frequent first
+    /// Why the recently stopped tasks of its failing deployments stopped, per revision, the most frequent first
     /// (`rev 5, 3 tasks: CannotPullContainerError: ...`); empty when none was read.
     #[serde(default)]
     pub stopped_tasks: Vec<String>,
@@ -99,19 +99,27 @@ impl ServiceStatus {
             drift,
             autoscaled,
             held: None,
-            stopped_tasks: stop_reasons_by_revision(&snapshot.stopped_tasks),
+            stopped_tasks: failing_stop_reasons(snapshot),
         }
     }
 }
 
-/// [`stop_reasons`] of each revision that has stopped tasks, the newest revision first.
-fn stop_reasons_by_revision(tasks: &[StoppedTask]) -> Vec<String> {
-    let mut revisions: Vec<&str> = tasks.iter().map(|t| t.task_definition.as_str()).collect();
-    revisions.sort_by_key(|td| std::cmp::Reverse(revision_of(td)));
-    revisions.dedup_by(|a, b| same_task_definition(a, b));
-    revisions
+/// [`stop_reasons`] of each revision whose deployment has failing tasks (it counts failed tasks, or is FAILED),
+/// the newest revision first. Tasks of other revisions stopped because a rollout replaced them: not news.
+fn failing_stop_reasons(snapshot: &ServiceSnapshot) -> Vec<String> {
+    let mut failing: Vec<&str> = snapshot
+        .deployments
+        .iter()
+        .filter(|d| d.failed_tasks > 0 || d.rollout_state == Some(RolloutState::Failed))
+        .map(|d| d.task_definition.as_str())
+        .collect();
+    failing.sort_by_key(|td| std::cmp::Reverse(revision_of(td)));
+    failing.dedup_by(|a, b| same_task_definition(a, b));
+    failing
         .into_iter()
-        .flat_map(|td| stop_reasons(tasks, td).into_iter().map(move |why| format!("{}, {why}", describe_revision(td))))
+        .flat_map(|td| {
+            stop_reasons(&snapshot.stopped_tasks, td).into_iter().map(move |why| format!("{}, {why}", describe_revision(td)))
+        })
         .collect()
 }
 

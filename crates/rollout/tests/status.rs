@@ -112,7 +112,9 @@ fn json_shape() {
                     "rollout_state": "COMPLETED",
                     "last_event": "(service ecsdemo-frontend) has reached a steady state.",
                     "drift": [],
-                    "autoscaled": false
+                    "autoscaled": false,
+                    "held": null,
+                    "stopped_tasks": []
                 },
                 {
                     "name": "nodejs",
@@ -127,7 +129,9 @@ fn json_shape() {
                     "last_event": "(service ecsdemo-nodejs) has started 2 tasks: (task 0a1b2c3d4e5f67890abcdef012345678) \
                                    (task 1b2c3d4e5f67890abcdef0123456789a).",
                     "drift": ["desired_count", "task_definition"],
-                    "autoscaled": true
+                    "autoscaled": true,
+                    "held": null,
+                    "stopped_tasks": []
                 },
                 {
                     "name": "ecsdemo-crystal",
@@ -141,7 +145,9 @@ fn json_shape() {
                     "rollout_state": null,
                     "last_event": null,
                     "drift": [],
-                    "autoscaled": false
+                    "autoscaled": false,
+                    "held": null,
+                    "stopped_tasks": []
                 }
             ]
         })
