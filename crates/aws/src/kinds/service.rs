@@ -111,21 +111,7 @@ pub async fn describe_any_status(aws: &Aws, cluster: &str, services: &[String]) 
 /// (is newer than what runs, is what the file asks for) is the planner's call.
 async fn failed_rollout(aws: &Aws, service: &Service) -> Result<Option<FailedRollout>, AwsError> {
     let running = service.task_definition().and_then(task_definition::family_and_revision);
-    let failed = service.deployments().iter().find(|d| {
-        d.rollout_state() == Some(&DeploymentRolloutState::Failed)
-            && d.task_definition().and_then(task_definition::family_and_revision) != running
-    });
-    let tag = |key: &str| service.tags().iter().find(|t| t.key() == Some(key)).and_then(|t| t.value());
-    let (reference, reason) = match failed {
-        Some(deployment) => (
-            deployment.task_definition().unwrap_or_default(),
-            deployment.rollout_state_reason().unwrap_or("ECS gave no reason (see the service events)"),
-        ),
-        None => match tag(HELD_REVISION_KEY) {
-            Some(revision) => (revision, tag(HELD_REASON_KEY).unwrap_or_default()),
-            None => return Ok(None),
-        },
-    };
+    let Some((reference, reason)) = failure_of(service) else { return Ok(None) };
     let Some((_, revision)) = task_definition::family_and_revision(reference) else { return Ok(None) };
     let described = task_definition::describe_cached(aws, reference).await?;
     Ok(Some(FailedRollout {
@@ -138,6 +124,22 @@ async fn failed_rollout(aws: &Aws, service: &Service) -> Result<Option<FailedRol
         }),
         reason: reason.to_string(),
     }))
+}
+
+/// The failed revision and ECS's reason: from a FAILED deployment of another revision than the one the service
+/// runs (ECS lists it for a while after the rollback), else from our tags.
+fn failure_of(service: &Service) -> Option<(&str, &str)> {
+    let running = service.task_definition().and_then(task_definition::family_and_revision);
+    let failed = service.deployments().iter().find(|d| {
+        d.rollout_state() == Some(&DeploymentRolloutState::Failed)
+            && d.task_definition().and_then(task_definition::family_and_revision) != running
+    });
+    if let Some(deployment) = failed {
+        let reason = deployment.rollout_state_reason().unwrap_or("ECS gave no reason (see the service events)");
+        return Some((deployment.task_definition()?, reason));
+    }
+    let tag = |key: &str| service.tags().iter().find(|t| t.key() == Some(key)).and_then(|t| t.value());
+    Some((tag(HELD_REVISION_KEY)?, tag(HELD_REASON_KEY).unwrap_or_default()))
 }
 
 fn observed_service(service: &Service, cluster: &str) -> ObservedNode {
@@ -448,5 +450,58 @@ impl Observe for ServiceKind {
             task_definition::unused_of_ours(aws, scope.owner_id, &scope.hints.task_definition_families, &nodes);
         nodes.extend(unused.await?);
         Ok(nodes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_ecs::types::{Deployment as EcsDeployment, Tag};
+
+    const REV_3: &str = "arn:aws:ecs:us-east-1:123456789012:task-definition/ecsdemo-nodejs:3";
+    const REV_4: &str = "arn:aws:ecs:us-east-1:123456789012:task-definition/ecsdemo-nodejs:4";
+    const REASON: &str = "ECS deployment circuit breaker: tasks failed to start.";
+
+    fn deployment(status: &str, task_definition: &str, state: DeploymentRolloutState) -> EcsDeployment {
+        EcsDeployment::builder()
+            .status(status)
+            .task_definition(task_definition)
+            .rollout_state(state.clone())
+            .rollout_state_reason(if state == DeploymentRolloutState::Failed { REASON } else { "in progress." })
+            .build()
+    }
+
+    #[test]
+    fn a_failed_deployment_of_another_revision_is_the_failure() {
+        // As ECS answers during the rollback (see the rollout crate's describe-services-nodejs-rollback.json).
+        let service = Service::builder()
+            .task_definition(REV_3)
+            .deployments(deployment("PRIMARY", REV_3, DeploymentRolloutState::InProgress))
+            .deployments(deployment("ACTIVE", REV_4, DeploymentRolloutState::Failed))
+            .build();
+        assert_eq!(failure_of(&service), Some((REV_4, REASON)));
+    }
+
+    #[test]
+    fn a_failed_deployment_still_primary_was_not_rolled_back() {
+        // The circuit breaker without rollback: nothing to hold, the service runs what the file asks for.
+        let service = Service::builder()
+            .task_definition(REV_4)
+            .deployments(deployment("PRIMARY", REV_4, DeploymentRolloutState::Failed))
+            .build();
+        assert_eq!(failure_of(&service), None);
+    }
+
+    #[test]
+    fn once_ecs_forgets_the_deployment_our_tags_remember_it() {
+        let tag = |k: &str, v: &str| Tag::builder().key(k).value(v).build();
+        let service = Service::builder()
+            .task_definition(REV_3)
+            .deployments(deployment("PRIMARY", REV_3, DeploymentRolloutState::Completed))
+            .tags(tag(HELD_REVISION_KEY, "ecsdemo-nodejs:4"))
+            .tags(tag(HELD_REASON_KEY, REASON))
+            .build();
+        assert_eq!(failure_of(&service), Some(("ecsdemo-nodejs:4", REASON)));
+        assert_eq!(failure_of(&Service::builder().task_definition(REV_3).build()), None);
     }
 }
