@@ -874,7 +874,8 @@ async fn a_failing_image_is_held_after_its_rollback_until_the_file_changes() {
     assert!(row.contains(" HELD "), "{table}");
     assert!(table.stdout.contains(&format!("ecsdemo-frontend: held: {message}")), "{table}");
     let status = emulator.reconciler(&["status", "--config-dir", desired.arg(), "--output", "json"]);
-    let frontend = status.json()["services"].as_array().unwrap().iter().find(|s| s["name"] == "ecsdemo-frontend").cloned();
+    let frontend =
+        status.json()["services"].as_array().unwrap().iter().find(|s| s["name"] == "ecsdemo-frontend").cloned();
     assert_eq!(frontend.unwrap()["held"], message.as_str(), "{status}");
 
     // A new image is a new attempt: registered and deployed, the hold gone.

@@ -16,9 +16,9 @@
 use std::collections::BTreeMap;
 
 use crate::node::{Node, ObservedNode, Ref};
-use crate::planner::{diff, settle};
 use crate::ownership::{HELD_REASON_KEY, HELD_REVISION_KEY};
 use crate::plan::{Action, ActionKind, ChangedField, FieldChange, HeldBy};
+use crate::planner::{diff, settle};
 use crate::reason::ActionReason;
 use crate::value::Value;
 use crate::{Address, NodeSpec, ServiceSpec, TaskDefinitionSpec};

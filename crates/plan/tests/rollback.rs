@@ -77,7 +77,10 @@ fn the_failed_revision_is_not_deployed_again_and_the_failure_is_recorded_on_the_
     let record = &plan.actions[0];
     assert_eq!(record.reason, ActionReason::RollbackRecorded { revision: 2 });
     assert!(!record.changes_fields(), "{:?}", record.changes);
-    assert_eq!(before_after(record, "tags.reconciler:held-revision"), (reconciler_plan::Value::Absent, text("ecsdemo-frontend:2")));
+    assert_eq!(
+        before_after(record, "tags.reconciler:held-revision"),
+        (reconciler_plan::Value::Absent, text("ecsdemo-frontend:2"))
+    );
     assert_eq!(record.changed_tags().get(HELD_REASON_KEY).map(String::as_str), Some(REASON));
     assert_eq!(plan.summary().held_after_rollback, 2);
     assert_eq!(plan.summary().held, 0);
@@ -153,5 +156,10 @@ fn without_a_rollback_the_image_change_is_planned_as_always() {
         &plan,
         &[("task_definition.ecsdemo-frontend", ActionKind::Replace), ("service.ecsdemo-frontend", ActionKind::Update)],
     );
-    assert!(!plan.actions.iter().any(|a| a.changes.iter().any(|c| matches!(&c.field, ChangedField::Tag(k) if k == HELD_REVISION_KEY))));
+    assert!(
+        !plan
+            .actions
+            .iter()
+            .any(|a| a.changes.iter().any(|c| matches!(&c.field, ChangedField::Tag(k) if k == HELD_REVISION_KEY)))
+    );
 }

@@ -169,7 +169,10 @@ impl RolloutFollower {
         };
         // A rollout that never finishes (no circuit breaker, an image that cannot be pulled) is explained by
         // its stopped tasks.
-        Verdict::TimedOut { service: self.service.clone(), last_state: format!("{last_state}{}", self.stopped_detail()) }
+        Verdict::TimedOut {
+            service: self.service.clone(),
+            last_state: format!("{last_state}{}", self.stopped_detail()),
+        }
     }
 
     /// Prints each stopped task of our revision once, with why it stopped. Tasks that stopped before the start

@@ -118,7 +118,9 @@ fn failing_stop_reasons(snapshot: &ServiceSnapshot) -> Vec<String> {
     failing
         .into_iter()
         .flat_map(|td| {
-            stop_reasons(&snapshot.stopped_tasks, td).into_iter().map(move |why| format!("{}, {why}", describe_revision(td)))
+            stop_reasons(&snapshot.stopped_tasks, td)
+                .into_iter()
+                .map(move |why| format!("{}, {why}", describe_revision(td)))
         })
         .collect()
 }
@@ -151,9 +153,12 @@ pub fn render_table(rows: &[ServiceStatus]) -> String {
         out.push('\n');
     }
     for row in rows {
-        for note in row.held.iter().map(|h| format!("held: {h}")).chain(row.stopped_tasks.iter().map(|s| {
-            format!("stopped: {s}")
-        })) {
+        for note in row
+            .held
+            .iter()
+            .map(|h| format!("held: {h}"))
+            .chain(row.stopped_tasks.iter().map(|s| format!("stopped: {s}")))
+        {
             out.push_str(&format!("{}: {note}\n", row.name));
         }
     }

@@ -75,7 +75,7 @@ pub(crate) fn counted(reasons: impl IntoIterator<Item = String>) -> Vec<String> 
         }
     }
     // A stable sort keeps first-seen order among equal counts.
-    counts.sort_by(|a, b| b.1.cmp(&a.1));
+    counts.sort_by_key(|(_, count)| std::cmp::Reverse(*count));
     counts.into_iter().map(|(why, n)| format!("{n} {}: {why}", if n == 1 { "task" } else { "tasks" })).collect()
 }
 

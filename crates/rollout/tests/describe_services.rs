@@ -242,11 +242,13 @@ fn a_rollout_that_never_finishes_names_exits_and_failed_health_checks_when_it_ti
     assert_eq!(step.verdict, None);
     // The task of rev 6 was stopped by this rollout replacing it: not printed, not a reason.
     assert!(!step.lines.iter().any(|l| l.contains("9f8e7d6c5b4a39281706f5e4d3c2b1a0")), "{:#?}", step.lines);
-    assert!(step.lines.contains(
-        &"ecsdemo-frontend: task 0a1b2c3d4e5f67890abcdef012345678 stopped: Essential container in task exited \
+    assert!(
+        step.lines.contains(
+            &"ecsdemo-frontend: task 0a1b2c3d4e5f67890abcdef012345678 stopped: Essential container in task exited \
           (ecsdemo-frontend exited with code 1)"
-            .to_string()
-    ));
+                .to_string()
+        )
+    );
     // Seen once, printed once.
     assert!(!follower.observe(&in_progress, START + 50_000).lines.iter().any(|l| l.contains(" stopped: ")));
     assert_eq!(
@@ -264,9 +266,11 @@ fn status_rows_name_why_the_failing_revision_s_tasks_stopped_and_a_hold() {
     let rollback = with_stopped("describe-services-nodejs-rollback.json", "describe-tasks-nodejs-stopped.json");
     let mut row = ServiceStatus::from_snapshot("nodejs", &rollback, vec![], false);
     assert_eq!(row.stopped_tasks, [format!("rev 4, 4 tasks: {IMAGE_PULL}")]);
-    row.held = Some("revision 4 failed: ECS deployment circuit breaker: tasks failed to start.; waiting for a change \
+    row.held = Some(
+        "revision 4 failed: ECS deployment circuit breaker: tasks failed to start.; waiting for a change \
                      to its file"
-        .to_string());
+            .to_string(),
+    );
     let table = render_table(&[row]);
     let lines: Vec<&str> = table.lines().collect();
     assert!(lines[1].contains("  HELD  "), "{table}");

@@ -13,10 +13,10 @@ use aws_sdk_ecs::types::{
     AssignPublicIp, AwsVpcConfiguration, DeploymentCircuitBreaker, DeploymentConfiguration, DeploymentRolloutState,
     LaunchType, LoadBalancer, NetworkConfiguration, PropagateTags, Service, ServiceField, ServiceRegistry,
 };
-use reconciler_plan::ownership::{HELD_REASON_KEY, HELD_REVISION_KEY};
-use reconciler_plan::rollback::FailedRollout;
 use reconciler_plan::FieldId;
 use reconciler_plan::kinds::service::field;
+use reconciler_plan::ownership::{HELD_REASON_KEY, HELD_REVISION_KEY};
+use reconciler_plan::rollback::FailedRollout;
 use reconciler_plan::{Action, Kind, Node, NodeSpec, ObservedNode, Ref, ServiceLoadBalancer, ServiceSpec};
 use reconciler_vocabulary::Deployment;
 

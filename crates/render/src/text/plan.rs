@@ -6,7 +6,9 @@
 
 use std::collections::BTreeSet;
 
-use reconciler_plan::{Action, ActionKind, Conflict, FieldChange, HeldBy, NotDeclared, Plan, PruneGuard, Summary, Value};
+use reconciler_plan::{
+    Action, ActionKind, Conflict, FieldChange, HeldBy, NotDeclared, Plan, PruneGuard, Summary, Value,
+};
 
 use super::{finish, one_line};
 use crate::TextOptions;
