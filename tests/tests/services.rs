@@ -814,3 +814,78 @@ async fn a_tag_added_to_a_service_reaches_its_task_definition_in_place_and_is_no
     let again = pass(&emulator, &desired, &["--dry-run", "--detailed-exitcode"]);
     assert_eq!((again.code, planned(&again)), (0, vec![]), "{again}");
 }
+
+/// What ECS leaves after its circuit breaker rolled back `failed` (the emulator runs no rollouts): the service
+/// back on `previous`. The failed deployment itself is not faked: the emulator lists no rollout states, so this
+/// is the state after ECS has dropped it from `deployments`, held only by the tags of ours that the pass which
+/// saw the FAILED deployment wrote (that pass is tested in the planner and on recorded answers).
+async fn fake_rollback(emulator: &Emulator, service: &str, previous: &str, failed: &str, reason: &str) {
+    let ecs = emulator.ecs().await;
+    ecs.update_service().cluster(CLUSTER).service(service).task_definition(previous).send().await.unwrap();
+    let arn = ecs_service(emulator, service).await.unwrap().service_arn().unwrap().to_string();
+    let tag = |key: &str, value: &str| aws_sdk_ecs::types::Tag::builder().key(key).value(value).build();
+    let short = failed.rsplit('/').next().unwrap();
+    let tags = vec![tag("reconciler:held-revision", short), tag("reconciler:held-reason", reason)];
+    ecs.tag_resource().resource_arn(arn).set_tags(Some(tags)).send().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_failing_image_is_held_after_its_rollback_until_the_file_changes() {
+    let emulator = Emulator::start();
+    let desired = DesiredDir::workshop();
+    converge(&emulator, &desired);
+    let good = running_definition(&emulator, "ecsdemo-frontend").await;
+    edit(&desired, "frontend.toml", "brentley/ecsdemo-frontend:latest", "brentley/ecsdemo-frontend:v2");
+    converge(&emulator, &desired);
+    let failing = running_definition(&emulator, "ecsdemo-frontend").await;
+    assert_eq!(image_of(&failing), "brentley/ecsdemo-frontend:v2");
+    let (good_arn, failing_arn) = (good.task_definition_arn().unwrap(), failing.task_definition_arn().unwrap());
+    let reason = "ECS deployment circuit breaker: tasks failed to start.";
+    fake_rollback(&emulator, "ecsdemo-frontend", good_arn, failing_arn, reason).await;
+    let revisions_before = all_revisions(&emulator, "ecsdemo-frontend").await;
+    let message = format!("revision {} failed: {reason}; waiting for a change to its file", failing.revision());
+
+    // The dry run plans nothing for the service and says why; the exit code says something needs a look.
+    let dry = pass(&emulator, &desired, &["--dry-run"]);
+    assert_eq!(dry.code, 1, "{dry}");
+    assert_eq!(dry.json()["actions"], serde_json::json!([]), "{dry}");
+    let dry_json = dry.json();
+    let held = dry_json["held"].as_array().unwrap();
+    let held_service = held.iter().find(|h| h["address"] == "service.ecsdemo-frontend").expect("service held");
+    assert_eq!(held_service["failed_rollout"]["message"], message.as_str(), "{dry}");
+    assert!(held.iter().any(|h| h["address"] == "task_definition.ecsdemo-frontend"), "{dry}");
+    let text = emulator.reconciler(&["--config-dir", desired.arg(), "--once", "--dry-run"]);
+    assert!(text.stdout.contains(&format!("service.ecsdemo-frontend held: {message}")), "{text}");
+
+    // Passes that apply leave it on the revision ECS went back to, register nothing, and say so in their line.
+    for _ in 0..2 {
+        let again = pass(&emulator, &desired, &[]);
+        assert_eq!(again.code, 1, "{again}");
+        assert_eq!(again.json()["pass"]["mutating_api_calls"], 0, "{again}");
+        assert!(again.stderr.contains(&format!("service.ecsdemo-frontend held: {message}")), "{again}");
+        let running = running_definition(&emulator, "ecsdemo-frontend").await;
+        assert_eq!(running.task_definition_arn(), Some(good_arn), "the failing revision was deployed again");
+    }
+    assert_eq!(all_revisions(&emulator, "ecsdemo-frontend").await, revisions_before);
+
+    // `status` shows the hold, in the table and in JSON.
+    let table = emulator.reconciler(&["status", "--config-dir", desired.arg()]);
+    let row = table.stdout.lines().find(|l| l.starts_with("ecsdemo-frontend ")).expect("a row");
+    assert!(row.contains(" HELD "), "{table}");
+    assert!(table.stdout.contains(&format!("ecsdemo-frontend: held: {message}")), "{table}");
+    let status = emulator.reconciler(&["status", "--config-dir", desired.arg(), "--output", "json"]);
+    let frontend =
+        status.json()["services"].as_array().unwrap().iter().find(|s| s["name"] == "ecsdemo-frontend").cloned();
+    assert_eq!(frontend.unwrap()["held"], message.as_str(), "{status}");
+
+    // A new image is a new attempt: registered and deployed, the hold gone.
+    edit(&desired, "frontend.toml", "brentley/ecsdemo-frontend:v2", "brentley/ecsdemo-frontend:v3");
+    let released = converge(&emulator, &desired);
+    assert_eq!(released.json()["held"], serde_json::json!([]), "{released}");
+    let running = running_definition(&emulator, "ecsdemo-frontend").await;
+    assert_eq!(image_of(&running), "brentley/ecsdemo-frontend:v3");
+    assert!(running.revision() > failing.revision());
+    // The stale record names an older revision than the one running: the next pass has nothing to do.
+    let after = pass(&emulator, &desired, &["--dry-run"]);
+    assert_eq!((after.code, after.json()["actions"].as_array().unwrap().len()), (0, 0), "{after}");
+}

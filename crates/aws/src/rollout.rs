@@ -10,12 +10,22 @@ use crate::kinds::service;
 
 /// The services (names or ARNs) of one cluster, 10 per DescribeServices call. Services that do not exist
 /// (any more) are simply absent from the result.
+/// The stopped tasks are read (ListTasks and DescribeTasks) only for services whose tasks are failing: a
+/// deployment counts failed tasks or is FAILED.
 pub async fn snapshots(aws: &Aws, cluster: &str, services: &[String]) -> Result<Vec<ServiceSnapshot>, AwsError> {
     let mut found = Vec::new();
     for batch in services.chunks(10) {
         found.extend(service::describe_any_status(aws, cluster, batch).await?.iter().map(snapshot));
     }
+    for snapshot in found.iter_mut().filter(|s| tasks_failing(s)) {
+        snapshot.stopped_tasks = crate::show::stopped_tasks(aws, cluster, &snapshot.service_name).await?;
+    }
     Ok(found)
+}
+
+/// Whether some deployment of the service has tasks that failed to start or stay healthy.
+fn tasks_failing(snapshot: &ServiceSnapshot) -> bool {
+    snapshot.deployments.iter().any(|d| d.failed_tasks > 0 || d.rollout_state == Some(RolloutState::Failed))
 }
 
 fn count(n: i32) -> u32 {
@@ -60,5 +70,6 @@ fn snapshot(service: &Service) -> ServiceSnapshot {
                 message: e.message().unwrap_or_default().to_string(),
             })
             .collect(),
+        stopped_tasks: Vec::new(),
     }
 }

@@ -3,6 +3,9 @@
 
 use std::collections::BTreeMap;
 
+use aws_sdk_ecs::types::{DesiredStatus, Task};
+use reconciler_rollout::{ContainerExit, StoppedTask};
+
 use crate::Aws;
 use crate::error::{AwsError, classify};
 
@@ -49,14 +52,63 @@ pub async fn load_balancer_dns(aws: &Aws, names: &[String]) -> Result<BTreeMap<S
 
 /// The service's running tasks and those stopped recently (ECS keeps stopped tasks for about an hour).
 pub async fn tasks(aws: &Aws, cluster: &str, service: &str) -> Result<Vec<TaskView>, AwsError> {
+    let found = service_tasks(aws, cluster, service, &[DesiredStatus::Running, DesiredStatus::Stopped]).await?;
+    let mut tasks: Vec<TaskView> = found
+        .iter()
+        .map(|task| TaskView {
+            id: task_id(task),
+            availability_zone: task.availability_zone().map(str::to_string),
+            last_status: task.last_status().unwrap_or_default().to_string(),
+            health: task.health_status().map(|h| h.as_str().to_string()),
+            revision: short_revision(task.task_definition_arn().unwrap_or_default()),
+            stopped_reason: task.stopped_reason().map(str::to_string),
+        })
+        .collect();
+    tasks.sort_by(|a, b| (a.last_status == "STOPPED", &a.id).cmp(&(b.last_status == "STOPPED", &b.id)));
+    Ok(tasks)
+}
+
+/// The service's recently stopped tasks with what stopped them, for the rollout verdicts and `status`.
+pub async fn stopped_tasks(aws: &Aws, cluster: &str, service: &str) -> Result<Vec<StoppedTask>, AwsError> {
+    let found = service_tasks(aws, cluster, service, &[DesiredStatus::Stopped]).await?;
+    Ok(found
+        .iter()
+        .filter(|task| task.last_status() == Some("STOPPED"))
+        .map(|task| StoppedTask {
+            id: task_id(task),
+            task_definition: task.task_definition_arn().unwrap_or_default().to_string(),
+            stopped_at_epoch_ms: task.stopped_at().and_then(|t| t.to_millis().ok()),
+            stop_code: task.stop_code().map(|c| c.as_str().to_string()),
+            stopped_reason: task.stopped_reason().map(str::to_string),
+            containers: task
+                .containers()
+                .iter()
+                .map(|c| ContainerExit {
+                    name: c.name().unwrap_or_default().to_string(),
+                    exit_code: c.exit_code(),
+                    reason: c.reason().map(str::to_string),
+                })
+                .collect(),
+        })
+        .collect())
+}
+
+/// The service's tasks whose desired status is one of `statuses`: ListTasks (100 a page), then DescribeTasks
+/// (100 tasks a call).
+async fn service_tasks(
+    aws: &Aws,
+    cluster: &str,
+    service: &str,
+    statuses: &[DesiredStatus],
+) -> Result<Vec<Task>, AwsError> {
     let mut arns = Vec::new();
-    for status in [aws_sdk_ecs::types::DesiredStatus::Running, aws_sdk_ecs::types::DesiredStatus::Stopped] {
+    for status in statuses {
         let mut pages = aws
             .ecs
             .list_tasks()
             .cluster(cluster)
             .service_name(service)
-            .desired_status(status)
+            .desired_status(status.clone())
             .max_results(100)
             .into_paginator()
             .send();
@@ -65,7 +117,6 @@ pub async fn tasks(aws: &Aws, cluster: &str, service: &str) -> Result<Vec<TaskVi
         }
     }
     let mut tasks = Vec::new();
-    // DescribeTasks takes 100 tasks a call.
     for batch in arns.chunks(100) {
         let out = aws
             .ecs
@@ -78,19 +129,18 @@ pub async fn tasks(aws: &Aws, cluster: &str, service: &str) -> Result<Vec<TaskVi
         // A service's tasks are in group `service:NAME`. The emulator ignores ListTasks' serviceName (it lists
         // the cluster's tasks); AWS filters, and this keeps to the service either way.
         let group = format!("service:{service}");
-        for task in out.tasks().iter().filter(|t| t.group() == Some(group.as_str())) {
-            let arn = task.task_arn().unwrap_or_default();
-            let definition = task.task_definition_arn().unwrap_or_default();
-            tasks.push(TaskView {
-                id: arn.rsplit('/').next().unwrap_or(arn).to_string(),
-                availability_zone: task.availability_zone().map(str::to_string),
-                last_status: task.last_status().unwrap_or_default().to_string(),
-                health: task.health_status().map(|h| h.as_str().to_string()),
-                revision: definition.rsplit('/').next().unwrap_or(definition).to_string(),
-                stopped_reason: task.stopped_reason().map(str::to_string),
-            });
-        }
+        tasks.extend(out.tasks().iter().filter(|t| t.group() == Some(group.as_str())).cloned());
     }
-    tasks.sort_by(|a, b| (a.last_status == "STOPPED", &a.id).cmp(&(b.last_status == "STOPPED", &b.id)));
     Ok(tasks)
+}
+
+/// The task's id: the last part of its ARN.
+fn task_id(task: &Task) -> String {
+    let arn = task.task_arn().unwrap_or_default();
+    arn.rsplit('/').next().unwrap_or(arn).to_string()
+}
+
+/// `family:N` of a task definition ARN.
+fn short_revision(arn: &str) -> String {
+    arn.rsplit('/').next().unwrap_or(arn).to_string()
 }

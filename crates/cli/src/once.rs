@@ -217,7 +217,12 @@ async fn run_with(
 
     // Follow the rollouts the pass started; progress goes where a person watches (stdout for text, stderr
     // when stdout is JSON for a script).
-    let targets = result.report.as_ref().filter(|_| args.wait).map(crate::wait::targets).unwrap_or_default();
+    let targets = result
+        .report
+        .as_ref()
+        .filter(|_| args.wait)
+        .map(|report| crate::wait::targets(&result.plan, report))
+        .unwrap_or_default();
     let waited = if targets.is_empty() {
         None
     } else {

@@ -70,15 +70,25 @@ async fn rows(aws: &Aws, desired: &reconciler_spec::Desired, owner_id: &str) -> 
         let service = &declared.spec;
         let cluster_name =
             desired.clusters.get(&service.cluster).map_or(service.cluster.as_str(), |c| c.spec.cluster_name.as_str());
-        let row = match snapshots.get(&service.service_name).filter(|_| live.contains_key(name)) {
+        let mut row = match snapshots.get(&service.service_name).filter(|_| live.contains_key(name)) {
             Some(snapshot) => {
                 ServiceStatus::from_snapshot(name, snapshot, drift(&plan, name), service.autoscaling.is_some())
             }
             None => ServiceStatus::not_created(name, &service.service_name, cluster_name),
         };
+        row.held = rollback_hold(&plan, name);
         rows.push(row);
     }
     Ok(rows)
+}
+
+/// The words of the planner's hold on the service after a circuit-breaker rollback, if it holds it.
+fn rollback_hold(plan: &reconciler_plan::Plan, name: &str) -> Option<String> {
+    plan.held
+        .iter()
+        .find(|h| h.address.kind == Kind::Service && h.address.name == name)
+        .filter(|h| matches!(h.by, reconciler_plan::HeldBy::FailedRollout { .. }))
+        .map(|h| reconciler_render::words::held_by(&h.by))
 }
 
 /// What differs from the file, for everything the service's declaration expands to: the service's own

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use reconciler_aws::Aws;
-use reconciler_plan::{ApplyReport, Kind, OutcomeResult};
+use reconciler_plan::{Address, ApplyReport, Kind, OutcomeResult, Plan};
 use reconciler_rollout::{RolloutFollower, Verdict};
 
 /// How often ECS is asked. ECS updates counts and events every few seconds; its own waiter polls every 15 s.
@@ -21,12 +21,14 @@ pub struct Target {
     pub service: String,
 }
 
-/// The services the pass created, updated or replaced.
-pub fn targets(report: &ApplyReport) -> Vec<Target> {
+/// The services the pass created, updated or replaced; not those whose update only recorded a rollback in
+/// their tags (they are held: no rollout started).
+pub fn targets(plan: &Plan, report: &ApplyReport) -> Vec<Target> {
+    let held = |address: &Address| plan.held.iter().any(|h| h.address == *address);
     report
         .outcomes
         .iter()
-        .filter(|o| o.address.kind == Kind::Service)
+        .filter(|o| o.address.kind == Kind::Service && !held(&o.address))
         .filter_map(|o| match &o.result {
             OutcomeResult::Succeeded { id } => target_of(id),
             _ => None,

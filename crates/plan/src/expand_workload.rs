@@ -570,6 +570,7 @@ impl ServiceParts<'_> {
             health_check_grace_period_seconds: service.health_check_grace_period_seconds,
             enable_execute_command: service.enable_execute_command,
             keep_revisions: service.keep_revisions,
+            failed_rollout: None,
             autoscaling: service.autoscaling.as_ref().map(|a| (a.min_capacity, a.max_capacity)),
         }));
         nodes.push(node(self.owner_id, Address::new(Kind::Service, self.name), spec, None, &tags, after));

@@ -18,6 +18,7 @@ mod planner;
 mod prune;
 mod reason;
 mod report;
+pub mod rollback;
 pub mod secrets;
 mod status;
 mod value;

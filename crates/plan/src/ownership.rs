@@ -28,10 +28,23 @@ pub const SCHEDULED_ACTIONS_KEY: &str = "reconciler:scheduled-actions";
 /// declaration that said so is gone.
 pub const DELETION_POLICY_KEY: &str = "reconciler:deletion-policy";
 pub const RETAIN: &str = "retain";
+/// On an ECS service of ours: the task definition revision (`family:N`) that ECS's circuit breaker rolled
+/// back, and ECS's reason, so that the hold on it outlives ECS forgetting the failed deployment (see
+/// [`crate::rollback`]).
+pub const HELD_REVISION_KEY: &str = "reconciler:held-revision";
+pub const HELD_REASON_KEY: &str = "reconciler:held-reason";
 
 /// Every tag of ours a resource may carry: what releasing it removes.
-pub const OUR_KEYS: [&str; 6] =
-    [MANAGED_BY_KEY, OWNER_KEY, RESOURCE_KEY, DELETION_POLICY_KEY, SCALING_POLICIES_KEY, SCHEDULED_ACTIONS_KEY];
+pub const OUR_KEYS: [&str; 8] = [
+    MANAGED_BY_KEY,
+    OWNER_KEY,
+    RESOURCE_KEY,
+    DELETION_POLICY_KEY,
+    SCALING_POLICIES_KEY,
+    SCHEDULED_ACTIONS_KEY,
+    HELD_REVISION_KEY,
+    HELD_REASON_KEY,
+];
 
 /// Prefix reserved for our tags; users cannot declare tags under it.
 pub const RESERVED_PREFIX: &str = "reconciler:";

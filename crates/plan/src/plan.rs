@@ -23,7 +23,8 @@ pub struct Plan {
     pub prune_guard: Option<PruneGuard>,
     /// Kinds whose live state could not be read this pass, and why (in kind order).
     pub unread: Vec<Unread>,
-    /// Declared resources left as they are this pass: their kind, or a kind they refer to, could not be read.
+    /// Declared resources left as they are this pass: their kind, or a kind they refer to, could not be read,
+    /// something they need does not exist, or ECS rolled back the revision their file asks for.
     pub held: Vec<Held>,
 }
 
@@ -52,6 +53,9 @@ pub enum HeldBy {
     Unread(crate::Kind),
     /// Something outside our files that it needs and that does not exist (`parameter /app/db`, `secret api`).
     Missing(String),
+    /// ECS's circuit breaker rolled back this task definition `revision` (for `reason`), and the file still asks
+    /// for exactly it: the service stays on the revision ECS went back to until its declaration changes.
+    FailedRollout { revision: u32, reason: String },
 }
 
 impl Plan {
@@ -61,10 +65,12 @@ impl Plan {
     }
 
     pub fn summary(&self) -> Summary {
+        let rolled_back = |h: &&Held| matches!(h.by, HeldBy::FailedRollout { .. });
         let mut summary = Summary {
             conflicts: self.conflicts.len(),
             not_declared: self.not_declared.len(),
-            held: self.held.len(),
+            held: self.held.iter().filter(|h| !rolled_back(h)).count(),
+            held_after_rollback: self.held.iter().filter(rolled_back).count(),
             ..Summary::default()
         };
         for action in &self.actions {
@@ -92,8 +98,10 @@ pub struct Summary {
     pub release: usize,
     pub conflicts: usize,
     pub not_declared: usize,
-    /// Declared resources left alone because their live state could not be read.
+    /// Declared resources left alone because their live state could not be read (or what they need is missing).
     pub held: usize,
+    /// Declared resources left alone because ECS rolled back the revision their file asks for.
+    pub held_after_rollback: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -13,6 +13,7 @@ use crate::ownership::{DELETION_POLICY_KEY, RETAIN};
 use crate::plan::{Action, ActionKind, ChangedField, Conflict, FieldChange, Held, HeldBy, Plan, Unread};
 use crate::prune::{self, Pruning};
 use crate::reason::{ActionReason, ConflictReason, DriftNote, PruneGuard, Removal, StayReason};
+use crate::rollback::{Live, rollback_holds};
 use crate::secrets;
 use crate::value::Value;
 use crate::{Address, Kind, PlanError};
@@ -59,13 +60,16 @@ pub fn plan(desired: &Desired, observed: &Observed, context: &PlanContext) -> Re
     };
     let mut missing = secrets::missing(desired, &observed.secrets);
     missing.extend(crate::certificates::missing(desired, &observed.certificates));
-    let held = held_back(&nodes, &observed.unread, &missing);
+    let rollbacks = rollback_holds(&nodes, &Live { ours: &live.ours, addresses: &live.addresses });
+    let held = held_back(&nodes, &observed.unread, &missing, &rollbacks.held);
     for node in &nodes {
         match held.get(&node.address) {
             Some(by) => plan.held.push(Held { address: node.address.clone(), by: by.clone() }),
             None => decisions.decide(node, &mut plan),
         }
     }
+    // Writes no field: the services stay held (and listed so), their tags only record why.
+    plan.actions.extend(rollbacks.records);
     undeclared.into_plan(&mut plan, observed);
     autoscaling::note_autoscaling_removed(&mut plan);
     plan_duplicates(&mut plan, &live, !observed.unread.is_empty());
@@ -323,12 +327,13 @@ fn unread(observed: &Observed) -> Vec<Unread> {
 }
 
 /// The declared resources to leave alone because their kind could not be read, because something they need
-/// outside our files is `missing`, or because they refer to one that is left alone; each with what holds it.
-/// `nodes` are in dependency order.
+/// outside our files is `missing`, because ECS rolled back what they ask for (`rolled_back`), or because they
+/// refer to one that is left alone; each with what holds it. `nodes` are in dependency order.
 fn held_back(
     nodes: &[Node],
     unread: &BTreeMap<Kind, String>,
     missing: &BTreeMap<Address, String>,
+    rolled_back: &BTreeMap<Address, HeldBy>,
 ) -> BTreeMap<Address, HeldBy> {
     let mut held: BTreeMap<Address, HeldBy> = BTreeMap::new();
     for node in nodes {
@@ -336,8 +341,13 @@ fn held_back(
             Some(HeldBy::Unread(node.address.kind))
         } else if let Some(what) = missing.get(&node.address) {
             Some(HeldBy::Missing(what.clone()))
+        } else if let Some(by) = rolled_back.get(&node.address) {
+            Some(by.clone())
         } else {
-            node.dependencies().iter().find_map(|d| held.get(d).cloned())
+            // A rollback holds the service and its task definition only: what refers to the service (its
+            // scaling) is about the service as it runs, which is fine.
+            let passed_on = |by: &&HeldBy| !matches!(by, HeldBy::FailedRollout { .. });
+            node.dependencies().iter().find_map(|d| held.get(d).filter(passed_on).cloned())
         };
         if let Some(by) = cause {
             held.insert(node.address.clone(), by);
@@ -467,6 +477,8 @@ struct LiveState {
     duplicates: Vec<(Address, ObservedNode)>,
     /// Not ours, by kind and unique identity.
     foreign_identities: HashMap<(Kind, String), ObservedNode>,
+    /// The address of each of ours, by its AWS id.
+    addresses: HashMap<String, Address>,
 }
 
 impl LiveState {
@@ -491,7 +503,7 @@ impl LiveState {
                 Some(((node.kind(), node.spec.unique_identity()?), node))
             })
             .collect();
-        LiveState { ours, duplicates, foreign_identities }
+        LiveState { ours, duplicates, foreign_identities, addresses }
     }
 }
 
@@ -512,7 +524,7 @@ fn keep_rules_naming(desired: &mut NodeSpec, live: &NodeSpec, staying: &BTreeSet
 }
 
 /// The desired node and the live one with [`NodeSpec::settle`] applied.
-fn settle(node: &Node, found: &ObservedNode) -> (Node, ObservedNode) {
+pub(crate) fn settle(node: &Node, found: &ObservedNode) -> (Node, ObservedNode) {
     let (mut node, mut found) = (node.clone(), found.clone());
     NodeSpec::settle(&mut node.spec, &mut found.spec);
     // A declaration that no longer says `retain` must not leave its resources marked so (they would be released
@@ -528,7 +540,7 @@ fn settle(node: &Node, found: &ObservedNode) -> (Node, ObservedNode) {
 /// Field-level differences between what must be and what is. Tags: only declared keys (and ours) are
 /// compared, of kinds whose tags are readable ([`Kind::has_own_tags`]); tags others add (cost allocation,
 /// ...) are not ours to remove.
-fn diff(node: &Node, found: &ObservedNode) -> Vec<FieldChange> {
+pub(crate) fn diff(node: &Node, found: &ObservedNode) -> Vec<FieldChange> {
     let live = &found.spec;
     let mut changes: Vec<FieldChange> = node
         .spec

@@ -29,6 +29,9 @@ pub enum ActionReason {
     Removal { cause: Removal, retained: bool },
     /// A second resource carries the address of the one kept (`kept_id`).
     Duplicate { kept_id: String },
+    /// ECS's circuit breaker rolled back task definition `revision`: our tags on the service record it, so that
+    /// the hold outlives ECS's list of deployments. Only tags are written.
+    RollbackRecorded { revision: u32 },
 }
 
 /// What a drift means beyond its fields.
@@ -122,6 +125,7 @@ impl ActionReason {
             ActionReason::Removal { cause: Removal::Deregistered, .. } => "deregistered",
             ActionReason::Removal { cause: Removal::Destroyed, .. } => "destroyed",
             ActionReason::Duplicate { .. } => "duplicate",
+            ActionReason::RollbackRecorded { .. } => "rollback_recorded",
         }
     }
 }

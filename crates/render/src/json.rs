@@ -45,6 +45,7 @@ pub fn plan_json(plan: &Plan) -> Json {
             "conflicts": summary.conflicts,
             "not_declared": summary.not_declared,
             "held": summary.held,
+            "held_after_rollback": summary.held_after_rollback,
         },
         "changes": plan.has_changes(),
         "actions": plan.actions.iter().map(action).collect::<Vec<_>>(),
@@ -112,6 +113,9 @@ fn held(held: &Held) -> Json {
     let by = match &held.by {
         HeldBy::Unread(kind) => json!({ "unread": kind.as_str() }),
         HeldBy::Missing(what) => json!({ "missing": what }),
+        HeldBy::FailedRollout { revision, reason } => json!({
+            "failed_rollout": { "revision": revision, "reason": reason, "message": words::held_by(&held.by) }
+        }),
     };
     entry(&held.address, by)
 }

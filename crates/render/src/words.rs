@@ -34,6 +34,10 @@ pub fn action_reason(reason: &ActionReason) -> String {
             format!("{}, but deletion_policy = \"retain\": it stays, no longer ours", removal(*cause))
         }
         ActionReason::Duplicate { kept_id } => format!("duplicate of {kept_id}: another resource carries this address"),
+        ActionReason::RollbackRecorded { revision } => format!(
+            "the circuit breaker rolled back revision {revision}: recorded in the service's tags, so that it stays \
+             held after ECS forgets the failed deployment"
+        ),
     }
 }
 
@@ -122,12 +126,25 @@ pub fn prune_guard(guard: &PruneGuard) -> String {
     }
 }
 
-/// What a held resource waits for: the unread kind (`cluster`), or what is missing (`secret app/api`).
+/// What a held resource waits for: the unread kind (`cluster`), what is missing (`secret app/api`), or a
+/// change to its file after a rollback (`revision 5 failed: REASON; waiting for a change to its file`).
 pub fn held_by(by: &HeldBy) -> String {
     match by {
         HeldBy::Unread(kind) => kind.to_string(),
         HeldBy::Missing(what) => format!("{what}, which does not exist"),
+        HeldBy::FailedRollout { revision, reason } => {
+            format!("revision {revision} failed: {reason}; waiting for a change to its file")
+        }
     }
+}
+
+/// One line per service held after a circuit-breaker rollback: `service.web held: revision 5 failed: ...`.
+pub fn rollback_holds(plan: &Plan) -> Vec<String> {
+    plan.held
+        .iter()
+        .filter(|h| h.address.kind == reconciler_plan::Kind::Service && matches!(h.by, HeldBy::FailedRollout { .. }))
+        .map(|h| format!("{} held: {}", h.address, held_by(&h.by)))
+        .collect()
 }
 
 /// Why an action was not attempted.
@@ -153,6 +170,7 @@ pub fn status_why(why: &StatusWhy) -> String {
         StatusWhy::Held { by: HeldBy::Missing(what) } => {
             format!("left as it is this pass: {what} does not exist; create it, and the next pass goes on")
         }
+        StatusWhy::Held { by: by @ HeldBy::FailedRollout { .. } } => format!("held: {}", held_by(by)),
         StatusWhy::Conflict { holder_id, identity } => format!("{holder_id} holds {identity}"),
         StatusWhy::Failed { action, error } => format!("{} failed: {error}", verb(action)),
         StatusWhy::Skipped { action, because } => format!("{} skipped: {}", verb(action), skip_cause(because)),
@@ -184,6 +202,9 @@ pub fn pass_line(plan: &Plan, report: Option<&ApplyReport>, figures: &PassFigure
         if summary.conflicts > 0 {
             let _ = write!(line, ", {} in conflict", summary.conflicts);
         }
+        for hold in rollback_holds(plan) {
+            let _ = write!(line, ", {hold}");
+        }
         return format!("{line}; {cost}");
     }
     let mut parts = Vec::new();
@@ -205,6 +226,7 @@ pub fn pass_line(plan: &Plan, report: Option<&ApplyReport>, figures: &PassFigure
     if plan.prune_guard.is_some() {
         parts.push(format!("{} deletions held back by a guard", summary.not_declared));
     }
+    parts.extend(rollback_holds(plan));
     format!("Pass complete: {}; {cost}", parts.join(", "))
 }
 

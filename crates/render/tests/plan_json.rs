@@ -13,7 +13,7 @@ fn every_entry_follows_the_schema() {
         plan_json(&tour()),
         json!({
             "format_version": "1",
-            "summary": {"create": 1, "update": 1, "replace": 1, "delete": 0, "adopt": 0, "release": 0, "conflicts": 1, "not_declared": 1, "held": 0},
+            "summary": {"create": 1, "update": 1, "replace": 1, "delete": 0, "adopt": 0, "release": 0, "conflicts": 1, "not_declared": 1, "held": 0, "held_after_rollback": 0},
             "changes": true,
             "actions": [
                 {
@@ -75,7 +75,7 @@ fn empty_plan_has_every_key_and_no_changes() {
         plan_json(&Plan::default()),
         json!({
             "format_version": FORMAT_VERSION,
-            "summary": {"create": 0, "update": 0, "replace": 0, "delete": 0, "adopt": 0, "release": 0, "conflicts": 0, "not_declared": 0, "held": 0},
+            "summary": {"create": 0, "update": 0, "replace": 0, "delete": 0, "adopt": 0, "release": 0, "conflicts": 0, "not_declared": 0, "held": 0, "held_after_rollback": 0},
             "changes": false,
             "actions": [],
             "conflicts": [],
@@ -134,7 +134,7 @@ fn summary_counts_each_sort_separately() {
     replaced.actions.push(replace_subnet());
     assert_eq!(
         plan_json(&plan)["summary"],
-        json!({"create": 3, "update": 2, "replace": 0, "delete": 0, "adopt": 0, "release": 0, "conflicts": 4, "not_declared": 5, "held": 0})
+        json!({"create": 3, "update": 2, "replace": 0, "delete": 0, "adopt": 0, "release": 0, "conflicts": 4, "not_declared": 5, "held": 0, "held_after_rollback": 0})
     );
     assert_eq!(plan_json(&replaced)["summary"]["replace"], json!(1));
     assert_eq!(plan_json(&plan)["actions"].as_array().map(Vec::len), Some(5));

@@ -16,7 +16,7 @@
 //!   FAILED. Either way the rollout has failed; we do not wait for the rollback to finish.
 //! - A service being deleted is DRAINING, then INACTIVE.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 
 use serde::Serialize;
@@ -25,6 +25,7 @@ use crate::snapshot::{
     Deployment, RolloutState, ServiceSnapshot, TaskDefinitionRef, describe_revision, revision_of, same_task_definition,
     short_task_definition,
 };
+use crate::stopped::{counted, reasons_by_task};
 
 /// What one observation produced.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -102,6 +103,8 @@ pub struct RolloutFollower {
     seen_primary: bool,
     /// Our deployment's `rolloutStateReason` once FAILED, kept because it drops out of the list once drained.
     last_reason: Option<String>,
+    /// Why each stopped task of our revision stopped, by task id: already printed, and the verdict's detail.
+    stopped: BTreeMap<String, String>,
     verdict: Option<Verdict>,
 }
 
@@ -123,6 +126,7 @@ impl RolloutFollower {
             last_failed_tasks: 0,
             seen_primary: false,
             last_reason: None,
+            stopped: BTreeMap::new(),
             verdict: None,
         }
     }
@@ -145,6 +149,7 @@ impl RolloutFollower {
         self.last_observed_at_epoch_ms = Some(now_epoch_ms);
         // Events first: they happened before the counts we are about to show, and they often explain a failure.
         let mut lines = self.new_event_lines(snapshot);
+        self.note_stopped_tasks(snapshot, &mut lines);
         let verdict = self.judge(snapshot, &mut lines);
         self.verdict = verdict.clone();
         Step { lines, verdict }
@@ -162,7 +167,34 @@ impl RolloutFollower {
             (Some(state), None) => state.clone(),
             (None, _) => "no answer from ECS yet".to_string(),
         };
-        Verdict::TimedOut { service: self.service.clone(), last_state }
+        // A rollout that never finishes (no circuit breaker, an image that cannot be pulled) is explained by
+        // its stopped tasks.
+        Verdict::TimedOut {
+            service: self.service.clone(),
+            last_state: format!("{last_state}{}", self.stopped_detail()),
+        }
+    }
+
+    /// Prints each stopped task of our revision once, with why it stopped. Tasks that stopped before the start
+    /// belong to an earlier rollout of the same revision.
+    fn note_stopped_tasks(&mut self, snapshot: &ServiceSnapshot, lines: &mut Vec<String>) {
+        let started = self.started_at_epoch_ms;
+        let recent = snapshot.stopped_tasks.iter().filter(|t| t.stopped_at_epoch_ms.is_none_or(|at| at >= started));
+        let mut fresh: Vec<(String, String)> = reasons_by_task(recent, &self.expected)
+            .into_iter()
+            .filter(|(id, _)| !self.stopped.contains_key(id))
+            .collect();
+        fresh.sort();
+        for (id, why) in fresh {
+            lines.push(format!("{}: task {id} stopped: {why}", self.service));
+            self.stopped.insert(id, why);
+        }
+    }
+
+    /// `; stopped tasks: 3 tasks: REASON` from the stopped tasks seen, or nothing.
+    fn stopped_detail(&self) -> String {
+        let parts = counted(self.stopped.values().cloned());
+        if parts.is_empty() { String::new() } else { format!("; stopped tasks: {}", parts.join("; ")) }
     }
 
     fn new_event_lines(&mut self, snapshot: &ServiceSnapshot) -> Vec<String> {
@@ -320,8 +352,11 @@ impl RolloutFollower {
         format!("waiting for the deployment of {} to start", describe_revision(&self.expected))
     }
 
+    /// ECS's reason for the failure, then why the tasks stopped.
     fn reason(&self) -> String {
-        self.last_reason.clone().unwrap_or_else(|| "ECS gave no reason (see the service events)".to_string())
+        let reason =
+            self.last_reason.clone().unwrap_or_else(|| "ECS gave no reason (see the service events)".to_string());
+        format!("{reason}{}", self.stopped_detail())
     }
 
     fn stable(&self) -> Verdict {

@@ -7,9 +7,11 @@
 mod follow;
 mod snapshot;
 mod status;
+mod stopped;
 
 pub use follow::{RolloutFollower, Step, Verdict, WaitSummary, summarize};
 pub use snapshot::{
     Deployment, RolloutState, ServiceEvent, ServiceSnapshot, TaskDefinitionRef, revision_of, same_task_definition,
 };
 pub use status::{JSON_VERSION, ServiceStatus, render_json, render_table};
+pub use stopped::{ContainerExit, StoppedTask, stop_reasons};

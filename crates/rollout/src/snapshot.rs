@@ -21,6 +21,10 @@ pub struct ServiceSnapshot {
     pub deployments: Vec<Deployment>,
     /// Newest first, as ECS returns them (at most the last 100).
     pub events: Vec<ServiceEvent>,
+    /// The service's recently stopped tasks (ECS keeps them about an hour), when the I/O side read them: it
+    /// does once tasks fail (a deployment counts failed tasks, or is FAILED), not on every poll.
+    #[serde(default)]
+    pub stopped_tasks: Vec<crate::stopped::StoppedTask>,
 }
 
 impl ServiceSnapshot {

@@ -5,7 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::snapshot::{ServiceSnapshot, revision_of};
+use crate::snapshot::{RolloutState, ServiceSnapshot, describe_revision, revision_of, same_task_definition};
+use crate::stopped::stop_reasons;
 
 /// The version of the JSON document [`render_json`] returns; bumped when a field changes meaning or goes away.
 pub const JSON_VERSION: u32 = 1;
@@ -37,6 +38,14 @@ pub struct ServiceStatus {
     pub drift: Vec<String>,
     /// The desired count is managed by Application Auto Scaling, so it is not compared with the file.
     pub autoscaled: bool,
+    /// Set while the planner holds the service after a circuit-breaker rollback: `revision N failed: REASON;
+    /// waiting for a change to its file`.
+    #[serde(default)]
+    pub held: Option<String>,
+    /// Why the recently stopped tasks of its failing deployments stopped, per revision, the most frequent first
+    /// (`rev 5, 3 tasks: CannotPullContainerError: ...`); empty when none was read.
+    #[serde(default)]
+    pub stopped_tasks: Vec<String>,
 }
 
 impl ServiceStatus {
@@ -55,6 +64,8 @@ impl ServiceStatus {
             last_event: None,
             drift: Vec::new(),
             autoscaled: false,
+            held: None,
+            stopped_tasks: Vec::new(),
         }
     }
 
@@ -87,12 +98,35 @@ impl ServiceStatus {
             last_event: snapshot.events.first().map(|e| e.message.clone()),
             drift,
             autoscaled,
+            held: None,
+            stopped_tasks: failing_stop_reasons(snapshot),
         }
     }
 }
 
-/// The rows as an aligned text table with a header, one line per row, each ending in a newline. No rows gives
-/// the header alone.
+/// [`stop_reasons`] of each revision whose deployment has failing tasks (it counts failed tasks, or is FAILED),
+/// the newest revision first. Tasks of other revisions stopped because a rollout replaced them: not news.
+fn failing_stop_reasons(snapshot: &ServiceSnapshot) -> Vec<String> {
+    let mut failing: Vec<&str> = snapshot
+        .deployments
+        .iter()
+        .filter(|d| d.failed_tasks > 0 || d.rollout_state == Some(RolloutState::Failed))
+        .map(|d| d.task_definition.as_str())
+        .collect();
+    failing.sort_by_key(|td| std::cmp::Reverse(revision_of(td)));
+    failing.dedup_by(|a, b| same_task_definition(a, b));
+    failing
+        .into_iter()
+        .flat_map(|td| {
+            stop_reasons(&snapshot.stopped_tasks, td)
+                .into_iter()
+                .map(move |why| format!("{}, {why}", describe_revision(td)))
+        })
+        .collect()
+}
+
+/// The rows as an aligned text table with a header, one line per row, each ending in a newline, then one line
+/// per held service and per reason its tasks stopped (too long for a cell). No rows gives the header alone.
 pub fn render_table(rows: &[ServiceStatus]) -> String {
     const HEADER: [&str; 9] =
         ["SERVICE", "CLUSTER", "DESIRED", "RUNNING", "PENDING", "REV", "ROLLOUT", "DRIFT", "LAST EVENT"];
@@ -118,6 +152,16 @@ pub fn render_table(rows: &[ServiceStatus]) -> String {
         out.push_str(line.trim_end());
         out.push('\n');
     }
+    for row in rows {
+        for note in row
+            .held
+            .iter()
+            .map(|h| format!("held: {h}"))
+            .chain(row.stopped_tasks.iter().map(|s| format!("stopped: {s}")))
+        {
+            out.push_str(&format!("{}: {note}\n", row.name));
+        }
+    }
     out
 }
 
@@ -130,7 +174,10 @@ fn cells(row: &ServiceStatus) -> Vec<String> {
         n => count(n),
     };
     let (rollout, drift) = if row.exists {
-        let rollout = row.rollout_state.clone().unwrap_or_else(|| "-".to_string());
+        let rollout = match &row.held {
+            Some(_) => "HELD".to_string(),
+            None => row.rollout_state.clone().unwrap_or_else(|| "-".to_string()),
+        };
         let drift =
             if row.drift.is_empty() { "in sync".to_string() } else { format!("drift: {}", row.drift.join(", ")) };
         (rollout, drift)

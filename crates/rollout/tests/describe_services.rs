@@ -5,21 +5,61 @@
 use std::path::Path;
 
 use reconciler_rollout::{
-    Deployment, RolloutFollower, RolloutState, ServiceEvent, ServiceSnapshot, ServiceStatus, Verdict, render_table,
+    ContainerExit, Deployment, RolloutFollower, RolloutState, ServiceEvent, ServiceSnapshot, ServiceStatus,
+    StoppedTask, Verdict, render_table,
 };
 use serde_json::Value;
 
 /// 2024-05-14T10:00:00Z: when the apply that started both rollouts began.
 const START: i64 = 1_715_680_800_000;
 
-/// The services of one recorded `DescribeServices` answer.
-fn services(fixture: &str) -> Vec<ServiceSnapshot> {
+/// One fixture's JSON, checked to report no failures.
+fn answer(fixture: &str) -> Value {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(fixture);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let answer: Value = serde_json::from_str(&text).expect("valid JSON");
     assert_eq!(answer["failures"], serde_json::json!([]));
-    answer["services"].as_array().expect("services").iter().map(service).collect()
+    answer
 }
+
+/// The services of one recorded `DescribeServices` answer.
+fn services(fixture: &str) -> Vec<ServiceSnapshot> {
+    answer(fixture)["services"].as_array().expect("services").iter().map(service).collect()
+}
+
+/// The tasks of a `DescribeTasks` answer in its wire shape, as the I/O side reads them.
+fn stopped_tasks(fixture: &str) -> Vec<StoppedTask> {
+    let answer = answer(fixture);
+    answer["tasks"]
+        .as_array()
+        .expect("tasks")
+        .iter()
+        .map(|t| StoppedTask {
+            id: string(&t["taskArn"]).rsplit('/').next().unwrap_or_default().to_string(),
+            task_definition: string(&t["taskDefinitionArn"]),
+            stopped_at_epoch_ms: t["stoppedAt"].as_f64().map(|s| (s * 1000.0).round() as i64),
+            stop_code: t["stopCode"].as_str().map(str::to_string),
+            stopped_reason: t["stoppedReason"].as_str().map(str::to_string),
+            containers: list(&t["containers"])
+                .iter()
+                .map(|c| ContainerExit {
+                    name: string(&c["name"]),
+                    exit_code: c["exitCode"].as_i64().map(|n| i32::try_from(n).expect("an exit code")),
+                    reason: c["reason"].as_str().map(str::to_string),
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// A `DescribeServices` fixture's one service, with the stopped tasks of a `DescribeTasks` fixture.
+fn with_stopped(services: &str, tasks: &str) -> ServiceSnapshot {
+    ServiceSnapshot { stopped_tasks: stopped_tasks(tasks), ..one(services) }
+}
+
+const IMAGE_PULL: &str = "CannotPullContainerError: pull image manifest has been retried 7 time(s): failed to \
+                          resolve ref docker.io/brentley/ecsdemo-nodejs:v2: docker.io/brentley/ecsdemo-nodejs:v2: \
+                          not found";
 
 /// What the I/O side does with an SDK `Service`, here from its wire JSON.
 fn service(s: &Value) -> ServiceSnapshot {
@@ -34,6 +74,7 @@ fn service(s: &Value) -> ServiceSnapshot {
         task_definition: string(&s["taskDefinition"]),
         deployments: list(&s["deployments"]).iter().map(deployment).collect(),
         events: list(&s["events"]).iter().map(event).collect(),
+        stopped_tasks: Vec::new(),
     }
 }
 
@@ -165,4 +206,83 @@ frontend (ecsdemo-frontend)  container-demo  3        3        0        7    COM
 nodejs (ecsdemo-nodejs)      container-demo  3        3        3        3    IN_PROGRESS  drift: task_definition  has started 3 tasks: (task 3d4e5f67890abcdef0123456789abcd0…
 "
     );
+}
+
+#[test]
+fn a_rollback_names_why_the_tasks_stopped_an_image_that_cannot_be_pulled() {
+    let rollback = with_stopped("describe-services-nodejs-rollback.json", "describe-tasks-nodejs-stopped.json");
+    let expected = "arn:aws:ecs:us-east-1:123456789012:task-definition/ecsdemo-nodejs:4";
+    let mut follower = RolloutFollower::new("ecsdemo-nodejs", expected, START);
+    let step = follower.observe(&rollback, START + 310_000);
+    let stopped: Vec<String> = step.lines.iter().filter(|l| l.contains(" stopped: ")).cloned().collect();
+    assert_eq!(
+        stopped,
+        [
+            format!("ecsdemo-nodejs: task 0a1b2c3d4e5f67890abcdef012345678 stopped: {IMAGE_PULL}"),
+            format!("ecsdemo-nodejs: task 1b2c3d4e5f67890abcdef0123456789a stopped: {IMAGE_PULL}"),
+            format!("ecsdemo-nodejs: task 2c3d4e5f67890abcdef0123456789ab stopped: {IMAGE_PULL}"),
+            format!("ecsdemo-nodejs: task 6789abcdef0123456789abcdef012345 stopped: {IMAGE_PULL}"),
+        ]
+    );
+    assert_eq!(
+        step.verdict.expect("a verdict").to_string(),
+        format!(
+            "ecsdemo-nodejs: rollout failed: circuit breaker rolled back to rev 3: ECS deployment circuit breaker: \
+             tasks failed to start.; stopped tasks: 4 tasks: {IMAGE_PULL}"
+        )
+    );
+}
+
+#[test]
+fn a_rollout_that_never_finishes_names_exits_and_failed_health_checks_when_it_times_out() {
+    let in_progress =
+        with_stopped("describe-services-frontend-in-progress.json", "describe-tasks-frontend-stopped.json");
+    let mut follower = RolloutFollower::new("ecsdemo-frontend", "ecsdemo-frontend:7", START);
+    let step = follower.observe(&in_progress, START + 45_000);
+    assert_eq!(step.verdict, None);
+    // The task of rev 6 was stopped by this rollout replacing it: not printed, not a reason.
+    assert!(!step.lines.iter().any(|l| l.contains("9f8e7d6c5b4a39281706f5e4d3c2b1a0")), "{:#?}", step.lines);
+    assert!(
+        step.lines.contains(
+            &"ecsdemo-frontend: task 0a1b2c3d4e5f67890abcdef012345678 stopped: Essential container in task exited \
+          (ecsdemo-frontend exited with code 1)"
+                .to_string()
+        )
+    );
+    // Seen once, printed once.
+    assert!(!follower.observe(&in_progress, START + 50_000).lines.iter().any(|l| l.contains(" stopped: ")));
+    assert_eq!(
+        follower.timeout().to_string(),
+        "ecsdemo-frontend: timed out before the rollout finished; last seen: 1/3 running, 2 pending (rev 7, \
+         IN_PROGRESS), 50s after the start; stopped tasks: 2 tasks: Essential container in task exited \
+         (ecsdemo-frontend exited with code 1); 1 task: Task failed ELB health checks in (target-group \
+         arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/ecsdemo-frontend/4f2a8b1c9d3e7f60) \
+         (ecsdemo-frontend exited with code 137)"
+    );
+}
+
+#[test]
+fn status_rows_name_why_the_failing_revision_s_tasks_stopped_and_a_hold() {
+    let rollback = with_stopped("describe-services-nodejs-rollback.json", "describe-tasks-nodejs-stopped.json");
+    let mut row = ServiceStatus::from_snapshot("nodejs", &rollback, vec![], false);
+    assert_eq!(row.stopped_tasks, [format!("rev 4, 4 tasks: {IMAGE_PULL}")]);
+    row.held = Some(
+        "revision 4 failed: ECS deployment circuit breaker: tasks failed to start.; waiting for a change \
+                     to its file"
+            .to_string(),
+    );
+    let table = render_table(&[row]);
+    let lines: Vec<&str> = table.lines().collect();
+    assert!(lines[1].contains("  HELD  "), "{table}");
+    assert_eq!(
+        &lines[2..],
+        [
+            "nodejs: held: revision 4 failed: ECS deployment circuit breaker: tasks failed to start.; waiting for a \
+             change to its file",
+            &format!("nodejs: stopped: rev 4, 4 tasks: {IMAGE_PULL}"),
+        ]
+    );
+    // A completed rollout's replaced tasks are not reasons.
+    let completed = with_stopped("describe-services-frontend-completed.json", "describe-tasks-frontend-stopped.json");
+    assert_eq!(ServiceStatus::from_snapshot("frontend", &completed, vec![], false).stopped_tasks, Vec::<String>::new());
 }

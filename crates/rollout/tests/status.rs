@@ -20,6 +20,8 @@ fn in_sync() -> ServiceStatus {
         last_event: Some("(service ecsdemo-frontend) has reached a steady state.".into()),
         drift: vec![],
         autoscaled: false,
+        held: None,
+        stopped_tasks: vec![],
     }
 }
 
@@ -42,6 +44,8 @@ fn drifted() -> ServiceStatus {
         ),
         drift: vec!["desired_count".into(), "task_definition".into()],
         autoscaled: true,
+        held: None,
+        stopped_tasks: vec![],
     }
 }
 
@@ -64,6 +68,8 @@ fn quiet() -> ServiceStatus {
         last_event: None,
         drift: vec![],
         autoscaled: false,
+        held: None,
+        stopped_tasks: vec![],
     }
 }
 
@@ -106,7 +112,9 @@ fn json_shape() {
                     "rollout_state": "COMPLETED",
                     "last_event": "(service ecsdemo-frontend) has reached a steady state.",
                     "drift": [],
-                    "autoscaled": false
+                    "autoscaled": false,
+                    "held": null,
+                    "stopped_tasks": []
                 },
                 {
                     "name": "nodejs",
@@ -121,7 +129,9 @@ fn json_shape() {
                     "last_event": "(service ecsdemo-nodejs) has started 2 tasks: (task 0a1b2c3d4e5f67890abcdef012345678) \
                                    (task 1b2c3d4e5f67890abcdef0123456789a).",
                     "drift": ["desired_count", "task_definition"],
-                    "autoscaled": true
+                    "autoscaled": true,
+                    "held": null,
+                    "stopped_tasks": []
                 },
                 {
                     "name": "ecsdemo-crystal",
@@ -135,7 +145,9 @@ fn json_shape() {
                     "rollout_state": null,
                     "last_event": null,
                     "drift": [],
-                    "autoscaled": false
+                    "autoscaled": false,
+                    "held": null,
+                    "stopped_tasks": []
                 }
             ]
         })
@@ -164,6 +176,8 @@ fn row_from_a_snapshot() {
             last_event: Some("(service ecsdemo-frontend) has started 2 tasks: (task aa) (task bb).".into()),
             drift: vec!["task_definition".into()],
             autoscaled: false,
+            held: None,
+            stopped_tasks: vec![],
         }
     );
 

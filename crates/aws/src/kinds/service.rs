@@ -10,11 +10,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_ecs::types::{
-    AssignPublicIp, AwsVpcConfiguration, DeploymentCircuitBreaker, DeploymentConfiguration, LaunchType, LoadBalancer,
-    NetworkConfiguration, PropagateTags, Service, ServiceField, ServiceRegistry,
+    AssignPublicIp, AwsVpcConfiguration, DeploymentCircuitBreaker, DeploymentConfiguration, DeploymentRolloutState,
+    LaunchType, LoadBalancer, NetworkConfiguration, PropagateTags, Service, ServiceField, ServiceRegistry,
 };
 use reconciler_plan::FieldId;
 use reconciler_plan::kinds::service::field;
+use reconciler_plan::ownership::{HELD_REASON_KEY, HELD_REVISION_KEY};
+use reconciler_plan::rollback::FailedRollout;
 use reconciler_plan::{Action, Kind, Node, NodeSpec, ObservedNode, Ref, ServiceLoadBalancer, ServiceSpec};
 use reconciler_vocabulary::Deployment;
 
@@ -38,7 +40,11 @@ pub async fn observe(aws: &Aws, clusters: &[String]) -> Result<Vec<ObservedNode>
             if let Some(td) = service.task_definition() {
                 task_definitions.insert(td.to_string());
             }
-            nodes.push(observed_service(&service, cluster));
+            let mut node = observed_service(&service, cluster);
+            if let NodeSpec::Service(spec) = &mut node.spec {
+                spec.failed_rollout = failed_rollout(aws, &service).await?.map(Box::new);
+            }
+            nodes.push(node);
         }
     }
     // The emulator stores the task definition as it was passed (`family:revision` or ARN); describing it
@@ -100,6 +106,44 @@ pub async fn describe_any_status(aws: &Aws, cluster: &str, services: &[String]) 
     Ok(out.services().to_vec())
 }
 
+/// The revision ECS's circuit breaker rolled the service back from, and why: a FAILED deployment of another
+/// revision than the one the service now runs, while ECS lists it; after that, what our tags on the service
+/// recorded (the planner writes them when it first sees the failure). The failed revision is described (from
+/// the cache after the first pass) so that the planner can compare it with the file. Whether it still holds
+/// (is newer than what runs, is what the file asks for) is the planner's call.
+async fn failed_rollout(aws: &Aws, service: &Service) -> Result<Option<FailedRollout>, AwsError> {
+    let running = service.task_definition().and_then(task_definition::family_and_revision);
+    let Some((reference, reason)) = failure_of(service) else { return Ok(None) };
+    let Some((_, revision)) = task_definition::family_and_revision(reference) else { return Ok(None) };
+    let described = task_definition::describe_cached(aws, reference).await?;
+    Ok(Some(FailedRollout {
+        task_definition: described.as_ref().map_or_else(|| reference.to_string(), |d| d.id.clone()),
+        revision,
+        running_revision: running.map(|(_, r)| r),
+        content: described.and_then(|d| match d.spec {
+            NodeSpec::TaskDefinition(spec) => Some(spec),
+            _ => None,
+        }),
+        reason: reason.to_string(),
+    }))
+}
+
+/// The failed revision and ECS's reason: from a FAILED deployment of another revision than the one the service
+/// runs (ECS lists it for a while after the rollback), else from our tags.
+fn failure_of(service: &Service) -> Option<(&str, &str)> {
+    let running = service.task_definition().and_then(task_definition::family_and_revision);
+    let failed = service.deployments().iter().find(|d| {
+        d.rollout_state() == Some(&DeploymentRolloutState::Failed)
+            && d.task_definition().and_then(task_definition::family_and_revision) != running
+    });
+    if let Some(deployment) = failed {
+        let reason = deployment.rollout_state_reason().unwrap_or("ECS gave no reason (see the service events)");
+        return Some((deployment.task_definition()?, reason));
+    }
+    let tag = |key: &str| service.tags().iter().find(|t| t.key() == Some(key)).and_then(|t| t.value());
+    Some((tag(HELD_REVISION_KEY)?, tag(HELD_REASON_KEY).unwrap_or_default()))
+}
+
 fn observed_service(service: &Service, cluster: &str) -> ObservedNode {
     let network = service.network_configuration().and_then(|n| n.awsvpc_configuration());
     let deployment = service.deployment_configuration();
@@ -142,6 +186,7 @@ fn observed_service(service: &Service, cluster: &str) -> ObservedNode {
         enable_execute_command: service.enable_execute_command(),
         keep_revisions: 0,
         autoscaling: None,
+        failed_rollout: None,
     };
     ObservedNode {
         id: service.service_arn().unwrap_or_default().to_string(),
@@ -420,5 +465,58 @@ impl Observe for ServiceKind {
             task_definition::unused_of_ours(aws, scope.owner_id, &scope.hints.task_definition_families, &nodes);
         nodes.extend(unused.await?);
         Ok(nodes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_ecs::types::{Deployment as EcsDeployment, Tag};
+
+    const REV_3: &str = "arn:aws:ecs:us-east-1:123456789012:task-definition/ecsdemo-nodejs:3";
+    const REV_4: &str = "arn:aws:ecs:us-east-1:123456789012:task-definition/ecsdemo-nodejs:4";
+    const REASON: &str = "ECS deployment circuit breaker: tasks failed to start.";
+
+    fn deployment(status: &str, task_definition: &str, state: DeploymentRolloutState) -> EcsDeployment {
+        EcsDeployment::builder()
+            .status(status)
+            .task_definition(task_definition)
+            .rollout_state(state.clone())
+            .rollout_state_reason(if state == DeploymentRolloutState::Failed { REASON } else { "in progress." })
+            .build()
+    }
+
+    #[test]
+    fn a_failed_deployment_of_another_revision_is_the_failure() {
+        // As ECS answers during the rollback (see the rollout crate's describe-services-nodejs-rollback.json).
+        let service = Service::builder()
+            .task_definition(REV_3)
+            .deployments(deployment("PRIMARY", REV_3, DeploymentRolloutState::InProgress))
+            .deployments(deployment("ACTIVE", REV_4, DeploymentRolloutState::Failed))
+            .build();
+        assert_eq!(failure_of(&service), Some((REV_4, REASON)));
+    }
+
+    #[test]
+    fn a_failed_deployment_still_primary_was_not_rolled_back() {
+        // The circuit breaker without rollback: nothing to hold, the service runs what the file asks for.
+        let service = Service::builder()
+            .task_definition(REV_4)
+            .deployments(deployment("PRIMARY", REV_4, DeploymentRolloutState::Failed))
+            .build();
+        assert_eq!(failure_of(&service), None);
+    }
+
+    #[test]
+    fn once_ecs_forgets_the_deployment_our_tags_remember_it() {
+        let tag = |k: &str, v: &str| Tag::builder().key(k).value(v).build();
+        let service = Service::builder()
+            .task_definition(REV_3)
+            .deployments(deployment("PRIMARY", REV_3, DeploymentRolloutState::Completed))
+            .tags(tag(HELD_REVISION_KEY, "ecsdemo-nodejs:4"))
+            .tags(tag(HELD_REASON_KEY, REASON))
+            .build();
+        assert_eq!(failure_of(&service), Some(("ecsdemo-nodejs:4", REASON)));
+        assert_eq!(failure_of(&Service::builder().task_definition(REV_3).build()), None);
     }
 }

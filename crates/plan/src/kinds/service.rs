@@ -31,6 +31,10 @@ pub struct ServiceSpec {
     /// `(min, max)` while the service has autoscaling: the desired count then belongs to the autoscaler (the
     /// file's count is only the initial one). Not an AWS field: the planner's rule for the count.
     pub autoscaling: Option<(u32, u32)>,
+    /// Observed only (never declared, never compared): the deployment ECS's circuit breaker rolled back, as
+    /// ECS reports it or as our tag remembers it. The planner holds the service while its file still asks
+    /// for that revision's content (see [`crate::rollback`]).
+    pub failed_rollout: Option<Box<crate::rollback::FailedRollout>>,
 }
 
 /// Which target group the service's tasks join.

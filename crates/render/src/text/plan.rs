@@ -6,7 +6,9 @@
 
 use std::collections::BTreeSet;
 
-use reconciler_plan::{Action, ActionKind, Conflict, FieldChange, NotDeclared, Plan, PruneGuard, Summary, Value};
+use reconciler_plan::{
+    Action, ActionKind, Conflict, FieldChange, HeldBy, NotDeclared, Plan, PruneGuard, Summary, Value,
+};
 
 use super::{finish, one_line};
 use crate::TextOptions;
@@ -51,6 +53,12 @@ pub fn plan_text(plan: &Plan, options: &TextOptions) -> String {
     if !plan.unread.is_empty() {
         blocks.push(unread_block(plan, painter));
     }
+    let rollback_holds = words::rollback_holds(plan);
+    if !rollback_holds.is_empty() {
+        let mut lines = vec![painter.paint(Color::Red, "Held after a circuit-breaker rollback:")];
+        lines.extend(rollback_holds.iter().map(|hold| format!("{COMMENT_INDENT}{hold}")));
+        blocks.push(lines.join("\n"));
+    }
 
     let summary = plan.summary();
     let mut sections = Vec::new();
@@ -59,7 +67,10 @@ pub fn plan_text(plan: &Plan, options: &TextOptions) -> String {
             return finish(&painter.paint(Color::Green, NO_CHANGES));
         }
         sections.extend(blocks);
-        if plan.unread.is_empty() {
+        if summary.held_after_rollback > 0 && plan.unread.is_empty() {
+            // Not "matches": the file asks for what ECS rolled back.
+            sections.push(format!("{} while held after a rollback.", painter.paint(Color::Bold, "No changes")));
+        } else if plan.unread.is_empty() {
             sections.push(no_changes(summary.conflicts, painter));
         } else {
             // Not "matches": part of the live state is unknown.
@@ -118,7 +129,7 @@ fn unread_block(plan: &Plan, painter: Painter) -> String {
     }
     if !plan.held.is_empty() {
         lines.push("Left as they are this pass (they are, or refer to, what could not be read):".to_string());
-        for held in &plan.held {
+        for held in plan.held.iter().filter(|h| !matches!(h.by, HeldBy::FailedRollout { .. })) {
             lines.push(format!("{COMMENT_INDENT}{} (needs {})", held.address, words::held_by(&held.by)));
         }
     }
@@ -307,6 +318,9 @@ fn summary_line(summary: &Summary, painter: Painter) -> String {
     }
     if summary.held > 0 {
         extras.push(format!("{} left unread", summary.held));
+    }
+    if summary.held_after_rollback > 0 {
+        extras.push(format!("{} held after a rollback", summary.held_after_rollback));
     }
     if !extras.is_empty() {
         line.push_str(&format!(" {}.", extras.join(", ")));

@@ -70,5 +70,6 @@ pub fn snapshot(deployments: Vec<Deployment>, events: Vec<ServiceEvent>) -> Serv
         task_definition: primary.map_or_else(String::new, |d| d.task_definition.clone()),
         deployments,
         events,
+        stopped_tasks: Vec::new(),
     }
 }
