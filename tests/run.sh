@@ -6,6 +6,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 deploy/install-emulator.sh
+tests/install-taplo.sh
 command -v systemd-analyze >/dev/null || { apt-get update -qq && apt-get install -y -qq systemd; }
 
 cargo fmt --all --check

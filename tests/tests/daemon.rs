@@ -466,3 +466,76 @@ async fn running_revision_tags(emulator: &Emulator, service: &str) -> Vec<(Strin
         .map(|t| (t.key().unwrap_or_default().to_string(), t.value().unwrap_or_default().to_string()))
         .collect()
 }
+
+/// One HTTP/1.1 response read off `stream`: (status line, headers in lower case, body), by its Content-Length.
+fn read_response(stream: &mut std::io::BufReader<std::net::TcpStream>) -> (String, String, String) {
+    use std::io::{BufRead, Read};
+    let mut status = String::new();
+    stream.read_line(&mut status).unwrap();
+    let (mut headers, mut length) = (String::new(), 0);
+    loop {
+        let mut line = String::new();
+        stream.read_line(&mut line).unwrap();
+        if line == "\r\n" {
+            break;
+        }
+        if let Some(value) = line.to_lowercase().strip_prefix("content-length:") {
+            length = value.trim().parse().unwrap();
+        }
+        headers.push_str(&line.to_lowercase());
+    }
+    let mut body = vec![0; length];
+    stream.read_exact(&mut body).unwrap();
+    (status.trim_end().to_string(), headers, String::from_utf8(body).unwrap())
+}
+
+#[test]
+fn the_endpoints_answer_as_prometheus_and_probes_expect_and_a_stalled_client_is_let_go() {
+    use std::io::Write;
+    let emulator = Emulator::start();
+    let desired = DesiredDir::new();
+    let daemon = Daemon::start(&emulator, desired.path(), &[]);
+    eventually(Duration::from_secs(60), "ready", || daemon.get("/readyz").is_some_and(|(c, _)| c == 200));
+
+    // A client that stops halfway through its request headers holds no connection for long.
+    let mut stalled = std::net::TcpStream::connect(("127.0.0.1", daemon.port)).unwrap();
+    stalled.write_all(b"GET /status HTTP/1.1\r\nHost: loc").unwrap();
+    let stalled_at = std::time::Instant::now();
+
+    // Prometheus keeps its connection open between scrapes: two requests on one connection.
+    let connection = std::net::TcpStream::connect(("127.0.0.1", daemon.port)).unwrap();
+    connection.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let mut reader = std::io::BufReader::new(connection.try_clone().unwrap());
+    let mut writer = connection;
+    for _ in 0..2 {
+        write!(writer, "GET /metrics HTTP/1.1\r\nHost: localhost\r\nAccept: application/openmetrics-text\r\n\r\n")
+            .unwrap();
+        let (status, headers, body) = read_response(&mut reader);
+        assert_eq!(status, "HTTP/1.1 200 OK");
+        assert!(headers.contains("content-type: application/openmetrics-text; version=1.0.0"), "{headers}");
+        assert!(body.ends_with("# EOF\n"), "{body}");
+        assert!(body.contains("# TYPE reconciler_pass_duration_seconds histogram"), "{body}");
+        assert!(body.contains("reconciler_pass_duration_seconds_bucket{le=\"+Inf\"} "), "{body}");
+        let passes = body.lines().find_map(|l| l.strip_prefix("reconciler_pass_duration_seconds_count "));
+        assert!(passes.and_then(|n| n.parse::<u64>().ok()).is_some_and(|n| n >= 1), "{body}");
+        for outcome in ["converged", "incomplete", "failed"] {
+            assert!(body.contains(&format!("reconciler_passes_total{{outcome=\"{outcome}\"}}")), "{body}");
+        }
+    }
+    write!(writer, "HEAD /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n").unwrap();
+    let mut status = String::new();
+    std::io::BufRead::read_line(&mut reader, &mut status).unwrap();
+    assert!(status.starts_with("HTTP/1.1 200"), "{status}");
+    drop((reader, writer));
+
+    let post = reconciler_tests::http(daemon.port, "POST", "/status").unwrap_err().to_string();
+    assert!(post.contains("405"), "{post}");
+    let missing = reconciler_tests::http(daemon.port, "GET", "/nope").unwrap_err().to_string();
+    assert!(missing.contains("404"), "{missing}");
+
+    // The stalled client is disconnected (read returns end of file) after the header timeout.
+    stalled.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let mut rest = Vec::new();
+    let _ = std::io::Read::read_to_end(&mut stalled, &mut rest);
+    assert!(stalled_at.elapsed() < Duration::from_secs(25), "held for {:?}", stalled_at.elapsed());
+}

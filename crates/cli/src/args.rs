@@ -102,6 +102,10 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the manual page (roff), generated from these flags: `reconciler man | man -l -`.
     Man,
+    /// Print the JSON Schema of desired-state files, for editors that complete and check TOML (taplo, VS
+    /// Code's Even Better TOML): `reconciler schema > reconciler.schema.json`, then `#:schema
+    /// ./reconciler.schema.json` as a file's first line, or a `.taplo.toml` rule for the directory.
+    Schema,
     /// Print the IAM policy (JSON) the daemon's credentials need for the declared resources, and no more:
     /// actions per declared kind, the declared names' ARNs where the service allows it, changes and deletes
     /// limited to what carries our owner tag. Makes no AWS call.

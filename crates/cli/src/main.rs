@@ -44,14 +44,10 @@ fn main() {
             clap_complete::generate(completions.shell, &mut Cli::command(), "reconciler", &mut std::io::stdout());
             exit::OK
         }
-        Some(Command::Man) => match clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout()) {
-            Ok(()) => exit::OK,
-            Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => exit::CLOSED_PIPE,
-            Err(err) => {
-                eprintln!("error: {err}");
-                exit::ERROR
-            }
-        },
+        Some(Command::Man) => printed(clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout())),
+        Some(Command::Schema) => {
+            printed(std::io::Write::write_all(&mut std::io::stdout(), reconciler_spec::schema::JSON_SCHEMA.as_bytes()))
+        }
         Some(Command::Apply(apply)) => runtime().block_on(once::apply_saved(&cli.run, apply, &client)),
         None if cli.run.create_lease_table => runtime().block_on(lease::create_table(&cli.run.lease, &client)),
         None if cli.run.once => runtime().block_on(once::run(&cli.run, &client)),
@@ -98,5 +94,17 @@ fn init_logging(format: LogFormat, default_level: &str) {
     match format {
         LogFormat::Text => builder.init(),
         LogFormat::Json => builder.json().init(),
+    }
+}
+
+/// The exit code of a command that only prints: a reader that went away (`| head`) is not an error.
+fn printed(result: std::io::Result<()>) -> i32 {
+    match result {
+        Ok(()) => exit::OK,
+        Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => exit::CLOSED_PIPE,
+        Err(err) => {
+            eprintln!("error: {err}");
+            exit::ERROR
+        }
     }
 }

@@ -43,7 +43,7 @@ fn own_config_dir(command: &mut crate::args::Command) -> Option<&mut PathBuf> {
         Command::Logs(logs) => Some(&mut logs.config_dir),
         Command::IamPolicy(policy) => Some(&mut policy.config_dir),
         // A saved plan names its own directory.
-        Command::Apply(_) | Command::Completions(_) | Command::Man => None,
+        Command::Apply(_) | Command::Completions(_) | Command::Man | Command::Schema => None,
     }
 }
 

@@ -8,6 +8,7 @@ mod debounce;
 pub mod desired_state;
 mod http;
 pub mod lease;
+mod metrics;
 pub mod pass;
 mod schedule;
 mod systemd;

@@ -1,67 +1,49 @@
-//! The systemd notification protocol (sd_notify): READY, STATUS, WATCHDOG, STOPPING over the datagram
-//! socket systemd names in NOTIFY_SOCKET. Without NOTIFY_SOCKET (not under systemd) every call is a no-op.
+//! Telling systemd how the daemon is doing (sd_notify, through the `sd-notify` crate): READY once the first
+//! pass has ended, STATUS with each pass's summary line, WATCHDOG pings, STOPPING on the way out. Without
+//! NOTIFY_SOCKET (not under systemd) every call does nothing.
 
-use std::os::unix::net::{SocketAddr, UnixDatagram};
 use std::time::Duration;
 
-#[derive(Debug)]
-pub struct Notifier {
-    target: Option<(UnixDatagram, SocketAddr)>,
-}
+use sd_notify::NotifyState;
+
+#[derive(Debug, Default)]
+pub struct Notifier;
 
 impl Notifier {
     pub fn from_env() -> Notifier {
-        let target = std::env::var("NOTIFY_SOCKET").ok().and_then(|path| {
-            let address = match path.strip_prefix('@') {
-                // A Linux abstract socket.
-                Some(name) => {
-                    use std::os::linux::net::SocketAddrExt;
-                    SocketAddr::from_abstract_name(name.as_bytes()).ok()?
-                }
-                None => SocketAddr::from_pathname(&path).ok()?,
-            };
-            Some((UnixDatagram::unbound().ok()?, address))
-        });
-        Notifier { target }
+        Notifier
     }
 
-    fn send(&self, message: &str) {
-        if let Some((socket, address)) = &self.target
-            && let Err(err) = socket.send_to_addr(message.as_bytes(), address)
-        {
+    fn send(&self, states: &[NotifyState]) {
+        if let Err(err) = sd_notify::notify(states) {
             tracing::warn!(error = %err, "cannot notify systemd");
         }
     }
 
     /// The first pass has finished: systemd considers the service started.
     pub fn ready(&self, status: &str) {
-        self.send(&format!("READY=1\nSTATUS={}", one_line(status)));
+        self.send(&[NotifyState::Ready, NotifyState::Status(&one_line(status))]);
     }
 
     pub fn status(&self, status: &str) {
-        self.send(&format!("STATUS={}", one_line(status)));
+        self.send(&[NotifyState::Status(&one_line(status))]);
     }
 
     pub fn watchdog(&self) {
-        self.send("WATCHDOG=1");
+        self.send(&[NotifyState::Watchdog]);
     }
 
     pub fn stopping(&self) {
-        self.send("STOPPING=1\nSTATUS=shutting down");
+        self.send(&[NotifyState::Stopping, NotifyState::Status("shutting down")]);
     }
 }
 
+/// A notification is one `KEY=VALUE` per line: a status must not carry a line break.
 fn one_line(text: &str) -> String {
     text.replace('\n', " ")
 }
 
 /// How often to ping the watchdog: half of WatchdogSec, if systemd set one for this process.
 pub fn watchdog_interval() -> Option<Duration> {
-    let usec: u64 = std::env::var("WATCHDOG_USEC").ok()?.parse().ok()?;
-    if let Ok(pid) = std::env::var("WATCHDOG_PID")
-        && pid.parse::<u32>().ok() != Some(std::process::id())
-    {
-        return None;
-    }
-    Some(Duration::from_micros(usec / 2))
+    sd_notify::watchdog_enabled().map(|timeout| timeout / 2)
 }

@@ -2,7 +2,6 @@
 //! the HTTP server.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -11,6 +10,7 @@ use reconciler_aws::CallStats;
 use serde_json::{Value, json};
 
 use crate::desired_state::{FileStatus, Loaded};
+use crate::metrics::Metrics;
 use reconciler_plan::ResourceStatus;
 
 use crate::pass::PassResult;
@@ -40,8 +40,6 @@ impl PassOutcome {
 struct State {
     /// A pass has run to the end (observe, plan, apply).
     ready: bool,
-    passes: BTreeMap<PassOutcome, u64>,
-    pass_seconds_sum: f64,
     last_pass_seconds: f64,
     last_pass_finished: Option<f64>,
     last_pass_outcome: Option<PassOutcome>,
@@ -51,9 +49,6 @@ struct State {
     resources: Vec<ResourceStatus>,
     files: BTreeMap<PathBuf, FileStatus>,
     cross_file_errors: Vec<String>,
-    planned: BTreeMap<(String, String), u64>,
-    drifted: u64,
-    conflicts: u64,
     /// The pass running now, if any: a pass stuck on AWS shows here, not only once it ends.
     running: Option<RunningPass>,
     /// With a lease table: who holds the lease, as last seen (`None`: no lease configured).
@@ -96,6 +91,7 @@ struct RunningPass {
 #[derive(Debug, Default)]
 pub struct Telemetry {
     state: Mutex<State>,
+    metrics: Metrics,
 }
 
 fn unix_now() -> f64 {
@@ -117,7 +113,9 @@ impl Telemetry {
 
     /// Records that a pass has started; it is in progress until recorded as ended or failed.
     pub fn record_pass_started(&self) {
-        self.lock().running = Some(RunningPass { started_at: unix_now(), started: Instant::now() });
+        let started = Instant::now();
+        self.lock().running = Some(RunningPass { started_at: unix_now(), started });
+        self.metrics.live().pass_started = Some(started);
     }
 
     /// Records the files as last read.
@@ -125,6 +123,7 @@ impl Telemetry {
         let mut state = self.lock();
         state.files = loaded.files.clone();
         state.cross_file_errors = loaded.cross_file_errors.clone();
+        self.metrics.invalid_files(loaded.invalid_files());
     }
 
     /// Records a pass that ran to the end.
@@ -132,32 +131,32 @@ impl Telemetry {
         let outcome = if result.converged() { PassOutcome::Converged } else { PassOutcome::Incomplete };
         let mut state = self.lock();
         state.ready = true;
-        Self::count(&mut state, outcome, result.elapsed, summary);
+        self.metrics.ready();
+        self.count(&mut state, outcome, result.elapsed, summary);
         if outcome == PassOutcome::Converged {
             state.last_success = state.last_pass_finished;
+            self.metrics.succeeded_at(state.last_success.unwrap_or_default());
         }
         state.last_pass_error = None;
         state.resources = result.resources.clone();
-        state.planned.clear();
+        let mut planned = BTreeMap::new();
         for action in &result.plan.actions {
             let action_name = format!("{:?}", action.action).to_lowercase();
-            *state.planned.entry((action.address.kind.to_string(), action_name)).or_default() += 1;
+            *planned.entry((action.address.kind.to_string(), action_name)).or_default() += 1;
         }
-        state.drifted = result.plan.actions.len() as u64;
-        state.conflicts = result.plan.conflicts.len() as u64;
+        self.metrics.planned(&planned, result.plan.actions.len() as u64, result.plan.conflicts.len() as u64);
     }
 
     /// Records a pass that could not observe or plan.
     pub fn record_failure(&self, error: &str, elapsed: Duration) {
         let mut state = self.lock();
-        Self::count(&mut state, PassOutcome::Failed, elapsed, error);
+        self.count(&mut state, PassOutcome::Failed, elapsed, error);
         state.last_pass_error = Some(error.to_string());
     }
 
-    fn count(state: &mut State, outcome: PassOutcome, elapsed: Duration, summary: &str) {
+    fn count(&self, state: &mut State, outcome: PassOutcome, elapsed: Duration, summary: &str) {
         state.running = None;
-        *state.passes.entry(outcome).or_default() += 1;
-        state.pass_seconds_sum += elapsed.as_secs_f64();
+        self.metrics.pass_ended(outcome.as_str(), elapsed.as_secs_f64());
         state.last_pass_seconds = elapsed.as_secs_f64();
         state.last_pass_finished = Some(unix_now());
         state.last_pass_outcome = Some(outcome);
@@ -169,7 +168,9 @@ impl Telemetry {
         let mut state = self.lock();
         if matches!(view, LeaseView::Standby { .. }) {
             state.ready = true;
+            self.metrics.ready();
         }
+        self.metrics.live().lease_held = Some(matches!(view, LeaseView::Held { .. }));
         state.lease = Some(view);
     }
 
@@ -178,82 +179,9 @@ impl Telemetry {
         self.lock().last_pass_summary.clone()
     }
 
-    /// Prometheus text exposition format, version 0.0.4.
+    /// The metrics in OpenMetrics text ([`crate::metrics::CONTENT_TYPE`]), with `calls` as the AWS calls so far.
     pub fn metrics(&self, calls: &CallStats) -> String {
-        let state = self.lock();
-        let mut out = Exposition::default();
-
-        out.family("reconciler_passes_total", "counter", "Passes of the loop, by outcome.");
-        for outcome in [PassOutcome::Converged, PassOutcome::Incomplete, PassOutcome::Failed] {
-            let count = state.passes.get(&outcome).copied().unwrap_or(0);
-            out.sample(&format!("reconciler_passes_total{{outcome=\"{}\"}} {count}", outcome.as_str()));
-        }
-
-        out.family("reconciler_pass_duration_seconds", "summary", "Wall time of passes.");
-        out.sample(&format!("reconciler_pass_duration_seconds_sum {}", state.pass_seconds_sum));
-        out.sample(&format!("reconciler_pass_duration_seconds_count {}", state.passes.values().sum::<u64>()));
-
-        out.family("reconciler_last_pass_duration_seconds", "gauge", "Wall time of the last pass.");
-        out.sample(&format!("reconciler_last_pass_duration_seconds {}", state.last_pass_seconds));
-
-        out.family(
-            "reconciler_pass_running_seconds",
-            "gauge",
-            "How long the pass in progress has been running (0: none is).",
-        );
-        let running = state.running.map_or(0.0, |r| r.started.elapsed().as_secs_f64());
-        out.sample(&format!("reconciler_pass_running_seconds {running}"));
-
-        out.family(
-            "reconciler_aws_api_calls_total",
-            "counter",
-            "AWS API call attempts since start, by service, operation and outcome.",
-        );
-        for ((service, operation), count) in &calls.by_operation {
-            for (outcome, n) in [("ok", count.ok), ("error", count.failed)] {
-                if n > 0 {
-                    out.sample(&format!(
-                        "reconciler_aws_api_calls_total{{service=\"{}\",operation=\"{}\",outcome=\"{outcome}\"}} {n}",
-                        escape(service),
-                        escape(operation)
-                    ));
-                }
-            }
-        }
-
-        out.family(
-            "reconciler_drifted_resources",
-            "gauge",
-            "Resources that differed from their files in the last pass.",
-        );
-        out.sample(&format!("reconciler_drifted_resources {}", state.drifted));
-
-        out.family("reconciler_planned_actions", "gauge", "Actions planned in the last pass, by kind and action.");
-        for ((kind, action), count) in &state.planned {
-            out.sample(&format!("reconciler_planned_actions{{kind=\"{kind}\",action=\"{action}\"}} {count}"));
-        }
-
-        out.family("reconciler_conflicts", "gauge", "Declarations whose unique name is held by a resource not ours.");
-        out.sample(&format!("reconciler_conflicts {}", state.conflicts));
-
-        out.family("reconciler_invalid_files", "gauge", "Desired-state files that do not validate.");
-        let invalid = state.files.values().filter(|f| matches!(f, FileStatus::Invalid { .. })).count();
-        out.sample(&format!("reconciler_invalid_files {invalid}"));
-
-        out.family(
-            "reconciler_last_successful_pass_timestamp_seconds",
-            "gauge",
-            "Unix time of the last pass that left the live state matching the files (0: none yet).",
-        );
-        out.sample(&format!("reconciler_last_successful_pass_timestamp_seconds {}", state.last_success.unwrap_or(0.0)));
-
-        out.family("reconciler_ready", "gauge", "1 once a pass has run to the end.");
-        out.sample(&format!("reconciler_ready {}", u8::from(state.ready)));
-        if let Some(lease) = &state.lease {
-            out.family("reconciler_lease_held", "gauge", "1 while this daemon holds the lease and may write.");
-            out.sample(&format!("reconciler_lease_held {}", u8::from(matches!(lease, LeaseView::Held { .. }))));
-        }
-        out.text
+        self.metrics.encode(calls)
     }
 
     /// The /status document.
@@ -300,28 +228,6 @@ impl Telemetry {
             "lease": state.lease.as_ref().map(LeaseView::json),
         })
     }
-}
-
-/// Builds a Prometheus text exposition.
-#[derive(Default)]
-struct Exposition {
-    text: String,
-}
-
-impl Exposition {
-    fn family(&mut self, name: &str, kind: &str, help: &str) {
-        let _ = writeln!(self.text, "# HELP {name} {help}\n# TYPE {name} {kind}");
-    }
-
-    fn sample(&mut self, line: &str) {
-        self.text.push_str(line);
-        self.text.push('\n');
-    }
-}
-
-/// Escapes a Prometheus label value.
-fn escape(value: &str) -> String {
-    value.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
 }
 
 #[cfg(test)]

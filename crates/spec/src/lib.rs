@@ -27,6 +27,7 @@ pub mod model;
 mod parse;
 mod reader;
 mod routes;
+pub mod schema;
 pub mod service_roles;
 mod subnets;
 

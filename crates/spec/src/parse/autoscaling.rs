@@ -6,7 +6,7 @@ use crate::checks::{self, ScheduleKind};
 use crate::model::{Autoscaling, ScalingMetric, ScheduledAction, TargetTracking};
 use crate::reader::{Ctx, FieldPath, Read, Reported, Table, Value, array, integer, list, string, type_error};
 
-const FIELDS: &[&str] = &[
+pub(crate) const FIELDS: &[&str] = &[
     "min_capacity",
     "max_capacity",
     "scale_in_cooldown",
@@ -15,9 +15,9 @@ const FIELDS: &[&str] = &[
     "target_tracking",
     "scheduled",
 ];
-const TARGET_TRACKING_FIELDS: &[&str] =
+pub(crate) const TARGET_TRACKING_FIELDS: &[&str] =
     &["metric", "target", "name", "scale_in_cooldown", "scale_out_cooldown", "disable_scale_in"];
-const SCHEDULED_FIELDS: &[&str] = &["name", "schedule", "timezone", "min_capacity", "max_capacity"];
+pub(crate) const SCHEDULED_FIELDS: &[&str] = &["name", "schedule", "timezone", "min_capacity", "max_capacity"];
 
 /// The most tasks a range or a scheduled action may name.
 const MAX_CAPACITY: u32 = 10_000;

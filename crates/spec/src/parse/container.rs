@@ -9,7 +9,7 @@ use super::{Decl, values};
 use crate::checks;
 use crate::reader::{Ctx, Read, Table, array, string, type_error};
 
-const HEALTH_CHECK_FIELDS: &[&str] =
+pub(crate) const HEALTH_CHECK_FIELDS: &[&str] =
     &["command", "interval_seconds", "timeout_seconds", "retries", "start_period_seconds"];
 
 /// The longest health check command line ECS takes (bytes, all words together).
@@ -104,7 +104,7 @@ pub(crate) fn secrets(
     })
 }
 
-const SECRET_FIELDS: &[&str] = &["parameter", "secret", "key"];
+pub(crate) const SECRET_FIELDS: &[&str] = &["parameter", "secret", "key"];
 
 fn secret_source(ctx: &mut Ctx<'_>, reference: &Table<'_, '_>) -> Read<SecretSource> {
     let parameter = reference.optional_str(ctx, "parameter")?;

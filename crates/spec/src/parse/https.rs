@@ -6,7 +6,7 @@ use reconciler_vocabulary::{Certificate, DEFAULT_SSL_POLICY, Https};
 use super::values;
 use crate::reader::{Ctx, Read, Table};
 
-const FIELDS: &[&str] = &["certificate", "domain", "ssl_policy", "port", "redirect_http"];
+pub(crate) const FIELDS: &[&str] = &["certificate", "domain", "ssl_policy", "port", "redirect_http"];
 
 /// `http_port`: the load balancer's HTTP listener port (when it was read), which HTTPS cannot share.
 pub(crate) fn read(ctx: &mut Ctx<'_>, lb: &Table<'_, '_>, http_port: Option<u16>) -> Read<Option<Https>> {

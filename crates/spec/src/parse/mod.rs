@@ -235,3 +235,38 @@ fn keep<T>(
         }),
     }
 }
+
+/// The fields each table of a file allows, by the name of its definition in the JSON Schema
+/// (`desired-state.schema.json`): the schema's test checks that the two agree.
+#[cfg(test)]
+pub(crate) fn fields_by_schema_definition() -> Vec<(&'static str, Vec<&'static str>)> {
+    let declaration = |kind: Kind, fields: &[&'static str]| {
+        let lifecycle = if lifecycle::adoptable(kind) { lifecycle::ADOPTABLE_FIELDS } else { lifecycle::FIELDS };
+        fields.iter().chain(lifecycle).copied().collect()
+    };
+    vec![
+        ("vpc", declaration(Kind::Vpc, vpc::FIELDS)),
+        ("security_group", declaration(Kind::SecurityGroup, security_group::FIELDS)),
+        ("security_group_rule", security_group::RULE_FIELDS.to_vec()),
+        ("cluster", declaration(Kind::Cluster, cluster::FIELDS)),
+        ("namespace", declaration(Kind::Namespace, namespace::FIELDS)),
+        ("role", declaration(Kind::Role, role::FIELDS)),
+        ("log_group", declaration(Kind::LogGroup, log_group::FIELDS)),
+        ("service", declaration(Kind::Service, service::FIELDS)),
+        ("instance", declaration(Kind::Instance, instance::FIELDS)),
+        ("load_balancer", declaration(Kind::LoadBalancer, load_balancer::FIELDS)),
+        ("logs", service::LOGS_FIELDS.to_vec()),
+        ("discovery", service::DISCOVERY_FIELDS.to_vec()),
+        ("deployment", service::DEPLOYMENT_FIELDS.to_vec()),
+        ("service_load_balancer", service::LOAD_BALANCER_FIELDS.to_vec()),
+        ("target_health_check", service::HEALTH_CHECK_FIELDS.to_vec()),
+        ("https", https::FIELDS.to_vec()),
+        ("route", route::FIELDS.to_vec()),
+        ("container_health_check", container::HEALTH_CHECK_FIELDS.to_vec()),
+        ("secret_reference", container::SECRET_FIELDS.to_vec()),
+        ("sidecar", sidecar::FIELDS.to_vec()),
+        ("autoscaling", autoscaling::FIELDS.to_vec()),
+        ("target_tracking", autoscaling::TARGET_TRACKING_FIELDS.to_vec()),
+        ("scheduled_action", autoscaling::SCHEDULED_FIELDS.to_vec()),
+    ]
+}

@@ -8,7 +8,7 @@ use crate::declarations::Kind;
 use crate::model::Route;
 use crate::reader::{Ctx, Read, Reported, Table};
 
-const FIELDS: &[&str] = &["load_balancer", "paths", "hosts", "priority", "target_group", "health_check"];
+pub(crate) const FIELDS: &[&str] = &["load_balancer", "paths", "hosts", "priority", "target_group", "health_check"];
 
 /// The most values an ALB rule's conditions take together.
 const MAX_CONDITION_VALUES: usize = 5;

@@ -9,7 +9,8 @@ use crate::reader::{Ctx, FieldPath, Read, Reported, Span, Table, Value, array, b
 
 pub(crate) const FIELDS: &[&str] = &["vpc", "description", "group_name", "ingress", "egress", "tags"];
 
-const RULE_FIELDS: &[&str] = &["protocol", "port", "from_port", "to_port", "cidr", "self", "group", "description"];
+pub(crate) const RULE_FIELDS: &[&str] =
+    &["protocol", "port", "from_port", "to_port", "cidr", "self", "group", "description"];
 
 pub(crate) fn read(ctx: &mut Ctx<'_>, decl: &mut Decl<'_>, table: &Table<'_, '_>) -> Read<SecurityGroup> {
     let vpc = table.required(ctx, "vpc").and_then(|value| {

@@ -47,11 +47,13 @@ pub(crate) const FIELDS: &[&str] = &[
     "tags",
 ];
 
-const LOGS_FIELDS: &[&str] = &["log_group", "stream_prefix"];
-const DISCOVERY_FIELDS: &[&str] = &["namespace", "name", "ttl"];
-const DEPLOYMENT_FIELDS: &[&str] = &["minimum_healthy_percent", "maximum_percent", "circuit_breaker", "rollback"];
-const LOAD_BALANCER_FIELDS: &[&str] = &["name", "scheme", "listener_port", "allowed_cidrs", "health_check", "https"];
-const HEALTH_CHECK_FIELDS: &[&str] =
+pub(crate) const LOGS_FIELDS: &[&str] = &["log_group", "stream_prefix"];
+pub(crate) const DISCOVERY_FIELDS: &[&str] = &["namespace", "name", "ttl"];
+pub(crate) const DEPLOYMENT_FIELDS: &[&str] =
+    &["minimum_healthy_percent", "maximum_percent", "circuit_breaker", "rollback"];
+pub(crate) const LOAD_BALANCER_FIELDS: &[&str] =
+    &["name", "scheme", "listener_port", "allowed_cidrs", "health_check", "https"];
+pub(crate) const HEALTH_CHECK_FIELDS: &[&str] =
     &["path", "interval_seconds", "timeout_seconds", "healthy_threshold", "unhealthy_threshold"];
 
 /// The warning for an image without a tag or digest.

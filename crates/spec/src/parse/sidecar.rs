@@ -13,7 +13,7 @@ use crate::checks;
 use crate::model::Sidecar;
 use crate::reader::{Ctx, FieldPath, Read, Reported, Span, Table, string};
 
-const FIELDS: &[&str] = &[
+pub(crate) const FIELDS: &[&str] = &[
     "image",
     "cpu",
     "memory",
