@@ -174,7 +174,12 @@ fn registration<'a>(plan: &'a Plan, moved: &RevisionMove) -> Option<&'a Action> 
 fn origin_line(plan: &Plan, action: &Action) -> Option<String> {
     let declared_at = plan.declared_at.get(&action.address);
     let deleted = matches!(action.action, ActionKind::Delete | ActionKind::Release);
-    (declared_at.is_some() || deleted).then(|| format!("{COMMENT_INDENT}# ({})", one_line(&words::origin(declared_at))))
+    (declared_at.is_some() || deleted).then(|| origin_comment(declared_at))
+}
+
+/// `  # (from FILE:LINE)`, or that no file declares it.
+fn origin_comment(declared_at: Option<&Location>) -> String {
+    format!("{COMMENT_INDENT}# ({})", one_line(&words::origin(declared_at)))
 }
 
 fn conflict_block(conflict: &Conflict, declared_at: Option<&Location>, painter: Painter) -> String {
@@ -184,7 +189,7 @@ fn conflict_block(conflict: &Conflict, declared_at: Option<&Location>, painter: 
         painter,
     )];
     if declared_at.is_some() {
-        lines.push(format!("{COMMENT_INDENT}# ({})", one_line(&words::origin(declared_at))));
+        lines.push(origin_comment(declared_at));
     }
     lines.push(format!(
         "{}   {}",
