@@ -347,7 +347,7 @@ async fn removing_the_section_deregisters_that_service_scaling_and_hands_the_cou
         assert_eq!(action(&plan, address).reason_code, "deregistered");
     }
     let position = |a: &str| plan.iter().position(|p| p.address == a).unwrap();
-    assert!(position(CRYSTAL_TARGET) < position(CRYSTAL_POLICY), "deleted in reverse: the policy first");
+    assert!(position(CRYSTAL_POLICY) < position(CRYSTAL_TARGET), "listed as deleted: the policy first");
 
     // The text plan marks them `-`.
     let text = emulator.reconciler(&["--config-dir", desired.arg(), "--once", "--dry-run"]);

@@ -187,12 +187,13 @@ async fn a_removed_service_file_is_pruned_dependents_first_and_nothing_else_chan
         );
         assert!(!action.changes.as_array().unwrap().is_empty(), "a deletion shows what goes: {action:?}");
     }
-    // Listed in creation order (the service last), so that carried out in reverse the service goes first.
+    // Listed in the order they are carried out: the service first.
     let listed: Vec<String> = plan.iter().map(|p| p.address.clone()).collect();
-    assert_eq!(listed.last().map(String::as_str), Some("service.ecsdemo-nodejs"), "{listed:?}");
+    assert_eq!(listed.first().map(String::as_str), Some("service.ecsdemo-nodejs"), "{listed:?}");
 
     let run = apply_as_planned(&emulator, &desired, &plan);
     let order = deletion_order(&run);
+    assert_eq!(order, listed, "carried out in the order listed");
     ran_before(
         &order,
         "service.ecsdemo-nodejs",

@@ -196,10 +196,10 @@ pub async fn apply(aws: &Aws, plan: &Plan, observed: &Observed, owner_id: &str, 
         };
         report.outcomes.push(outcome(action, result, started));
     }
-    // Phase 3: delete (or release) what is no longer declared, dependents first, once the updates that stop
-    // referring to it have been made (a security group rule admitting a load balancer's group goes before the
-    // group does).
-    for action in plan.actions.iter().rev().filter(|a| matches!(a.action, ActionKind::Delete | ActionKind::Release)) {
+    // Phase 3: delete (or release) what is no longer declared, once the updates that stop referring to it have
+    // been made (a security group rule admitting a load balancer's group goes before the group does). In the
+    // order the plan lists them, which puts dependents first: what the reviewer read is what runs.
+    for action in plan.deletions() {
         let Some(old) = action.observed.as_ref() else { continue };
         let skip_because = refused
             .contains(&action.address)

@@ -18,6 +18,7 @@ mod planner;
 mod prune;
 mod reason;
 mod report;
+mod revision;
 pub mod rollback;
 pub mod secrets;
 mod status;
@@ -52,7 +53,8 @@ pub use kinds::vpc::VpcSpec;
 pub use kinds::{NodeSpec, Resource};
 pub use node::{Node, Observed, ObservedNode, Ref};
 pub use plan::{
-    Action, ActionKind, ChangedField, Conflict, FieldChange, Held, HeldBy, NotDeclared, Plan, Summary, Unread,
+    Action, ActionKind, ChangedField, Conflict, FieldChange, Held, HeldBy, NotDeclared, Plan, RevisionMove, Summary,
+    Unread,
 };
 pub use planner::{PlanContext, adopts, destroy, plan};
 pub use prune::Pruning;

@@ -1,5 +1,8 @@
 //! The plan: what the planner decided, as data. Drawing it is the render crate's job.
 
+use std::collections::BTreeMap;
+
+use reconciler_spec::Location;
 use serde::Serialize;
 
 use crate::Address;
@@ -26,6 +29,29 @@ pub struct Plan {
     /// Declared resources left as they are this pass: their kind, or a kind they refer to, could not be read,
     /// something they need does not exist, or ECS rolled back the revision their file asks for.
     pub held: Vec<Held>,
+    /// Where each declared resource comes from: the file and line of its declaration (for a resource derived
+    /// from one, such as a service's task definition, the declaration it is derived from). A resource no
+    /// declaration asks for (pruned, a duplicate) has none: it is ours by its ownership tags alone.
+    #[serde(skip)]
+    pub declared_at: BTreeMap<Address, Location>,
+    /// The services that move to a new revision of their task definition in this plan, by service address.
+    pub revision_moves: BTreeMap<Address, RevisionMove>,
+    /// This instance's owner id: the value of the ownership tags every resource it creates or adopts gets.
+    pub owner_id: String,
+}
+
+/// A service moving from the task definition revision it runs to one this plan registers (an image bump):
+/// one change to review, though apply makes it in two actions (register, then update the service).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RevisionMove {
+    /// The action that registers the new revision.
+    pub task_definition: Address,
+    pub family: String,
+    /// The revision the service runs; `None` when its ARN has no revision number.
+    pub from: Option<u32>,
+    /// The number ECS will give the new revision: one more than the family's newest revision observed.
+    /// `None` when no revision of the family could be read.
+    pub to: Option<u32>,
 }
 
 /// A kind whose live state could not be read.
@@ -64,9 +90,28 @@ impl Plan {
         !self.actions.is_empty()
     }
 
+    /// The deletions and releases, in the order apply carries them out: the order they are listed in.
+    pub fn deletions(&self) -> impl Iterator<Item = &Action> {
+        self.actions.iter().filter(|a| matches!(a.action, ActionKind::Delete | ActionKind::Release))
+    }
+
+    /// The service whose revision move (if any) includes the registration `action` makes.
+    pub fn moved_service(&self, action: &Action) -> Option<&Address> {
+        self.revision_moves.iter().find(|(_, m)| m.task_definition == action.address).map(|(service, _)| service)
+    }
+
+    /// True if `change` of `action` is the ownership tagging every resource created or adopted gets, with this
+    /// plan's owner id and the resource's own address: what a reviewer need not read on every resource.
+    pub fn is_ownership_tagging(&self, action: &Action, change: &FieldChange) -> bool {
+        let ChangedField::Tag(key) = &change.field else { return false };
+        let standard = crate::ownership::ownership_tags(&self.owner_id, &action.address);
+        change.before == Value::Absent && standard.get(key).is_some_and(|v| change.after == Value::Text(v.clone()))
+    }
+
     pub fn summary(&self) -> Summary {
         let rolled_back = |h: &&Held| matches!(h.by, HeldBy::FailedRollout { .. });
         let mut summary = Summary {
+            revision_moves: self.revision_moves.len(),
             conflicts: self.conflicts.len(),
             not_declared: self.not_declared.len(),
             held: self.held.iter().filter(|h| !rolled_back(h)).count(),
@@ -87,6 +132,14 @@ impl Plan {
     }
 }
 
+impl Summary {
+    /// The replacements other than the registrations of revisions that services move to (those are shown,
+    /// and counted, as part of the service's change).
+    pub fn replace_besides_revision_moves(&self) -> usize {
+        self.replace.saturating_sub(self.revision_moves)
+    }
+}
+
 /// Counts of a plan, for its summary line.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Summary {
@@ -96,6 +149,9 @@ pub struct Summary {
     pub delete: usize,
     pub adopt: usize,
     pub release: usize,
+    /// Services moving to a new task definition revision: each is one of `update` and its registration one of
+    /// `replace`.
+    pub revision_moves: usize,
     pub conflicts: usize,
     pub not_declared: usize,
     /// Declared resources left alone because their live state could not be read (or what they need is missing).

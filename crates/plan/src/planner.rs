@@ -44,8 +44,13 @@ pub fn plan(desired: &Desired, observed: &Observed, context: &PlanContext) -> Re
     let declared: BTreeSet<&Address> = nodes.iter().map(|n| &n.address).collect();
     let undeclared = Undeclared::sort(&live, &declared, context, desired.len(), !observed.unread.is_empty());
 
-    let mut plan = Plan { declared: nodes.iter().map(|n| n.address.clone()).collect(), ..Plan::default() };
-    plan.unread = unread(observed);
+    let mut plan = Plan {
+        declared: nodes.iter().map(|n| n.address.clone()).collect(),
+        declared_at: declaration_locations(desired, nodes.iter().map(|n| &n.address)),
+        owner_id: context.owner_id.clone(),
+        unread: unread(observed),
+        ..Plan::default()
+    };
     let mut decisions = Decisions {
         desired,
         owner_id: &context.owner_id,
@@ -70,9 +75,11 @@ pub fn plan(desired: &Desired, observed: &Observed, context: &PlanContext) -> Re
     }
     // Writes no field: the services stay held (and listed so), their tags only record why.
     plan.actions.extend(rollbacks.records);
+    plan.revision_moves = crate::revision::moves(&plan.actions, observed);
+    // Deletions are listed in the order they run: a copy goes before what it copies.
+    plan_duplicates(&mut plan, &live, !observed.unread.is_empty());
     undeclared.into_plan(&mut plan, observed);
     autoscaling::note_autoscaling_removed(&mut plan);
-    plan_duplicates(&mut plan, &live, !observed.unread.is_empty());
     Ok(plan)
 }
 
@@ -122,7 +129,7 @@ impl<'a> Undeclared<'a> {
         self.kept.iter().chain(&self.orphans).chain(deletions_staying).map(|(address, _)| *address).collect()
     }
 
-    /// Reports what stays, and plans the deletions of the rest, dependents first.
+    /// Reports what stays, and plans the deletions of the rest, in the order they run (dependents first).
     fn into_plan(self, plan: &mut Plan, observed: &Observed) {
         let stays = |plan: &mut Plan, resources: Vec<(&Address, &ObservedNode)>, why: StayReason| {
             for (address, found) in resources {
@@ -137,7 +144,7 @@ impl<'a> Undeclared<'a> {
         } else if self.guard.is_some() {
             stays(plan, self.to_delete, StayReason::Guarded);
         } else {
-            for (address, found) in prune::creation_order(self.to_delete) {
+            for (address, found) in prune::deletion_order(self.to_delete) {
                 let cause =
                     if address.kind.removed_with_its_declaration() { Removal::Deregistered } else { Removal::Pruned };
                 plan.actions.push(prune::deletion(address, found, cause, false));
@@ -321,6 +328,19 @@ fn plan_duplicates(plan: &mut Plan, live: &LiveState, unread_holds_deletions: bo
     }
 }
 
+/// The file and line of the declaration each of `addresses` comes from, for those a declaration asks for.
+fn declaration_locations<'a>(
+    desired: &Desired,
+    addresses: impl Iterator<Item = &'a Address>,
+) -> BTreeMap<Address, reconciler_spec::Location> {
+    addresses
+        .filter_map(|address| {
+            let (kind, name) = crate::expand::declaration_of(address);
+            Some((address.clone(), desired.location(kind, name)?.clone()))
+        })
+        .collect()
+}
+
 /// The kinds observation could not read, for the plan.
 fn unread(observed: &Observed) -> Vec<Unread> {
     observed.unread.iter().map(|(kind, error)| Unread { kind: *kind, error: error.clone() }).collect()
@@ -356,7 +376,8 @@ fn held_back(
     held
 }
 
-/// The plan of `reconciler destroy`: delete every resource of ours that `desired` declares, dependents first.
+/// The plan of `reconciler destroy`: delete every resource of ours that `desired` declares, dependents first
+/// (listed in the order the deletions run).
 /// Resources of ours it does not declare, and everything not ours, are left alone; no guard applies (a
 /// destroy is asked for by name, and confirmed).
 pub fn destroy(desired: &Desired, observed: &Observed, context: &PlanContext) -> Result<Plan, PlanError> {
@@ -364,18 +385,23 @@ pub fn destroy(desired: &Desired, observed: &Observed, context: &PlanContext) ->
     let declared: BTreeSet<&Address> = nodes.iter().map(|n| &n.address).collect();
     let live = LiveState::sort(observed, &context.owner_id);
     // The command refuses to run while any kind is unread: it could not delete what it cannot see.
-    let mut plan = Plan { unread: unread(observed), ..Plan::default() };
+    let mut plan = Plan {
+        unread: unread(observed),
+        declared_at: declaration_locations(desired, declared.iter().copied()),
+        owner_id: context.owner_id.clone(),
+        ..Plan::default()
+    };
+    // Listed, and deleted, first: a copy goes before what it copies.
+    for (address, found) in live.duplicates.iter().filter(|(address, _)| declared.contains(address)) {
+        plan.actions.push(prune::duplicate(address, found, &live.ours[address]));
+    }
     let doomed: Vec<(&Address, &ObservedNode)> =
         live.ours.iter().filter(|(address, _)| declared.contains(address)).collect();
-    for (address, found) in prune::creation_order(doomed) {
+    for (address, found) in prune::deletion_order(doomed) {
         // The declaration is here: its deletion policy counts even if no pass has marked the resource yet.
         let (kind, name) = crate::expand::declaration_of(address);
         let retain = desired.lifecycles.get(&(kind, name.to_string())).is_some_and(|l| l.retain);
         plan.actions.push(prune::deletion(address, found, Removal::Destroyed, retain));
-    }
-    // Listed last, so deleted first: a copy goes before what it copies.
-    for (address, found) in live.duplicates.iter().filter(|(address, _)| declared.contains(address)) {
-        plan.actions.push(prune::duplicate(address, found, &live.ours[address]));
     }
     Ok(plan)
 }

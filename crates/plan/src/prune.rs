@@ -71,9 +71,10 @@ fn gone(field: ChangedField, before: Value) -> FieldChange {
     FieldChange { field, before, after: Value::Absent, forces_replacement: false }
 }
 
-/// `resources` in the order they can be created (what they refer to first). Deletions are listed in this order
-/// and carried out in reverse, so that nothing is deleted while something of ours still refers to it.
-pub(crate) fn creation_order<'a>(
+/// `resources` in the order they can be deleted: what refers to something before what it refers to (the
+/// reverse of the order they could be created in), so that nothing is deleted while something of ours still
+/// refers to it. Deletions are listed, and carried out, in this order.
+pub(crate) fn deletion_order<'a>(
     resources: Vec<(&'a Address, &'a ObservedNode)>,
 ) -> Vec<(&'a Address, &'a ObservedNode)> {
     let found: BTreeMap<&Address, &ObservedNode> = resources.into_iter().collect();
@@ -87,10 +88,11 @@ pub(crate) fn creation_order<'a>(
     let (mut addresses, cycle) = dependency_order(waiting_on);
     // A cycle cannot come from our own creations; should one be found live, the rest go in address order.
     addresses.extend(cycle);
-    let mut ordered: Vec<(&Address, &ObservedNode)> = addresses.into_iter().map(|a| (a, found[a])).collect();
-    // Scaling registrations have no references, but go first (listed last): nothing should keep scaling a
-    // service being deleted. Policies and scheduled actions before the target they are attached to.
-    ordered.sort_by_key(|(address, _)| address.kind.deletion_tier());
+    let mut ordered: Vec<(&Address, &ObservedNode)> = addresses.into_iter().rev().map(|a| (a, found[a])).collect();
+    // Scaling registrations have no references, but go first: nothing should keep scaling a service being
+    // deleted. Policies and scheduled actions before the target they are attached to. (A stable sort: within
+    // a tier, dependents stay first.)
+    ordered.sort_by_key(|(address, _)| std::cmp::Reverse(address.kind.deletion_tier()));
     ordered
 }
 

@@ -281,8 +281,8 @@ fn removing_the_section_hands_the_count_back_and_deregisters_the_target_and_its_
     }
     assert_eq!(before_after(action(&plan, FRONTEND_TARGET), "max_capacity"), (Value::Int(10), Value::Absent));
     assert_eq!(before_after(action(&plan, FRONTEND_POLICY), "target"), (text("50"), Value::Absent));
-    // Apply deletes in reverse list order: the policy goes before the target it is attached to.
-    assert_before(&plan, FRONTEND_TARGET, FRONTEND_POLICY);
+    // Deletions are listed in the order they run: the policy goes before the target it is attached to.
+    assert_before(&plan, FRONTEND_POLICY, FRONTEND_TARGET);
     // Nothing of crystal's is touched.
     assert!(!addresses(&plan).iter().any(|a| a.contains("ecsdemo-crystal")), "{:#?}", addresses(&plan));
 }

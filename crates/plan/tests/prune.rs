@@ -109,11 +109,12 @@ fn adopt(desired: &mut Desired, kind: reconciler_spec::Kind, name: &str) {
     desired.lifecycles.entry((kind, name.to_string())).or_default().adopt = true;
 }
 
-/// Fails unless every listed resource comes after every resource of the plan it refers to: the order in which
-/// they could be created, so that deleting them in reverse never deletes something still referred to.
-fn assert_creation_order(plan: &Plan) {
-    let positions: BTreeMap<&Address, usize> = plan.actions.iter().enumerate().map(|(i, a)| (&a.address, i)).collect();
-    for (i, action) in plan.actions.iter().enumerate() {
+/// Fails unless every deletion comes before the deletion of everything it refers to: the order in which they
+/// can be made (the reverse of the order they could be created in), so that deleting them in the order listed,
+/// as apply does, never deletes something still referred to.
+fn assert_deletion_order(plan: &Plan) {
+    let positions: BTreeMap<&Address, usize> = plan.deletions().enumerate().map(|(i, a)| (&a.address, i)).collect();
+    for (i, action) in plan.deletions().enumerate() {
         for reference in action.desired.spec.references() {
             let Ref::Node(target) = reference else { continue };
             if target == &action.address {
@@ -121,8 +122,8 @@ fn assert_creation_order(plan: &Plan) {
             }
             if let Some(&j) = positions.get(target) {
                 assert!(
-                    j < i,
-                    "{} refers to {target}, which is listed after it: {:#?}",
+                    i < j,
+                    "{} refers to {target}, which is listed before it: {:#?}",
                     action.address,
                     addresses(plan)
                 );
@@ -162,7 +163,7 @@ fn tag_changes(action: &Action) -> BTreeMap<String, (Value, Value)> {
 // ---------------------------------------------------------------------------------------------------------
 
 #[test]
-fn removing_a_service_file_deletes_its_resources_in_creation_order() {
+fn removing_a_service_file_deletes_its_resources_dependents_first() {
     let plan = plan_with(&without_nodejs(), &converged_workshop(), &pruning_on());
 
     assert_eq!(sorted(addresses(&plan)), sorted(strings(&NODEJS)), "{:#?}", describe(&plan));
@@ -172,12 +173,12 @@ fn removing_a_service_file_deletes_its_resources_in_creation_order() {
     assert!(plan.conflicts.is_empty(), "{:?}", plan.conflicts);
     assert_eq!(plan.prune_guard, None);
 
-    // Listed as they would be created; deleted in reverse, the service goes first.
-    assert_before(&plan, "task_definition.ecsdemo-nodejs", "service.ecsdemo-nodejs");
-    assert_before(&plan, "discovery_service.ecsdemo-nodejs", "service.ecsdemo-nodejs");
-    assert_before(&plan, "log_group.nodejs", "task_definition.ecsdemo-nodejs");
-    assert_eq!(addresses(&plan).last().map(String::as_str), Some("service.ecsdemo-nodejs"));
-    assert_creation_order(&plan);
+    // Listed in the order they are deleted: the service goes first.
+    assert_before(&plan, "service.ecsdemo-nodejs", "task_definition.ecsdemo-nodejs");
+    assert_before(&plan, "service.ecsdemo-nodejs", "discovery_service.ecsdemo-nodejs");
+    assert_before(&plan, "task_definition.ecsdemo-nodejs", "log_group.nodejs");
+    assert_eq!(addresses(&plan).first().map(String::as_str), Some("service.ecsdemo-nodejs"));
+    assert_deletion_order(&plan);
 }
 
 #[test]
@@ -277,12 +278,13 @@ fn allow_mass_delete_lifts_the_share_guard() {
     assert_eq!(reason("scalable_target.ecsdemo-frontend"), DEREGISTERED);
     assert_eq!(reason("scaling_policy.ecsdemo-frontend/ecsdemo-frontend-cpu"), DEREGISTERED);
     assert_eq!(reason("instance.loadtest"), PRUNED);
-    // Deleted in reverse: the listener before its load balancer and target group, the policy before its target.
-    assert_before(&plan, "load_balancer.ecsdemo-frontend", "listener.ecsdemo-frontend");
-    assert_before(&plan, "target_group.ecsdemo-frontend", "listener.ecsdemo-frontend");
-    assert_before(&plan, "security_group.ecsdemo-frontend/lb", "load_balancer.ecsdemo-frontend");
-    assert_before(&plan, "scalable_target.ecsdemo-frontend", "scaling_policy.ecsdemo-frontend/ecsdemo-frontend-cpu");
-    assert_creation_order(&plan);
+    // In the order they are deleted: the listener before its load balancer and target group, the policy before
+    // its target.
+    assert_before(&plan, "listener.ecsdemo-frontend", "load_balancer.ecsdemo-frontend");
+    assert_before(&plan, "listener.ecsdemo-frontend", "target_group.ecsdemo-frontend");
+    assert_before(&plan, "load_balancer.ecsdemo-frontend", "security_group.ecsdemo-frontend/lb");
+    assert_before(&plan, "scaling_policy.ecsdemo-frontend/ecsdemo-frontend-cpu", "scalable_target.ecsdemo-frontend");
+    assert_deletion_order(&plan);
     // The update of what stays comes first; the deletions follow.
     assert_eq!(position(&plan, "security_group.services"), 0);
 }
@@ -347,10 +349,10 @@ fn an_empty_desired_state_with_allow_mass_delete_deletes_everything_of_ours() {
     assert!(plan.not_declared.is_empty(), "{:?}", plan.not_declared);
     assert_eq!(sorted(of_kind(&plan, ActionKind::Delete)), sorted(expanded(&workshop_config())));
     assert_eq!(plan.actions.len(), WORKSHOP_COUNT);
-    assert_before(&plan, "vpc.main", "subnet.main/private-1");
-    assert_before(&plan, "subnet.main/private-1", "route_table.main/private-1");
-    assert_before(&plan, CLUSTER, "service.ecsdemo-nodejs");
-    assert_creation_order(&plan);
+    assert_before(&plan, "subnet.main/private-1", "vpc.main");
+    assert_before(&plan, "route_table.main/private-1", "subnet.main/private-1");
+    assert_before(&plan, "service.ecsdemo-nodejs", CLUSTER);
+    assert_deletion_order(&plan);
 }
 
 #[test]
@@ -684,30 +686,30 @@ fn adopting_a_role_adopts_its_instance_profile() {
 // ---------------------------------------------------------------------------------------------------------
 
 #[test]
-fn destroy_deletes_every_declared_resource_in_creation_order() {
+fn destroy_deletes_every_declared_resource_dependents_first() {
     let plan = destroy_ok(&workshop_config(), &converged_workshop());
 
     assert_eq!(sorted(of_kind(&plan, ActionKind::Delete)), sorted(expanded(&workshop_config())));
     assert_eq!(plan.actions.len(), WORKSHOP_COUNT);
     assert!(plan.actions.iter().all(|a| a.reason == DESTROYED), "{:#?}", describe(&plan));
     assert!(plan.actions.iter().all(|a| a.id.is_some()));
-    assert_before(&plan, "vpc.main", "subnet.main/public-1");
-    assert_before(&plan, "subnet.main/public-1", "route_table.main/public");
-    assert_before(&plan, "subnet.main/private-3", "route_table.main/private-3");
-    assert_before(&plan, "internet_gateway.main/igw", "route_table.main/public");
-    assert_before(&plan, "elastic_ip.main/nat-1", "nat_gateway.main/nat-1");
-    assert_before(&plan, "nat_gateway.main/nat-1", "route_table.main/private-1");
-    assert_before(&plan, "vpc.main", "security_group.services");
-    assert_before(&plan, "security_group.services", "service.ecsdemo-crystal");
-    assert_before(&plan, CLUSTER, "service.ecsdemo-frontend");
-    assert_before(&plan, "namespace.service", "discovery_service.ecsdemo-frontend");
-    assert_before(&plan, "discovery_service.ecsdemo-frontend", "service.ecsdemo-frontend");
-    assert_before(&plan, "role.ecs-task-execution", "task_definition.ecsdemo-crystal");
-    assert_before(&plan, "task_definition.ecsdemo-crystal", "service.ecsdemo-crystal");
-    assert_before(&plan, "target_group.ecsdemo-frontend", "service.ecsdemo-frontend");
-    assert_before(&plan, "role.loadtest", "instance_profile.loadtest");
-    assert_before(&plan, "instance_profile.loadtest", "instance.loadtest");
-    assert_creation_order(&plan);
+    assert_before(&plan, "subnet.main/public-1", "vpc.main");
+    assert_before(&plan, "route_table.main/public", "subnet.main/public-1");
+    assert_before(&plan, "route_table.main/private-3", "subnet.main/private-3");
+    assert_before(&plan, "route_table.main/public", "internet_gateway.main/igw");
+    assert_before(&plan, "nat_gateway.main/nat-1", "elastic_ip.main/nat-1");
+    assert_before(&plan, "route_table.main/private-1", "nat_gateway.main/nat-1");
+    assert_before(&plan, "security_group.services", "vpc.main");
+    assert_before(&plan, "service.ecsdemo-crystal", "security_group.services");
+    assert_before(&plan, "service.ecsdemo-frontend", CLUSTER);
+    assert_before(&plan, "discovery_service.ecsdemo-frontend", "namespace.service");
+    assert_before(&plan, "service.ecsdemo-frontend", "discovery_service.ecsdemo-frontend");
+    assert_before(&plan, "task_definition.ecsdemo-crystal", "role.ecs-task-execution");
+    assert_before(&plan, "service.ecsdemo-crystal", "task_definition.ecsdemo-crystal");
+    assert_before(&plan, "service.ecsdemo-frontend", "target_group.ecsdemo-frontend");
+    assert_before(&plan, "instance_profile.loadtest", "role.loadtest");
+    assert_before(&plan, "instance.loadtest", "instance_profile.loadtest");
+    assert_deletion_order(&plan);
     assert!(plan.conflicts.is_empty() && plan.not_declared.is_empty());
     assert_eq!(plan.prune_guard, None);
 }
@@ -734,7 +736,7 @@ fn destroy_leaves_what_it_does_not_declare_and_what_is_not_ours() {
     let plan = destroy_ok(&nodejs_only, &observed);
     assert_eq!(sorted(of_kind(&plan, ActionKind::Delete)), sorted(strings(&NODEJS)), "{:#?}", describe(&plan));
     assert_eq!(plan.actions.len(), 4);
-    assert_eq!(addresses(&plan).last().map(String::as_str), Some("service.ecsdemo-nodejs"));
+    assert_eq!(addresses(&plan).first().map(String::as_str), Some("service.ecsdemo-nodejs"));
 
     // The whole workshop: everything of ours, but not the foreign cluster nor the other owner's log group.
     let plan = destroy_ok(&workshop_config(), &observed);
@@ -821,13 +823,13 @@ fn when_the_group_is_pruned_the_rule_naming_it_goes_first() {
     assert_eq!(action(&plan, "security_group.ecsdemo-frontend/lb").action, ActionKind::Delete);
 }
 
-/// Deletions run in reverse list order: the scaling registrations go first (nothing keeps scaling a service
-/// being deleted), policies before their target; the services before the load balancing and the cluster; the
-/// VPC last.
+/// Deletions run in list order: the scaling registrations go first (nothing keeps scaling a service being
+/// deleted), policies before their target; the services before the load balancing and the cluster; the VPC
+/// last.
 #[test]
 fn destroy_takes_the_scaling_first_and_the_network_last() {
     let plan = destroy_ok(&workshop_config(), &converged_workshop());
-    let order: Vec<String> = addresses(&plan).into_iter().rev().collect();
+    let order: Vec<String> = addresses(&plan);
     let at = |address: &str| order.iter().position(|a| a == address).unwrap_or_else(|| panic!("{address}"));
     let first_non_scaling = order.iter().position(|a| !a.starts_with("scal")).unwrap();
     assert!(order[..first_non_scaling].len() >= 4, "{order:#?}");

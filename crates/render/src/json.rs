@@ -4,7 +4,7 @@
 
 use reconciler_plan::{
     Action, ActionOutcome, Address, ApplyReport, Conflict, FieldChange, Held, HeldBy, NotDeclared, OutcomeResult, Plan,
-    PruneGuard, Value,
+    PruneGuard, RevisionMove, Value,
 };
 use serde_json::{Value as Json, json};
 
@@ -46,10 +46,11 @@ pub fn plan_json(plan: &Plan) -> Json {
             "not_declared": summary.not_declared,
             "held": summary.held,
             "held_after_rollback": summary.held_after_rollback,
+            "revision_moves": summary.revision_moves,
         },
         "changes": plan.has_changes(),
-        "actions": plan.actions.iter().map(action).collect::<Vec<_>>(),
-        "conflicts": plan.conflicts.iter().map(conflict).collect::<Vec<_>>(),
+        "actions": plan.actions.iter().map(|a| action(plan, a)).collect::<Vec<_>>(),
+        "conflicts": plan.conflicts.iter().map(|c| conflict(plan, c)).collect::<Vec<_>>(),
         "not_declared": plan.not_declared.iter().map(|n| not_declared(n, plan.prune_guard.as_ref())).collect::<Vec<_>>(),
         "prune_guard": plan.prune_guard.as_ref().map(|g| json!({ "code": g.code(), "reason": words::prune_guard(g) })),
         "unread": plan.unread.iter().map(|u| json!({ "kind": u.kind.as_str(), "error": u.error })).collect::<Vec<_>>(),
@@ -75,7 +76,7 @@ fn entry(address: &Address, fields: Json) -> Json {
     Json::Object(object)
 }
 
-fn action(action: &Action) -> Json {
+fn action(plan: &Plan, action: &Action) -> Json {
     entry(
         &action.address,
         json!({
@@ -85,9 +86,28 @@ fn action(action: &Action) -> Json {
             "reason_code": action.reason.code(),
             "depends_on": action.depends_on.iter().map(ToString::to_string).collect::<Vec<_>>(),
             "blocked_by": action.blocked_by.as_ref().map(ToString::to_string),
+            "declared_at": declared_at(plan, &action.address),
+            "revision": plan.revision_moves.get(&action.address).map(revision_move),
             "changes": action.changes.iter().map(change).collect::<Vec<_>>(),
         }),
     )
+}
+
+/// `{"file": "config/web.toml", "line": 3}`: the declaration the resource comes from; `null` when none does.
+fn declared_at(plan: &Plan, address: &Address) -> Json {
+    plan.declared_at
+        .get(address)
+        .map_or(Json::Null, |location| json!({ "file": location.file.to_string_lossy(), "line": location.line }))
+}
+
+/// A service's move to a new task definition revision (`to` is `null` when the number cannot be known).
+fn revision_move(moved: &RevisionMove) -> Json {
+    json!({
+        "task_definition": moved.task_definition.to_string(),
+        "family": moved.family,
+        "from": moved.from,
+        "to": moved.to,
+    })
 }
 
 fn change(change: &FieldChange) -> Json {
@@ -120,10 +140,11 @@ fn held(held: &Held) -> Json {
     entry(&held.address, by)
 }
 
-fn conflict(conflict: &Conflict) -> Json {
+fn conflict(plan: &Plan, conflict: &Conflict) -> Json {
     entry(
         &conflict.address,
         json!({
+            "declared_at": declared_at(plan, &conflict.address),
             "id": conflict.id,
             "identity": conflict.identity,
             "reason": words::conflict_reason(&conflict.reason),

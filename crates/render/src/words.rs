@@ -5,12 +5,15 @@
 
 use std::fmt::Write as _;
 
+use reconciler_plan::ownership::{MANAGED_BY_KEY, MANAGED_BY_VALUE, OWNER_KEY, RESOURCE_KEY};
 use reconciler_plan::{
-    ActionKind, ActionReason, ApplyReport, ChangedField, ConflictReason, DriftNote, HeldBy, HoldBack, PassFigures,
-    Plan, PruneGuard, Removal, SkipCause, StatusWhy, StayReason,
+    ActionKind, ActionReason, Address, ApplyReport, ChangedField, ConflictReason, DriftNote, HeldBy, HoldBack,
+    PassFigures, Plan, PruneGuard, Removal, SkipCause, StatusWhy, StayReason, Summary,
 };
+use reconciler_spec::{Location, escaped_path};
 
 use crate::action_words::ActionWords;
+use crate::value::quote;
 
 /// Why an action is planned: `drift in desired_count`, `not found`, ...
 pub fn action_reason(reason: &ActionReason) -> String {
@@ -39,6 +42,69 @@ pub fn action_reason(reason: &ActionReason) -> String {
              held after ECS forgets the failed deployment"
         ),
     }
+}
+
+/// Why a service moving to a new task definition revision is updated: the fields that make the revision new
+/// (`registration` is the revision's reason), then any drift of the service's own.
+pub fn revision_move_reason(service: &ActionReason, registration: &ActionReason, task_definition: &Address) -> String {
+    let mut words = match registration {
+        ActionReason::NewRevision { fields } => {
+            format!("a new revision of its task definition ({} changed)", list(fields))
+        }
+        other => format!("a new revision of its task definition ({})", action_reason(other)),
+    };
+    if let ActionReason::Drift { fields, notes } = service {
+        let _ = write!(words, "; drift in {}", list(fields));
+        let own =
+            |n: &&DriftNote| !matches!(n, DriftNote::RefersToReplaced { dependency } if dependency == task_definition);
+        for note in notes.iter().filter(own) {
+            let _ = write!(words, " ({})", drift_note(note));
+        }
+    }
+    words
+}
+
+/// A task definition revision as ECS names it (`"web:4"`), or `(next revision)` when the number is unknown.
+pub fn revision(family: &str, revision: Option<u32>) -> String {
+    revision.map_or_else(|| "(next revision)".to_string(), |n| quote(&format!("{family}:{n}")))
+}
+
+/// Where a planned resource comes from: `from config/web.toml:3`, or, when no declaration asks for it (pruned,
+/// a duplicate), that our tags are all that makes it ours.
+pub fn origin(declared_at: Option<&Location>) -> String {
+    match declared_at {
+        Some(location) => format!("from {}:{}", escaped_path(&location.file), location.line),
+        None => format!("declared in no file; ours by its {OWNER_KEY} and {RESOURCE_KEY} tags"),
+    }
+}
+
+/// Said once per plan instead of under every resource: the ownership tags every resource created or adopted
+/// gets.
+pub fn ownership_tagging(owner_id: &str) -> String {
+    format!(
+        "Every resource created or adopted is tagged {MANAGED_BY_KEY} = {}, {OWNER_KEY} = {} and {RESOURCE_KEY} = \
+         its address (not repeated below).",
+        quote(MANAGED_BY_VALUE),
+        quote(owner_id)
+    )
+}
+
+/// `0 to add, 1 to change (1 to a new revision), 0 to replace`, then deletions, adoptions and releases when
+/// there are any: the counts of the summary line and of the pass line. A service's move to a new revision
+/// counts as its change, the revision's registration as part of it.
+pub fn action_counts(summary: &Summary) -> String {
+    let mut words = format!("{} to add, {} to change", summary.create, summary.update);
+    if summary.revision_moves > 0 {
+        let s = if summary.revision_moves == 1 { "" } else { "s" };
+        let _ = write!(words, " ({} to a new revision{s})", summary.revision_moves);
+    }
+    let _ = write!(words, ", {} to replace", summary.replace_besides_revision_moves());
+    for (count, verb) in [(summary.delete, "delete"), (summary.adopt, "adopt"), (summary.release, "release")] {
+        if count > 0 {
+            let _ = write!(words, ", {count} to {verb}");
+        }
+    }
+    words
 }
 
 fn drift_note(note: &DriftNote) -> String {
@@ -190,15 +256,7 @@ pub fn pass_line(plan: &Plan, report: Option<&ApplyReport>, figures: &PassFigure
         figures.elapsed.as_secs_f64()
     );
     if figures.dry_run && plan.has_changes() {
-        let mut line =
-            format!("Dry run: {} to add, {} to change, {} to replace", summary.create, summary.update, summary.replace);
-        if summary.delete > 0 {
-            let _ = write!(line, ", {} to delete", summary.delete);
-        }
-        if summary.adopt > 0 {
-            let _ = write!(line, ", {} to adopt", summary.adopt);
-        }
-        line.push_str(", nothing applied");
+        let mut line = format!("Dry run: {}, nothing applied", action_counts(&summary));
         if summary.conflicts > 0 {
             let _ = write!(line, ", {} in conflict", summary.conflicts);
         }

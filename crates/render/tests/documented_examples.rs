@@ -49,6 +49,16 @@ fn blocked_example() {
 }
 
 #[test]
+fn image_bump_example() {
+    assert_eq!(example("plan-text-image-bump"), text(&image_bump(Some(4))));
+}
+
+#[test]
+fn deletions_example() {
+    assert_eq!(example("plan-text-deletions"), text(&pruned_api()));
+}
+
+#[test]
 fn report_text_example() {
     assert_eq!(example("report-text"), report_text(&report(), &TextOptions::default()));
 }

@@ -3,7 +3,9 @@
 mod fixtures;
 
 use fixtures::*;
-use reconciler_plan::{ActionKind, ActionReason, Plan, Removal, Value};
+use std::collections::BTreeMap;
+
+use reconciler_plan::{ActionKind, ActionReason, DriftNote, Plan, Removal, Value};
 use reconciler_render::{TextOptions, plan_text};
 
 fn plain(plan: &Plan) -> String {
@@ -389,7 +391,7 @@ fn delete_shows_what_goes_and_is_counted_only_when_present() {
     let shown = plain(&actions(vec![delete]));
     assert!(
         shown.contains(
-            "  # scaling_policy.ecsdemo-frontend/ecsdemo-frontend-cpu (arn:aws:autoscaling:us-east-1:123456789012:scalingPolicy:1) will be deleted: no longer declared: deregistered\n  - scaling_policy.ecsdemo-frontend/ecsdemo-frontend-cpu\n"
+            "  # scaling_policy.ecsdemo-frontend/ecsdemo-frontend-cpu (arn:aws:autoscaling:us-east-1:123456789012:scalingPolicy:1) will be deleted: no longer declared: deregistered\n  # (declared in no file; ours by its reconciler:owner and reconciler:resource tags)\n  - scaling_policy.ecsdemo-frontend/ecsdemo-frontend-cpu\n"
         ),
         "{shown}"
     );
@@ -397,4 +399,153 @@ fn delete_shows_what_goes_and_is_counted_only_when_present() {
     assert!(shown.contains("Plan: 0 to add, 0 to change, 0 to replace, 1 to delete.\n"), "{shown}");
     assert!(shown.contains("Legend: - delete"), "{shown}");
     assert!(!plain(&actions(vec![replace_subnet()])).contains("to delete"));
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Plans a reviewer can read: ownership tags once, where each resource comes from, image bumps as revision
+// moves, deletions in the order they run.
+// ---------------------------------------------------------------------------------------------------------
+
+const OWNERSHIP_LINE: &str = "Every resource created or adopted is tagged reconciler:managed-by = \"reconciler\", \
+                              reconciler:owner = \"workshop\" and reconciler:resource = its address (not repeated \
+                              below).";
+
+#[test]
+fn the_ownership_tags_are_said_once_in_the_header_and_not_under_each_resource() {
+    let mut adopt = update_security_group();
+    adopt.action = ActionKind::Adopt;
+    adopt.reason = ActionReason::Adopt;
+    adopt.changes = reconciler_plan::ownership::ownership_tags(OWNER, &adopt.address)
+        .into_iter()
+        .map(|(key, value)| new_tag(key, text(&value)))
+        .collect();
+    let plan =
+        Plan { actions: vec![create_vpc_tagged_as_ours(), adopt], owner_id: OWNER.to_string(), ..Plan::default() };
+    let shown = plain(&plan);
+    assert!(
+        shown.starts_with(&format!("Reconciler will perform the following actions:\n{OWNERSHIP_LINE}\n\n")),
+        "{shown}"
+    );
+    assert_eq!(shown.matches("reconciler:owner").count(), 1, "{shown}");
+    assert!(shown.contains("      + tags.Name            = \"main\"\n\n"), "the other tags stay:\n{shown}");
+    assert!(shown.contains(" <~ security_group.shared/services\n\nPlan:"), "an adoption that only tags: {shown}");
+}
+
+#[test]
+fn ownership_tags_that_change_otherwise_are_shown_and_without_tagging_there_is_no_ownership_line() {
+    // Another owner's id on a create (not this plan's), and our tags removed by a release.
+    let mut foreign = create_vpc_tagged_as_ours();
+    foreign.changes.retain(|c| c.field.to_string() == "tags.reconciler:owner");
+    let mut release = pruned("log_group.api", "arn:aws:logs:us-east-1:123456789012:log-group:/ecs/api", vec![]);
+    release.action = ActionKind::Release;
+    release.changes = vec![change("tags.reconciler:owner", text(OWNER), Value::Absent)];
+    let plan = Plan { actions: vec![foreign, release], owner_id: "another".to_string(), ..Plan::default() };
+    let shown = plain(&plan);
+    assert!(!shown.contains("Every resource created or adopted"), "{shown}");
+    assert!(shown.contains("      + tags.reconciler:owner = \"workshop\"\n"), "{shown}");
+    assert!(shown.contains("      ~ tags.reconciler:owner = \"workshop\" -> (none)\n"), "{shown}");
+}
+
+#[test]
+fn each_block_says_which_file_and_line_it_comes_from() {
+    let mut plan = tour();
+    let shown = plain(&plan);
+    assert!(
+        shown.contains("  # vpc.main will be created: not found\n  # (from network.toml:1)\n  + vpc.main\n"),
+        "{shown}"
+    );
+    assert!(shown.contains("(name \"container-demo\")\n  # (from cluster.toml:1)\n  !   a resource"), "{shown}");
+    // Not declared: left in place, one line, nothing to point at.
+    assert!(
+        shown
+            .contains("  # vpc.old (vpc-0999) is not declared: no declaration in the desired state; left in place\n\n")
+    );
+
+    // A file name cannot forge a line of the plan.
+    plan.declared_at.insert(address("vpc.main"), at("evil\n  + vpc.fake.toml", 7));
+    let shown = plain(&plan);
+    assert!(shown.contains("  # (from evil\\n  + vpc.fake.toml:7)\n"), "{shown}");
+    assert!(!shown.contains("\n  + vpc.fake"), "{shown}");
+}
+
+#[test]
+fn an_action_without_a_known_declaration_has_no_origin_line_unless_it_is_a_deletion() {
+    let shown = plain(&actions(vec![create_vpc()]));
+    assert!(!shown.contains("# (from") && !shown.contains("declared in no file"), "{shown}");
+    let shown = plain(&pruned_api());
+    assert_eq!(
+        shown.matches("  # (declared in no file; ours by its reconciler:owner and reconciler:resource tags)\n").count(),
+        3
+    );
+}
+
+#[test]
+fn an_image_bump_is_the_service_moving_from_revision_n_to_n_plus_1() {
+    let shown = plain(&image_bump(Some(4)));
+    assert_eq!(
+        shown,
+        r#"Reconciler will perform the following actions:
+
+  # service.web (arn:aws:ecs:us-east-1:123456789012:service/container-demo/web) will be updated in place: a new revision of its task definition (image changed)
+  # (from web.toml:1)
+  ~ service.web
+      ~ task_definition = "web:3" -> "web:4"
+          ~ image = "nginx:1.26" -> "nginx:1.27"
+
+Plan: 0 to add, 1 to change (1 to a new revision), 0 to replace.
+
+Legend: ~ update in place
+"#
+    );
+}
+
+#[test]
+fn a_revision_number_that_cannot_be_known_is_the_next_revision() {
+    let shown = plain(&image_bump(None));
+    assert!(shown.contains("      ~ task_definition = \"web:3\" -> (next revision)\n"), "{shown}");
+}
+
+#[test]
+fn a_new_revision_without_a_service_moving_to_it_keeps_its_own_block() {
+    let plan = Plan { revision_moves: BTreeMap::new(), ..image_bump(Some(4)) };
+    let shown = plain(&plan);
+    assert!(
+        shown.contains(
+            "-/+ task_definition.web\n      ~ image = \"nginx:1.26\" -> \"nginx:1.27\" # forces replacement\n"
+        )
+    );
+    assert!(shown.contains("Plan: 0 to add, 1 to change, 1 to replace."), "{shown}");
+}
+
+#[test]
+fn a_service_moving_to_a_new_revision_with_drift_of_its_own_shows_both() {
+    let mut plan = image_bump(Some(4));
+    let service = &mut plan.actions[1];
+    service.reason = ActionReason::Drift {
+        fields: vec![reconciler_plan::ChangedField::Field(reconciler_plan::FieldId::new("desired_count"))],
+        notes: vec![DriftNote::RefersToReplaced { dependency: address("task_definition.web") }],
+    };
+    service.changes = vec![change("desired_count", Value::Int(1), Value::Int(2))];
+    let shown = plain(&plan);
+    assert!(
+        shown.contains(
+            "will be updated in place: a new revision of its task definition (image changed); drift in desired_count\n"
+        ),
+        "{shown}"
+    );
+    assert!(
+        shown.contains(
+            "  ~ service.web\n      ~ desired_count   = 1 -> 2\n      ~ task_definition = \"web:3\" -> \"web:4\"\n          ~ image"
+        ),
+        "{shown}"
+    );
+}
+
+#[test]
+fn deletions_are_drawn_in_the_order_the_plan_lists_them() {
+    let plan = pruned_api();
+    let shown = plain(&plan);
+    let drawn: Vec<&str> = shown.lines().filter_map(|l| l.strip_prefix("  - ")).collect();
+    let listed: Vec<String> = plan.deletions().map(|a| a.address.to_string()).collect();
+    assert_eq!(drawn, listed);
 }

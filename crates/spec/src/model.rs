@@ -78,6 +78,22 @@ impl Desired {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+
+    /// Where the declaration of this kind and name starts (file and line of its table header), if there is one.
+    pub fn location(&self, kind: crate::Kind, name: &str) -> Option<&Location> {
+        use crate::Kind;
+        match kind {
+            Kind::Vpc => self.vpcs.get(name).map(|d| &d.location),
+            Kind::SecurityGroup => self.security_groups.get(name).map(|d| &d.location),
+            Kind::Cluster => self.clusters.get(name).map(|d| &d.location),
+            Kind::Namespace => self.namespaces.get(name).map(|d| &d.location),
+            Kind::Role => self.roles.get(name).map(|d| &d.location),
+            Kind::LogGroup => self.log_groups.get(name).map(|d| &d.location),
+            Kind::Service => self.services.get(name).map(|d| &d.location),
+            Kind::Instance => self.instances.get(name).map(|d| &d.location),
+            Kind::LoadBalancer => self.load_balancers.get(name).map(|d| &d.location),
+        }
+    }
 }
 
 /// `[vpc.NAME]`: a VPC with public and private subnets in each availability zone, like CDK's `Vpc`.

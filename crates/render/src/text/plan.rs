@@ -7,8 +7,9 @@
 use std::collections::BTreeSet;
 
 use reconciler_plan::{
-    Action, ActionKind, Conflict, FieldChange, HeldBy, NotDeclared, Plan, PruneGuard, Summary, Value,
+    Action, ActionKind, Conflict, FieldChange, HeldBy, NotDeclared, Plan, PruneGuard, RevisionMove, Summary, Value,
 };
+use reconciler_spec::Location;
 
 use super::{finish, one_line};
 use crate::TextOptions;
@@ -29,6 +30,8 @@ const COMMENT_INDENT: &str = "  ";
 const FIELD_INDENT: &str = "      ";
 /// Indentation of a set's element lines.
 const ELEMENT_INDENT: &str = "          ";
+/// Further indentation of the fields of a new task definition revision, under the service that moves to it.
+const NESTED_INDENT: &str = "    ";
 
 /// The plan as text, ending in a newline, with no trailing whitespace on any line.
 ///
@@ -39,13 +42,14 @@ pub fn plan_text(plan: &Plan, options: &TextOptions) -> String {
     let painter = Painter::new(options.color);
     let mut used = BTreeSet::new();
     let mut blocks = Vec::new();
-    for action in &plan.actions {
+    // A revision a service moves to is drawn inside the service's block.
+    for action in plan.actions.iter().filter(|a| plan.moved_service(a).is_none()) {
         used.insert(Symbol::for_action(action.action));
-        blocks.push(action_block(action, painter));
+        blocks.push(action_block(plan, action, painter));
     }
     for conflict in &plan.conflicts {
         used.insert(Symbol::Conflict);
-        blocks.push(conflict_block(conflict, painter));
+        blocks.push(conflict_block(conflict, plan.declared_at.get(&conflict.address), painter));
     }
     for not_declared in &plan.not_declared {
         blocks.push(not_declared_block(not_declared, plan.prune_guard.as_ref(), painter));
@@ -77,7 +81,7 @@ pub fn plan_text(plan: &Plan, options: &TextOptions) -> String {
             sections.push(format!("{} for what could be read.", painter.paint(Color::Bold, "No changes")));
         }
     } else {
-        sections.push(painter.paint(Color::Bold, HEADER));
+        sections.push(header(plan, painter));
         sections.extend(blocks);
     }
     sections.push(summary_line(&summary, painter));
@@ -94,31 +98,105 @@ pub fn plan_text(plan: &Plan, options: &TextOptions) -> String {
     finish(&sections.join("\n\n"))
 }
 
-fn action_block(action: &Action, painter: Painter) -> String {
-    let id = action.id.as_deref().map(|id| format!(" ({})", one_line(id))).unwrap_or_default();
-    let reason = format!(": {}", one_line(&words::action_reason(&action.reason)));
-    let mut lines = vec![comment(
-        &action.address.to_string(),
-        &format!("{id} {}{reason}", ActionWords::of(action.action).future),
-        painter,
-    )];
-    if let Some(blocker) = &action.blocked_by {
-        lines.push(format!("{COMMENT_INDENT}# (blocked: {blocker} is in conflict)"));
-    }
+/// The header, and, when some resource gets them, the ownership tags said once for all.
+fn header(plan: &Plan, painter: Painter) -> String {
+    let header = painter.paint(Color::Bold, HEADER);
+    let tags_ours = plan.actions.iter().any(|a| a.changes.iter().any(|c| plan.is_ownership_tagging(a, c)));
+    if tags_ours { format!("{header}\n{}", one_line(&words::ownership_tagging(&plan.owner_id))) } else { header }
+}
+
+fn action_block(plan: &Plan, action: &Action, painter: Painter) -> String {
+    let revision_move = revision_move(plan, action);
+    let mut lines = comment_lines(plan, action, revision_move, painter);
     lines.push(format!("{} {}", mark(Symbol::for_action(action.action), painter), action.address));
-    let fields = field_lines(action);
+    let mut fields = field_lines(plan, action);
+    fields.extend(revision_move.map(|(moved, _)| move_line(moved)));
     let width = name_width(&fields);
     lines.extend(fields.iter().map(|line| line.draw(painter, width)));
+    if let Some((_, registration)) = revision_move {
+        // What makes the revision new, under the line that moves the service to it. Nothing is replaced: the
+        // old revision stays registered, so no field "forces replacement".
+        let mut nested = field_lines(plan, registration);
+        nested.iter_mut().for_each(FieldLine::unforce);
+        let width = name_width(&nested);
+        lines.extend(nested.iter().map(|line| format!("{NESTED_INDENT}{}", line.draw(painter, width))));
+    }
     lines.join("\n")
 }
 
-fn conflict_block(conflict: &Conflict, painter: Painter) -> String {
-    let comment = comment(
+/// The comment lines opening an action's block: what will happen and why, where it comes from, what blocks it.
+fn comment_lines(
+    plan: &Plan,
+    action: &Action,
+    revision_move: Option<(&RevisionMove, &Action)>,
+    painter: Painter,
+) -> Vec<String> {
+    let id = action.id.as_deref().map(|id| format!(" ({})", one_line(id))).unwrap_or_default();
+    let why = match revision_move {
+        Some((moved, registration)) => {
+            words::revision_move_reason(&action.reason, &registration.reason, &moved.task_definition)
+        }
+        None => words::action_reason(&action.reason),
+    };
+    let future = ActionWords::of(action.action).future;
+    let mut lines = vec![comment(&action.address.to_string(), &format!("{id} {future}: {}", one_line(&why)), painter)];
+    lines.extend(origin_line(plan, action));
+    if let Some(blocker) = &action.blocked_by {
+        lines.push(format!("{COMMENT_INDENT}# (blocked: {blocker} is in conflict)"));
+    }
+    lines
+}
+
+/// The service's move to a new task definition revision, and the action registering that revision.
+fn revision_move<'a>(plan: &'a Plan, service: &Action) -> Option<(&'a RevisionMove, &'a Action)> {
+    let moved = plan.revision_moves.get(&service.address)?;
+    Some((moved, registration(plan, moved)?))
+}
+
+/// `~ task_definition = "web:3" -> "web:4"`.
+fn move_line(moved: &RevisionMove) -> FieldLine<'static> {
+    let (from, to) = (words::revision(&moved.family, moved.from), words::revision(&moved.family, moved.to));
+    FieldLine::Value {
+        symbol: Symbol::Change,
+        name: "task_definition".to_string(),
+        value: format!("{from} -> {to}"),
+        forces: false,
+    }
+}
+
+/// The action registering the revision a service moves to.
+fn registration<'a>(plan: &'a Plan, moved: &RevisionMove) -> Option<&'a Action> {
+    plan.actions.iter().find(|a| a.address == moved.task_definition)
+}
+
+/// `# (from config/web.toml:3)`: the declaration a resource comes from; for a deletion no file asks for, that
+/// it is ours by its tags.
+fn origin_line(plan: &Plan, action: &Action) -> Option<String> {
+    let declared_at = plan.declared_at.get(&action.address);
+    let deleted = matches!(action.action, ActionKind::Delete | ActionKind::Release);
+    (declared_at.is_some() || deleted).then(|| origin_comment(declared_at))
+}
+
+/// `  # (from FILE:LINE)`, or that no file declares it.
+fn origin_comment(declared_at: Option<&Location>) -> String {
+    format!("{COMMENT_INDENT}# ({})", one_line(&words::origin(declared_at)))
+}
+
+fn conflict_block(conflict: &Conflict, declared_at: Option<&Location>, painter: Painter) -> String {
+    let mut lines = vec![comment(
         &conflict.address.to_string(),
         &format!(" cannot be created: conflict with {} (name {})", one_line(&conflict.id), quote(&conflict.identity)),
         painter,
-    );
-    format!("{comment}\n{}   {}", mark(Symbol::Conflict, painter), one_line(&words::conflict_reason(&conflict.reason)))
+    )];
+    if declared_at.is_some() {
+        lines.push(origin_comment(declared_at));
+    }
+    lines.push(format!(
+        "{}   {}",
+        mark(Symbol::Conflict, painter),
+        one_line(&words::conflict_reason(&conflict.reason))
+    ));
+    lines.join("\n")
 }
 
 /// The kinds that could not be read, and what the pass leaves alone because of them.
@@ -172,6 +250,13 @@ enum FieldLine<'a> {
 }
 
 impl FieldLine<'_> {
+    /// The line without a `# forces replacement` mark.
+    fn unforce(&mut self) {
+        if let FieldLine::Value { forces, .. } | FieldLine::SetHeading { forces, .. } = self {
+            *forces = false;
+        }
+    }
+
     fn draw(&self, painter: Painter, width: usize) -> String {
         let forces = |forces: bool| {
             if forces { format!(" {}", painter.paint(Color::Red, "# forces replacement")) } else { String::new() }
@@ -211,7 +296,8 @@ fn name_width(lines: &[FieldLine<'_>]) -> usize {
         .unwrap_or(0)
 }
 
-fn field_lines(action: &Action) -> Vec<FieldLine<'_>> {
+/// The field lines of an action, without the ownership tagging the header speaks for.
+fn field_lines<'a>(plan: &Plan, action: &'a Action) -> Vec<FieldLine<'a>> {
     // A replacement forced by a dependency's replacement lists the new resource's fields, all from nothing
     // (no field differs): show them as a create does rather than as `(none) -> value`.
     let as_create = match action.action {
@@ -220,7 +306,7 @@ fn field_lines(action: &Action) -> Vec<FieldLine<'_>> {
         ActionKind::Update | ActionKind::Delete | ActionKind::Adopt | ActionKind::Release => false,
     };
     let mut lines = Vec::new();
-    for change in &action.changes {
+    for change in action.changes.iter().filter(|c| !plan.is_ownership_tagging(action, c)) {
         if action.action == ActionKind::Delete {
             deleted_field(change, &mut lines);
         } else if as_create {
@@ -292,23 +378,7 @@ fn no_changes(conflicts: usize, painter: Painter) -> String {
 
 /// `Plan: 3 to add, 1 to change, 1 to replace.`, then conflicts and undeclared resources when there are any.
 fn summary_line(summary: &Summary, painter: Painter) -> String {
-    let mut line = format!(
-        "{} {} to add, {} to change, {} to replace.",
-        painter.paint(Color::Bold, "Plan:"),
-        summary.create,
-        summary.update,
-        summary.replace
-    );
-    if summary.delete > 0 {
-        // Only when there are deletions, so that plans without any read as before.
-        line.insert_str(line.len() - 1, &format!(", {} to delete", summary.delete));
-    }
-    if summary.adopt > 0 {
-        line.insert_str(line.len() - 1, &format!(", {} to adopt", summary.adopt));
-    }
-    if summary.release > 0 {
-        line.insert_str(line.len() - 1, &format!(", {} to release", summary.release));
-    }
+    let mut line = format!("{} {}.", painter.paint(Color::Bold, "Plan:"), words::action_counts(summary));
     let mut extras = Vec::new();
     if summary.conflicts > 0 {
         extras.push(format!("{} conflict{}", summary.conflicts, if summary.conflicts == 1 { "" } else { "s" }));
