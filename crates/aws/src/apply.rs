@@ -18,6 +18,7 @@ use reconciler_plan::{
 };
 
 use crate::error::AwsError;
+use crate::ready_queue::ReadyQueue;
 use crate::{Aws, calls, kinds};
 
 /// How to apply.
@@ -128,71 +129,32 @@ pub async fn apply(aws: &Aws, plan: &Plan, observed: &Observed, owner_id: &str, 
         }
     }
 
-    // Phase 2: create and update in dependency order.
-    let mut done: HashMap<Address, bool> = HashMap::new();
-    let mut started_actions = vec![false; plan.actions.len()];
+    // Phase 2: create and update in dependency order, each action as soon as what it depends on is done.
+    let mut queue = ReadyQueue::new(&plan.actions, |a| !matches!(a.action, ActionKind::Delete | ActionKind::Release));
     let mut running = FuturesUnordered::new();
     loop {
-        for (index, action) in plan.actions.iter().enumerate() {
-            if started_actions[index] {
+        while running.len() < options.concurrency.max(1) {
+            let Some((index, failed_dependency)) = queue.next_ready() else { break };
+            let action = &plan.actions[index];
+            if let Some(result) = not_run(action, failed_dependency, &refused, &delete_failed, options, stopping()) {
+                queue.finished(index, false);
+                // A replacement whose old resource could not be deleted was reported in phase 1.
+                if let Some(result) = result {
+                    report.outcomes.push(outcome(action, result, Instant::now()));
+                }
                 continue;
             }
-            if matches!(action.action, ActionKind::Delete | ActionKind::Release) {
-                // Phase 3.
-                started_actions[index] = true;
-                continue;
-            }
-            if delete_failed.contains(&action.address) {
-                // Already reported in phase 1.
-                started_actions[index] = true;
-                done.insert(action.address.clone(), false);
-                continue;
-            }
-            if refused.contains(&action.address) {
-                started_actions[index] = true;
-                done.insert(action.address.clone(), false);
-                // A failure, not a skip: this action itself is wrong, not something it waits for.
-                let error = "refused: it does not carry our ownership tags".to_string();
-                report.outcomes.push(outcome(action, OutcomeResult::Failed { error }, Instant::now()));
-                continue;
-            }
-            let skip_because = options
-                .hold
-                .get(&action.address)
-                .cloned()
-                .or_else(|| stopping().then_some(SkipCause::ShuttingDown))
-                .or_else(|| {
-                    let blocker = action.blocked_by.as_ref()?;
-                    Some(SkipCause::DependencyInConflict { dependency: blocker.clone() })
-                })
-                .or_else(|| {
-                    let failed = action.depends_on.iter().find(|d| done.get(*d) == Some(&false))?;
-                    Some(SkipCause::DependencyFailed { dependency: failed.clone() })
-                });
-            if let Some(because) = skip_because {
-                started_actions[index] = true;
-                done.insert(action.address.clone(), false);
-                report.outcomes.push(outcome(action, OutcomeResult::Skipped { because }, Instant::now()));
-                continue;
-            }
-            let ready = action.depends_on.iter().all(|d| done.get(d) == Some(&true));
-            if ready && running.len() < options.concurrency.max(1) {
-                started_actions[index] = true;
-                running.push(run(&ctx, action, index));
-            }
+            running.push(run(&ctx, action, index));
         }
         let Some((index, result, started)) = running.next().await else { break };
         let action = &plan.actions[index];
+        queue.finished(index, result.is_ok());
         let result = match result {
             Ok(id) => {
                 ctx.record_id(&action.address, &id);
-                done.insert(action.address.clone(), true);
                 OutcomeResult::Succeeded { id }
             }
-            Err(err) => {
-                done.insert(action.address.clone(), false);
-                OutcomeResult::Failed { error: err.to_string() }
-            }
+            Err(err) => OutcomeResult::Failed { error: err.to_string() },
         };
         report.outcomes.push(outcome(action, result, started));
     }
@@ -228,6 +190,33 @@ pub async fn apply(aws: &Aws, plan: &Plan, observed: &Observed, owner_id: &str, 
         }
     }
     report
+}
+
+/// Why a ready create or update is not run, if it is not: its outcome (`Some(None)`: already reported).
+fn not_run(
+    action: &Action,
+    failed_dependency: Option<&Address>,
+    refused: &HashSet<&Address>,
+    delete_failed: &HashSet<&Address>,
+    options: &ApplyOptions,
+    stopping: bool,
+) -> Option<Option<OutcomeResult>> {
+    if delete_failed.contains(&action.address) {
+        return Some(None);
+    }
+    if refused.contains(&action.address) {
+        // A failure, not a skip: this action itself is wrong, not something it waits for.
+        let error = "refused: it does not carry our ownership tags".to_string();
+        return Some(Some(OutcomeResult::Failed { error }));
+    }
+    let because = options
+        .hold
+        .get(&action.address)
+        .cloned()
+        .or_else(|| stopping.then_some(SkipCause::ShuttingDown))
+        .or_else(|| Some(SkipCause::DependencyInConflict { dependency: action.blocked_by.clone()? }))
+        .or_else(|| Some(SkipCause::DependencyFailed { dependency: failed_dependency?.clone() }))?;
+    Some(Some(OutcomeResult::Skipped { because }))
 }
 
 async fn run<'a>(ctx: &'a Ctx<'a>, action: &'a Action, index: usize) -> (usize, Result<String, AwsError>, Instant) {

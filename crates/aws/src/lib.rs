@@ -18,6 +18,7 @@ pub mod logs;
 mod observe;
 pub mod permissions;
 mod rate_limit;
+mod ready_queue;
 pub mod rollout;
 mod secrets;
 pub mod show;
