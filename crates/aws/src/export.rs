@@ -10,8 +10,10 @@ use reconciler_plan::{AdoptionHints, ObservationHints, Observed};
 use crate::Aws;
 use crate::error::AwsError;
 
-pub async fn read(aws: &Aws, owner_id: &str, cluster: &str) -> Result<Observed, AwsError> {
+/// Everything observation reads with `hints` (what some desired state references: secrets, certificates), and
+/// every unowned resource besides.
+pub async fn read(aws: &Aws, owner_id: &str, cluster: &str, hints: ObservationHints) -> Result<Observed, AwsError> {
     let adopting =
         AdoptionHints { everything: true, clusters: BTreeSet::from([cluster.to_string()]), ..AdoptionHints::default() };
-    crate::observe(aws, owner_id, &ObservationHints { adopting, ..ObservationHints::default() }).await
+    crate::observe(aws, owner_id, &ObservationHints { adopting, ..hints }).await
 }

@@ -5,11 +5,16 @@
 
 use std::path::Path;
 
-use reconciler_plan::{ActionKind, ChangedField, Observed, PlanContext, Value};
+use reconciler_aws::Aws;
+use reconciler_plan::{ActionKind, ChangedField, ObservationHints, PlanContext, Value};
 
-pub fn first_pass(dir: &Path, observed: &Observed, owner_id: &str) -> Result<Vec<String>, String> {
-    let desired = crate::validate::load(dir)?;
-    let plan = reconciler_plan::plan(&desired, observed, &PlanContext::new(owner_id)).map_err(|e| e.to_string())?;
+pub async fn first_pass(aws: &Aws, dir: &Path, owner_id: &str, cluster: &str) -> Result<Vec<String>, String> {
+    let desired = crate::validate::load(dir).map_err(|e| format!("the exported files do not load (a bug): {e}"))?;
+    // Read again, with what the files reference (the secrets' versions and ARNs, as a pass reads them: never
+    // their values), which only the written files tell.
+    let hints = ObservationHints::from_desired(&desired);
+    let observed = reconciler_aws::export::read(aws, owner_id, cluster, hints).await.map_err(|e| e.to_string())?;
+    let plan = reconciler_plan::plan(&desired, &observed, &PlanContext::new(owner_id)).map_err(|e| e.to_string())?;
     let mut notes = Vec::new();
     for action in plan.actions.iter().filter(|a| plan.declared.contains(&a.address)) {
         if action.action != ActionKind::Adopt {

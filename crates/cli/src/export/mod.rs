@@ -33,7 +33,7 @@ pub async fn run(args: &ExportArgs, client: &reconciler_aws::ClientOptions) -> i
         eprintln!("error: no AWS region configured (set AWS_REGION or a profile's region)");
         return exit::ERROR;
     };
-    let observed = match reconciler_aws::export::read(&aws, &args.owner_id, &args.cluster).await {
+    let observed = match reconciler_aws::export::read(&aws, &args.owner_id, &args.cluster, Default::default()).await {
         Ok(observed) => observed,
         Err(err) => {
             eprintln!("error: {err}");
@@ -54,10 +54,10 @@ pub async fn run(args: &ExportArgs, client: &reconciler_aws::ClientOptions) -> i
         return exit::ERROR;
     }
     let mut notes = std::mem::take(&mut inventory.notes);
-    match check::first_pass(&args.out, &observed, &args.owner_id) {
+    match check::first_pass(&aws, &args.out, &args.owner_id, &args.cluster).await {
         Ok(found) => notes.extend(found),
         Err(err) => {
-            eprintln!("error: the exported files do not load (a bug in export): {err}");
+            eprintln!("error: checking the exported files: {err}");
             return exit::ERROR;
         }
     }
