@@ -4,15 +4,17 @@
 //! every resource is the one made by hand (same ids, none added).
 
 use std::collections::BTreeSet;
+use std::path::Path;
 use std::process::Command;
 
-use reconciler_tests::{DesiredDir, Emulator, workspace_root};
+use reconciler_tests::{DesiredDir, Emulator};
 
 /// Runs the hand-building script in `mode` (`build` or `ids`) against the emulator; its JSON answer.
 fn by_hand(emulator: &Emulator, mode: &str) -> serde_json::Value {
-    let root = workspace_root();
-    let output = Command::new(root.join(".venv/bin/python"))
-        .arg(root.join("tests/scripts/workshop_by_hand.py"))
+    // This crate's directory as this test binary was built from (the library's may be another checkout's).
+    let tests = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let output = Command::new(tests.join("../.venv/bin/python"))
+        .arg(tests.join("scripts/workshop_by_hand.py"))
         .args([mode, &emulator.endpoint()])
         .output()
         .expect("python from .venv runs");

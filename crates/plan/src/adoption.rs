@@ -17,11 +17,13 @@ use crate::{Address, Kind};
 /// The unowned resource each adopting node takes over, with its references to resources of ours or adopted
 /// ones rewritten to their addresses (so that comparing it with the node shows only real differences).
 /// `adopting` says which nodes' declarations say `adopt = true`; `unowned` are the observed resources without
-/// any owner tag, their references to ours already addresses.
+/// any owner tag, their references to ours already addresses. A match that `keeps` refuses is undone (and what
+/// refers to it then refers to something not ours).
 pub(crate) fn adoptions(
     nodes: &[Node],
     adopting: &dyn Fn(&Address) -> bool,
     unowned: &[ObservedNode],
+    keeps: &dyn Fn(&Node, &ObservedNode) -> bool,
 ) -> BTreeMap<Address, ObservedNode> {
     let mut taken: BTreeMap<Address, usize> = BTreeMap::new();
     loop {
@@ -42,8 +44,20 @@ pub(crate) fn adoptions(
             break;
         }
     }
-    let ids = adopted_ids(unowned, &taken);
-    taken.into_iter().map(|(address, index)| (address, as_adopted(&unowned[index], &ids))).collect()
+    loop {
+        let ids = adopted_ids(unowned, &taken);
+        let refused: Vec<Address> = nodes
+            .iter()
+            .filter(|n| taken.get(&n.address).is_some_and(|i| !keeps(n, &as_adopted(&unowned[*i], &ids))))
+            .map(|n| n.address.clone())
+            .collect();
+        if refused.is_empty() {
+            return taken.into_iter().map(|(address, index)| (address, as_adopted(&unowned[index], &ids))).collect();
+        }
+        for address in refused {
+            taken.remove(&address);
+        }
+    }
 }
 
 /// The AWS id of every resource matched so far, to its address.

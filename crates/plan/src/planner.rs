@@ -46,7 +46,10 @@ pub fn plan(desired: &Desired, observed: &Observed, context: &PlanContext) -> Re
 
     let mut plan = Plan { declared: nodes.iter().map(|n| n.address.clone()).collect(), ..Plan::default() };
     plan.unread = unread(observed);
-    let adoptions = crate::adoption::adoptions(&nodes, &|address| adopts(desired, address), &live.unowned);
+    // A task definition revision that is not what the file says is not taken over (it stays as it is, not
+    // ours): a revision of ours is registered beside it, and the adopted service moves to it.
+    let keeps = |node: &Node, found: &ObservedNode| !(node.spec.replaced_by_new_version() && needs_replacing(node, found));
+    let adoptions = crate::adoption::adoptions(&nodes, &|address| adopts(desired, address), &live.unowned, &keeps);
     let mut decisions = Decisions {
         desired,
         adoptions,
@@ -404,7 +407,7 @@ fn adoption(
     });
     let (settled, live_node) = settle(node, &holder_as_ours);
     let changes = diff(&settled, &live_node);
-    let fixed: Vec<ChangedField> = changes.iter().filter(|c| c.forces_replacement).map(|c| c.field.clone()).collect();
+    let fixed = fixed_fields(&changes);
     if !fixed.is_empty() {
         return Err(Conflict {
             address: node.address.clone(),
@@ -424,6 +427,17 @@ fn adoption(
         desired: settled,
         observed: Some(holder.clone()),
     })
+}
+
+/// The changed fields AWS cannot change in place.
+fn fixed_fields(changes: &[FieldChange]) -> Vec<ChangedField> {
+    changes.iter().filter(|c| c.forces_replacement).map(|c| c.field.clone()).collect()
+}
+
+/// Whether `found` differs from `node` in a field AWS cannot change in place.
+fn needs_replacing(node: &Node, found: &ObservedNode) -> bool {
+    let (settled, live) = settle(node, found);
+    !fixed_fields(&diff(&settled, &live)).is_empty()
 }
 
 /// Whether the declaration behind `address` says `adopt = true`: every resource it expands into is then taken

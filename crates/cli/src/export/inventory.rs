@@ -83,6 +83,11 @@ impl<'a> Inventory<'a> {
     pub fn named(&self, kind: Kind, id: &str) -> Option<String> {
         self.names.get(&(kind, id.to_string())).cloned()
     }
+
+    /// The declaration name of what a reference found live points at, if it is exported.
+    pub fn named_ref(&self, kind: Kind, reference: &Ref) -> Option<String> {
+        self.named(kind, &reference.to_string())
+    }
 }
 
 /// A valid declaration name (`[A-Za-z0-9][A-Za-z0-9_-]{0,62}`) made from an AWS name: other characters

@@ -136,7 +136,7 @@ pub fn security_group_sections(inventory: &mut Inventory, load_balancer_groups: 
         };
         let mut section = Section::new(&["security_group", &name]);
         let SecurityGroupSpec { vpc, group_name, description, ingress, egress } = spec;
-        let vpc_name = inventory.resolve(vpc).and_then(|v| inventory.named(Kind::Vpc, &v.id)).unwrap_or_default();
+        let vpc_name = inventory.named_ref(Kind::Vpc, vpc).unwrap_or_default();
         section.set("vpc", vpc_name).set("description", description.as_str());
         section.set_unless("group_name", group_name.as_str(), name.as_str());
         let rules = |inventory: &mut Inventory, rules: &BTreeSet<SgRule>, direction: &str| -> Vec<Section> {
@@ -174,7 +174,7 @@ fn rule(inventory: &mut Inventory, own_id: &str, rule: &SgRule, name: &str, dire
     match &rule.peer {
         SgPeer::Cidr(cidr) => section.set("cidr", cidr.to_string()),
         SgPeer::Group(Ref::Aws(id)) if id == own_id => section.set("self", true),
-        SgPeer::Group(peer) => match inventory.resolve(peer).and_then(|p| inventory.named(Kind::SecurityGroup, &p.id)) {
+        SgPeer::Group(peer) => match inventory.named_ref(Kind::SecurityGroup, peer) {
             Some(peer_name) => section.set("group", peer_name),
             None => {
                 inventory.note(format!(

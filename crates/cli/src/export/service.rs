@@ -120,14 +120,14 @@ fn fill_main(
     vpc: &str,
     parts: &Parts,
 ) {
-    let cluster = inventory.resolve(&spec.cluster).and_then(|c| inventory.named(Kind::Cluster, &c.id));
+    let cluster = inventory.named_ref(Kind::Cluster, &spec.cluster);
     main.set("cluster", cluster.unwrap_or_default()).set("image", task.image.as_str());
     main.set("cpu", task.cpu).set("memory", task.memory).set("port", task.port);
     main.set("desired_count", spec.desired_count).set("vpc", vpc);
     main.set("subnets", subnet_group(inventory, spec, subnets));
     main.set("security_groups", Value::List(security_groups(inventory, spec, parts).into_iter().map(Value::Str).collect()));
     main.set_unless("assign_public_ip", spec.assign_public_ip, false);
-    let role = |inventory: &Inventory, r: &Ref| inventory.resolve(r).and_then(|n| inventory.named(Kind::Role, &n.id));
+    let role = |inventory: &Inventory, r: &Ref| inventory.named_ref(Kind::Role, r);
     main.set("execution_role", role(inventory, &task.execution_role).unwrap_or_default());
     if let Some(task_role) = task.task_role.as_ref().and_then(|r| role(inventory, r)) {
         main.set("task_role", task_role);
@@ -165,8 +165,8 @@ fn security_groups(inventory: &mut Inventory, spec: &ServiceSpec, parts: &Parts)
     };
     let mut named: Vec<(bool, String)> = Vec::new();
     for group in &spec.security_groups {
-        match inventory.resolve(group).and_then(|g| Some((admits(g), inventory.named(Kind::SecurityGroup, &g.id)?))) {
-            Some(found) => named.push(found),
+        match inventory.named_ref(Kind::SecurityGroup, group) {
+            Some(name) => named.push((inventory.resolve(group).is_some_and(admits), name)),
             None => inventory.note(format!("service {}: security group {group} is not exported: left out", spec.service_name)),
         }
     }
@@ -231,7 +231,7 @@ fn log_group_name(inventory: &Inventory, group_name: &str) -> String {
 
 fn discovery(inventory: &mut Inventory, path: &[&str], spec: &ServiceSpec, found: Option<&ObservedNode>) -> Option<Section> {
     let NodeSpec::DiscoveryService(registry) = &found?.spec else { return None };
-    let namespace = inventory.resolve(&registry.namespace).and_then(|n| inventory.named(Kind::Namespace, &n.id));
+    let namespace = inventory.named_ref(Kind::Namespace, &registry.namespace);
     let mut section = Section::new(&[path[0], path[1], "discovery"]);
     section.set("namespace", namespace.unwrap_or_default());
     section.set_unless("name", registry.name.as_str(), spec.service_name.as_str());
@@ -406,4 +406,141 @@ fn sidecar_section(inventory: &mut Inventory, path: &[&str], sidecar: &SidecarSp
         section.set("logs", Value::Inline(fields.into()));
     }
     section
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use reconciler_plan::{ContainerLogs, DiscoveryServiceSpec, LogGroupSpec, Observed, SubnetSpec};
+
+    use super::*;
+    use crate::export::toml_out::render;
+
+    fn node(id: &str, spec: impl Into<NodeSpec>) -> ObservedNode {
+        ObservedNode { id: id.to_string(), spec: spec.into(), tags: BTreeMap::new() }
+    }
+
+    fn aws(id: &str) -> Ref {
+        Ref::Aws(id.to_string())
+    }
+
+    /// What the reads found of one service: its task definition (with two secrets), Cloud Map service, log
+    /// group, subnet, cluster, group and role.
+    fn observed() -> Observed {
+        let task = TaskDefinitionSpec {
+            family: "web".into(),
+            cpu: 512,
+            memory: 1024,
+            execution_role: aws("arn:role/exec"),
+            task_role: None,
+            container_name: "web".into(),
+            image: "nginx:1.27".into(),
+            port: 8080,
+            environment: BTreeMap::from([("MODE".into(), "prod".into())]),
+            secrets: BTreeMap::from([
+                ("DB".into(), "arn:aws:secretsmanager:eu-west-1:1:secret:db-AbCdEf:password::".into()),
+                ("TOKEN".into(), "/web/token".into()),
+            ]),
+            command: None,
+            logs: Some(ContainerLogs { group_name: "/ecs/web".into(), stream_prefix: "web".into() }),
+            health_check: None,
+            depends_on: BTreeMap::new(),
+            sidecars: vec![],
+        };
+        let service = ServiceSpec {
+            service_name: "web".into(),
+            cluster: aws("arn:cluster/demo"),
+            task_definition: aws("arn:td/web:3"),
+            desired_count: 2,
+            subnets: BTreeSet::from([aws("subnet-1")]),
+            security_groups: BTreeSet::from([aws("sg-1")]),
+            assign_public_ip: false,
+            load_balancer: None,
+            registry: Some(aws("arn:srv/web")),
+            deployment: Deployment::default(),
+            health_check_grace_period_seconds: 0,
+            enable_execute_command: true,
+            keep_revisions: 3,
+            autoscaling: None,
+            failed_rollout: None,
+        };
+        let subnet = SubnetSpec {
+            vpc: aws("vpc-1"),
+            cidr: "10.0.0.96/27".parse().unwrap(),
+            availability_zone: "eu-west-1a".into(),
+            map_public_ip_on_launch: false,
+        };
+        let nodes = vec![
+            node("arn:td/web:3", NodeSpec::TaskDefinition(Box::new(task))),
+            node("arn:service/demo/web", NodeSpec::Service(Box::new(service))),
+            node("arn:srv/web", DiscoveryServiceSpec { name: "web".into(), namespace: aws("arn:ns/1"), ttl: 10 }),
+            node("arn:log-group:/ecs/web", LogGroupSpec { group_name: "/ecs/web".into(), retention_days: Some(7) }),
+            node("subnet-1", subnet),
+        ];
+        Observed { nodes, ..Observed::default() }
+    }
+
+    #[test]
+    fn export_renders_a_service_from_what_was_read_by_name_and_without_defaults() {
+        let observed = observed();
+        let mut inventory = Inventory::new(&observed, "default");
+        inventory.name(Kind::Cluster, "arn:cluster/demo", "demo");
+        inventory.name(Kind::SecurityGroup, "sg-1", "services");
+        inventory.name(Kind::Role, "arn:role/exec", "exec");
+        inventory.name(Kind::Namespace, "arn:ns/1", "local");
+        inventory.name(Kind::LogGroup, "arn:log-group:/ecs/web", "web-logs");
+        let service = inventory.get("arn:service/demo/web").unwrap();
+        let parts = Parts::find(&inventory, service);
+        let groups = SubnetGroups::from([("subnet-1".to_string(), "private")]);
+        let text = render(&[], &sections(&mut inventory, &parts, &groups, "main"));
+
+        let expected = r#"
+[service.web]
+cluster = "demo"
+image = "nginx:1.27"
+cpu = 512
+memory = 1024
+port = 8080
+desired_count = 2
+vpc = "main"
+subnets = "private"
+security_groups = ["services"]
+execution_role = "exec"
+environment = { MODE = "prod" }
+enable_execute_command = true
+adopt = true
+
+[service.web.secrets]
+DB = { secret = "arn:aws:secretsmanager:eu-west-1:1:secret:db-AbCdEf", key = "password" }
+TOKEN = { parameter = "/web/token" }
+
+[service.web.logs]
+log_group = "web-logs"
+
+[service.web.discovery]
+namespace = "local"
+ttl = 10
+"#;
+        assert_eq!(text, expected);
+        assert!(inventory.notes.is_empty(), "{:?}", inventory.notes);
+    }
+
+    #[test]
+    fn export_writes_secrets_by_reference_and_says_what_it_cannot() {
+        let observed = Observed::default();
+        let mut inventory = Inventory::new(&observed, "default");
+        let arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:app/tls-AbCdEf";
+        let source = |inventory: &mut Inventory, from: &str| render(&[], &[{
+            let mut s = Section::new(&["s"]);
+            s.set("X", secret_source(inventory, from));
+            s
+        }]);
+        assert!(source(&mut inventory, arn).contains(&format!("X = {{ secret = \"{arn}\" }}")));
+        let ssm = "arn:aws:ssm:eu-west-1:123456789012:parameter/app/key";
+        assert!(source(&mut inventory, ssm).contains(&format!("X = {{ parameter = \"{ssm}\" }}")));
+        assert!(inventory.notes.is_empty());
+        assert!(source(&mut inventory, &format!("{arn}:token:AWSPREVIOUS:")).contains("key = \"token\""));
+        assert_eq!(inventory.notes.len(), 1, "a version stage cannot be declared: {:?}", inventory.notes);
+    }
 }
