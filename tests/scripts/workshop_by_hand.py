@@ -79,18 +79,12 @@ def network(ec2):
 
 
 def security_groups(ec2, vpc):
-    services = ec2.create_security_group(
-        GroupName="ecsdemo-services",
-        Description="frontend to backend",
-        VpcId=vpc,
-        TagSpecifications=tag_spec("security-group"),
-    )["GroupId"]
-    lb = ec2.create_security_group(
-        GroupName="ecsdemo-frontend-lb",
-        Description="load balancer of ecsdemo-frontend",
-        VpcId=vpc,
-        TagSpecifications=tag_spec("security-group"),
-    )["GroupId"]
+    def group(name, description):
+        tags = tag_spec("security-group")
+        return ec2.create_security_group(GroupName=name, Description=description, VpcId=vpc, TagSpecifications=tags)
+
+    services = group("ecsdemo-services", "frontend to backend")["GroupId"]
+    lb = group("ecsdemo-frontend-lb", "load balancer of ecsdemo-frontend")["GroupId"]
     ec2.authorize_security_group_ingress(
         GroupId=lb,
         IpPermissions=[

@@ -52,14 +52,18 @@ fn the_workshop_built_by_hand_is_exported_and_the_first_pass_only_adopts_it() {
     let expected = ["ecsdemo-crystal.toml", "ecsdemo-frontend.toml", "ecsdemo-nodejs.toml", "platform.toml"];
     assert_eq!(files, expected.iter().map(|s| s.to_string()).collect(), "{export}");
     let written = contents(&out);
-    assert!(written.starts_with("# Exported by `reconciler export` from cluster container-demo in us-east-1"), "{written}");
+    assert!(
+        written.starts_with("# Exported by `reconciler export` from cluster container-demo in us-east-1"),
+        "{written}"
+    );
     assert_eq!(written.matches("\nadopt = true\n").count(), 11, "every declaration adopts:\n{written}");
 
     // Secrets by reference only: neither value is in a file, in export's output or in the plan.
     let dry_run = emulator.reconciler(&["--config-dir", out.arg(), "--once", "--dry-run", "--output", "json"]);
     for secret in built["secrets"].as_array().unwrap() {
         let secret = secret.as_str().unwrap();
-        for (what, text) in [("files", &written), ("export stdout", &export.stdout), ("export stderr", &export.stderr)] {
+        for (what, text) in [("files", &written), ("export stdout", &export.stdout), ("export stderr", &export.stderr)]
+        {
             assert!(!text.contains(secret), "a secret value in the {what}");
         }
         assert!(!dry_run.stdout.contains(secret) && !dry_run.stderr.contains(secret), "a secret value in the plan");

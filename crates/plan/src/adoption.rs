@@ -77,7 +77,12 @@ fn as_adopted(found: &ObservedNode, ids: &HashMap<String, Address>) -> ObservedN
 
 /// The one free unowned resource of the node's kind with its identity. Several (two VPCs of one CIDR): the
 /// one that carries every tag the node declares, if only one does; otherwise none is guessed at.
-fn by_identity(node: &Node, identity: &str, unowned: &[ObservedNode], taken: &BTreeMap<Address, usize>) -> Option<usize> {
+fn by_identity(
+    node: &Node,
+    identity: &str,
+    unowned: &[ObservedNode],
+    taken: &BTreeMap<Address, usize>,
+) -> Option<usize> {
     let ids = adopted_ids(unowned, taken);
     let used: BTreeSet<usize> = taken.values().copied().collect();
     let candidates: Vec<usize> = free_of_kind(unowned, &used, node.address.kind)
@@ -133,6 +138,10 @@ fn through_referrer(
 }
 
 /// The indices of the unowned resources of `kind` not matched yet.
-fn free_of_kind<'a>(unowned: &'a [ObservedNode], used: &'a BTreeSet<usize>, kind: Kind) -> impl Iterator<Item = usize> + 'a {
+fn free_of_kind<'a>(
+    unowned: &'a [ObservedNode],
+    used: &'a BTreeSet<usize>,
+    kind: Kind,
+) -> impl Iterator<Item = usize> + 'a {
     unowned.iter().enumerate().filter(move |(i, n)| n.kind() == kind && !used.contains(i)).map(|(i, _)| i)
 }

@@ -61,7 +61,8 @@ impl AdoptionHints {
         let cluster_name =
             |name: &str| desired.clusters.get(name).map_or_else(|| name.to_string(), |c| c.spec.cluster_name.clone());
         let clusters = services.iter().map(|s| cluster_name(&s.cluster)).collect();
-        let load_balancers = services.iter().filter_map(|s| s.load_balancer.as_ref()).map(|lb| lb.name.clone()).collect();
+        let load_balancers =
+            services.iter().filter_map(|s| s.load_balancer.as_ref()).map(|lb| lb.name.clone()).collect();
         AdoptionHints { everything: false, vpc_cidrs, clusters, load_balancers }
     }
 }

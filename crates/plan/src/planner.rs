@@ -48,7 +48,8 @@ pub fn plan(desired: &Desired, observed: &Observed, context: &PlanContext) -> Re
     plan.unread = unread(observed);
     // A task definition revision that is not what the file says is not taken over (it stays as it is, not
     // ours): a revision of ours is registered beside it, and the adopted service moves to it.
-    let keeps = |node: &Node, found: &ObservedNode| !(node.spec.replaced_by_new_version() && needs_replacing(node, found));
+    let keeps =
+        |node: &Node, found: &ObservedNode| !(node.spec.replaced_by_new_version() && needs_replacing(node, found));
     let adoptions = crate::adoption::adoptions(&nodes, &|address| adopts(desired, address), &live.unowned, &keeps);
     let mut decisions = Decisions {
         desired,
@@ -525,11 +526,10 @@ impl LiveState {
                 node
             })
             .collect();
-        let unowned = foreign.iter().filter(|n| Owner::from_tags(owner_id, &n.tags) == Owner::Nobody).cloned().collect();
-        let foreign_identities = foreign
-            .into_iter()
-            .filter_map(|node| Some(((node.kind(), node.spec.unique_identity()?), node)))
-            .collect();
+        let unowned =
+            foreign.iter().filter(|n| Owner::from_tags(owner_id, &n.tags) == Owner::Nobody).cloned().collect();
+        let foreign_identities =
+            foreign.into_iter().filter_map(|node| Some(((node.kind(), node.spec.unique_identity()?), node))).collect();
         LiveState { ours, duplicates, foreign_identities, unowned, addresses }
     }
 }

@@ -744,12 +744,17 @@ fn an_adopted_vpc_is_found_by_its_cidr_and_among_several_by_its_tags() {
 #[test]
 fn an_adopted_service_whose_task_definition_differs_gets_a_revision_of_ours() {
     let (desired, mut observed) = workshop_made_by_hand();
-    let definition = observed.nodes.iter_mut().find(|n| n.id == "arn:aws:ecs:eu-west-1:123456789012:task-definition-ecsdemo-nodejs");
+    let definition =
+        observed.nodes.iter_mut().find(|n| n.id == "arn:aws:ecs:eu-west-1:123456789012:task-definition-ecsdemo-nodejs");
     let NodeSpec::TaskDefinition(spec) = &mut definition.expect("the task definition").spec else { unreachable!() };
     spec.image = "brentley/ecsdemo-nodejs:by-hand".to_string();
     let plan = plan_with(&desired, &observed, &pruning_on());
 
-    assert_eq!(action(&plan, "task_definition.ecsdemo-nodejs").action, ActionKind::Create, "the revision by hand stays");
+    assert_eq!(
+        action(&plan, "task_definition.ecsdemo-nodejs").action,
+        ActionKind::Create,
+        "the revision by hand stays"
+    );
     let service = action(&plan, "service.ecsdemo-nodejs");
     assert_eq!(service.action, ActionKind::Adopt);
     assert!(changes_named(service, "task_definition"), "{:?}", service.changes);

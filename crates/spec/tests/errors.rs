@@ -1009,8 +1009,9 @@ fn adopt_is_a_boolean_and_only_for_kinds_that_can_be_recognised() {
     assert_eq!(errors[0], "a.toml:2:9: cluster.c.adopt: expected a boolean (true or false), found a string");
     assert!(errors.iter().any(|e| e.starts_with("a.toml:8:1: instance.i.adopt: unknown field `adopt`")), "{errors:?}");
     // A VPC is recognised by its CIDR (and tags): `reconciler export` writes it with `adopt = true`.
-    let desired = common::load(&[("a.toml", "[cluster.c]\nadopt = true\n\n[vpc.v]\ncidr = \"10.0.0.0/24\"\nadopt = true\n")])
-        .unwrap();
+    let desired =
+        common::load(&[("a.toml", "[cluster.c]\nadopt = true\n\n[vpc.v]\ncidr = \"10.0.0.0/24\"\nadopt = true\n")])
+            .unwrap();
     assert!(desired.lifecycles[&(reconciler_spec::Kind::Cluster, "c".to_string())].adopt);
     assert!(desired.lifecycles[&(reconciler_spec::Kind::Vpc, "v".to_string())].adopt);
 }

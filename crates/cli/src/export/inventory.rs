@@ -57,7 +57,10 @@ impl<'a> Inventory<'a> {
                 false
             }
             Owner::OtherInstance(owner) => {
-                self.note(format!("{what} ({}) belongs to the reconciler with owner id `{owner}`: not exported", node.id));
+                self.note(format!(
+                    "{what} ({}) belongs to the reconciler with owner id `{owner}`: not exported",
+                    node.id
+                ));
                 false
             }
         }

@@ -182,7 +182,9 @@ fn find_vpc<'a>(
         (Some(id), _) => id.to_string(),
         (None, 1) => used.into_iter().next().expect("one VPC"),
         (None, 0) => return Err("the cluster has no service in a VPC: say which VPC with --vpc".to_string()),
-        (None, _) => return Err(format!("the cluster's services are in several VPCs ({used:?}): choose one with --vpc")),
+        (None, _) => {
+            return Err(format!("the cluster's services are in several VPCs ({used:?}): choose one with --vpc"));
+        }
     };
     inventory.get(&id).filter(|n| n.kind() == Kind::Vpc).ok_or_else(|| format!("no VPC {id} was found"))
 }

@@ -44,7 +44,9 @@ pub fn vpc(inventory: &mut Inventory, vpc: &ObservedNode) -> (Section, SubnetGro
     } else {
         section.set("availability_zones", Value::List(zones.iter().map(|z| z.as_str().into()).collect()));
     }
-    let listed = |group: &str| -> Vec<Ipv4Net> { zones.iter().filter_map(|z| cidrs.get(&(group, z.as_str())).copied()).collect() };
+    let listed = |group: &str| -> Vec<Ipv4Net> {
+        zones.iter().filter_map(|z| cidrs.get(&(group, z.as_str())).copied()).collect()
+    };
     let (public_cidrs, private_cidrs) = (listed("public"), listed("private"));
     if reconciler_spec::derived_subnets(spec.cidr, zones.len()) != Some((public_cidrs.clone(), private_cidrs.clone())) {
         let list = |cidrs: &[Ipv4Net]| Value::List(cidrs.iter().map(|c| c.to_string().into()).collect());
@@ -67,7 +69,8 @@ fn public_subnets(inventory: &Inventory, vpc: &ObservedNode) -> BTreeSet<String>
     let mut public = BTreeSet::new();
     for table in inventory.of_kind(Kind::RouteTable) {
         let NodeSpec::RouteTable(t) = &table.spec else { continue };
-        let to_internet = t.routes.iter().any(|r| r.destination.prefix_len() == 0 && matches!(r.target, RouteTarget::Gateway(_)));
+        let to_internet =
+            t.routes.iter().any(|r| r.destination.prefix_len() == 0 && matches!(r.target, RouteTarget::Gateway(_)));
         if t.vpc == vpc_ref && to_internet {
             public.extend(t.subnets.iter().map(ToString::to_string));
         }
@@ -100,7 +103,10 @@ fn nat_gateways(inventory: &mut Inventory, vpc: &ObservedNode, public: &BTreeSet
         1 => "one".into(),
         n if n == zones => "one-per-az".into(),
         n => {
-            inventory.note(format!("vpc {}: {n} NAT gateways over {zones} zones: the schema has one or one per zone", vpc.id));
+            inventory.note(format!(
+                "vpc {}: {n} NAT gateways over {zones} zones: the schema has one or one per zone",
+                vpc.id
+            ));
             "one".into()
         }
     }
@@ -116,7 +122,8 @@ pub fn name_security_groups(inventory: &mut Inventory, vpc: &ObservedNode, skip:
             continue;
         }
         if spec.group_name == "default" {
-            inventory.note(format!("security group {} (default): a VPC's default group is AWS's: not exported", group.id));
+            inventory
+                .note(format!("security group {} (default): a VPC's default group is AWS's: not exported", group.id));
             continue;
         }
         if inventory.unowned(group, &format!("security group {}", spec.group_name)) {
@@ -130,7 +137,8 @@ pub fn name_security_groups(inventory: &mut Inventory, vpc: &ObservedNode, skip:
 pub fn security_group_sections(inventory: &mut Inventory, load_balancer_groups: &BTreeSet<String>) -> Vec<Section> {
     let mut sections = Vec::new();
     for group in inventory.of_kind(Kind::SecurityGroup) {
-        let (Some(name), NodeSpec::SecurityGroup(spec)) = (inventory.named(Kind::SecurityGroup, &group.id), &group.spec)
+        let (Some(name), NodeSpec::SecurityGroup(spec)) =
+            (inventory.named(Kind::SecurityGroup, &group.id), &group.spec)
         else {
             continue;
         };

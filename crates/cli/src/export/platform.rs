@@ -19,7 +19,8 @@ pub fn cluster(inventory: &mut Inventory, node: &ObservedNode) -> Section {
     };
     let name = inventory.name(Kind::Cluster, &node.id, cluster_name);
     declaration("cluster", &name, node, |s| {
-        s.set_unless("cluster_name", cluster_name.as_str(), name.as_str()).set("container_insights", *container_insights);
+        s.set_unless("cluster_name", cluster_name.as_str(), name.as_str())
+            .set("container_insights", *container_insights);
     })
 }
 
@@ -53,7 +54,10 @@ pub fn role(inventory: &mut Inventory, node: &ObservedNode) -> Section {
     declaration("role", &name, node, |s| {
         s.set_unless("role_name", role_name.as_str(), name.as_str()).set("trusted_service", trusted_service.as_str());
         if !managed_policies.is_empty() {
-            s.set("managed_policies", super::toml_out::Value::List(managed_policies.iter().map(|p| p.as_str().into()).collect()));
+            s.set(
+                "managed_policies",
+                super::toml_out::Value::List(managed_policies.iter().map(|p| p.as_str().into()).collect()),
+            );
         }
         if let Some(policy) = inline_policy {
             s.set("inline_policy", policy.as_str());

@@ -47,9 +47,7 @@ impl<'a> Parts<'a> {
 
 fn balancer<'a>(inventory: &Inventory<'a>, target_group: &Ref) -> Option<Balancer<'a>> {
     let target_group = inventory.resolve(target_group)?;
-    let forwards = |l: &&ObservedNode| {
-        matches!(&l.spec, NodeSpec::Listener(s) if s.default_action == DefaultAction::Forward(Ref::Aws(target_group.id.clone())))
-    };
+    let forwards = |l: &&ObservedNode| matches!(&l.spec, NodeSpec::Listener(s) if s.default_action == DefaultAction::Forward(Ref::Aws(target_group.id.clone())));
     let listener = inventory.of_kind(Kind::Listener).into_iter().find(forwards)?;
     let NodeSpec::Listener(spec) = &listener.spec else { return None };
     let load_balancer = inventory.resolve(&spec.load_balancer)?;
@@ -125,7 +123,10 @@ fn fill_main(
     main.set("cpu", task.cpu).set("memory", task.memory).set("port", task.port);
     main.set("desired_count", spec.desired_count).set("vpc", vpc);
     main.set("subnets", subnet_group(inventory, spec, subnets));
-    main.set("security_groups", Value::List(security_groups(inventory, spec, parts).into_iter().map(Value::Str).collect()));
+    main.set(
+        "security_groups",
+        Value::List(security_groups(inventory, spec, parts).into_iter().map(Value::Str).collect()),
+    );
     main.set_unless("assign_public_ip", spec.assign_public_ip, false);
     let role = |inventory: &Inventory, r: &Ref| inventory.named_ref(Kind::Role, r);
     main.set("execution_role", role(inventory, &task.execution_role).unwrap_or_default());
@@ -160,14 +161,17 @@ fn subnet_group(inventory: &mut Inventory, spec: &ServiceSpec, subnets: &SubnetG
 fn security_groups(inventory: &mut Inventory, spec: &ServiceSpec, parts: &Parts) -> Vec<String> {
     let lb_group = parts.balancer.as_ref().and_then(|b| b.group).map(|g| Ref::Aws(g.id.clone()));
     let admits = |group: &ObservedNode| match (&group.spec, &lb_group) {
-        (NodeSpec::SecurityGroup(g), Some(lb)) => g.ingress.iter().any(|r| r.peer == reconciler_plan::SgPeer::Group(lb.clone())),
+        (NodeSpec::SecurityGroup(g), Some(lb)) => {
+            g.ingress.iter().any(|r| r.peer == reconciler_plan::SgPeer::Group(lb.clone()))
+        }
         _ => false,
     };
     let mut named: Vec<(bool, String)> = Vec::new();
     for group in &spec.security_groups {
         match inventory.named_ref(Kind::SecurityGroup, group) {
             Some(name) => named.push((inventory.resolve(group).is_some_and(admits), name)),
-            None => inventory.note(format!("service {}: security group {group} is not exported: left out", spec.service_name)),
+            None => inventory
+                .note(format!("service {}: security group {group} is not exported: left out", spec.service_name)),
         }
     }
     named.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
@@ -180,7 +184,8 @@ fn secrets_section(inventory: &mut Inventory, path: &[&str], secrets: &BTreeMap<
         return None;
     }
     let mut section = Section::new(&[path[0], path[1], "secrets"]);
-    section.fields = secrets.iter().map(|(variable, from)| (variable.clone(), secret_source(inventory, from))).collect();
+    section.fields =
+        secrets.iter().map(|(variable, from)| (variable.clone(), secret_source(inventory, from))).collect();
     Some(section)
 }
 
@@ -194,7 +199,9 @@ pub fn secret_source(inventory: &mut Inventory, value_from: &str) -> Value {
     let name = parts.next().unwrap_or_default();
     let key = parts.next().filter(|k| !k.is_empty());
     if parts.any(|p| !p.is_empty()) {
-        inventory.note(format!("secret {value_from}: a version stage or id cannot be declared: the current version is written"));
+        inventory.note(format!(
+            "secret {value_from}: a version stage or id cannot be declared: the current version is written"
+        ));
     }
     let mut fields = vec![("secret".to_string(), Value::Str(format!("{prefix}:secret:{name}")))];
     fields.extend(key.map(|k| ("key".to_string(), k.into())));
@@ -229,7 +236,12 @@ fn log_group_name(inventory: &Inventory, group_name: &str) -> String {
     found.and_then(|g| inventory.named(Kind::LogGroup, &g.id)).unwrap_or_else(|| group_name.to_string())
 }
 
-fn discovery(inventory: &mut Inventory, path: &[&str], spec: &ServiceSpec, found: Option<&ObservedNode>) -> Option<Section> {
+fn discovery(
+    inventory: &mut Inventory,
+    path: &[&str],
+    spec: &ServiceSpec,
+    found: Option<&ObservedNode>,
+) -> Option<Section> {
     let NodeSpec::DiscoveryService(registry) = &found?.spec else { return None };
     let namespace = inventory.named_ref(Kind::Namespace, &registry.namespace);
     let mut section = Section::new(&[path[0], path[1], "discovery"]);
@@ -250,7 +262,8 @@ fn deployment(path: &[&str], deployment: &Deployment) -> Option<Section> {
 
 /// `[service.NAME.load_balancer]` with its health check and HTTPS listener.
 fn load_balancer(inventory: &mut Inventory, path: &[&str], spec: &ServiceSpec, balancer: &Balancer) -> Vec<Section> {
-    let (NodeSpec::LoadBalancer(lb), NodeSpec::TargetGroup(tg)) = (&balancer.load_balancer.spec, &balancer.target_group.spec)
+    let (NodeSpec::LoadBalancer(lb), NodeSpec::TargetGroup(tg)) =
+        (&balancer.load_balancer.spec, &balancer.target_group.spec)
     else {
         return vec![];
     };
@@ -316,8 +329,15 @@ fn autoscaling(inventory: &Inventory, path: &[&str], service: &ObservedNode, spe
     let Some(resource_id) = service.id.split_once(":service/").map(|(_, rest)| format!("service/{rest}")) else {
         return vec![];
     };
-    let of = |kind| inventory.of_kind(kind).into_iter().filter(|n| n.spec.unique_identity().is_some_and(|i| i.starts_with(&resource_id)));
-    let Some(NodeSpec::ScalableTarget(target)) = of(Kind::ScalableTarget).next().map(|t| &t.spec) else { return vec![] };
+    let of = |kind| {
+        inventory
+            .of_kind(kind)
+            .into_iter()
+            .filter(|n| n.spec.unique_identity().is_some_and(|i| i.starts_with(&resource_id)))
+    };
+    let Some(NodeSpec::ScalableTarget(target)) = of(Kind::ScalableTarget).next().map(|t| &t.spec) else {
+        return vec![];
+    };
     let policies: Vec<&ScalingPolicySpec> = of(Kind::ScalingPolicy)
         .filter_map(|p| match &p.spec {
             NodeSpec::ScalingPolicy(p) if p.resource_id == resource_id => Some(&**p),
@@ -373,7 +393,12 @@ fn autoscaling(inventory: &Inventory, path: &[&str], service: &ObservedNode, spe
 }
 
 /// `[service.NAME.sidecars.CONTAINER]`.
-fn sidecar_section(inventory: &mut Inventory, path: &[&str], sidecar: &SidecarSpec, task: &TaskDefinitionSpec) -> Section {
+fn sidecar_section(
+    inventory: &mut Inventory,
+    path: &[&str],
+    sidecar: &SidecarSpec,
+    task: &TaskDefinitionSpec,
+) -> Section {
     let mut section = Section::new(&[path[0], path[1], "sidecars", &sidecar.name]);
     section.set("image", sidecar.image.as_str());
     if let Some(cpu) = sidecar.cpu {
@@ -402,7 +427,10 @@ fn sidecar_section(inventory: &mut Inventory, path: &[&str], sidecar: &SidecarSp
     }
     if let Some(logs) = sidecar.logs.as_ref().filter(|l| Some(*l) != task.logs.as_ref()) {
         let group = log_group_name(inventory, &logs.group_name);
-        let fields = [("log_group".to_string(), group.into()), ("stream_prefix".to_string(), logs.stream_prefix.as_str().into())];
+        let fields = [
+            ("log_group".to_string(), group.into()),
+            ("stream_prefix".to_string(), logs.stream_prefix.as_str().into()),
+        ];
         section.set("logs", Value::Inline(fields.into()));
     }
     section
@@ -531,11 +559,16 @@ ttl = 10
         let observed = Observed::default();
         let mut inventory = Inventory::new(&observed, "default");
         let arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:app/tls-AbCdEf";
-        let source = |inventory: &mut Inventory, from: &str| render(&[], &[{
-            let mut s = Section::new(&["s"]);
-            s.set("X", secret_source(inventory, from));
-            s
-        }]);
+        let source = |inventory: &mut Inventory, from: &str| {
+            render(
+                &[],
+                &[{
+                    let mut s = Section::new(&["s"]);
+                    s.set("X", secret_source(inventory, from));
+                    s
+                }],
+            )
+        };
         assert!(source(&mut inventory, arn).contains(&format!("X = {{ secret = \"{arn}\" }}")));
         let ssm = "arn:aws:ssm:eu-west-1:123456789012:parameter/app/key";
         assert!(source(&mut inventory, ssm).contains(&format!("X = {{ parameter = \"{ssm}\" }}")));

@@ -154,10 +154,13 @@ mod tests {
         service
             .set("image", "brentley/ecsdemo-frontend:latest")
             .set("port", 3000u16)
-            .set("environment", inline_strings(&std::collections::BTreeMap::from([(
-                "URL".to_string(),
-                "http://x \"quoted\"\n".to_string(),
-            )])))
+            .set(
+                "environment",
+                inline_strings(&std::collections::BTreeMap::from([(
+                    "URL".to_string(),
+                    "http://x \"quoted\"\n".to_string(),
+                )])),
+            )
             .set("security_groups", Value::List(vec!["services".into()]))
             .set("tags", Value::Inline(vec![("cost center".to_string(), "42".into())]));
         let mut policy = Section::array(&["service", "ecsdemo-frontend", "autoscaling", "target_tracking"]);
