@@ -42,6 +42,8 @@ fn the_workshop_built_by_hand_is_exported_and_the_first_pass_only_adopts_it() {
 
     let export = emulator.reconciler(&["export", "--cluster", "container-demo", "--out", out.arg(), "--force"]);
     assert_eq!(export.code, 0, "{export}");
+    assert!(export.stdout.contains(" API calls (0 mutating)."), "read only: {export}");
+    assert!(export.stdout.contains("The first pass over them adopts every resource and changes nothing else."));
     // The only thing left out is the VPC's default group (AWS's, in every VPC); the check after writing found
     // nothing the first pass would do besides adopting.
     let notes: Vec<&str> = export.stderr.lines().filter(|l| l.starts_with("note: ")).collect();

@@ -53,20 +53,21 @@ pub async fn run(args: &ExportArgs, client: &reconciler_aws::ClientOptions) -> i
         eprintln!("error: {}: {err}", args.out.display());
         return exit::ERROR;
     }
-    let mut notes = std::mem::take(&mut inventory.notes);
-    match check::first_pass(&aws, &args.out, &args.owner_id, &args.cluster).await {
-        Ok(found) => notes.extend(found),
+    let differences = match check::first_pass(&aws, &args.out, &args.owner_id, &args.cluster).await {
+        Ok(found) => found,
         Err(err) => {
             eprintln!("error: checking the exported files: {err}");
             return exit::ERROR;
         }
-    }
-    for note in &notes {
+    };
+    for note in inventory.notes.iter().chain(&differences) {
         eprintln!("note: {note}");
     }
     let names: Vec<&str> = files.keys().map(String::as_str).collect();
     println!("Exported {source} into {}: {}.", args.out.display(), names.join(", "));
-    if notes.is_empty() {
+    let calls = aws.calls();
+    println!("{} API calls ({} mutating).", calls.total(), calls.mutating());
+    if differences.is_empty() {
         println!("The first pass over them adopts every resource and changes nothing else.");
     }
     exit::OK
@@ -132,13 +133,25 @@ fn files(inventory: &mut Inventory, args: &ExportArgs, source: &str) -> Result<B
     platform.extend(shared);
     let mut files = BTreeMap::from([("platform.toml".to_string(), toml_out::render(&header, &platform))]);
     for part in &parts {
-        let mut sections: Vec<Section> =
-            own_logs.get(&part.service.id).into_iter().flatten().map(|g| platform::log_group(inventory, g)).collect();
-        sections.extend(service::sections(inventory, part, &subnet_groups, &vpc_name));
-        let Some(name) = inventory.named(Kind::Service, &part.service.id) else { continue };
-        files.insert(format!("{name}.toml"), toml_out::render(&header, &sections));
+        let own_logs = own_logs.get(&part.service.id).map_or(&[][..], Vec::as_slice);
+        if let Some((name, sections)) = service_file(inventory, part, own_logs, &subnet_groups, &vpc_name) {
+            files.insert(format!("{name}.toml"), toml_out::render(&header, &sections));
+        }
     }
     Ok(files)
+}
+
+/// A service's file: its own log groups, then the service; with the service's declaration name.
+fn service_file(
+    inventory: &mut Inventory,
+    part: &service::Parts,
+    own_logs: &[&ObservedNode],
+    subnet_groups: &network::SubnetGroups,
+    vpc_name: &str,
+) -> Option<(String, Vec<Section>)> {
+    let mut sections: Vec<Section> = own_logs.iter().map(|g| platform::log_group(inventory, g)).collect();
+    sections.extend(service::sections(inventory, part, subnet_groups, vpc_name));
+    Some((inventory.named(Kind::Service, &part.service.id)?, sections))
 }
 
 /// Says what the files are, where from and when; and how to use them.

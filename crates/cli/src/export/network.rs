@@ -19,35 +19,18 @@ pub type SubnetGroups = HashMap<String, &'static str>;
 pub fn vpc(inventory: &mut Inventory, vpc: &ObservedNode) -> (Section, SubnetGroups) {
     let NodeSpec::Vpc(spec) = &vpc.spec else { unreachable!("a VPC node") };
     let name = inventory.name(Kind::Vpc, &vpc.id, vpc.tags.get("Name").map_or("main", String::as_str));
-    let in_vpc = |n: &&ObservedNode| n.spec.references().first() == Some(&&Ref::Aws(vpc.id.clone()));
-    let subnets: Vec<&ObservedNode> = inventory.of_kind(Kind::Subnet).into_iter().filter(in_vpc).collect();
     let public = public_subnets(inventory, vpc);
-    let zones = zones(&subnets, &public);
-    let mut groups = SubnetGroups::new();
-    let mut cidrs: BTreeMap<(&str, &str), Ipv4Net> = BTreeMap::new();
-    for subnet in &subnets {
-        let NodeSpec::Subnet(s) = &subnet.spec else { continue };
-        let group = if public.contains(&subnet.id) { "public" } else { "private" };
-        groups.insert(subnet.id.clone(), group);
-        if cidrs.insert((group, s.availability_zone.as_str()), s.cidr).is_some() {
-            inventory.note(format!(
-                "vpc {}: more than one {group} subnet in {}: the schema has one per zone; only one is declared",
-                vpc.id, s.availability_zone
-            ));
-        }
-    }
+    let layout = Layout::of(inventory, vpc, &public);
     let mut section = Section::new(&["vpc", &name]);
     section.set("cidr", spec.cidr.to_string());
     let region_zones = &inventory.observed.availability_zones;
+    let zones = &layout.zones;
     if region_zones.len() >= zones.len() && region_zones[..zones.len()] == zones[..] {
         section.set("availability_zones", Value::Int(zones.len() as i64));
     } else {
         section.set("availability_zones", Value::List(zones.iter().map(|z| z.as_str().into()).collect()));
     }
-    let listed = |group: &str| -> Vec<Ipv4Net> {
-        zones.iter().filter_map(|z| cidrs.get(&(group, z.as_str())).copied()).collect()
-    };
-    let (public_cidrs, private_cidrs) = (listed("public"), listed("private"));
+    let (public_cidrs, private_cidrs) = (layout.cidrs("public"), layout.cidrs("private"));
     if reconciler_spec::derived_subnets(spec.cidr, zones.len()) != Some((public_cidrs.clone(), private_cidrs.clone())) {
         let list = |cidrs: &[Ipv4Net]| Value::List(cidrs.iter().map(|c| c.to_string().into()).collect());
         section.set("public_subnets", list(&public_cidrs)).set("private_subnets", list(&private_cidrs));
@@ -60,7 +43,48 @@ pub fn vpc(inventory: &mut Inventory, vpc: &ObservedNode) -> (Section, SubnetGro
     // as a tag would give every part the VPC's name.
     tags.remove("Name");
     section.set_map("tags", &tags).set("adopt", true);
-    (section, groups)
+    (section, layout.groups)
+}
+
+/// A VPC's subnets as the schema lays them out: one public and one private per zone.
+struct Layout {
+    /// The zones with a public subnet, in name order (the order the schema lists subnets in).
+    zones: Vec<String>,
+    groups: SubnetGroups,
+    /// Each subnet's CIDR, by group and zone.
+    by_zone: BTreeMap<(&'static str, String), Ipv4Net>,
+}
+
+impl Layout {
+    fn of(inventory: &mut Inventory, vpc: &ObservedNode, public: &BTreeSet<String>) -> Layout {
+        let vpc_ref = Ref::Aws(vpc.id.clone());
+        let mut layout = Layout { zones: vec![], groups: SubnetGroups::new(), by_zone: BTreeMap::new() };
+        let mut zones = BTreeSet::new();
+        for subnet in inventory.of_kind(Kind::Subnet) {
+            let NodeSpec::Subnet(s) = &subnet.spec else { continue };
+            if s.vpc != vpc_ref {
+                continue;
+            }
+            let group = if public.contains(&subnet.id) { "public" } else { "private" };
+            layout.groups.insert(subnet.id.clone(), group);
+            if group == "public" {
+                zones.insert(s.availability_zone.clone());
+            }
+            if layout.by_zone.insert((group, s.availability_zone.clone()), s.cidr).is_some() {
+                inventory.note(format!(
+                    "vpc {}: more than one {group} subnet in {}: the schema has one per zone; only one is declared",
+                    vpc.id, s.availability_zone
+                ));
+            }
+        }
+        layout.zones = zones.into_iter().collect();
+        layout
+    }
+
+    /// The group's CIDRs in zone order.
+    fn cidrs(&self, group: &'static str) -> Vec<Ipv4Net> {
+        self.zones.iter().filter_map(|z| self.by_zone.get(&(group, z.clone())).copied()).collect()
+    }
 }
 
 /// The subnets whose route table sends 0.0.0.0/0 to an internet gateway: public ones.
@@ -76,19 +100,6 @@ fn public_subnets(inventory: &Inventory, vpc: &ObservedNode) -> BTreeSet<String>
         }
     }
     public
-}
-
-/// The zones that have a public subnet, in name order (the order the schema lists subnets in).
-fn zones(subnets: &[&ObservedNode], public: &BTreeSet<String>) -> Vec<String> {
-    let zones: BTreeSet<String> = subnets
-        .iter()
-        .filter(|s| public.contains(&s.id))
-        .filter_map(|s| match &s.spec {
-            NodeSpec::Subnet(s) => Some(s.availability_zone.clone()),
-            _ => None,
-        })
-        .collect();
-    zones.into_iter().collect()
 }
 
 /// `"none"`, `"one"` or `"one-per-az"`, from the NAT gateways in the VPC's public subnets.
@@ -192,9 +203,7 @@ fn rule(inventory: &mut Inventory, own_id: &str, rule: &SgRule, name: &str, dire
             }
         },
     };
-    if let Some(description) = &rule.description {
-        section.set("description", description.as_str());
-    }
+    section.set_some("description", rule.description.as_deref());
     Some(section)
 }
 

@@ -34,9 +34,7 @@ pub fn namespace(inventory: &mut Inventory, node: &ObservedNode, vpc: &str) -> S
     let name = inventory.name(Kind::Namespace, &node.id, dns_name.split('.').next().unwrap_or(dns_name));
     declaration("namespace", &name, node, |s| {
         s.set_unless("dns_name", dns_name.as_str(), name.as_str()).set("vpc", vpc);
-        if let Some(description) = description {
-            s.set("description", description.as_str());
-        }
+        s.set_some("description", description.as_deref());
     })
 }
 
@@ -59,9 +57,7 @@ pub fn role(inventory: &mut Inventory, node: &ObservedNode) -> Section {
                 super::toml_out::Value::List(managed_policies.iter().map(|p| p.as_str().into()).collect()),
             );
         }
-        if let Some(policy) = inline_policy {
-            s.set("inline_policy", policy.as_str());
-        }
+        s.set_some("inline_policy", inline_policy.as_deref());
     })
 }
 
@@ -73,8 +69,6 @@ pub fn log_group(inventory: &mut Inventory, node: &ObservedNode) -> Section {
     let name = inventory.name(Kind::LogGroup, &node.id, group_name.rsplit('/').next().unwrap_or(group_name));
     declaration("log_group", &name, node, |s| {
         s.set_unless("group_name", group_name.as_str(), name.as_str());
-        if let Some(days) = retention_days {
-            s.set("retention_days", *days);
-        }
+        s.set_some("retention_days", *retention_days);
     })
 }

@@ -130,13 +130,9 @@ fn fill_main(
     main.set_unless("assign_public_ip", spec.assign_public_ip, false);
     let role = |inventory: &Inventory, r: &Ref| inventory.named_ref(Kind::Role, r);
     main.set("execution_role", role(inventory, &task.execution_role).unwrap_or_default());
-    if let Some(task_role) = task.task_role.as_ref().and_then(|r| role(inventory, r)) {
-        main.set("task_role", task_role);
-    }
+    main.set_some("task_role", task.task_role.as_ref().and_then(|r| role(inventory, r)));
     main.set_map("environment", &task.environment);
-    if let Some(command) = &task.command {
-        main.set("command", strings(command));
-    }
+    main.set_some("command", task.command.as_deref().map(strings));
     main.set_unless("health_check_grace_period_seconds", spec.health_check_grace_period_seconds, 0);
     main.set_unless("enable_execute_command", spec.enable_execute_command, false);
 }
@@ -329,17 +325,15 @@ fn autoscaling(inventory: &Inventory, path: &[&str], service: &ObservedNode, spe
     let Some(resource_id) = service.id.split_once(":service/").map(|(_, rest)| format!("service/{rest}")) else {
         return vec![];
     };
-    let of = |kind| {
-        inventory
-            .of_kind(kind)
-            .into_iter()
-            .filter(|n| n.spec.unique_identity().is_some_and(|i| i.starts_with(&resource_id)))
-    };
-    let Some(NodeSpec::ScalableTarget(target)) = of(Kind::ScalableTarget).next().map(|t| &t.spec) else {
+    let specs = |kind| inventory.of_kind(kind).into_iter().map(|n| &n.spec);
+    let Some(target) = specs(Kind::ScalableTarget).find_map(|s| match s {
+        NodeSpec::ScalableTarget(t) if t.resource_id == resource_id => Some(t),
+        _ => None,
+    }) else {
         return vec![];
     };
-    let policies: Vec<&ScalingPolicySpec> = of(Kind::ScalingPolicy)
-        .filter_map(|p| match &p.spec {
+    let policies: Vec<&ScalingPolicySpec> = specs(Kind::ScalingPolicy)
+        .filter_map(|s| match s {
             NodeSpec::ScalingPolicy(p) if p.resource_id == resource_id => Some(&**p),
             _ => None,
         })
@@ -349,47 +343,51 @@ fn autoscaling(inventory: &Inventory, path: &[&str], service: &ObservedNode, spe
     // The section's cooldowns are the policies' defaults: written there when every policy has the same.
     let common = |value: fn(&ScalingPolicySpec) -> u32| {
         let values: BTreeSet<u32> = policies.iter().map(|p| value(p)).collect();
-        (values.len() == 1).then(|| *values.iter().next().expect("one value"))
+        (values.len() == 1).then(|| values.into_iter().next().expect("one value"))
     };
-    let scale_in = common(|p| p.scale_in_cooldown_seconds);
-    let scale_out = common(|p| p.scale_out_cooldown_seconds);
-    if let Some(seconds) = scale_in {
-        section.set("scale_in_cooldown", format!("{seconds}s"));
-    }
-    if let Some(seconds) = scale_out {
-        section.set("scale_out_cooldown", format!("{seconds}s"));
-    }
+    let cooldowns = (common(|p| p.scale_in_cooldown_seconds), common(|p| p.scale_out_cooldown_seconds));
+    section.set_some("scale_in_cooldown", cooldowns.0.map(seconds));
+    section.set_some("scale_out_cooldown", cooldowns.1.map(seconds));
     let mut out = vec![section];
-    for policy in policies {
-        let mut section = Section::array(&[path[0], path[1], "autoscaling", "target_tracking"]);
-        section.set("metric", policy.metric.key()).set("target", Value::Float(policy.target));
-        let default_name = format!("{}-{}", spec.service_name, policy.metric.key());
-        section.set_unless("name", policy.name.as_str(), default_name.as_str());
-        if scale_in.is_none() {
-            section.set("scale_in_cooldown", format!("{}s", policy.scale_in_cooldown_seconds));
+    out.extend(policies.into_iter().map(|p| policy(path, p, &spec.service_name, cooldowns)));
+    for action in specs(Kind::ScheduledAction) {
+        let NodeSpec::ScheduledAction(action) = action else { continue };
+        if action.resource_id != resource_id {
+            continue;
         }
-        if scale_out.is_none() {
-            section.set("scale_out_cooldown", format!("{}s", policy.scale_out_cooldown_seconds));
-        }
-        section.set_unless("disable_scale_in", policy.disable_scale_in, false);
-        out.push(section);
-    }
-    for action in of(Kind::ScheduledAction) {
-        let NodeSpec::ScheduledAction(action) = &action.spec else { continue };
         let mut section = Section::array(&[path[0], path[1], "autoscaling", "scheduled"]);
         section.set("name", action.name.as_str()).set("schedule", action.schedule.as_str());
-        if let Some(zone) = &action.timezone {
-            section.set("timezone", zone.as_str());
-        }
-        if let Some(min) = action.min_capacity {
-            section.set("min_capacity", min);
-        }
-        if let Some(max) = action.max_capacity {
-            section.set("max_capacity", max);
-        }
+        section.set_some("timezone", action.timezone.as_deref());
+        section.set_some("min_capacity", action.min_capacity).set_some("max_capacity", action.max_capacity);
         out.push(section);
     }
     out
+}
+
+/// A duration as the files write it.
+fn seconds(n: u32) -> String {
+    format!("{n}s")
+}
+
+/// `[[service.NAME.autoscaling.target_tracking]]`; its cooldowns unless the section has them (`common`).
+fn policy(
+    path: &[&str],
+    policy: &ScalingPolicySpec,
+    service_name: &str,
+    common: (Option<u32>, Option<u32>),
+) -> Section {
+    let mut section = Section::array(&[path[0], path[1], "autoscaling", "target_tracking"]);
+    section.set("metric", policy.metric.key()).set("target", Value::Float(policy.target));
+    let default_name = format!("{service_name}-{}", policy.metric.key());
+    section.set_unless("name", policy.name.as_str(), default_name.as_str());
+    if common.0.is_none() {
+        section.set("scale_in_cooldown", seconds(policy.scale_in_cooldown_seconds));
+    }
+    if common.1.is_none() {
+        section.set("scale_out_cooldown", seconds(policy.scale_out_cooldown_seconds));
+    }
+    section.set_unless("disable_scale_in", policy.disable_scale_in, false);
+    section
 }
 
 /// `[service.NAME.sidecars.CONTAINER]`.
@@ -401,23 +399,13 @@ fn sidecar_section(
 ) -> Section {
     let mut section = Section::new(&[path[0], path[1], "sidecars", &sidecar.name]);
     section.set("image", sidecar.image.as_str());
-    if let Some(cpu) = sidecar.cpu {
-        section.set("cpu", cpu);
-    }
-    if let Some(memory) = sidecar.memory {
-        section.set("memory", memory);
-    }
-    if let Some(port) = sidecar.port {
-        section.set("port", port);
-    }
+    section.set_some("cpu", sidecar.cpu).set_some("memory", sidecar.memory).set_some("port", sidecar.port);
     section.set_map("environment", &sidecar.environment);
     if !sidecar.secrets.is_empty() {
         let secrets = sidecar.secrets.iter().map(|(k, from)| (k.clone(), secret_source(inventory, from))).collect();
         section.set("secrets", Value::Inline(secrets));
     }
-    if let Some(command) = &sidecar.command {
-        section.set("command", strings(command));
-    }
+    section.set_some("command", sidecar.command.as_deref().map(strings));
     section.set_unless("essential", sidecar.essential, true);
     if !sidecar.depends_on.is_empty() {
         section.set("depends_on", Value::Inline(start_order(&sidecar.depends_on)));

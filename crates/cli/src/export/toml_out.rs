@@ -86,6 +86,14 @@ impl Section {
         self
     }
 
+    /// Adds a field when it has a value.
+    pub fn set_some<T: Into<Value>>(&mut self, key: &str, value: Option<T>) -> &mut Self {
+        if let Some(value) = value {
+            self.set(key, value);
+        }
+        self
+    }
+
     /// Adds a string map as an inline table, unless it is empty.
     pub fn set_map(&mut self, key: &str, map: &std::collections::BTreeMap<String, String>) -> &mut Self {
         if !map.is_empty() {
