@@ -122,3 +122,17 @@ fn the_repository_associates_its_desired_state_files_with_the_schema() {
     let printed = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success() && printed.contains("'container_insight' was unexpected"), "{printed}");
 }
+
+#[test]
+fn the_schema_is_what_its_generator_makes_of_docs_schema_md() {
+    let root = workspace_root();
+    let output =
+        Command::new("python3").arg(root.join("crates/spec/schema-from-docs.py")).output().expect("python3 runs");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let committed = std::fs::read_to_string(root.join("crates/spec/desired-state.schema.json")).unwrap();
+    assert!(
+        String::from_utf8_lossy(&output.stdout) == committed,
+        "crates/spec/desired-state.schema.json is out of date with docs/schema.md: run \
+         python3 crates/spec/schema-from-docs.py > crates/spec/desired-state.schema.json"
+    );
+}

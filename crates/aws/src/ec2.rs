@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
 use reconciler_plan::ownership::{MANAGED_BY_KEY, MANAGED_BY_VALUE, OWNER_KEY, RESOURCE_KEY};
-use reconciler_plan::{Action, Address};
+use reconciler_plan::{Action, Address, ObservationHints};
 
 use crate::Aws;
 use crate::error::{AwsError, classify};
@@ -16,6 +16,13 @@ pub fn owner_filters(owner_id: &str) -> Vec<Filter> {
         Filter::builder().name(format!("tag:{MANAGED_BY_KEY}")).values(MANAGED_BY_VALUE).build(),
         Filter::builder().name(format!("tag:{OWNER_KEY}")).values(owner_id).build(),
     ]
+}
+
+/// The filters of an EC2 kind's read in a pass: ours, by tag. While unowned VPCs are read too (a VPC declared
+/// with `adopt = true`, or `reconciler export`), none: every resource of the kind is read (one call either way),
+/// and the planner tells ours from the candidates to adopt, and those from the rest.
+pub fn observation_filters(owner_id: &str, hints: &ObservationHints) -> Vec<Filter> {
+    if hints.adopting.vpcs() { vec![] } else { owner_filters(owner_id) }
 }
 
 /// The filters that select our resource at `address` (normally one).

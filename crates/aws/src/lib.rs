@@ -11,6 +11,7 @@ mod create_once;
 mod ec2;
 mod ecs;
 pub mod error;
+pub mod export;
 pub mod jitter;
 mod kinds;
 pub mod lease;
@@ -179,6 +180,11 @@ impl Aws {
     /// writes are then bound to the lease as held now (lost and taken again, it does not write any more).
     pub fn begin_pass(&self) -> bool {
         self.fence.begin_pass()
+    }
+
+    /// Where the calls go: the configured endpoint URL, or AWS's own for the region.
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
     }
 
     /// The region the clients talk to, if one is configured.

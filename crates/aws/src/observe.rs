@@ -52,8 +52,14 @@ pub async fn observe(aws: &Aws, owner_id: &str, hints: &ObservationHints) -> Res
             unread.insert(kind, error.to_string());
         }
     }
-    // Only what is ours, or what could clash with a declaration's unique name, goes to the planner.
-    nodes.retain(|n| matches!(Owner::from_tags(owner_id, &n.tags), Owner::Us(_)) || n.spec.unique_identity().is_some());
+    // Only what is ours, or what could clash with a declaration's unique name, goes to the planner; and, while
+    // something is adopted, what has no owner (the candidates: the planner tells which one a declaration means).
+    let adopting = hints.adopting.any();
+    nodes.retain(|n| match Owner::from_tags(owner_id, &n.tags) {
+        Owner::Us(_) => true,
+        Owner::Nobody if adopting => true,
+        _ => n.spec.unique_identity().is_some(),
+    });
     // Secrets that cannot be read: the task definitions that reference them are held like an unread kind
     // (one made without their ARNs or versions would be wrong), and with them their services.
     let secrets = match secrets {

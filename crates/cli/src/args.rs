@@ -90,6 +90,12 @@ pub enum Command {
     /// (`SERVICE/TASKID`, the task id shortened to 8 characters). `--follow` keeps printing new lines until
     /// Ctrl-C. Makes no change.
     Logs(LogsArgs),
+    /// Write desired-state files that reproduce an existing cluster (made by Copilot, CDK, ecs-cli or by hand):
+    /// its services, their task definitions, Cloud Map names, load balancers and autoscaling, the roles and log
+    /// groups they use, and their VPC. Every declaration says `adopt = true`, so the first pass takes the
+    /// resources over and replaces nothing; what it would do besides is listed on standard error. Makes no
+    /// change in AWS.
+    Export(ExportArgs),
     /// Delete every resource of ours that the directory declares, dependents first, after showing the plan
     /// and asking for confirmation on a terminal. Nothing else is touched.
     Destroy(DestroyArgs),
@@ -147,6 +153,29 @@ pub struct IamPolicyArgs {
     /// create it and hold its lease.
     #[arg(long, env = "RECONCILER_LEASE_TABLE")]
     pub lease_table: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The ECS cluster to export, by name.
+    #[arg(long)]
+    pub cluster: String,
+
+    /// The VPC to export (`vpc-...`); by default the one the cluster's services run in.
+    #[arg(long)]
+    pub vpc: Option<String>,
+
+    /// The directory to write `platform.toml` and one file per service into; made if missing.
+    #[arg(long)]
+    pub out: PathBuf,
+
+    /// Write into a directory that has files in it (same-named files are overwritten; nothing is deleted).
+    #[arg(long)]
+    pub force: bool,
+
+    /// Whose resources are not exported (see the top-level --owner-id): ours already are declared somewhere.
+    #[arg(long, env = "RECONCILER_OWNER_ID", default_value = "default", value_parser = parse_owner_id)]
+    pub owner_id: String,
 }
 
 #[derive(Debug, Args)]

@@ -4,6 +4,7 @@
 mod args;
 mod destroy;
 mod exit;
+mod export;
 mod iam_policy;
 mod lease;
 mod log_window;
@@ -38,6 +39,7 @@ fn main() {
         Some(Command::Status(status)) => runtime().block_on(status::run(status, &client)),
         Some(Command::Show(show)) => runtime().block_on(show::run(show, &client)),
         Some(Command::Logs(logs)) => runtime().block_on(logs::run(logs, &client)),
+        Some(Command::Export(export)) => runtime().block_on(export::run(export, &client)),
         Some(Command::Destroy(destroy)) => runtime().block_on(destroy::run(destroy, &client)),
         Some(Command::IamPolicy(policy)) => iam_policy::run(policy),
         Some(Command::Completions(completions)) => {

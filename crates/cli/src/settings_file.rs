@@ -42,8 +42,8 @@ fn own_config_dir(command: &mut crate::args::Command) -> Option<&mut PathBuf> {
         Command::Show(show) => Some(&mut show.config_dir),
         Command::Logs(logs) => Some(&mut logs.config_dir),
         Command::IamPolicy(policy) => Some(&mut policy.config_dir),
-        // A saved plan names its own directory.
-        Command::Apply(_) | Command::Completions(_) | Command::Man | Command::Schema => None,
+        // A saved plan names its own directory; an export writes one (`--out`).
+        Command::Apply(_) | Command::Export(_) | Command::Completions(_) | Command::Man | Command::Schema => None,
     }
 }
 
@@ -72,6 +72,7 @@ pub fn apply(cli: &mut Cli, matches: &ArgMatches) -> Result<(), String> {
             Some(crate::args::Command::Destroy(destroy)) => Some(&mut destroy.owner_id),
             Some(crate::args::Command::Show(show)) => Some(&mut show.owner_id),
             Some(crate::args::Command::IamPolicy(policy)) => Some(&mut policy.owner_id),
+            Some(crate::args::Command::Export(export)) => Some(&mut export.owner_id),
             _ => None,
         };
         if let Some(owner_id) = owner_id

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeSet;
 
-use reconciler_spec::Desired;
+use reconciler_spec::{Desired, Kind};
 use reconciler_vocabulary::SecretSource;
 
 /// Derived from the desired state before observing.
@@ -19,6 +19,52 @@ pub struct ObservationHints {
     pub secrets: BTreeSet<SecretSource>,
     /// The domains HTTPS listeners name their certificate by.
     pub certificate_domains: BTreeSet<String>,
+    /// Where to read resources without an owner, which `adopt = true` may take over.
+    pub adopting: AdoptionHints,
+}
+
+/// Which unowned resources observation reads besides ours, as candidates for `adopt = true` (the planner
+/// decides which one a declaration means). Reads by tag cannot find them: they have none of ours.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AdoptionHints {
+    /// Every VPC and what is in it, and every load balancer's listeners: what `reconciler export` reads.
+    pub everything: bool,
+    /// VPCs by CIDR (with them their subnets, gateways, route tables and security groups).
+    pub vpc_cidrs: BTreeSet<String>,
+    /// Clusters by name whose services are read although the cluster is not ours yet.
+    pub clusters: BTreeSet<String>,
+    /// Load balancers by name whose listeners are read although the load balancer is not ours yet.
+    pub load_balancers: BTreeSet<String>,
+}
+
+impl AdoptionHints {
+    /// Whether any unowned resource is to be read.
+    pub fn any(&self) -> bool {
+        self.everything || !self.vpc_cidrs.is_empty() || !self.clusters.is_empty() || !self.load_balancers.is_empty()
+    }
+
+    /// Whether unowned VPCs, and what is in them, are to be read.
+    pub fn vpcs(&self) -> bool {
+        self.everything || !self.vpc_cidrs.is_empty()
+    }
+
+    pub fn load_balancer(&self, name: &str) -> bool {
+        self.everything || self.load_balancers.contains(name)
+    }
+
+    fn from_desired(desired: &Desired) -> AdoptionHints {
+        let adopts = |kind, name: &String| desired.lifecycles.get(&(kind, name.clone())).is_some_and(|l| l.adopt);
+        let vpc_cidrs =
+            desired.vpcs.iter().filter(|(n, _)| adopts(Kind::Vpc, n)).map(|(_, v)| v.spec.cidr.to_string()).collect();
+        let services: Vec<&reconciler_spec::Service> =
+            desired.services.iter().filter(|(n, _)| adopts(Kind::Service, n)).map(|(_, s)| &s.spec).collect();
+        let cluster_name =
+            |name: &str| desired.clusters.get(name).map_or_else(|| name.to_string(), |c| c.spec.cluster_name.clone());
+        let clusters = services.iter().map(|s| cluster_name(&s.cluster)).collect();
+        let load_balancers =
+            services.iter().filter_map(|s| s.load_balancer.as_ref()).map(|lb| lb.name.clone()).collect();
+        AdoptionHints { everything: false, vpc_cidrs, clusters, load_balancers }
+    }
 }
 
 impl ObservationHints {
@@ -31,6 +77,7 @@ impl ObservationHints {
             .map(|u| crate::secrets::lookup(u.source))
             .collect();
         let certificate_domains = crate::certificates::domains(desired).into_iter().collect();
-        ObservationHints { task_definition_families: families, secrets, certificate_domains }
+        let adopting = AdoptionHints::from_desired(desired);
+        ObservationHints { task_definition_families: families, secrets, certificate_domains, adopting }
     }
 }

@@ -4,6 +4,7 @@
 //! [`Observed`] and carries out a [`Plan`]; the `render` crate draws it.
 
 mod address;
+mod adoption;
 mod autoscaling;
 pub mod certificates;
 mod dependency_order;
@@ -27,7 +28,7 @@ mod value;
 pub use address::{Address, Kind};
 pub use expand::{allow_all_egress, declaration_of, expand, expand_with_secrets};
 pub use expand_workload::normalize_policy;
-pub use hints::ObservationHints;
+pub use hints::{AdoptionHints, ObservationHints};
 pub use kinds::cluster::ClusterSpec;
 pub use kinds::discovery_service::DiscoveryServiceSpec;
 pub use kinds::elastic_ip::ElasticIpSpec;

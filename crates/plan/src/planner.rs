@@ -51,8 +51,14 @@ pub fn plan(desired: &Desired, observed: &Observed, context: &PlanContext) -> Re
         unread: unread(observed),
         ..Plan::default()
     };
+    // A task definition revision that is not what the file says is not taken over (it stays as it is, not
+    // ours): a revision of ours is registered beside it, and the adopted service moves to it.
+    let keeps =
+        |node: &Node, found: &ObservedNode| !(node.spec.replaced_by_new_version() && needs_replacing(node, found));
+    let adoptions = crate::adoption::adoptions(&nodes, &|address| adopts(desired, address), &live.unowned, &keeps);
     let mut decisions = Decisions {
         desired,
+        adoptions,
         owner_id: &context.owner_id,
         live: &live,
         declared: &declared,
@@ -157,6 +163,8 @@ impl<'a> Undeclared<'a> {
 /// a resource sees whether what it refers to is replaced, in conflict, or in the plan.
 struct Decisions<'a> {
     desired: &'a Desired,
+    /// The unowned resource each node of an `adopt = true` declaration takes over (`crate::adoption`).
+    adoptions: BTreeMap<Address, ObservedNode>,
     owner_id: &'a str,
     live: &'a LiveState,
     declared: &'a BTreeSet<&'a Address>,
@@ -202,8 +210,11 @@ impl Decisions<'_> {
         depends_on: Vec<Address>,
         blocked_by: Option<Address>,
     ) -> Option<Result<Action, Conflict>> {
-        let holder =
-            name_holder(node, self.live, self.declared).filter(|_| !autoscaling::scales_a_new_service(node, plan));
+        let scales_a_new_service = autoscaling::scales_a_new_service(node, plan);
+        if let Some(holder) = self.adoptions.get(&node.address).filter(|_| !scales_a_new_service) {
+            return Some(adoption(node, holder, depends_on, blocked_by));
+        }
+        let holder = name_holder(node, self.live, self.declared).filter(|_| !scales_a_new_service);
         if let Some((identity, holder, reason)) = holder {
             let unowned = Owner::from_tags(self.owner_id, &holder.tags) == Owner::Nobody;
             if unowned && adopts(self.desired, &node.address) {
@@ -423,7 +434,7 @@ fn adoption(
     });
     let (settled, live_node) = settle(node, &holder_as_ours);
     let changes = diff(&settled, &live_node);
-    let fixed: Vec<ChangedField> = changes.iter().filter(|c| c.forces_replacement).map(|c| c.field.clone()).collect();
+    let fixed = fixed_fields(&changes);
     if !fixed.is_empty() {
         return Err(Conflict {
             address: node.address.clone(),
@@ -445,13 +456,23 @@ fn adoption(
     })
 }
 
-/// Whether the declaration behind `address` says `adopt = true`. Only the resource the declaration is named
-/// for is adopted (a service's ECS service, not the task definition or load balancer derived from it), and a
-/// role's instance profile with the role.
+/// The changed fields AWS cannot change in place.
+fn fixed_fields(changes: &[FieldChange]) -> Vec<ChangedField> {
+    changes.iter().filter(|c| c.forces_replacement).map(|c| c.field.clone()).collect()
+}
+
+/// Whether `found` differs from `node` in a field AWS cannot change in place.
+fn needs_replacing(node: &Node, found: &ObservedNode) -> bool {
+    let (settled, live) = settle(node, found);
+    !fixed_fields(&diff(&settled, &live)).is_empty()
+}
+
+/// Whether the declaration behind `address` says `adopt = true`: every resource it expands into is then taken
+/// over where an unowned one is recognised (`crate::adoption`), of the kinds that can be
+/// ([`Kind::adoptable`]).
 pub fn adopts(desired: &Desired, address: &Address) -> bool {
-    let named_for = address.kind.adoptable() && !address.name.contains('/');
     let (kind, name) = crate::expand::declaration_of(address);
-    named_for && desired.lifecycles.get(&(kind, name.to_string())).is_some_and(|l| l.adopt)
+    address.kind.adoptable() && desired.lifecycles.get(&(kind, name.to_string())).is_some_and(|l| l.adopt)
 }
 
 /// The live resource already holding the unique identity (cluster name, namespace name, VPC/group name) of a
@@ -503,6 +524,8 @@ struct LiveState {
     duplicates: Vec<(Address, ObservedNode)>,
     /// Not ours, by kind and unique identity.
     foreign_identities: HashMap<(Kind, String), ObservedNode>,
+    /// Without any owner tag (references to ours resolved): what `adopt = true` may take over.
+    unowned: Vec<ObservedNode>,
     /// The address of each of ours, by its AWS id.
     addresses: HashMap<String, Address>,
 }
@@ -522,14 +545,18 @@ impl LiveState {
         for node in ours.values_mut() {
             node.spec.map_refs(resolve);
         }
-        let foreign_identities = foreign
+        let foreign: Vec<ObservedNode> = foreign
             .into_iter()
-            .filter_map(|mut node| {
+            .map(|mut node| {
                 node.spec.map_refs(resolve);
-                Some(((node.kind(), node.spec.unique_identity()?), node))
+                node
             })
             .collect();
-        LiveState { ours, duplicates, foreign_identities, addresses }
+        let unowned =
+            foreign.iter().filter(|n| Owner::from_tags(owner_id, &n.tags) == Owner::Nobody).cloned().collect();
+        let foreign_identities =
+            foreign.into_iter().filter_map(|node| Some(((node.kind(), node.spec.unique_identity()?), node))).collect();
+        LiveState { ours, duplicates, foreign_identities, unowned, addresses }
     }
 }
 

@@ -681,6 +681,88 @@ fn adopting_a_role_adopts_its_instance_profile() {
     assert!(plan.conflicts.is_empty(), "{:?}", plan.conflicts);
 }
 
+/// The workshop (without the load-test host: an instance cannot be adopted) made by hand: every resource there,
+/// none of it tagged as ours; and every declaration saying `adopt = true`, as `reconciler export` writes them.
+fn workshop_made_by_hand() -> (Desired, Observed) {
+    let mut desired = workshop_config();
+    desired.instances.clear();
+    let declared: Vec<(reconciler_spec::Kind, String)> = expanded(&desired)
+        .iter()
+        .map(|a| {
+            let address = addr(a);
+            let (kind, name) = reconciler_plan::declaration_of(&address);
+            (kind, name.to_string())
+        })
+        .collect();
+    for (kind, name) in declared {
+        adopt(&mut desired, kind, &name);
+    }
+    let mut observed = converged(&desired, &zones(3));
+    for node in &mut observed.nodes {
+        disown(node);
+    }
+    (desired, observed)
+}
+
+#[test]
+fn adopting_a_whole_stack_takes_over_every_part_of_every_declaration_and_changes_only_tags() {
+    let (desired, observed) = workshop_made_by_hand();
+    let plan = plan_with(&desired, &observed, &pruning_on());
+
+    assert!(plan.conflicts.is_empty(), "{:?}", plan.conflicts);
+    assert_eq!(sorted(of_kind(&plan, ActionKind::Adopt)), sorted(expanded(&desired)), "{:#?}", describe(&plan));
+    for adoption in &plan.actions {
+        assert_eq!(adoption.id.as_deref(), Some(id_of(&adoption.address).as_str()), "the one made for it");
+        let fields: Vec<String> = adoption.changes.iter().map(|c| c.field.to_string()).collect();
+        assert!(fields.iter().all(|f| f.starts_with("tags.")), "{}: {fields:?}", adoption.address);
+    }
+    // Parts without a name of their own are found through what refers to them, or inside the adopted VPC.
+    for found_through in ["elastic_ip.main/nat-1", "task_definition.ecsdemo-nodejs", "subnet.main/private-2"] {
+        assert_eq!(action(&plan, found_through).action, ActionKind::Adopt);
+    }
+}
+
+#[test]
+fn an_adopted_vpc_is_found_by_its_cidr_and_among_several_by_its_tags() {
+    let (desired, mut observed) = workshop_made_by_hand();
+    // Another VPC of the same CIDR, with other tags: the declared tags tell them apart.
+    let mut other = observed.nodes.iter().find(|n| n.kind() == Kind::Vpc).unwrap().clone();
+    other.id = "vpc-other".to_string();
+    other.tags.insert("Project".to_string(), "something else".to_string());
+    observed.nodes.push(other.clone());
+    let plan = plan_with(&desired, &observed, &pruning_on());
+    assert_eq!(action(&plan, "vpc.main").id.as_deref(), Some("vpc-main"));
+    assert_eq!(action(&plan, "subnet.main/public-1").action, ActionKind::Adopt);
+
+    // Two that both carry the declared tags: none is guessed at (a new VPC is planned, and its parts with it).
+    other.tags.insert("Project".to_string(), "ecsdemo".to_string());
+    observed.nodes.retain(|n| n.id != "vpc-other");
+    observed.nodes.push(other);
+    let plan = plan_with(&desired, &observed, &pruning_on());
+    assert_eq!(action(&plan, "vpc.main").action, ActionKind::Create);
+    assert_eq!(action(&plan, "subnet.main/public-1").action, ActionKind::Create);
+}
+
+#[test]
+fn an_adopted_service_whose_task_definition_differs_gets_a_revision_of_ours() {
+    let (desired, mut observed) = workshop_made_by_hand();
+    let definition =
+        observed.nodes.iter_mut().find(|n| n.id == "arn:aws:ecs:eu-west-1:123456789012:task-definition-ecsdemo-nodejs");
+    let NodeSpec::TaskDefinition(spec) = &mut definition.expect("the task definition").spec else { unreachable!() };
+    spec.image = "brentley/ecsdemo-nodejs:by-hand".to_string();
+    let plan = plan_with(&desired, &observed, &pruning_on());
+
+    assert_eq!(
+        action(&plan, "task_definition.ecsdemo-nodejs").action,
+        ActionKind::Create,
+        "the revision by hand stays"
+    );
+    let service = action(&plan, "service.ecsdemo-nodejs");
+    assert_eq!(service.action, ActionKind::Adopt);
+    assert!(changes_named(service, "task_definition"), "{:?}", service.changes);
+    assert!(plan.conflicts.is_empty(), "{:?}", plan.conflicts);
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Destroy
 // ---------------------------------------------------------------------------------------------------------

@@ -37,3 +37,4 @@ pub use error::{SpecError, escaped_path, readable, sort_errors};
 pub use files::{desired_files, is_desired_file_name, load_dir, read_desired_file};
 pub use model::*;
 pub use parse::{parse_file, parse_file_partial};
+pub use subnets::derived_subnets;

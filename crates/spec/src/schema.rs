@@ -3,8 +3,9 @@
 //! field, a wrong type or a value out of range as it is typed. `reconciler schema` prints it.
 //!
 //! The parser stays the authority: it also checks what a schema cannot (references, CIDRs against their VPC,
-//! anything across files). The schema is written by hand from docs/schema.md; the tests below keep its
-//! tables' fields equal to the parser's, so that an editor never flags a field the parser takes or offers one
+//! anything across files). `crates/spec/schema-from-docs.py` writes the schema from docs/schema.md's field
+//! tables (a test in tests/tests/schema.rs keeps the two equal); the tests below keep its tables' fields
+//! equal to the parser's, so that an editor never flags a field the parser takes or offers one
 //! it refuses.
 
 /// The schema, as JSON text.

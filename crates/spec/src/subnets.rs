@@ -98,6 +98,13 @@ pub(crate) fn subnets(
     }
 }
 
+/// The public and private subnets a VPC of `zones` zones gets when the file gives neither list (as CDK derives
+/// them); `None` when they would be smaller than AWS allows. `reconciler export` leaves the lists out of a
+/// file when the live subnets are these.
+pub fn derived_subnets(vpc: Ipv4Net, zones: usize) -> Option<(Vec<Ipv4Net>, Vec<Ipv4Net>)> {
+    subnets(vpc, zones, None, None).ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

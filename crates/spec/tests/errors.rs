@@ -74,7 +74,7 @@ fn unknown_field_points_at_the_key_and_lists_the_allowed_ones() {
         [
             "a.toml:1:1: vpc.main.cidr: missing required field `cidr`",
             "a.toml:2:1: vpc.main.cidrr: unknown field `cidrr`, expected one of `cidr`, `availability_zones`, \
-             `public_subnets`, `private_subnets`, `nat_gateways`, `enable_dns_support`, `enable_dns_hostnames`, `tags`, `deletion_policy`",
+             `public_subnets`, `private_subnets`, `nat_gateways`, `enable_dns_support`, `enable_dns_hostnames`, `tags`, `adopt`, `deletion_policy`",
         ]
     );
 }
@@ -1001,13 +1001,19 @@ fn warnings_are_kept_in_the_file_declarations_and_do_not_fail_a_file() {
 }
 
 #[test]
-fn adopt_is_a_boolean_and_only_for_kinds_found_by_name() {
-    let errors =
-        load_errors(&[("a.toml", "[cluster.c]\nadopt = \"yes\"\n\n[vpc.v]\ncidr = \"10.0.0.0/24\"\nadopt = true\n")]);
+fn adopt_is_a_boolean_and_only_for_kinds_that_can_be_recognised() {
+    let errors = load_errors(&[(
+        "a.toml",
+        "[cluster.c]\nadopt = \"yes\"\n\n[instance.i]\ninstance_type = \"t3.micro\"\nvpc = \"v\"\nsecurity_groups = []\nadopt = true\n",
+    )]);
     assert_eq!(errors[0], "a.toml:2:9: cluster.c.adopt: expected a boolean (true or false), found a string");
-    assert!(errors[1].starts_with("a.toml:6:1: vpc.v.adopt: unknown field `adopt`"), "{errors:?}");
-    let desired = common::load(&[("a.toml", "[cluster.c]\nadopt = true\n")]).unwrap();
+    assert!(errors.iter().any(|e| e.starts_with("a.toml:8:1: instance.i.adopt: unknown field `adopt`")), "{errors:?}");
+    // A VPC is recognised by its CIDR (and tags): `reconciler export` writes it with `adopt = true`.
+    let desired =
+        common::load(&[("a.toml", "[cluster.c]\nadopt = true\n\n[vpc.v]\ncidr = \"10.0.0.0/24\"\nadopt = true\n")])
+            .unwrap();
     assert!(desired.lifecycles[&(reconciler_spec::Kind::Cluster, "c".to_string())].adopt);
+    assert!(desired.lifecycles[&(reconciler_spec::Kind::Vpc, "v".to_string())].adopt);
 }
 
 #[test]

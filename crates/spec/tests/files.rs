@@ -50,7 +50,7 @@ fn errors_of_all_files_come_together_sorted() {
     assert_eq!(
         errors[0].message,
         "unknown field `x`, expected one of `cidr`, `availability_zones`, \
-        `public_subnets`, `private_subnets`, `nat_gateways`, `enable_dns_support`, `enable_dns_hostnames`, `tags`, `deletion_policy`"
+        `public_subnets`, `private_subnets`, `nat_gateways`, `enable_dns_support`, `enable_dns_hostnames`, `tags`, `adopt`, `deletion_policy`"
     );
     assert_eq!(
         errors[2].to_string(),

@@ -14,7 +14,7 @@ use aws_sdk_elasticloadbalancingv2::types::{
 };
 use reconciler_plan::kinds;
 use reconciler_plan::ownership::Owner;
-use reconciler_plan::{Action, Node, NodeSpec, ObservedNode, Ref, TargetGroupSpec};
+use reconciler_plan::{Action, AdoptionHints, Node, NodeSpec, ObservedNode, Ref, TargetGroupSpec};
 use reconciler_vocabulary::HealthCheck;
 
 use crate::Aws;
@@ -29,15 +29,19 @@ use reconciler_plan::{DefaultAction, ListenerSpec, ListenerTls, LoadBalancerSpec
 /// DescribeTags takes at most 20 ARNs per call.
 const TAG_BATCH: usize = 20;
 
-pub async fn observe(aws: &Aws, owner_id: &str) -> Result<Vec<ObservedNode>, AwsError> {
+pub async fn observe(aws: &Aws, owner_id: &str, adopting: &AdoptionHints) -> Result<Vec<ObservedNode>, AwsError> {
     let (balancers, groups) = tokio::try_join!(load_balancers(aws), target_groups(aws))?;
     let mut nodes: Vec<ObservedNode> = balancers.into_iter().chain(groups).collect();
     attach_tags(aws, &mut nodes).await?;
-    // Listeners are looked for on our load balancers only: those are the only ones that can hold ours.
+    // Listeners are looked for on our load balancers only: those are the only ones that can hold ours; and on
+    // the unowned ones an adopting declaration names, whose listeners it adopts with them.
     let ours: Vec<String> = nodes
         .iter()
-        .filter(|n| matches!(n.spec, NodeSpec::LoadBalancer(_)))
-        .filter(|n| matches!(Owner::from_tags(owner_id, &n.tags), Owner::Us(_)))
+        .filter(|n| match (&n.spec, Owner::from_tags(owner_id, &n.tags)) {
+            (NodeSpec::LoadBalancer(_), Owner::Us(_)) => true,
+            (NodeSpec::LoadBalancer(lb), Owner::Nobody) => adopting.load_balancer(&lb.name),
+            _ => false,
+        })
         .map(|n| n.id.clone())
         .collect();
     let mut listeners = Vec::new();
@@ -711,6 +715,6 @@ impl Adapter for ListenerKind {
 
 impl Observe for LoadBalancerKind {
     async fn observe(aws: &Aws, scope: Scope<'_>) -> Result<Vec<ObservedNode>, AwsError> {
-        observe(aws, scope.owner_id).await
+        observe(aws, scope.owner_id, &scope.hints.adopting).await
     }
 }

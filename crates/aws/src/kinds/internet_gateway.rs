@@ -1,22 +1,23 @@
 //! Internet gateways and their attachment to a VPC.
 
-use aws_sdk_ec2::types::ResourceType;
+use aws_sdk_ec2::types::{Filter, ResourceType};
 use reconciler_plan::{Action, Node, NodeSpec, ObservedNode, Ref};
 
 use crate::Aws;
 use crate::apply::Ctx;
 use crate::create_once::create_once;
-use crate::ec2::{address_filters, owner_filters, tag_specification, tags_from, update_tags};
+use crate::ec2::{address_filters, observation_filters, tag_specification, tags_from, update_tags};
 use crate::error::{AwsError, classify};
 use crate::kinds::{Adapter, Observe, Scope, release};
 use crate::permissions::Grants;
 use reconciler_plan::InternetGatewaySpec;
 
-pub async fn observe(aws: &Aws, owner_id: &str) -> Result<Vec<ObservedNode>, AwsError> {
+/// The kind's resources that `filters` select (see `ec2::observation_filters`).
+pub async fn observe(aws: &Aws, filters: Vec<Filter>) -> Result<Vec<ObservedNode>, AwsError> {
     let out = aws
         .ec2
         .describe_internet_gateways()
-        .set_filters(Some(owner_filters(owner_id)))
+        .set_filters(Some(filters))
         .send()
         .await
         .map_err(|e| classify("EC2.DescribeInternetGateways", e))?;
@@ -143,6 +144,6 @@ impl Adapter for InternetGatewayKind {
 
 impl Observe for InternetGatewayKind {
     async fn observe(aws: &Aws, scope: Scope<'_>) -> Result<Vec<ObservedNode>, AwsError> {
-        observe(aws, scope.owner_id).await
+        observe(aws, observation_filters(scope.owner_id, scope.hints)).await
     }
 }

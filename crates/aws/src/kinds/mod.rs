@@ -87,11 +87,17 @@ pub(crate) struct Scope<'a> {
 }
 
 impl Scope<'_> {
-    /// The AWS ids of the found resources of `kind` that are ours.
-    pub fn ours(&self, kind: Kind) -> Vec<String> {
+    /// The AWS ids of the found resources of `kind` that are ours, or have no owner and are `wanted` as
+    /// candidates to adopt (what is inside them is read too).
+    pub fn ours_and(&self, kind: Kind, wanted: impl Fn(&ObservedNode) -> bool) -> Vec<String> {
         self.found
             .iter()
-            .filter(|n| n.kind() == kind && matches!(Owner::from_tags(self.owner_id, &n.tags), Owner::Us(_)))
+            .filter(|n| n.kind() == kind)
+            .filter(|n| match Owner::from_tags(self.owner_id, &n.tags) {
+                Owner::Us(_) => true,
+                Owner::Nobody => wanted(n),
+                Owner::OtherInstance(_) => false,
+            })
             .map(|n| n.id.clone())
             .collect()
     }

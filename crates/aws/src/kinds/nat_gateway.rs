@@ -7,7 +7,7 @@ use reconciler_plan::{Action, Node, NodeSpec, ObservedNode, Ref};
 use crate::Aws;
 use crate::apply::Ctx;
 use crate::create_once::create_once;
-use crate::ec2::{address_filters, owner_filters, tag_specification, tags_from, update_tags};
+use crate::ec2::{address_filters, observation_filters, tag_specification, tags_from, update_tags};
 use crate::error::{AwsError, classify};
 use crate::kinds::{Adapter, Observe, Scope, release};
 use crate::permissions::Grants;
@@ -19,8 +19,8 @@ fn live_states() -> Filter {
     Filter::builder().name("state").values("pending").values("available").build()
 }
 
-pub async fn observe(aws: &Aws, owner_id: &str) -> Result<Vec<ObservedNode>, AwsError> {
-    let mut filters = owner_filters(owner_id);
+/// The live NAT gateways that `filters` select (see `ec2::observation_filters`).
+pub async fn observe(aws: &Aws, mut filters: Vec<Filter>) -> Result<Vec<ObservedNode>, AwsError> {
     filters.push(live_states());
     let out = aws
         .ec2
@@ -166,6 +166,6 @@ impl Adapter for NatGatewayKind {
 
 impl Observe for NatGatewayKind {
     async fn observe(aws: &Aws, scope: Scope<'_>) -> Result<Vec<ObservedNode>, AwsError> {
-        observe(aws, scope.owner_id).await
+        observe(aws, observation_filters(scope.owner_id, scope.hints)).await
     }
 }

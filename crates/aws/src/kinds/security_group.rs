@@ -310,6 +310,7 @@ impl Observe for SecurityGroupKind {
     const AFTER: &'static [Kind] = &[Kind::Vpc];
 
     async fn observe(aws: &Aws, scope: Scope<'_>) -> Result<Vec<ObservedNode>, AwsError> {
-        observe(aws, &scope.ours(Kind::Vpc)).await
+        // Unowned VPCs are only read as candidates to adopt: their groups are candidates too.
+        observe(aws, &scope.ours_and(Kind::Vpc, |_| true)).await
     }
 }

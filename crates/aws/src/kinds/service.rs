@@ -460,7 +460,9 @@ impl Observe for ServiceKind {
     const AFTER: &'static [Kind] = &[Kind::Cluster];
 
     async fn observe(aws: &Aws, scope: Scope<'_>) -> Result<Vec<ObservedNode>, AwsError> {
-        let mut nodes = observe(aws, &scope.ours(Kind::Cluster)).await?;
+        let adopting = &scope.hints.adopting.clusters;
+        let wanted = |n: &ObservedNode| matches!(&n.spec, NodeSpec::Cluster(c) if adopting.contains(&c.cluster_name));
+        let mut nodes = observe(aws, &scope.ours_and(Kind::Cluster, wanted)).await?;
         let unused =
             task_definition::unused_of_ours(aws, scope.owner_id, &scope.hints.task_definition_families, &nodes);
         nodes.extend(unused.await?);

@@ -1,8 +1,8 @@
 //! VPCs: CIDR (fixed at creation) and the two DNS attributes.
 
-use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType, VpcAttributeName};
+use aws_sdk_ec2::types::{AttributeBooleanValue, Filter, ResourceType, Vpc, VpcAttributeName};
 use reconciler_plan::kinds::vpc;
-use reconciler_plan::{Action, Node, NodeSpec, ObservedNode};
+use reconciler_plan::{Action, AdoptionHints, Node, NodeSpec, ObservedNode};
 
 use crate::Aws;
 use crate::apply::Ctx;
@@ -13,16 +13,22 @@ use crate::kinds::{Adapter, Observe, Scope, release};
 use crate::permissions::Grants;
 use reconciler_plan::VpcSpec;
 
-pub async fn observe(aws: &Aws, owner_id: &str) -> Result<Vec<ObservedNode>, AwsError> {
-    let out = aws
-        .ec2
-        .describe_vpcs()
-        .set_filters(Some(owner_filters(owner_id)))
-        .send()
-        .await
-        .map_err(|e| classify("EC2.DescribeVpcs", e))?;
+/// Our VPCs, and the unowned ones `adopting` asks for: every VPC, or those of the declared CIDRs.
+pub async fn observe(aws: &Aws, owner_id: &str, adopting: &AdoptionHints) -> Result<Vec<ObservedNode>, AwsError> {
+    let mut vpcs = Vec::new();
+    if adopting.everything {
+        vpcs.extend(describe(aws, vec![]).await?);
+    } else {
+        vpcs.extend(describe(aws, owner_filters(owner_id)).await?);
+        if !adopting.vpc_cidrs.is_empty() {
+            let cidrs = Filter::builder().name("cidr").set_values(Some(adopting.vpc_cidrs.iter().cloned().collect()));
+            let ours: Vec<Option<String>> = vpcs.iter().map(|v| v.vpc_id().map(str::to_string)).collect();
+            let candidates = describe(aws, vec![cidrs.build()]).await?;
+            vpcs.extend(candidates.into_iter().filter(|c| !ours.contains(&c.vpc_id().map(str::to_string))));
+        }
+    }
     let mut nodes = Vec::new();
-    for vpc in out.vpcs() {
+    for vpc in &vpcs {
         let (Some(id), Some(cidr)) = (vpc.vpc_id(), vpc.cidr_block().and_then(|c| c.parse().ok())) else {
             continue;
         };
@@ -37,6 +43,11 @@ pub async fn observe(aws: &Aws, owner_id: &str) -> Result<Vec<ObservedNode>, Aws
         });
     }
     Ok(nodes)
+}
+
+async fn describe(aws: &Aws, filters: Vec<Filter>) -> Result<Vec<Vpc>, AwsError> {
+    let out = aws.ec2.describe_vpcs().set_filters(Some(filters)).send().await;
+    Ok(out.map_err(|e| classify("EC2.DescribeVpcs", e))?.vpcs().to_vec())
 }
 
 async fn attribute(aws: &Aws, vpc_id: &str, name: VpcAttributeName) -> Result<bool, AwsError> {
@@ -160,6 +171,6 @@ impl Adapter for VpcKind {
 
 impl Observe for VpcKind {
     async fn observe(aws: &Aws, scope: Scope<'_>) -> Result<Vec<ObservedNode>, AwsError> {
-        observe(aws, scope.owner_id).await
+        observe(aws, scope.owner_id, &scope.hints.adopting).await
     }
 }

@@ -34,6 +34,11 @@ impl Resource for InstanceSpec {
         Declared::Instance
     }
 
+    /// Nothing tells which existing instance a declaration would mean.
+    fn adoptable() -> bool {
+        false
+    }
+
     fn fields(&self) -> Vec<Field> {
         vec![
             // Changing the type needs the instance stopped; for a stateless host a new one is the simpler and

@@ -17,10 +17,6 @@ pub mod field {
 }
 
 impl Resource for InstanceProfileSpec {
-    fn adoptable() -> bool {
-        true
-    }
-
     fn declared_by(_child: Option<&str>) -> Declared {
         Declared::Role
     }

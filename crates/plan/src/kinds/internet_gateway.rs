@@ -32,6 +32,11 @@ impl Resource for InternetGatewaySpec {
         self.vpc.iter().collect()
     }
 
+    /// A VPC has at most one internet gateway attached.
+    fn adoption_identity(&self) -> Option<String> {
+        self.vpc.as_ref().map(ToString::to_string)
+    }
+
     fn map_refs(&mut self, f: &mut dyn FnMut(&Ref) -> Ref) {
         self.vpc = self.vpc.as_ref().map(f);
     }

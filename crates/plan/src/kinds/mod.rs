@@ -59,13 +59,14 @@ pub trait Resource {
     where
         Self: Sized;
 
-    /// Whether `adopt = true` on its declaration takes over an existing unowned resource of this kind (the
-    /// kinds a declaration is named for, which have a unique name to find them by).
+    /// Whether `adopt = true` on its declaration takes over an existing unowned resource of this kind: every
+    /// kind found by its [`Resource::adoption_identity`], or through the adopted resource that refers to it
+    /// (see `crate::adoption`). Not an instance: nothing tells which existing one a declaration means.
     fn adoptable() -> bool
     where
         Self: Sized,
     {
-        false
+        true
     }
 
     /// Whether it is deleted as soon as no declaration asks for it, pruning on or off: a service's scaling
@@ -126,6 +127,14 @@ pub trait Resource {
         None
     }
 
+    /// What recognises an existing resource as the one a declaration with `adopt = true` means: its unique
+    /// identity where AWS enforces one, or what is unique in practice (a subnet's CIDR in its VPC). `None`: it
+    /// is found only through the adopted resource that refers to it (an Elastic IP through its NAT gateway).
+    /// References in it are compared after the adopted resources' ids became their addresses.
+    fn adoption_identity(&self) -> Option<String> {
+        self.unique_identity()
+    }
+
     /// Whether a replacement makes a new version beside the old one rather than deleting first (a task
     /// definition gets a new revision).
     fn replaced_by_new_version(&self) -> bool {
@@ -174,6 +183,9 @@ impl<T: Resource> Resource for Box<T> {
     }
     fn unique_identity(&self) -> Option<String> {
         (**self).unique_identity()
+    }
+    fn adoption_identity(&self) -> Option<String> {
+        (**self).adoption_identity()
     }
     fn replaced_by_new_version(&self) -> bool {
         (**self).replaced_by_new_version()
@@ -336,6 +348,10 @@ impl NodeSpec {
 
     pub fn unique_identity(&self) -> Option<String> {
         self.resource().unique_identity()
+    }
+
+    pub fn adoption_identity(&self) -> Option<String> {
+        self.resource().adoption_identity()
     }
 
     pub fn replaced_by_new_version(&self) -> bool {

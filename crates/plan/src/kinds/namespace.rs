@@ -18,10 +18,6 @@ pub mod field {
 }
 
 impl Resource for NamespaceSpec {
-    fn adoptable() -> bool {
-        true
-    }
-
     fn declared_by(_child: Option<&str>) -> Declared {
         Declared::Namespace
     }

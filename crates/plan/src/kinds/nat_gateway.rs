@@ -33,6 +33,11 @@ impl Resource for NatGatewaySpec {
         vec![&self.subnet, &self.allocation]
     }
 
+    /// The NAT gateway in the subnet the declaration puts it in (its Elastic IP is then the one it uses).
+    fn adoption_identity(&self) -> Option<String> {
+        Some(self.subnet.to_string())
+    }
+
     fn map_refs(&mut self, f: &mut dyn FnMut(&Ref) -> Ref) {
         self.subnet = f(&self.subnet);
         self.allocation = f(&self.allocation);

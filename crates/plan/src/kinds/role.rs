@@ -25,10 +25,6 @@ pub mod field {
 }
 
 impl Resource for RoleSpec {
-    fn adoptable() -> bool {
-        true
-    }
-
     fn declared_by(_child: Option<&str>) -> Declared {
         Declared::Role
     }

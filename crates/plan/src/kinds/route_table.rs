@@ -76,6 +76,12 @@ impl Resource for RouteTableSpec {
         vec![&self.vpc]
     }
 
+    /// The table the declaration's subnets are associated with: a subnet has one route table.
+    fn adoption_identity(&self) -> Option<String> {
+        let subnets: Vec<String> = self.subnets.iter().map(ToString::to_string).collect();
+        (!subnets.is_empty()).then(|| subnets.join(","))
+    }
+
     fn map_refs(&mut self, f: &mut dyn FnMut(&Ref) -> Ref) {
         self.vpc = f(&self.vpc);
         self.routes = std::mem::take(&mut self.routes)

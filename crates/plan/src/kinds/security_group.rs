@@ -70,10 +70,6 @@ pub mod field {
 }
 
 impl Resource for SecurityGroupSpec {
-    fn adoptable() -> bool {
-        true
-    }
-
     /// `security_group.SERVICE/lb` is a service's load balancer's group.
     fn declared_by(child: Option<&str>) -> Declared {
         match child {

@@ -67,10 +67,6 @@ pub mod field {
 }
 
 impl Resource for ServiceSpec {
-    fn adoptable() -> bool {
-        true
-    }
-
     fn declared_by(_child: Option<&str>) -> Declared {
         Declared::Service
     }

@@ -44,6 +44,11 @@ impl Resource for SubnetSpec {
         vec![&self.vpc]
     }
 
+    /// AWS refuses two subnets with one CIDR in a VPC.
+    fn adoption_identity(&self) -> Option<String> {
+        Some(format!("{}/{}", self.vpc, self.cidr))
+    }
+
     fn map_refs(&mut self, f: &mut dyn FnMut(&Ref) -> Ref) {
         self.vpc = f(&self.vpc);
     }

@@ -37,5 +37,11 @@ impl Resource for VpcSpec {
         vec![]
     }
 
+    /// AWS has no unique name for a VPC; its CIDR is what a declaration says of it (among several unowned VPCs
+    /// with one CIDR, the adopting planner narrows by tags).
+    fn adoption_identity(&self) -> Option<String> {
+        Some(self.cidr.to_string())
+    }
+
     fn map_refs(&mut self, _f: &mut dyn FnMut(&Ref) -> Ref) {}
 }

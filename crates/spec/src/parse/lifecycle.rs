@@ -7,11 +7,11 @@ use crate::reader::{Ctx, Read, Table};
 pub(crate) const FIELDS: &[&str] = &["deletion_policy"];
 pub(crate) const ADOPTABLE_FIELDS: &[&str] = &["adopt", "deletion_policy"];
 
-/// Kinds found by a unique name (or identity rule), which is what adopting goes by. A VPC or an instance has
-/// none: there is nothing to recognise an existing one by.
+/// Kinds whose existing resources can be recognised, which is what adopting goes by: by a unique name, or (a
+/// VPC) by its CIDR and tags. An instance has nothing to recognise an existing one by.
 pub(crate) fn adoptable(kind: Kind) -> bool {
-    // A shared load balancer is not adopted yet: its resources have child addresses, which adopting skips.
-    !matches!(kind, Kind::Vpc | Kind::Instance | Kind::LoadBalancer)
+    // A shared load balancer is not adopted yet (its listener rules belong to the services that route to it).
+    !matches!(kind, Kind::Instance | Kind::LoadBalancer)
 }
 
 pub(crate) fn read(ctx: &mut Ctx<'_>, table: &Table<'_, '_>) -> Read<Lifecycle> {
