@@ -238,7 +238,7 @@ mod tests {
     fn a_pass_in_progress_shows_until_it_fails() {
         let telemetry = Telemetry::new();
         assert_eq!(telemetry.status()["pass_in_progress"], Value::Null);
-        assert!(telemetry.metrics(&CallStats::default()).contains("\nreconciler_pass_running_seconds 0\n"));
+        assert!(telemetry.metrics(&CallStats::default()).contains("\nreconciler_pass_running_seconds 0.0\n"));
 
         telemetry.record_pass_started();
         let status = telemetry.status();
@@ -250,6 +250,6 @@ mod tests {
         let status = telemetry.status();
         assert_eq!(status["pass_in_progress"], Value::Null, "{status}");
         assert_eq!(status["last_pass"]["outcome"], "failed", "{status}");
-        assert!(telemetry.metrics(&CallStats::default()).contains("\nreconciler_pass_running_seconds 0\n"));
+        assert!(telemetry.metrics(&CallStats::default()).contains("\nreconciler_pass_running_seconds 0.0\n"));
     }
 }
