@@ -67,6 +67,7 @@ pub fn assemble(files: Vec<FileDeclarations>) -> Result<Desired, Vec<SpecError>>
         crate::routes::check(&files, &mut errors);
         let roles = valid_by_name(files.iter().flat_map(|file| &file.roles));
         crate::service_roles::check(&files, &roles, &mut errors, &mut warnings);
+        crate::capacity::check(&files, &mut warnings);
     }
     if !errors.is_empty() {
         sort_errors(&mut errors);

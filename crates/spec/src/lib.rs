@@ -19,6 +19,7 @@
 //! CIDRs like CDK; `assemble` does the cross-file checks; `files` reads a directory.
 
 mod assemble;
+mod capacity;
 mod checks;
 mod declarations;
 mod error;

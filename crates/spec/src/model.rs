@@ -221,7 +221,7 @@ pub struct LogGroup {
 }
 
 /// Which of a VPC's subnet groups a task or an instance runs in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum SubnetGroup {
     Public,
     Private,
