@@ -109,11 +109,12 @@ before, _ = read("after-first-resync")
 total, steady_s = read("after-steady")
 steady = {k: v - before.get(k, 0) for k, v in total.items() if v - before.get(k, 0) > 0}
 per_cluster = math.ceil(n / c)
-# The lower bound: every operation the pass makes once per page (a kind's list, or the Tagging API's
-# GetResources at 100 per page for what it makes per resource today), and DescribeServices per 10 services.
+# The lower bound: every operation once per page of what it lists (the Tagging API's GetResources, 100 per
+# page, for what is read per resource today), and DescribeServices per 10 services.
 per_resource = {k for k, v in steady.items() if v >= n}
 batched = per_resource - {"ECS.DescribeServices"}
-lower = sum(1 for k in steady if k not in per_resource and k != "ECS.DescribeServices")
+# What is not per resource is already one call per page.
+lower = sum(v for k, v in steady.items() if k not in per_resource and k != "ECS.DescribeServices")
 lower += c * math.ceil(per_cluster / 10)
 lower += len(batched) * math.ceil(n / 100)
 print(f"{n} services over {c} clusters, {binary}, moto on loopback")
