@@ -63,10 +63,15 @@ pub async fn filter_events(aws: &Aws, query: &EventQuery<'_>) -> Result<Option<V
     Ok(Some(events))
 }
 
+/// `2026-12-04T02:41:31Z`: seconds since the epoch in RFC 3339, UTC.
+pub fn utc_seconds(seconds: i64) -> String {
+    use aws_smithy_types::date_time::{DateTime, Format};
+    DateTime::from_secs(seconds).fmt(Format::DateTime).unwrap_or_else(|_| seconds.to_string())
+}
+
 /// `2026-12-04T02:41:31.123Z`: an event's time, always with milliseconds so that lines line up.
 pub fn utc_millis(timestamp_ms: i64) -> String {
-    use aws_smithy_types::date_time::{DateTime, Format};
-    let seconds = DateTime::from_secs(timestamp_ms.div_euclid(1000)).fmt(Format::DateTime).unwrap_or_default();
+    let seconds = utc_seconds(timestamp_ms.div_euclid(1000));
     match seconds.strip_suffix('Z') {
         Some(seconds) => format!("{seconds}.{:03}Z", timestamp_ms.rem_euclid(1000)),
         None => timestamp_ms.to_string(),

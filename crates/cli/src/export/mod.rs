@@ -273,19 +273,9 @@ fn utc_now() -> String {
     rfc3339(seconds)
 }
 
-/// Seconds since the epoch as RFC 3339 UTC (Howard Hinnant's civil-from-days).
+/// Seconds since the epoch as RFC 3339 UTC.
 fn rfc3339(seconds: u64) -> String {
-    let (days, rest) = (seconds / 86_400, seconds % 86_400);
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", rest / 3600, rest % 3600 / 60, rest % 60)
+    reconciler_aws::logs::utc_seconds(i64::try_from(seconds).unwrap_or(i64::MAX))
 }
 
 #[cfg(test)]
